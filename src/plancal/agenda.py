@@ -1,0 +1,178 @@
+"""The agenda: occurrences, deadlines and activities without fixed time, as rows.
+
+Pure: it turns a Schedule into rows and rows into text or JSON-ready dicts; the CLI prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from plancal.i18n import WEEKDAYS, Lang, Text
+from plancal.rules.compile import Schedule, _day
+from plancal.rules.model import Activity, Plan
+
+Kind = Literal["meeting", "deadline", "as-needed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    kind: Kind
+    uid: str | None
+    recurrence_id: str | None
+    activity: str | None
+    title: str
+    start: datetime | date | None
+    end: datetime | date | None  # exclusive, as in iCalendar
+    status: Literal["confirmed", "cancelled"]
+    attendees: tuple[str, ...]
+    organizer: str | None = None
+    location: str | None = None
+    audience: str | None = None
+    areas: tuple[str, ...] = ()
+    change: str | None = None  # "moved", "added"
+    reason: str | None = None
+    when: str | None = None  # the plan's words, for activities without fixed time
+    followup: str | None = None
+    due: date | None = None
+
+    @property
+    def day(self) -> date | None:
+        if self.start is None:
+            return None
+        return self.start.date() if isinstance(self.start, datetime) else self.start
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(v: datetime | date | None) -> str | None:
+            return None if v is None else v.isoformat()
+
+        return {
+            "kind": self.kind, "uid": self.uid, "recurrence_id": self.recurrence_id,
+            "activity": self.activity, "title": self.title, "start": iso(self.start),
+            "end": iso(self.end), "status": self.status, "attendees": list(self.attendees),
+            "organizer": self.organizer, "location": self.location, "audience": self.audience,
+            "areas": list(self.areas), "change": self.change, "reason": self.reason,
+            "when": self.when, "followup": self.followup, "due": iso(self.due),
+        }
+
+
+def _emails(plan: Plan, role_ids: Iterable[str]) -> tuple[str, ...]:
+    return tuple(plan.role_by_id[r].email for r in role_ids if r in plan.role_by_id)
+
+
+def _rid(value: datetime | date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def rows(schedule: Schedule, lang: Lang, start: date | None = None, end: date | None = None,
+         activities: Iterable[str] | None = None, kinds: Iterable[Kind] = ("meeting", "deadline",
+                                                                           "as-needed"),
+         cancelled: bool = False) -> list[Row]:
+    plan = schedule.plan
+    tz = plan.tz
+    wanted = set(activities) if activities is not None else None
+    kinds = set(kinds)
+    out: list[Row] = []
+
+    def base(a: Activity) -> dict[str, Any]:
+        return {"activity": a.id, "title": a.title,
+                "attendees": _emails(plan, a.attendees),
+                "organizer": plan.role_by_id[a.organizer].email if a.organizer else None,
+                "location": a.place, "audience": a.audience, "areas": a.areas}
+
+    if "meeting" in kinds:
+        for o in schedule.occurrences(start, end, wanted):
+            out.append(Row("meeting", o.uid, _rid(o.recurrence_id), start=o.start, end=o.end,
+                           status="confirmed", change=o.change,
+                           reason=o.reason.render(lang) if o.reason else None,
+                           **base(o.activity)))
+        if cancelled:
+            for c in schedule.cancelled():
+                day = _day(c.recurrence_id) if c.recurrence_id is not None else None
+                if (wanted is not None and c.activity.id not in wanted) or day is None or \
+                        (start and day < start) or (end and day > end):
+                    continue
+                rid = c.recurrence_id
+                aware = rid.replace(tzinfo=tz) if isinstance(rid, datetime) else rid
+                assert aware is not None
+                out.append(Row("meeting", c.uid, None if c.single else _rid(aware), start=aware,
+                               end=aware + c.activity.duration, status="cancelled",
+                               reason=c.reason.render(lang), **base(c.activity)))
+    if "deadline" in kinds:
+        summary = Text("Follow-up: {what}", "Uppföljning: {what}")
+        for d in schedule.deadlines:
+            fu = d.followup
+            if wanted is not None and fu.activity_id not in wanted:
+                continue
+            if (start and d.due < start) or (end and d.start > end):
+                continue
+            out.append(Row("deadline", d.uid, None, fu.activity_id,
+                           summary.render(lang, what=fu.what), d.start,
+                           d.due + timedelta(days=1), "confirmed",
+                           _emails(plan, fu.responsible), followup=fu.id, due=d.due,
+                           reason=fu.to))
+    if "as-needed" in kinds:
+        for a in schedule.as_needed:
+            if wanted is not None and a.id not in wanted:
+                continue
+            if (start and a.end < start) or (end and a.start > end):
+                continue
+            out.append(Row("as-needed", None, None, start=None, end=None, status="confirmed",
+                           when=a.when, **base(a)))
+    out.sort(key=_sort_key)
+    return out
+
+
+def _sort_key(r: Row) -> tuple[int, str, str, str]:
+    if r.start is None:
+        return (1, "", r.title, "")
+    timed = isinstance(r.start, datetime)
+    day = r.day.isoformat() if r.day else ""
+    return (0, day, "1" + r.start.isoformat() if timed else "0", r.uid or "")
+
+
+LABELS = {
+    "all_day": Text("all day", "heldag"),
+    "without": Text("Without fixed time", "Utan fast tid"),
+    "cancelled": Text("CANCELLED", "INSTÄLLT"),
+    "due": Text("due", "klart senast"),
+    "nothing": Text("Nothing in this period.", "Inget under perioden."),
+}
+
+
+def text_lines(items: list[Row], lang: Lang) -> Iterator[str]:
+    """The agenda for people: one heading per day, then the activities without fixed time."""
+    current: date | None = None
+    dated = [r for r in items if r.start is not None]
+    undated = [r for r in items if r.start is None]
+    if not items:
+        yield LABELS["nothing"].render(lang)
+    for r in dated:
+        if r.day != current:
+            if current is not None:
+                yield ""
+            current = r.day
+            assert current is not None
+            yield f"{WEEKDAYS[lang][current.weekday()].capitalize()} {current.isoformat()}"
+        if isinstance(r.start, datetime) and isinstance(r.end, datetime):
+            when = f"{r.start:%H:%M}–{r.end:%H:%M}"
+        else:
+            when = LABELS["all_day"].render(lang)
+        line = f"  {when:<12} {r.title}"
+        if r.location and r.kind == "meeting":
+            line += f" ({r.location})"
+        if r.status == "cancelled":
+            line = f"  {when:<12} [{LABELS['cancelled'].render(lang)}] {r.title}"
+        if r.kind == "deadline" and r.due and r.due != r.day:
+            line += f" – {LABELS['due'].render(lang)} {r.due.isoformat()}"
+        if r.reason and r.kind == "meeting":
+            line += f" – {r.reason}"
+        yield line
+    if undated:
+        if dated:
+            yield ""
+        yield LABELS["without"].render(lang) + ":"
+        for r in undated:
+            yield f"  {r.title} – {r.when}"

@@ -1,0 +1,59 @@
+"""What the commands share: read a plan and compile it, collecting every problem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from plancal.i18n import Text, msg
+from plancal.rules.compile import Schedule, compile_with_problems
+from plancal.rules.errors import PlanError, Problem, Problems
+from plancal.rules.model import Plan
+from plancal.rules.plan import load_with_problems
+
+
+@dataclass(frozen=True)
+class Checked:
+    plan: Plan | None
+    schedule: Schedule | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def check(path: str | Path, calendars: bool = True) -> Checked:
+    """Load and compile; with ``calendars``, also confirm the feeds can state the time zone."""
+    plan, problems = load_with_problems(path)
+    if plan is None or problems.errors:
+        return Checked(plan, None, tuple(problems.problems))
+    schedule = compile_with_problems(plan, problems)
+    if calendars and not problems.errors:
+        _check_timezone(plan, problems)
+    failed = bool(problems.errors)
+    return Checked(plan, None if failed else schedule, tuple(problems.problems))
+
+
+def _check_timezone(plan: Plan, problems: Problems) -> None:
+    from plancal.calendars.vtimezone import TimezoneRuleError, check_rules
+
+    try:
+        check_rules(plan.timezone, plan.start.year, plan.end.year + 1)
+    except TimezoneRuleError as e:
+        problems.error(plan.where, msg(Text("time zone {tz}: {error}", "tidszon {tz}: {error}"),
+                                       tz=plan.timezone, error=str(e)),
+                       msg(Text("use a zone whose rules are stable over the plan period",
+                                "använd en tidszon vars regler är stabila under planperioden")))
+
+
+def load_schedule(path: str | Path) -> tuple[Schedule, tuple[Problem, ...]]:
+    """The compiled plan and its warnings, or PlanError."""
+    checked = check(path)
+    if checked.schedule is None:
+        raise PlanError(checked.problems)
+    return checked.schedule, tuple(checked.warnings)

@@ -1,0 +1,146 @@
+"""Working days: public (and de-facto) holidays from the ``holidays`` package, and breaks.
+
+``holidays`` is the authority on which days are holidays. Importing its Swedish calendar costs
+about 0.1 s, more than the rest of ``plancal agenda`` together, so the table it produces for a
+plan's years is cached as JSON beside the user's other caches, keyed by the installed version of
+``holidays``: an upgrade (a new or corrected holiday) invalidates the cache by itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from importlib.util import find_spec
+from pathlib import Path
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class HolidaySpec:
+    country: str = "SE"
+    subdivision: str | None = None
+    de_facto: bool = True  # midsommarafton, julafton, nyårsafton: not law, but nobody works
+    language: str = "sv"
+
+
+@dataclass(frozen=True, slots=True)
+class BreakSpan:
+    """One concrete stretch of a named break (a yearly break gives one span per year)."""
+
+    break_id: str
+    name: str
+    start: date
+    end: date  # inclusive
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+
+def _cache_dir() -> Path:
+    if explicit := os.environ.get("PLANCAL_CACHE_DIR"):
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "plancal"
+
+
+def _holidays_version() -> str | None:
+    """The installed holidays' version, read from its version file without importing it."""
+    spec = find_spec("holidays")
+    if spec is None or spec.origin is None:
+        return None
+    version_file = Path(spec.origin).with_name("version.py")
+    try:
+        stat = version_file.stat()
+        text = version_file.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("__version__"):
+            return line.split("=", 1)[1].strip().strip("\"'") + f"-{stat.st_mtime_ns}"
+    return None
+
+
+def _compute_holidays(spec: HolidaySpec, years: Iterable[int]) -> dict[date, str]:
+    import holidays  # heavy: only when the cache has no answer
+
+    categories = ("public", "de_facto") if spec.de_facto else ("public",)
+    table = holidays.country_holidays(
+        spec.country, subdiv=spec.subdivision, years=sorted(years),
+        language=spec.language, categories=categories,
+    )
+    return {day: str(name) for day, name in sorted(table.items())}
+
+
+def holiday_table(spec: HolidaySpec, years: Iterable[int]) -> dict[date, str]:
+    """Every holiday in the given years, with its name in the spec's language."""
+    years = sorted(set(years))
+    version = _holidays_version()
+    cache = _cache_dir()
+    key = (f"{spec.country}-{spec.subdivision or ''}-{int(spec.de_facto)}-{spec.language}-"
+           f"{years[0]}-{years[-1]}-{version}.json")
+    path = cache / "holidays" / key if version else None
+    if path is not None:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return {date.fromisoformat(d): n for d, n in raw.items()}
+        except (OSError, ValueError):
+            pass
+    table = _compute_holidays(spec, range(years[0], years[-1] + 1))
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump({d.isoformat(): n for d, n in table.items()}, out, ensure_ascii=False)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only home only costs speed
+    return table
+
+
+class WorkCalendar:
+    """Which days are working days, and why a day is not."""
+
+    def __init__(self, holidays: Mapping[date, str], breaks: Iterable[BreakSpan]):
+        self.holidays = dict(holidays)
+        self.breaks = tuple(sorted(breaks, key=lambda b: (b.start, b.break_id)))
+        self._break_days: dict[date, list[BreakSpan]] = {}
+        for span in self.breaks:
+            day = span.start
+            while day <= span.end:
+                self._break_days.setdefault(day, []).append(span)
+                day += ONE_DAY
+
+    def holiday(self, day: date) -> str | None:
+        return self.holidays.get(day)
+
+    def breaks_on(self, day: date) -> list[BreakSpan]:
+        return self._break_days.get(day, [])
+
+    def is_working_day(self, day: date, honoured_breaks: frozenset[str] = frozenset()) -> bool:
+        """Monday–Friday, not a holiday, and not inside a break the activity pauses for."""
+        if day.weekday() >= 5 or day in self.holidays:
+            return False
+        return not any(s.break_id in honoured_breaks for s in self._break_days.get(day, ()))
+
+    def next_working_day(self, day: date, honoured_breaks: frozenset[str] = frozenset()) -> date:
+        day += ONE_DAY
+        while not self.is_working_day(day, honoured_breaks):
+            day += ONE_DAY
+        return day
+
+    def previous_working_day(self, day: date,
+                             honoured_breaks: frozenset[str] = frozenset()) -> date:
+        day -= ONE_DAY
+        while not self.is_working_day(day, honoured_breaks):
+            day -= ONE_DAY
+        return day
+
+    def special_days(self) -> set[date]:
+        """Days on which some policy may apply: holidays and break days."""
+        return set(self.holidays) | set(self._break_days)

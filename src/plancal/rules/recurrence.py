@@ -1,0 +1,164 @@
+"""Recurrence rules of the forms plancal writes, with cheap membership and neighbour tests.
+
+The compiler asks "is this holiday an occurrence?" and "what are its neighbours?" for a few
+special days per series, instead of walking every occurrence. Expansion, which must agree with
+every client, is left to dateutil on the RRULE text itself (``Rule.dateutil``); the tests check
+the two views agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from dateutil import rrule as du
+
+from plancal.rules.cadence import RRULE_DAYS
+
+ONE_DAY = timedelta(days=1)
+_DU_DAYS = (du.MO, du.TU, du.WE, du.TH, du.FR, du.SA, du.SU)
+_FORBIDDEN_PARTS = ("UNTIL", "COUNT", "BYHOUR", "BYMINUTE", "BYSECOND", "DTSTART")
+_ALLOWED_FREQ = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+
+
+class RuleError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """WEEKLY on weekdays, MONTHLY on the nth weekday, or an explicit RRULE (``text``)."""
+
+    freq: Literal["WEEKLY", "MONTHLY", "TEXT"]
+    interval: int = 1
+    weekdays: tuple[int, ...] = ()
+    nth: int | None = None  # MONTHLY: 1..4, or -1 for the last
+    text: str | None = None
+    _explicit: frozenset[date] = field(default=frozenset(), compare=False, repr=False)
+
+    # --- the iCalendar form ---------------------------------------------------------------
+
+    def rrule_text(self, until_utc: datetime | date | None) -> str:
+        if self.freq == "TEXT":
+            assert self.text is not None
+            parts = [self.text]
+        elif self.freq == "WEEKLY":
+            parts = ["FREQ=WEEKLY"]
+            if self.interval > 1:
+                parts.append(f"INTERVAL={self.interval}")
+            parts.append("BYDAY=" + ",".join(RRULE_DAYS[d] for d in self.weekdays))
+        else:
+            parts = ["FREQ=MONTHLY"]
+            if self.interval > 1:
+                parts.append(f"INTERVAL={self.interval}")
+            parts.append(f"BYDAY={self.nth}{RRULE_DAYS[self.weekdays[0]]}")
+        if until_utc is not None:
+            if isinstance(until_utc, datetime):
+                parts.append("UNTIL=" + until_utc.strftime("%Y%m%dT%H%M%SZ"))
+            else:
+                parts.append("UNTIL=" + until_utc.strftime("%Y%m%d"))
+        return ";".join(parts)
+
+    def dateutil(self, dtstart: datetime, until: datetime) -> du.rrule:
+        """The rule as dateutil expands it, on naive local times."""
+        if self.freq == "TEXT":
+            assert self.text is not None
+            rule = du.rrulestr(self.text, dtstart=dtstart)
+            assert isinstance(rule, du.rrule)
+            return rule.replace(until=until)
+        if self.freq == "WEEKLY":
+            return du.rrule(du.WEEKLY, dtstart=dtstart, until=until, interval=self.interval,
+                            byweekday=[_DU_DAYS[d] for d in self.weekdays], wkst=du.MO)
+        assert self.nth is not None
+        return du.rrule(du.MONTHLY, dtstart=dtstart, until=until, interval=self.interval,
+                        byweekday=[_DU_DAYS[self.weekdays[0]](self.nth)])
+
+    # --- membership and neighbours -----------------------------------------------------------
+
+    def contains(self, day: date, first: date) -> bool:
+        """Is ``day`` an occurrence date of the rule started on ``first``?"""
+        if day < first:
+            return False
+        if self.freq == "TEXT":
+            return day in self._explicit
+        if day.weekday() not in self.weekdays:
+            return False
+        if self.freq == "WEEKLY":
+            weeks = ((day - day.weekday() * ONE_DAY) - (first - first.weekday() * ONE_DAY)).days
+            return (weeks // 7) % self.interval == 0
+        months = (day.year - first.year) * 12 + day.month - first.month
+        if months % self.interval:
+            return False
+        if self.nth == -1:
+            return (day + 7 * ONE_DAY).month != day.month
+        return (day.day - 1) // 7 + 1 == self.nth
+
+    def first_on_or_after(self, day: date, first: date | None = None) -> date | None:
+        """The first occurrence on or after ``day``; without ``first`` it starts the phase."""
+        if self.freq == "TEXT":
+            later = sorted(d for d in self._explicit if d >= day)
+            return later[0] if later else None
+        limit = day + timedelta(days=370 * self.interval)
+        while day <= limit:
+            if self.contains(day, first or day):
+                return day
+            day += ONE_DAY
+        return None
+
+    def neighbours(self, day: date, first: date, last: date) -> tuple[date | None, date | None]:
+        """The occurrences just before and just after ``day`` (which is one)."""
+        if self.freq == "TEXT":
+            ordered = sorted(self._explicit)
+            i = ordered.index(day)
+            return (ordered[i - 1] if i else None,
+                    ordered[i + 1] if i + 1 < len(ordered) else None)
+        span = 370 * self.interval
+        before = after = None
+        d = day - ONE_DAY
+        while d >= first and (day - d).days <= span:
+            if self.contains(d, first):
+                before = d
+                break
+            d -= ONE_DAY
+        d = day + ONE_DAY
+        while d <= last and (d - day).days <= span:
+            if self.contains(d, first):
+                after = d
+                break
+            d += ONE_DAY
+        return before, after
+
+    def last_on_or_before(self, day: date, first: date) -> date | None:
+        if self.freq == "TEXT":
+            earlier = sorted(d for d in self._explicit if d <= day)
+            return earlier[-1] if earlier else None
+        limit = max(first, day - timedelta(days=370 * self.interval))
+        while day >= limit:
+            if self.contains(day, first):
+                return day
+            day -= ONE_DAY
+        return None
+
+
+def explicit_rule(text: str, start: datetime, end: datetime) -> Rule:
+    """Check an RRULE a person wrote, and precompute its occurrences in the activity's span."""
+    parts = {}
+    for part in text.strip().upper().split(";"):
+        key, _, value = part.partition("=")
+        if not value:
+            raise RuleError(f"{part!r} is not NAME=VALUE")
+        parts[key] = value
+    if parts.get("FREQ") not in _ALLOWED_FREQ:
+        raise RuleError("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
+    for key in _FORBIDDEN_PARTS:
+        if key in parts:
+            raise RuleError(f"{key} is set by plancal (use 'time', 'from' and 'until')")
+    clean = ";".join(f"{k}={v}" for k, v in parts.items())
+    try:
+        rule = du.rrulestr(clean, dtstart=start)
+    except (ValueError, TypeError) as e:
+        raise RuleError(str(e)) from None
+    assert isinstance(rule, du.rrule)
+    days = frozenset(d.date() for d in rule.replace(until=end))
+    return Rule("TEXT", text=clean, _explicit=days)

@@ -1,0 +1,1 @@
+"""Time-driven work and the state it keeps: the only place that reads the clock."""
