@@ -46,8 +46,8 @@ def _localize(value: Any, lang: Lang) -> Any:
     return value
 
 
-def msg(text: Text, **values: Any) -> Message:
-    return Message(text, tuple(sorted(values.items())))
+def msg(template: Text, /, **values: Any) -> Message:
+    return Message(template, tuple(sorted(values.items())))
 
 
 def default_lang(environ: dict[str, str] | None = None) -> Lang:
@@ -55,7 +55,7 @@ def default_lang(environ: dict[str, str] | None = None) -> Lang:
     env = os.environ if environ is None else environ
     explicit = env.get("PLANCAL_LANG", "").strip().lower()
     if explicit in LANGS:
-        return explicit  # type: ignore[return-value]
+        return "sv" if explicit == "sv" else "en"
     for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = env.get(key, "")
         if value:

@@ -1,1 +1,1 @@
-"""Where a Schedule goes: iCalendar feeds, servers and calendar systems. No target imports another."""
+"""Where a Schedule goes: feeds, servers, calendar systems. No target imports another."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from plancal.i18n import Text
+from plancal.i18n import Lang, Text
 from plancal.rules.model import Plan
 
 FeedKind = Literal["plan", "public", "deadlines", "role"]
@@ -54,7 +54,7 @@ class Feed:
 
 
 def feeds_for(plan: Plan) -> list[Feed]:
-    lang = "sv" if plan.language == "sv" else "en"
+    lang: Lang = "sv" if plan.language == "sv" else "en"
     out = [
         Feed("plan", "plan", TITLES["plan"].render(lang, plan=plan.name)),
         Feed("public", "public", TITLES["public"].render(lang, plan=plan.name)),

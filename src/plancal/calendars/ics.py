@@ -235,7 +235,7 @@ class _Writer:
             yield self.event(s, None, s.start, s.end, reason)
             return
         yield self.event(s, None, s.start, s.end, None, s.rrule_text(self.plan.tz), s.exdates())
-        for o in sorted(s.overrides, key=lambda o: o.recurrence_id):  # type: ignore[arg-type, return-value]
+        for o in sorted(s.overrides, key=lambda o: o.recurrence_id):
             yield self.event(s, o.recurrence_id, o.start, o.start + s.duration,
                              o.reason.render(self.lang))
 

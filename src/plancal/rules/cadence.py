@@ -65,7 +65,7 @@ class CadenceError(ValueError):
 class Weekly:
     weekdays: tuple[int, ...]  # Monday = 0
     interval: int = 1
-    time: time | None = None
+    start_time: time | None = None
     end_time: time | None = None
     duration: timedelta | None = None
 
@@ -74,7 +74,7 @@ class Weekly:
 class Monthly:
     """Once a month, on the plan's (or activity's) week-of-month and weekday."""
 
-    time: time | None = None
+    start_time: time | None = None
     end_time: time | None = None
 
 
@@ -84,7 +84,7 @@ class PerYear:
 
     count: int
     at_least: bool = False
-    time: time | None = None
+    start_time: time | None = None
     end_time: time | None = None
 
 

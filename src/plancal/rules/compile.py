@@ -98,7 +98,7 @@ class Series:
         if self.rule is None or self.until is None:
             return []
         return sorted(e.recurrence_id for e in self.exclusions
-                      if self.start <= e.recurrence_id <= self.until)  # type: ignore[operator]
+                      if self.start <= e.recurrence_id <= self.until)
 
     def until_utc(self, tz: ZoneInfo) -> datetime | date | None:
         if self.until is None:
@@ -117,8 +117,8 @@ class Series:
             return [Occurrence(self, None, _aware(self.start, tz), _aware(self.end, tz),
                                self.kind if self.kind != "single" else None, self.reason)]
         assert self.until is not None
-        start = self.start if aware else datetime.combine(self.start, time())  # type: ignore[arg-type]
-        until = self.until if aware else datetime.combine(self.until, time())  # type: ignore[arg-type]
+        start = self.start if aware else datetime.combine(self.start, time())
+        until = self.until if aware else datetime.combine(self.until, time())
         excluded = {e.recurrence_id for e in self.exclusions}
         overrides = {o.recurrence_id: o for o in self.overrides}
         duration = self.duration
@@ -649,7 +649,8 @@ class _ActivityCompiler:
                     continue
                 slot, reason = fate.new, fate.reason
             if _day(slot) in taken:
-                self.cancelled.append(Cancelled(self.a, uid, slot, msg(R_MERGED, day=_day(slot)), True))
+                self.cancelled.append(
+                    Cancelled(self.a, uid, slot, msg(R_MERGED, day=_day(slot)), True))
                 continue
             if not self.check_exists(slot, self.a.at("when")):
                 continue

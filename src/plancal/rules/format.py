@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from plancal.i18n import MONTHS, Lang, Text, msg
 from plancal.rules.cadence import WEEKDAY_WORDS
@@ -57,8 +57,9 @@ WEEKDAY_INDEX = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "frid
 class WeekOfMonthK(Kind):
     """Which week of the month: 1–4, or last (-1)."""
 
-    WORDS = {"first": 1, "första": 1, "second": 2, "andra": 2, "third": 3, "tredje": 3,
-             "fourth": 4, "fjärde": 4, "last": -1, "sista": -1}
+    WORDS: ClassVar[dict[str, int]] = {
+        "first": 1, "första": 1, "second": 2, "andra": 2, "third": 3, "tredje": 3,
+        "fourth": 4, "fjärde": 4, "last": -1, "sista": -1}
 
     def check(self, value: Any, where: Where, problems: Problems) -> Any:
         if isinstance(value, int) and not isinstance(value, bool) and value in (1, 2, 3, 4, -1):

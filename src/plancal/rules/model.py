@@ -146,7 +146,7 @@ class Plan:
     start: date
     end: date
     language: str = "sv"
-    holidays: HolidaySpec = HolidaySpec()
+    holidays: HolidaySpec = field(default_factory=HolidaySpec)
     breaks: tuple[Break, ...] = ()
     roles: tuple[Role, ...] = ()
     activities: tuple[Activity, ...] = ()

@@ -66,14 +66,16 @@ def loads_with_problems(data: bytes | str, name: str = "<plan>") -> tuple[Plan |
     problems = Problems()
     if isinstance(data, bytes):
         try:
-            data = data.decode("utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as e:
             line = data[: e.start].count(b"\n") + 1
             problems.error(Where(name, line), msg(Text("the file is not UTF-8 text",
                                                        "filen är inte UTF-8-text")),
                            msg(Text("save the file as UTF-8", "spara filen som UTF-8")))
             return None, problems
-    doc = parse_yaml(data, name, problems)
+    else:
+        text = data
+    doc = parse_yaml(text, name, problems)
     if doc is None:
         return None, problems
     checked = PLAN.check(doc, Where(name, 1, 1), problems)
@@ -327,7 +329,7 @@ class _Builder:
 
     def _time_and_duration(self, rec: Located,
                            cadence: cad.Cadence) -> tuple[time, timedelta]:
-        c_time = getattr(cadence, "time", None)
+        c_time = getattr(cadence, "start_time", None)
         c_end = getattr(cadence, "end_time", None)
         c_duration = getattr(cadence, "duration", None)
         if c_time is not None and rec.get("time") is not None and rec["time"] != c_time:

@@ -52,7 +52,7 @@ def safe_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL must still not leak a password
+    except Exception:
         return url.split("@")[-1]
 
 
