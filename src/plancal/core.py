@@ -31,12 +31,16 @@ def check(path: str | Path, calendars: bool = True) -> Checked:
     """Load and compile; with ``calendars``, also confirm the feeds can state the time zone."""
     plan, problems = load_with_problems(path)
     if plan is None or problems.errors:
-        return Checked(plan, None, tuple(problems.problems))
+        return Checked(plan, None, _in_order(problems))
     schedule = compile_with_problems(plan, problems)
     if calendars and not problems.errors:
         _check_timezone(plan, problems)
     failed = bool(problems.errors)
-    return Checked(plan, None if failed else schedule, tuple(problems.problems))
+    return Checked(plan, None if failed else schedule, _in_order(problems))
+
+
+def _in_order(problems: Problems) -> tuple[Problem, ...]:
+    return tuple(sorted(problems.problems, key=Problem.sort_key))
 
 
 def _check_timezone(plan: Plan, problems: Problems) -> None:

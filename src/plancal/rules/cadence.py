@@ -215,8 +215,8 @@ _NAMED_PER = {
     "quarterly": (4, "year"), "kvartalsvis": (4, "year"), "varje kvartal": (4, "year"),
 }
 _WEEKLY_HEAD_RE = re.compile(
-    r"^(?:(?:varje|every|each|alla)\s+(?:(annan|other)\s+)?|(varannan)\s+|"
-    r"(?:every|var)\s+(\d+)(?::?[ae])?\s+(?:weeks?|veckor|vecka)\s+(?:on\s+|på\s+)?)"
+    r"^(?:(?:every|var)\s+(\d+)(?::?[ae])?\s+(?:weeks?|veckor|vecka)\s+(?:on\s+|på\s+)?|"
+    r"(?:varje|every|each|alla)(?:\s+(annan|other))?(?:\s+|$)|(varannan)(?:\s+|$))"
 )
 _WORD_RE = re.compile(r"[a-zåäö]+")
 _TAIL_START_RE = re.compile(r"\s(?:kl\.?|klockan|at|@)\s*\d")
@@ -259,10 +259,10 @@ def parse(text: str) -> Cadence:
         rest = t
         if weekly:
             rest = t[weekly.end():]
-            if weekly.group(1) or weekly.group(2):
+            if weekly.group(1):
+                interval = int(weekly.group(1))
+            elif weekly.group(2) or weekly.group(3):
                 interval = 2
-            elif weekly.group(3):
-                interval = int(weekly.group(3))
         return _weekly(rest, interval, raw)
 
     raise CadenceError(
@@ -315,7 +315,7 @@ def _weekly(rest: str, interval: int, raw: str) -> Weekly:
         if word in ("kl", "klockan", "at", "for", "i", "till", "to"):
             break
         if not days or (word.isalpha() and len(word) > 2):
-            close = difflib.get_close_matches(word, list(WEEKDAY_WORDS), n=1, cutoff=0.6)
+            close = _closest_weekday(word)
             raise CadenceError(
                 msg(Text("unknown weekday {word!r} in {text!r}",
                          "okänd veckodag {word!r} i {text!r}"), word=word, text=raw.strip()),
@@ -335,6 +335,19 @@ def _weekly(rest: str, interval: int, raw: str) -> Weekly:
         )
     start, end, duration = _parse_tail(rest[pos:], raw)
     return Weekly(tuple(sorted(set(days))), interval, start, end, duration)
+
+
+def _fold(word: str) -> str:
+    return word.translate(str.maketrans("åäö", "aao"))
+
+
+def _closest_weekday(word: str) -> list[str]:
+    """The likeliest weekday a misspelt word meant; ties go to the same first letter."""
+    candidates = [w for w in WEEKDAY_WORDS if len(w) > 3 and not w.endswith(("ar", "s"))]
+    scored = [(difflib.SequenceMatcher(None, _fold(word), _fold(w)).ratio(),
+               _fold(w)[:1] == _fold(word)[:1], w) for w in candidates]
+    best = max(scored)
+    return [best[2]] if best[0] >= 0.6 else []
 
 
 def weekday_from_word(word: str) -> int | None:

@@ -78,7 +78,9 @@ def loads_with_problems(data: bytes | str, name: str = "<plan>") -> tuple[Plan |
     doc = parse_yaml(text, name, problems)
     if doc is None:
         return None, problems
-    checked = PLAN.check(doc, Where(name, 1, 1), problems)
+    lc = getattr(doc, "lc", None)
+    root = Where(name, lc.line + 1, lc.col + 1) if lc is not None else Where(name, 1, 1)
+    checked = PLAN.check(doc, root, problems)
     record = record_of(checked)
     if record is None:
         return None, problems
@@ -86,23 +88,49 @@ def loads_with_problems(data: bytes | str, name: str = "<plan>") -> tuple[Plan |
     return plan, problems
 
 
-def parse_yaml(text: str, name: str, problems: Problems) -> Any:
+def plan_yaml() -> Any:
+    """A round-trip YAML reader that leaves dates as text, for our own checks to read.
+
+    ruamel would construct ``2023-02-30`` into a ValueError without a line number; as text,
+    the format's date check reports it at its line with what to write instead.
+    """
     from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class PlanConstructor(RoundTripConstructor):
+        pass
+
+    PlanConstructor.add_constructor("tag:yaml.org,2002:timestamp",
+                                    RoundTripConstructor.construct_yaml_str)
+    yaml = YAML(typ="rt")
+    yaml.Constructor = PlanConstructor
+    return yaml
+
+
+def parse_yaml(text: str, name: str, problems: Problems) -> Any:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    yaml = YAML(typ="rt")
+    yaml = plan_yaml()
     try:
         doc = yaml.load(text)
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = Where(name, mark.line + 1, mark.column + 1) if mark else Where(name)
         what = " ".join(str(x) for x in (e.context, e.problem) if x)
+        if e.context_mark is not None and mark is not None and \
+                e.context_mark.line != mark.line:
+            what += f" (begun on line {e.context_mark.line + 1})"
+        if "duplicate key" in what:
+            hint = msg(Text("a key may appear once in a mapping: remove or rename one",
+                            "en nyckel får bara finnas en gång: ta bort eller byt namn på en"))
+        else:
+            hint = msg(Text("check the indentation, colons, quotes and brackets here and on "
+                            "the line it began", "kontrollera indrag, kolon, citattecken och "
+                            "parenteser här och på raden där det började"))
         problems.error(where, msg(Text("YAML syntax: {what}", "YAML-syntax: {what}"), what=what),
-                       msg(Text("check the indentation, colons and quotes on this line and the "
-                                "one before", "kontrollera indrag, kolon och citattecken på "
-                                "den här raden och raden före")))
+                       hint)
         return None
-    except YAMLError as e:
+    except (YAMLError, ValueError, TypeError) as e:  # a scalar ruamel could not construct
         problems.error(Where(name), msg(Text("YAML syntax: {what}", "YAML-syntax: {what}"),
                                         what=str(e)))
         return None
@@ -119,6 +147,14 @@ def _suggest(word: str, known: Iterable[str]) -> Any:
     if close:
         return msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=close[0])
     return msg(Text("known: {known}", "kända: {known}"), known=", ".join(sorted(known)) or "–")
+
+
+class _Valid(Located):
+    """A record whose invalid values read as absent, for checks that run on partial records."""
+
+    def __init__(self, rec: Located):
+        super().__init__({k: v for k, v in rec.values.items() if v is not INVALID}, rec.where,
+                         rec.lines)
 
 
 class _Builder:
@@ -146,17 +182,21 @@ class _Builder:
                              msg(Text("the period ends ({end}) before it starts ({start})",
                                       "perioden slutar ({end}) innan den börjar ({start})"),
                                  start=start, end=end))
-            elif end.year - start.year > MAX_PLAN_YEARS:
+                start, end = None, None  # one problem, not one more per activity
+            if start is not None and end is not None and end.year - start.year > MAX_PLAN_YEARS:
                 self.p.error(period.at("end") if period else r.where,
                              msg(Text("a plan period longer than {n} years",
                                       "en planperiod längre än {n} år"), n=MAX_PLAN_YEARS),
                              msg(Text("split it into several plans", "dela upp den i flera "
                                       "planer")))
-        else:
+        if not (isinstance(start, date) and isinstance(end, date)):
             start, end = None, None
         self.start, self.end = start, end
 
         roles = self._roles()
+        raw_roles = r.get("roles")
+        # A role with a problem of its own is still a known name: no second error per use.
+        self.role_ids = set(raw_roles) if isinstance(raw_roles, dict) else set(roles)
         breaks = self._breaks()
         self.break_ids = {b.id for b in breaks}
         activities = self._activities(roles)
@@ -247,24 +287,23 @@ class _Builder:
                 if aid in seen:
                     self._duplicate("activity", aid, rec.at("id"), seen[aid])
                 seen[aid] = rec.at("id")
-            if not isinstance(value, Located):
-                # Still collect follow-up ids so duplicates are reported once.
-                for fu in rec.get("followups") or []:
-                    fr = record_of(fu)
-                    if fr and isinstance(fr.get("id"), str):
-                        self.followup_ids.setdefault(fr["id"], fr.at("id"))
-                continue
-            activity = self._activity(rec, roles)
+            # A record with a bad field is still checked for what it references, so every
+            # problem is reported at once; it just does not become an Activity.
+            activity = self._activity(_Valid(rec), roles, complete=isinstance(value, Located))
             if activity is not None:
                 out.append(activity)
         self.activity_ids = set(seen)
         return out
 
-    def _activity(self, rec: Located, roles: dict[str, Role]) -> Activity | None:
-        ok = True
-        when = rec["when"]
+    def _activity(self, rec: Located, roles: dict[str, Role], complete: bool) -> Activity | None:
+        ok = complete
+        when = rec.get("when")
         cadence: cad.Cadence
-        if isinstance(when, list):
+        if when is None:
+            cadence = cad.AsNeeded("")
+            when_text = ""
+            ok = False
+        elif isinstance(when, list):
             cadence = cad.Dates(tuple(when))
             when_text = ", ".join(str(w) for w in when)
         else:
@@ -278,12 +317,12 @@ class _Builder:
 
         for key in ("organizer",):
             ref = rec.get(key)
-            if ref is not None and ref not in roles:
+            if ref is not None and ref not in self.role_ids:
                 self.p.error(rec.at(key), msg(Text("unknown role {role!r}", "okänd roll {role!r}"),
                                               role=ref), _suggest(ref, roles))
                 ok = False
         for ref in rec.get("attendees") or []:
-            if ref not in roles:
+            if ref is not INVALID and ref not in self.role_ids:
                 self.p.error(rec.at("attendees"), msg(Text("unknown role {role!r}",
                                                            "okänd roll {role!r}"), role=ref),
                              _suggest(ref, roles))
@@ -305,12 +344,12 @@ class _Builder:
 
         exceptions = self._exceptions(rec, span_start, span_end)
         policies = self._break_policies(rec)
-        aid = rec["id"]
+        aid = rec.get("id")
         followups = self._followups(rec.get("followups"), aid, rec.get("organizer"), roles, None)
         weekday = rec.get("weekday") or self.default["weekday"]
         week = rec.get("week") or self.default["week"]
         reminder = rec.get("reminder", self.default["reminder"])
-        if not ok or exceptions is None:
+        if not ok or exceptions is None or aid is None:
             return None
         return Activity(
             id=aid, title=rec["title"], when=when_text, cadence=cadence,
@@ -387,9 +426,10 @@ class _Builder:
 
     def _exceptions(self, rec: Located, start: date | None, end: date | None
                     ) -> Exceptions | None:
-        ex = record_of(rec.get("exceptions"))
-        if ex is None:
+        found = record_of(rec.get("exceptions"))
+        if found is None:
             return Exceptions()
+        ex = _Valid(found)
         ok = True
         cancelled = tuple(ex.get("cancelled") or ())
         moved = tuple((ex.get("moved") or {}).items())
@@ -464,7 +504,7 @@ class _Builder:
                              msg(Text("add responsible: [ROLE-ID]",
                                       "lägg till responsible: [ROLL-ID]")))
                 continue
-            bad = [r for r in responsible if r not in roles]
+            bad = [r for r in responsible if r not in self.role_ids]
             for ref in bad:
                 self.p.error(rec.at("responsible"), msg(Text("unknown role {role!r}",
                                                              "okänd roll {role!r}"), role=ref),

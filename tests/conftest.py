@@ -1,0 +1,76 @@
+"""Shared fixtures: real files in tests/fixtures, the seed plan, isolated state, real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED = ROOT / "examples" / "soderhamn-2022-2023.yaml"
+MINIMAL = FIXTURES / "plans" / "minimal.yaml"
+PG_ADMIN_URL = os.environ.get("PLANCAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every test run gets its own state and cache, so no test reads a developer's real store.
+    base = Path(config.rootpath) / ".pytest_cache" / f"plancal-{os.getpid()}"
+    os.environ.setdefault("PLANCAL_CACHE_DIR", str(base.parent / "plancal-cache"))
+    os.environ["PLANCAL_STATE_DIR"] = str(base / "state")
+    os.environ.pop("PLANCAL_DB", None)
+    os.environ.pop("PLANCAL_LANG", None)
+
+
+@pytest.fixture(scope="session")
+def seed_plan():  # type: ignore[no-untyped-def]
+    from plancal.rules.plan import load
+
+    return load(SEED)
+
+
+@pytest.fixture(scope="session")
+def seed_schedule(seed_plan):  # type: ignore[no-untyped-def]
+    from plancal.rules.compile import compile_plan
+
+    return compile_plan(seed_plan)
+
+
+def plan_text(**replacements: str) -> str:
+    """The minimal plan with some lines replaced: the usual way tests vary a plan."""
+    text = MINIMAL.read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.fixture
+def load_text():  # type: ignore[no-untyped-def]
+    from plancal.rules.plan import loads
+
+    def load(text: str, name: str = "test.yaml"):  # type: ignore[no-untyped-def]
+        return loads(text, name)
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh database on the PostgreSQL server the project's machines run (.ci/run starts it)."""
+    import psycopg
+
+    name = f"plancal_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as e:
+        pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({e}); run .ci/run, which "
+                    "starts it, or set PLANCAL_TEST_PG")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
