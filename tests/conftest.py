@@ -8,12 +8,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED = ROOT / "examples" / "soderhamn-2022-2023.yaml"
 MINIMAL = FIXTURES / "plans" / "minimal.yaml"
 PG_ADMIN_URL = os.environ.get("PLANCAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+settings.register_profile("default", max_examples=300)
+settings.register_profile("thorough", max_examples=3000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -143,8 +143,8 @@ def test_public_feed_has_only_public_activities_and_no_personal_data(seed_feeds,
     for event in cal.walk("VEVENT"):
         assert str(event["SUMMARY"]) not in internal_titles
         assert str(event["CLASS"]) == "PUBLIC"
-    for forbidden in ("ATTENDEE", "ORGANIZER", "mailto:", "followup.", "Uppföljning", "@soderhamn.example",
-                      "@polisen.example", "Deltagare"):
+    for forbidden in ("ATTENDEE", "ORGANIZER", "mailto:", "followup.", "Uppföljning",
+                      "@soderhamn.example", "@polisen.example", "Deltagare"):
         assert forbidden not in public
     assert {str(e["SUMMARY"]) for e in cal.walk("VEVENT")} == {
         "Medborgardialog", "Aktuell lägesbild publiceras"}

@@ -1,4 +1,4 @@
-"""Compilation: holiday and break policies, pins, written exceptions, the Outlook rule, deadlines."""
+"""Compiling: holiday and break policies, pins, written exceptions, Outlook's rule, deadlines."""
 
 from __future__ import annotations
 

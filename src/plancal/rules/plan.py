@@ -81,7 +81,7 @@ def loads_with_problems(data: bytes | str, name: str = "<plan>") -> tuple[Plan |
     lc = getattr(doc, "lc", None)
     root = Where(name, lc.line + 1, lc.col + 1) if lc is not None else Where(name, 1, 1)
     checked = PLAN.check(doc, root, problems)
-    record = record_of(checked)
+    record = _rec(checked)
     if record is None:
         return None, problems
     plan = _Builder(record, name, problems).build()
@@ -149,6 +149,12 @@ def _suggest(word: str, known: Iterable[str]) -> Any:
     return msg(Text("known: {known}", "kända: {known}"), known=", ".join(sorted(known)) or "–")
 
 
+def _rec(value: Any) -> Located | None:
+    """A record (complete or not) with its invalid values read as absent."""
+    found = record_of(value)
+    return None if found is None else _Valid(found)
+
+
 class _Valid(Located):
     """A record whose invalid values read as absent, for checks that run on partial records."""
 
@@ -162,7 +168,7 @@ class _Builder:
         self.r = record
         self.name = name
         self.p = problems
-        self.defaults = record_of(record.get("defaults")) or Located({}, record.where, {})
+        self.defaults = _rec(record.get("defaults")) or Located({}, record.where, {})
         from plancal.rules.format import DEFAULTS
 
         # Defaults are declared in DEFAULTS; fill what the file leaves out.
@@ -173,7 +179,7 @@ class _Builder:
 
     def build(self) -> Plan | None:
         r = self.r
-        period = record_of(r.get("period"))
+        period = _rec(r.get("period"))
         start = period.get("start") if period else None
         end = period.get("end") if period else None
         if isinstance(start, date) and isinstance(end, date):
@@ -205,8 +211,8 @@ class _Builder:
 
         if self.p.errors or start is None or end is None:
             return None
-        holidays = record_of(r.get("holidays"))
-        feeds = record_of(r.get("feeds"))
+        holidays = _rec(r.get("holidays"))
+        feeds = _rec(r.get("feeds"))
         return Plan(
             id=r["id"], name=r["name"], timezone=r.get("timezone"), start=start, end=end,
             language=r.get("language", "sv"),
@@ -229,7 +235,7 @@ class _Builder:
         if not isinstance(raw, dict):
             return roles
         for role_id, value in raw.items():
-            rec = record_of(value)
+            rec = _rec(value)
             if rec is None or value is INVALID or "name" not in rec.values:
                 continue
             if not isinstance(value, Located):
@@ -242,7 +248,7 @@ class _Builder:
         out: list[Break] = []
         seen: dict[str, Where] = {}
         for value in self.r.get("breaks") or []:
-            rec = record_of(value)
+            rec = _rec(value)
             if rec is None:
                 continue
             bid = rec.get("id")
@@ -279,7 +285,7 @@ class _Builder:
         seen: dict[str, Where] = {}
         self.followup_ids: dict[str, Where] = {}
         for value in self.r.get("activities") or []:
-            rec = record_of(value)
+            rec = _rec(value)
             if rec is None:
                 continue
             aid = rec.get("id")
@@ -289,7 +295,7 @@ class _Builder:
                 seen[aid] = rec.at("id")
             # A record with a bad field is still checked for what it references, so every
             # problem is reported at once; it just does not become an Activity.
-            activity = self._activity(_Valid(rec), roles, complete=isinstance(value, Located))
+            activity = self._activity(rec, roles, complete=isinstance(value, Located))
             if activity is not None:
                 out.append(activity)
         self.activity_ids = set(seen)
@@ -426,10 +432,9 @@ class _Builder:
 
     def _exceptions(self, rec: Located, start: date | None, end: date | None
                     ) -> Exceptions | None:
-        found = record_of(rec.get("exceptions"))
-        if found is None:
+        ex = _rec(rec.get("exceptions"))
+        if ex is None:
             return Exceptions()
-        ex = _Valid(found)
         ok = True
         cancelled = tuple(ex.get("cancelled") or ())
         moved = tuple((ex.get("moved") or {}).items())
@@ -465,7 +470,7 @@ class _Builder:
                          for b in map(record_of, self.r.get("breaks") or []) if b)
         out = []
         for value in self.r.get("breaks") or []:
-            b = record_of(value)
+            b = _rec(value)
             if b is None:
                 continue
             bid = b.get("id")
@@ -478,7 +483,7 @@ class _Builder:
                    roles: dict[str, Role], _activities: Any) -> list[FollowUp]:
         out: list[FollowUp] = []
         for value in raw or []:
-            rec = record_of(value)
+            rec = _rec(value)
             if rec is None:
                 continue
             fid = rec.get("id")

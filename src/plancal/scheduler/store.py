@@ -9,16 +9,18 @@ up-to-date store reads one row and imports no Alembic at all.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from plancal.calendars.ics import Key, Revision
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
+T = TypeVar("T")
 SCHEMA_HEAD = "0001"  # the newest migration; tests check it matches migrations/versions
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -77,7 +79,8 @@ class Store:
         except (ArgumentError, ImportError) as e:
             raise StoreError(f"cannot use the database {safe_url(self.url)}: {e}") from None
         if self.dialect == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", _sqlite_connect)
+            event.listen(self.engine, "begin", _sqlite_begin)
         try:
             self.migrate()
         except OperationalError as e:
@@ -87,6 +90,27 @@ class Store:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A transaction that will write: exclusive on SQLite, retried on a unique race."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(plancal_write=True)
+            with conn.begin():
+                yield conn
+
+    def retrying(self, work: Callable[[Connection], T], attempts: int = 5) -> T:
+        """Run ``work`` in a write transaction; a concurrent insert of the same row retries."""
+        from sqlalchemy.exc import IntegrityError, OperationalError
+
+        for attempt in range(attempts):
+            try:
+                with self.writing() as conn:
+                    return work(conn)
+            except (IntegrityError, OperationalError):
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -146,8 +170,9 @@ class Store:
         from plancal.scheduler.tables import revisions as t
 
         now = _utc(now).replace(microsecond=0)
-        result: dict[Key, Revision] = {}
-        with self.engine.begin() as conn:
+
+        def work(conn: Connection) -> dict[Key, Revision]:
+            result: dict[Key, Revision] = {}
             query = select(t).where(t.c.plan_id == plan_id)
             if self.dialect == "postgresql":
                 query = query.with_for_update()
@@ -159,7 +184,9 @@ class Store:
                 row = known.get(key)
                 if row is None:
                     master = result.get((key[0], ""))
-                    sequence = master.sequence + 1 if key[1] and master else 0
+                    existed = (key[0], "") in known  # an override of a series clients hold
+                    sequence = master.sequence + 1 if key[1] and master and existed else (
+                        master.sequence if key[1] and master else 0)
                     inserts.append({"plan_id": plan_id, "uid": key[0], "recurrence_id": key[1],
                                     "digest": digest, "sequence": sequence, "created": now,
                                     "modified": now})
@@ -178,12 +205,23 @@ class Store:
                                     t.c.recurrence_id == bindparam("k_rid"))
                     .values(digest=bindparam("digest"), sequence=bindparam("sequence"),
                             modified=bindparam("modified")), updates)
-        return result
+            return result
+
+        return self.retrying(work)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite starts transactions late (at the first write), so a read-then-write could lose
+    # an update; plancal issues BEGIN itself (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A writer takes the write lock up front: concurrent writers queue instead of racing.
+    immediate = conn.get_execution_options().get("plancal_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
