@@ -145,13 +145,13 @@ def test_schema_is_valid_json_schema_and_accepts_the_seed() -> None:
     import jsonschema
     from ruamel.yaml import YAML
 
-    from plancal.rules.plan import plan_yaml
+    from plancal.rules.yamlread import load
 
     run = plancal("schema", "--lang", "sv")
     schema = json.loads(run.stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
     assert "Stabilt id" in json.dumps(schema, ensure_ascii=False)
-    seed = json.loads(json.dumps(plan_yaml().load(SEED.read_text(encoding="utf-8"))))
+    seed = json.loads(json.dumps(load(SEED.read_text(encoding="utf-8"))))
     jsonschema.validate(seed, schema, cls=jsonschema.Draft202012Validator)
     bad = YAML(typ="safe").load(
         (FIXTURES / "plans" / "bad" / "several-problems.yaml").read_text(encoding="utf-8"))

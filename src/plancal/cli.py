@@ -6,7 +6,6 @@ and ``plancal agenda`` never loads SQLAlchemy, icalendar or the holidays package
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -135,6 +134,8 @@ def agenda(plan: Path, start: str | None, end: str | None, activities: tuple[str
                                   "deadlines": ("deadline",)}[kind]  # type: ignore[assignment]
     items = ag.rows(schedule, lg, first, last, activities or None, kinds, cancelled)
     if fmt == "json":
+        import json
+
         for item in items:
             click.echo(json.dumps(item.to_json(), ensure_ascii=False))
         return
@@ -183,6 +184,8 @@ def compile_cmd(plan: Path, out_dir: Path, db_url: str | None, lang: str | None)
 @lang_option
 def schema(lang: str | None) -> None:
     """Print the JSON Schema of the plan file, for editors that complete and check YAML."""
+    import json
+
     from plancal.rules.format import json_schema
 
     click.echo(json.dumps(json_schema(resolve_lang(lang)), ensure_ascii=False, indent=2))

@@ -37,6 +37,9 @@ def test_contains_first_last_and_neighbours_agree_with_dateutil(rule: Rule, offs
     assert last is not None
     truth = expanded(rule, first, last)
     assert truth[0] == first and truth[-1] == last
+    clock = datetime.min.time().replace(hour=14, minute=30)
+    stepped = list(rule.instants(datetime.combine(first, clock), datetime.combine(last, clock)))
+    assert [d.date() for d in stepped] == truth and all(d.time() == clock for d in stepped)
     members = [first + timedelta(days=i) for i in range((last - first).days + 1)
                if rule.contains(first + timedelta(days=i), first)]
     assert members == truth

@@ -33,7 +33,7 @@ from plancal.rules import cadence as cad
 from plancal.rules.days import WorkCalendar, holiday_table
 from plancal.rules.errors import Problem, Problems, Where
 from plancal.rules.model import Activity, FollowUp, Plan
-from plancal.rules.recurrence import Rule, RuleError, explicit_rule
+from plancal.rules.recurrence import Rule, RuleError, explicit_rule, nth_weekday
 
 ONE_DAY = timedelta(days=1)
 Slot = datetime | date  # naive local: a datetime for timed events, a date for all-day ones
@@ -122,9 +122,13 @@ class Series:
         excluded = {e.recurrence_id for e in self.exclusions}
         overrides = {o.recurrence_id: o for o in self.overrides}
         duration = self.duration
+        instants = self.rule.instants(start, until)  # type: ignore[arg-type]
+        if aware and not excluded and not overrides:  # the common case, kept tight
+            return [Occurrence(self, r, r, r + duration, None, None)
+                    for r in (i.replace(tzinfo=tz) for i in instants)]
         out: list[Occurrence] = []
         append = out.append
-        for instant in self.rule.dateutil(start, until):  # type: ignore[arg-type]
+        for instant in instants:
             rid: Slot = instant if aware else instant.date()
             if rid in excluded:
                 continue
@@ -132,12 +136,12 @@ class Series:
             if aware:
                 rid_tz = instant.replace(tzinfo=tz)
                 if override is None:
-                    append(Occurrence(self, rid_tz, rid_tz, (instant + duration).replace(
-                        tzinfo=tz), None, None))
+                    # Adding to an aware time is wall-clock arithmetic, as iCalendar wants.
+                    append(Occurrence(self, rid_tz, rid_tz, rid_tz + duration, None, None))
                 else:
-                    new = override.start
-                    append(Occurrence(self, rid_tz, _aware(new, tz), _aware(new + duration, tz),
-                                      "moved", override.reason))
+                    new = _aware(override.start, tz)
+                    append(Occurrence(self, rid_tz, new, new + duration, "moved",
+                                      override.reason))
             elif override is None:
                 append(Occurrence(self, rid, rid, rid + duration, None, None))
             else:
@@ -292,20 +296,35 @@ def compile_with_problems(plan: Plan, problems: Problems,
     partial = Schedule(plan, tuple(series), (), tuple(cancelled))
     deadlines = _deadlines(plan, partial, problems)
     return Schedule(plan, tuple(series), tuple(deadlines), tuple(cancelled),
-                    tuple(problems.warnings), partial._occurrences)
+                    tuple(problems.warnings))
 
 
 def _dst_gap_days(tz: ZoneInfo, start: date, end: date) -> set[date]:
-    """Days whose local clock jumps forward: some times of day do not exist on them."""
+    """Days whose local clock jumps forward: some times of day do not exist on them.
+
+    Offsets are compared month by month, and a change is bisected down to its day.
+    """
+    def offset(day: date) -> timedelta | None:
+        return datetime.combine(day, time(12), tz).utcoffset()
+
     out = set()
-    day = start - ONE_DAY
-    previous = datetime.combine(day, time(12), tz).utcoffset()
-    while day <= end + ONE_DAY:
-        day += ONE_DAY
-        offset = datetime.combine(day, time(12), tz).utcoffset()
-        if offset is not None and previous is not None and offset > previous:
-            out.add(day)
-        previous = offset
+    low = date(start.year, start.month, 1)
+    while low <= end:
+        high = date(low.year + low.month // 12, low.month % 12 + 1, 1)
+        a, b = offset(low - ONE_DAY), offset(high)
+        if a is not None and b is not None and a != b:
+            # One change per month at most in real zones: find the first day after it.
+            left, right = low - ONE_DAY, high
+            while (right - left).days > 1:
+                middle = left + (right - left) / 2
+                if offset(middle) == a:
+                    left = middle
+                else:
+                    right = middle
+            after = offset(right)
+            if after is not None and after > a:
+                out.add(right)
+        low = high
     return out
 
 
@@ -314,14 +333,6 @@ def nonexistent(slot: Slot, tz: ZoneInfo) -> bool:
         return False
     back = slot.replace(tzinfo=tz).astimezone(UTC).astimezone(tz).replace(tzinfo=None)
     return back != slot
-
-
-def nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:
-    if nth == -1:
-        last = (date(year + month // 12, month % 12 + 1, 1)) - ONE_DAY
-        return last - timedelta(days=(last.weekday() - weekday) % 7)
-    first = date(year, month, 1)
-    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
 
 
 @dataclass
@@ -671,19 +682,7 @@ class _ActivityCompiler:
         """Months that the activity's breaks take more than half the working days of."""
         if not self.honoured:
             return set()
-        out = set()
-        for month in range(1, 13):
-            day = date(year, month, 1)
-            working = paused = 0
-            while day.month == month:
-                if day.weekday() < 5 and self.cal.holiday(day) is None:
-                    working += 1
-                    if any(s.break_id in self.honoured for s in self.cal.breaks_on(day)):
-                        paused += 1
-                day += ONE_DAY
-            if paused * 2 > working:
-                out.add(month)
-        return out
+        return self.cal.covered_months(year, self.honoured)
 
     def per_year(self, c: cad.PerYear) -> list[Series]:
         a = self.a
@@ -755,10 +754,19 @@ class _ActivityCompiler:
 
 
 def _deadlines(plan: Plan, schedule: Schedule, problems: Problems) -> list[Deadline]:
-    occurrences = schedule.occurrences()
+    needed: set[str] = set()  # only these activities' occurrences are expanded here
+    for fu in plan.all_followups():
+        if fu.due.kind in ("after_each", "at_next") and fu.activity_id:
+            needed.add(fu.activity_id)
+        if fu.due.kind in ("at_next", "at_each") and fu.due.activity:
+            needed.add(fu.due.activity)
+    tz = plan.tz
     by_activity: dict[str, list[Occurrence]] = {}
-    for o in occurrences:
-        by_activity.setdefault(o.activity.id, []).append(o)
+    for s in schedule.series:
+        if s.activity.id in needed:
+            by_activity.setdefault(s.activity.id, []).extend(s.expand(tz))
+    for occurrences in by_activity.values():
+        occurrences.sort(key=_start_key)
     out: list[Deadline] = []
     for fu in plan.all_followups():
         out.extend(_deadlines_of(plan, fu, by_activity, problems))

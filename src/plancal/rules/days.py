@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from importlib.util import find_spec
 from pathlib import Path
 
 ONE_DAY = timedelta(days=1)
@@ -50,18 +49,16 @@ def _cache_dir() -> Path:
 
 def _holidays_version() -> str | None:
     """The installed holidays' version, read from its version file without importing it."""
-    spec = find_spec("holidays")
-    if spec is None or spec.origin is None:
-        return None
-    version_file = Path(spec.origin).with_name("version.py")
-    try:
-        stat = version_file.stat()
-        text = version_file.read_text(encoding="utf-8")
-    except OSError:
-        return None
-    for line in text.splitlines():
-        if line.startswith("__version__"):
-            return line.split("=", 1)[1].strip().strip("\"'") + f"-{stat.st_mtime_ns}"
+    for entry in sys.path:
+        version_file = Path(entry or ".") / "holidays" / "version.py"
+        try:
+            stat = version_file.stat()
+            text = version_file.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("__version__"):
+                return line.split("=", 1)[1].strip().strip("\"'") + f"-{stat.st_mtime_ns}"
     return None
 
 
@@ -92,6 +89,8 @@ def holiday_table(spec: HolidaySpec, years: Iterable[int]) -> dict[date, str]:
             pass
     table = _compute_holidays(spec, range(years[0], years[-1] + 1))
     if path is not None:
+        import tempfile
+
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
@@ -110,6 +109,8 @@ class WorkCalendar:
         self.holidays = dict(holidays)
         self.breaks = tuple(sorted(breaks, key=lambda b: (b.start, b.break_id)))
         self._break_days: dict[date, list[BreakSpan]] = {}
+        self._covered: dict[tuple[int, frozenset[str]], set[int]] = {}
+        self._special: frozenset[date] | None = None
         for span in self.breaks:
             day = span.start
             while day <= span.end:
@@ -141,6 +142,37 @@ class WorkCalendar:
             day -= ONE_DAY
         return day
 
-    def special_days(self) -> set[date]:
+    def covered_months(self, year: int, honoured: frozenset[str]) -> set[int]:
+        """Months in which the honoured breaks take more than half of the working days."""
+        key = (year, honoured)
+        cached = self._covered.get(key)
+        if cached is not None:
+            return cached
+        paused_days: set[date] = set()  # a set: overlapping breaks pause a day once
+        for span in self.breaks:
+            if span.break_id not in honoured or span.end.year < year or span.start.year > year:
+                continue
+            day = max(span.start, date(year, 1, 1))
+            while day <= span.end and day.year == year:
+                if day.weekday() < 5 and day not in self.holidays:
+                    paused_days.add(day)
+                day += ONE_DAY
+        paused: dict[int, int] = {}
+        for day in paused_days:
+            paused[day.month] = paused.get(day.month, 0) + 1
+        out = set()
+        for month, count in paused.items():
+            day, working = date(year, month, 1), 0
+            while day.month == month:
+                working += day.weekday() < 5 and day not in self.holidays
+                day += ONE_DAY
+            if count * 2 > working:
+                out.add(month)
+        self._covered[key] = out
+        return out
+
+    def special_days(self) -> frozenset[date]:
         """Days on which some policy may apply: holidays and break days."""
-        return set(self.holidays) | set(self._break_days)
+        if self._special is None:
+            self._special = frozenset(self.holidays) | frozenset(self._break_days)
+        return self._special

@@ -88,38 +88,15 @@ def loads_with_problems(data: bytes | str, name: str = "<plan>") -> tuple[Plan |
     return plan, problems
 
 
-def plan_yaml() -> Any:
-    """A round-trip YAML reader that leaves dates as text, for our own checks to read.
-
-    ruamel would construct ``2023-02-30`` into a ValueError without a line number; as text,
-    the format's date check reports it at its line with what to write instead.
-    """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.constructor import RoundTripConstructor
-
-    class PlanConstructor(RoundTripConstructor):
-        pass
-
-    PlanConstructor.add_constructor("tag:yaml.org,2002:timestamp",
-                                    RoundTripConstructor.construct_yaml_str)
-    yaml = YAML(typ="rt")
-    yaml.Constructor = PlanConstructor
-    return yaml
-
-
 def parse_yaml(text: str, name: str, problems: Problems) -> Any:
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from plancal.rules.yamlread import YamlError, load
 
-    yaml = plan_yaml()
     try:
-        doc = yaml.load(text)
-    except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = Where(name, mark.line + 1, mark.column + 1) if mark else Where(name)
-        what = " ".join(str(x) for x in (e.context, e.problem) if x)
-        if e.context_mark is not None and mark is not None and \
-                e.context_mark.line != mark.line:
-            what += f" (begun on line {e.context_mark.line + 1})"
+        doc = load(text)
+    except YamlError as e:
+        what = e.message
+        if e.begun is not None and e.begun != e.line and "duplicate" not in what:
+            what += f" (begun on line {e.begun})"
         if "duplicate key" in what:
             hint = msg(Text("a key may appear once in a mapping: remove or rename one",
                             "en nyckel får bara finnas en gång: ta bort eller byt namn på en"))
@@ -127,12 +104,8 @@ def parse_yaml(text: str, name: str, problems: Problems) -> Any:
             hint = msg(Text("check the indentation, colons, quotes and brackets here and on "
                             "the line it began", "kontrollera indrag, kolon, citattecken och "
                             "parenteser här och på raden där det började"))
-        problems.error(where, msg(Text("YAML syntax: {what}", "YAML-syntax: {what}"), what=what),
-                       hint)
-        return None
-    except (YAMLError, ValueError, TypeError) as e:  # a scalar ruamel could not construct
-        problems.error(Where(name), msg(Text("YAML syntax: {what}", "YAML-syntax: {what}"),
-                                        what=str(e)))
+        problems.error(Where(name, e.line, e.column),
+                       msg(Text("YAML syntax: {what}", "YAML-syntax: {what}"), what=what), hint)
         return None
     if doc is None:
         problems.error(Where(name, 1), msg(Text("the plan file is empty", "planfilen är tom")),
