@@ -152,9 +152,10 @@ def agenda(plan: Path, start: str | None, end: str | None, activities: tuple[str
 def compile_cmd(plan: Path, out_dir: Path, db_url: str | None, lang: str | None) -> None:
     """Compile the plan into iCalendar feeds (whole plan, per role, public, deadlines)."""
     from plancal.core import check
+    from plancal.rules.errors import PlanError
     from plancal.scheduler.clock import utcnow
     from plancal.scheduler.publish import publish
-    from plancal.scheduler.store import Store, StoreError
+    from plancal.scheduler.store import StoreError
 
     lg = resolve_lang(lang)
     checked = check(plan)
@@ -163,8 +164,10 @@ def compile_cmd(plan: Path, out_dir: Path, db_url: str | None, lang: str | None)
     for p in checked.warnings:
         click.echo(p.render(lg), err=True)
     try:
-        with Store(db_url) as store:
+        with open_store(db_url) as store:
             written = publish(checked.schedule, out_dir, store, utcnow())
+    except PlanError as e:  # the settings file
+        fail_with_plan_problems(e.problems, lg)
     except StoreError as e:
         click.echo(str(e), err=True)
         sys.exit(1)
@@ -189,6 +192,41 @@ def schema(lang: str | None) -> None:
     from plancal.rules.format import json_schema
 
     click.echo(json.dumps(json_schema(resolve_lang(lang)), ensure_ascii=False, indent=2))
+
+
+def open_store(db_url: str | None, config: Path | None = None) -> Any:
+    """The state store: --db, else the settings' [store] url, else the default SQLite file."""
+    from plancal.scheduler.store import Store
+
+    if db_url is None:
+        from plancal import settings
+
+        db_url = settings.load(config).get("store", "url")
+    return Store(db_url)
+
+
+@main.command()
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Settings file (default: PLANCAL_CONFIG or ~/.config/plancal/plancal.toml).")
+@lang_option
+def config(config: Path | None, lang: str | None) -> None:
+    """Show the effective settings (secrets masked) and where each can be set."""
+    from plancal import settings
+    from plancal.rules.errors import PlanError
+
+    lg = resolve_lang(lang)
+    try:
+        loaded = settings.load(config)
+    except PlanError as e:
+        fail_with_plan_problems(e.problems, lg)
+    say(Text("Settings file: {source}", "Inställningsfil: {source}"), lg, source=loaded.source)
+    shown = loaded.shown()
+    for section in settings.SECTIONS:
+        click.echo(f"[{section.name}]  # {section.doc.render(lg)}")
+        for option in section.options:
+            value = shown[section.name][option.key]
+            where = settings.env_name(section.name, option.key)
+            click.echo(f"{option.key} = {value!r}  # {option.doc.render(lg)} (${where})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from plancal.i18n import Lang, Text, msg
 from plancal.rules.errors import Problems, Where
@@ -189,9 +189,15 @@ class Int(Kind):
 
 @dataclass
 class Bool(Kind):
+    WORDS: ClassVar[dict[str, bool]] = {
+        "true": True, "yes": True, "ja": True, "1": True, "on": True,
+        "false": False, "no": False, "nej": False, "0": False, "off": False}
+
     def check(self, value: Any, where: Where, problems: Problems) -> Any:
         if isinstance(value, bool):
             return value
+        if isinstance(value, str) and value.strip().lower() in self.WORDS:  # environment text
+            return self.WORDS[value.strip().lower()]
         return self.wrong_type(value, where, problems, "true")
 
     def expected(self) -> Text:

@@ -1,0 +1,169 @@
+"""Settings: one declarative schema for the settings file and the environment.
+
+Connection settings (database, SMTP, Exchange, the feed server) live in a TOML file, never in
+the plan. Each option is declared once, below, with its type and its explanation; the same
+declaration checks the file, reads environment overrides and prints ``plancal config``.
+
+Precedence: environment (``PLANCAL_<SECTION>_<KEY>``) over the file over the default.
+Secrets (``secret=True``) are read only from the environment or the system keyring (service
+``plancal``, user ``<section>.<key>``) and never from the file: a secret in the file is an
+error that names the variable to use instead. Secrets are never printed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from plancal.i18n import Text, msg
+from plancal.rules.errors import PlanError, Problems, Where
+from plancal.rules.schema import INVALID, Kind, Str
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    kind: Kind
+    doc: Text
+    default: Any = None
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    doc: Text
+    options: tuple[Option, ...]
+
+
+# Each feature declares its section here: one place lists everything plancal can be told.
+SECTIONS: tuple[Section, ...] = (
+    Section("store", Text("The state store.", "Tillståndslagret."), (
+        Option("url", Str(), Text(
+            "SQLite path or postgresql://user@host/db; default: a SQLite file in the state "
+            "directory.", "SQLite-sökväg eller postgresql://user@host/db; standard: en "
+            "SQLite-fil i tillståndskatalogen.")),
+        Option("password", Str(), Text(
+            "Database password, if the URL needs one (environment or keyring only).",
+            "Databasens lösenord, om adressen kräver det (bara miljövariabel eller nyckelring)."),
+            secret=True),
+    )),
+)
+
+
+def env_name(section: str, key: str) -> str:
+    return f"PLANCAL_{section.upper()}_{key.upper()}"
+
+
+def default_path() -> Path:
+    if explicit := os.environ.get("PLANCAL_CONFIG"):
+        return Path(explicit)
+    base = os.environ.get("XDG_CONFIG_HOME")
+    return (Path(base) if base else Path.home() / ".config") / "plancal" / "plancal.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: Mapping[str, Mapping[str, Any]]
+    source: str  # the file read, or "(no file)"
+
+    def get(self, section: str, key: str) -> Any:
+        return self.values.get(section, {}).get(key)
+
+    def shown(self) -> dict[str, dict[str, Any]]:
+        """The effective settings with every secret masked, for output and logs."""
+        out: dict[str, dict[str, Any]] = {}
+        for section in SECTIONS:
+            out[section.name] = {}
+            for option in section.options:
+                value = self.get(section.name, option.key)
+                out[section.name][option.key] = "***" if option.secret and value else value
+        return out
+
+
+def _keyring_secret(section: str, key: str) -> str | None:
+    try:
+        import keyring  # optional: only where the machine has a keyring
+    except ImportError:
+        return None
+    try:
+        value = keyring.get_password("plancal", f"{section}.{key}")
+    except Exception:  # no usable keyring backend is the same as no secret
+        return None
+    return str(value) if value else None
+
+
+def load(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """The effective settings, or PlanError naming the file and what to write instead."""
+    import tomllib
+
+    env = os.environ if environ is None else environ
+    file = Path(path) if path is not None else default_path()
+    problems = Problems()
+    raw: dict[str, Any] = {}
+    source = "(no file)"
+    if file.exists():
+        source = str(file)
+        try:
+            raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            problems.error(Where(source), msg(Text("cannot read the settings: {error}",
+                                                   "kan inte läsa inställningarna: {error}"),
+                                              error=str(e)))
+            raise PlanError(problems.problems) from None
+    elif path is not None:
+        problems.error(Where(str(file)), msg(Text("no settings file here",
+                                                  "ingen inställningsfil här")))
+        raise PlanError(problems.problems)
+
+    known = {s.name: s for s in SECTIONS}
+    for name in raw:
+        if name not in known:
+            problems.error(Where(source), msg(Text("unknown section [{name}]",
+                                                   "okänd sektion [{name}]"), name=name),
+                           msg(Text("sections: {names}", "sektioner: {names}"),
+                               names=", ".join(known)))
+    values: dict[str, dict[str, Any]] = {}
+    for section in SECTIONS:
+        given = raw.get(section.name, {})
+        if not isinstance(given, dict):
+            problems.error(Where(source), msg(Text("[{name}] must be a table",
+                                                   "[{name}] ska vara en tabell"),
+                                              name=section.name))
+            continue
+        declared = {o.key for o in section.options}
+        for key in given:
+            if key not in declared:
+                problems.error(Where(source), msg(Text("unknown option {section}.{key}",
+                                                       "okänd inställning {section}.{key}"),
+                                                  section=section.name, key=key),
+                               msg(Text("options: {keys}", "inställningar: {keys}"),
+                                   keys=", ".join(sorted(declared))))
+        values[section.name] = {}
+        for option in section.options:
+            variable = env_name(section.name, option.key)
+            where = Where(f"{source} [{section.name}] {option.key}")
+            if option.secret and option.key in given:
+                problems.error(where, msg(Text("a secret does not belong in a file",
+                                               "en hemlighet hör inte hemma i en fil")),
+                               msg(Text("remove it and set {var} (or the keyring)",
+                                        "ta bort den och sätt {var} (eller nyckelringen)"),
+                                   var=variable))
+                continue
+            value: Any = None
+            if variable in env:
+                value, where = env[variable], Where(f"${variable}")
+            elif option.secret:
+                value = _keyring_secret(section.name, option.key)
+            elif option.key in given:
+                value = given[option.key]
+            if value is None:
+                values[section.name][option.key] = option.default
+                continue
+            checked = option.kind.check(value, where, problems)
+            values[section.name][option.key] = None if checked is INVALID else checked
+    problems.raise_if_errors()
+    return Settings(values, source)
