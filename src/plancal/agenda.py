@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from plancal.i18n import WEEKDAYS, Lang, Text
-from plancal.rules.compile import Schedule, _day
+from plancal.rules.compile import Schedule, day_of
 from plancal.rules.model import Activity, Plan
 
 Kind = Literal["meeting", "deadline", "as-needed"]
@@ -90,7 +90,7 @@ def rows(schedule: Schedule, lang: Lang, start: date | None = None, end: date | 
                            **base(o.activity)))
         if cancelled:
             for c in schedule.cancelled():
-                day = _day(c.recurrence_id) if c.recurrence_id is not None else None
+                day = day_of(c.recurrence_id) if c.recurrence_id is not None else None
                 if (wanted is not None and c.activity.id not in wanted) or day is None or \
                         (start and day < start) or (end and day > end):
                     continue

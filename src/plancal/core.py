@@ -7,7 +7,7 @@ from pathlib import Path
 
 from plancal.i18n import Text, msg
 from plancal.rules.compile import Schedule, compile_with_problems
-from plancal.rules.errors import PlanError, Problem, Problems
+from plancal.rules.errors import PlanError, Problem, Problems, of_severity
 from plancal.rules.model import Plan
 from plancal.rules.plan import load_with_problems
 
@@ -20,11 +20,11 @@ class Checked:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return of_severity(self.problems, "error")
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
+        return of_severity(self.problems, "warning")
 
 
 def check(path: str | Path, calendars: bool = True) -> Checked:

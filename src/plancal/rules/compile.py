@@ -46,7 +46,7 @@ def uid_for(plan_id: str, activity_id: str, qualifier: str | None = None) -> str
     return f"{local}@{plan_id}.plancal"
 
 
-def _day(slot: Slot) -> date:
+def day_of(slot: Slot) -> date:
     return slot.date() if isinstance(slot, datetime) else slot
 
 
@@ -236,7 +236,7 @@ class Schedule:
         for s in self.series:
             out.extend(Cancelled(s.activity, s.uid, e.recurrence_id, e.reason)
                        for e in s.exclusions if e.moved_to is None)
-        return sorted(out, key=lambda c: (_day(c.recurrence_id) if c.recurrence_id else date.min,
+        return sorted(out, key=lambda c: (day_of(c.recurrence_id) if c.recurrence_id else date.min,
                                           c.uid))
 
     @property
@@ -366,7 +366,7 @@ class _ActivityCompiler:
 
     def explicit_slot(self, value: datetime | date) -> Slot:
         if self.a.all_day:
-            return _day(value)
+            return day_of(value)
         return value if isinstance(value, datetime) else self.at_time(value)
 
     def run(self) -> list[Series]:
@@ -479,14 +479,14 @@ class _ActivityCompiler:
             if day not in fates and first <= day <= last:
                 fates[day] = _Fate("skip", reason)
         for pin in pins:
-            target = self.nearest(rule, first, last, _day(pin), fates)
+            target = self.nearest(rule, first, last, day_of(pin), fates)
             if target is None:
                 self.p.error(a.at("pinned"), msg(Text("{day} is not near any occurrence",
                                                       "{day} ligger inte nära något tillfälle"),
-                                                 day=_day(pin)))
+                                                 day=day_of(pin)))
                 ok = False
                 continue
-            fates[target] = _Fate("move", msg(R_PINNED, day=_day(pin)), self.explicit_slot(pin),
+            fates[target] = _Fate("move", msg(R_PINNED, day=day_of(pin)), self.explicit_slot(pin),
                                   explicit=True)
         for day in sorted(d for d in self.cal.special_days() if first <= d <= last):
             if day in fates or not rule.contains(day, first):
@@ -515,7 +515,7 @@ class _ActivityCompiler:
                 exclusions.append(Exclusion(rid, fate.reason))
                 continue
             assert fate.new is not None
-            if self.outlook_allows(rule, first, last, day, _day(fate.new), fates):
+            if self.outlook_allows(rule, first, last, day, day_of(fate.new), fates):
                 overrides.append(Override(rid, fate.new, fate.reason))
             else:
                 uid = self.uid(f"moved-{day.strftime('%Y%m%d')}")
@@ -526,7 +526,7 @@ class _ActivityCompiler:
         staying = [d for d in (first, last) if d not in fates or fates[d].action == "move"]
         start_day = first if first in staying else self.next_staying(rule, first, last, fates)
         end_day = last if last in staying else self.previous_staying(rule, first, last, fates)
-        moved_to = {_day(f.new) for f in fates.values() if f.action == "move" and f.new}
+        moved_to = {day_of(f.new) for f in fates.values() if f.action == "move" and f.new}
 
         def occupied(day: date) -> bool:
             return day in moved_to or (first <= day <= last and rule.contains(day, first)
@@ -574,7 +574,7 @@ class _ActivityCompiler:
             if fate.action != "move":
                 continue
             assert fate.new is not None
-            target = _day(fate.new)
+            target = day_of(fate.new)
             stays_there = (target != day and rule.contains(target, first)
                            and (target not in fates))
             clash = stays_there or target in taken
@@ -605,7 +605,7 @@ class _ActivityCompiler:
             bounds = [neighbour]
             fate = fates.get(neighbour)
             if fate is not None and fate.action == "move" and fate.new is not None:
-                bounds.append(_day(fate.new))
+                bounds.append(day_of(fate.new))
             for bound in bounds:
                 if (later and target >= bound) or (not later and target <= bound):
                     return False
@@ -618,16 +618,16 @@ class _ActivityCompiler:
         out = []
         for value in self.a.exceptions.added:
             slot = self.explicit_slot(value)
-            if occupied(_day(slot)):
+            if occupied(day_of(slot)):
                 self.p.error(self.a.at("exceptions"), msg(Text(
                     "{id!r} already has an occurrence on {day}",
-                    "{id!r} har redan ett tillfälle {day}"), id=self.a.id, day=_day(slot)),
+                    "{id!r} har redan ett tillfälle {day}"), id=self.a.id, day=day_of(slot)),
                     msg(Text("move that occurrence instead (exceptions: moved)",
                              "flytta det tillfället i stället (exceptions: moved)")))
                 continue
             if not self.check_exists(slot, self.a.at("exceptions")):
                 continue
-            out.append(Series(self.uid(f"added-{_day(slot).strftime('%Y%m%d')}"), self.a, slot,
+            out.append(Series(self.uid(f"added-{day_of(slot).strftime('%Y%m%d')}"), self.a, slot,
                               self.a.duration, kind="added", reason=msg(R_ADDED)))
         return out
 
@@ -640,13 +640,13 @@ class _ActivityCompiler:
         used: set[date] = set()
         out: list[Series] = []
         taken: set[date] = set()
-        for qualifier, slot in sorted(slots, key=lambda s: (_day(s[1]), s[0])):
-            day = _day(slot)
+        for qualifier, slot in sorted(slots, key=lambda s: (day_of(s[1]), s[0])):
+            day = day_of(slot)
             uid = self.uid(qualifier)
             reason: Message | None = None
             if pinned and qualifier in pinned:
                 slot = pinned[qualifier]
-                reason = msg(R_PINNED, day=_day(slot))
+                reason = msg(R_PINNED, day=day_of(slot))
             elif day in cancelled:
                 used.add(day)
                 self.cancelled.append(Cancelled(self.a, uid, slot, msg(R_CANCELLED), True))
@@ -659,13 +659,13 @@ class _ActivityCompiler:
                     self.cancelled.append(Cancelled(self.a, uid, slot, fate.reason, True))
                     continue
                 slot, reason = fate.new, fate.reason
-            if _day(slot) in taken:
+            if day_of(slot) in taken:
                 self.cancelled.append(
-                    Cancelled(self.a, uid, slot, msg(R_MERGED, day=_day(slot)), True))
+                    Cancelled(self.a, uid, slot, msg(R_MERGED, day=day_of(slot)), True))
                 continue
             if not self.check_exists(slot, self.a.at("when")):
                 continue
-            taken.add(_day(slot))
+            taken.add(day_of(slot))
             out.append(Series(uid, self.a, slot, self.a.duration, kind=kind, reason=reason))
         out.extend(self.added_singles(lambda day: day in taken))
         for day in sorted((cancelled | set(moved)) - used):
@@ -673,7 +673,7 @@ class _ActivityCompiler:
                 "{day} is not an occurrence of {id!r}", "{day} är inget tillfälle för {id!r}"),
                 day=day, id=self.a.id),
                 msg(Text("occurrences: {days}", "tillfällen: {days}"),
-                    days=", ".join(sorted(str(_day(s)) for _, s in slots)) or "–"))
+                    days=", ".join(sorted(str(day_of(s)) for _, s in slots)) or "–"))
         return out
 
     # --- N times a year ---------------------------------------------------------------------
@@ -717,9 +717,9 @@ class _ActivityCompiler:
         for pin in extra:
             slot = self.explicit_slot(pin)
             if self.check_exists(slot, a.at("pinned")):
-                series.append(Series(self.uid(f"pinned-{_day(slot).strftime('%Y%m%d')}"), a,
+                series.append(Series(self.uid(f"pinned-{day_of(slot).strftime('%Y%m%d')}"), a,
                                      slot, a.duration, kind="single",
-                                     reason=msg(R_PINNED, day=_day(slot))))
+                                     reason=msg(R_PINNED, day=day_of(slot))))
         return sorted(series, key=lambda s: s.uid)
 
     def month_off_reason(self, year: int, month: int, count: int, lang: str) -> Message:
@@ -737,9 +737,9 @@ class _ActivityCompiler:
     def match_pins(self, slots: list[tuple[str, Slot]]) -> dict[str, Slot]:
         """Each pinned date replaces the nearest computed slot (closest pairs first)."""
         pairs = sorted(
-            (abs((_day(slot) - _day(pin)).days), _day(pin), qualifier, pin)
+            (abs((day_of(slot) - day_of(pin)).days), day_of(pin), qualifier, pin)
             for qualifier, slot in slots for pin in self.a.pinned
-            if abs((_day(slot) - _day(pin)).days) <= 45)
+            if abs((day_of(slot) - day_of(pin)).days) <= 45)
         out: dict[str, Slot] = {}
         used_pins: set[date] = set()
         for _, pin_day, qualifier, pin in pairs:
@@ -825,7 +825,7 @@ def _qualifier(o: Occurrence) -> str:
     if o.recurrence_id is not None:
         return o.recurrence_id.strftime("%Y%m%d")
     if o.series.replaces is not None:
-        return _day(o.series.replaces).strftime("%Y%m%d")
+        return day_of(o.series.replaces).strftime("%Y%m%d")
     local = o.uid.split("@")[0]
     return local.split(".", 1)[1] if "." in local else o.day.strftime("%Y%m%d")
 

@@ -45,6 +45,10 @@ class Problem:
         return (self.where.file, self.where.line or 0, self.where.column or 0)
 
 
+def of_severity(problems: Iterable[Problem], severity: Severity) -> list[Problem]:
+    return [p for p in problems if p.severity == severity]
+
+
 class PlanError(Exception):
     """The plan cannot be used as written. Carries every problem found, not only the first."""
 
@@ -70,11 +74,11 @@ class Problems:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return of_severity(self.problems, "error")
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
+        return of_severity(self.problems, "warning")
 
     def raise_if_errors(self) -> None:
         if self.errors:

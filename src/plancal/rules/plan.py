@@ -225,10 +225,7 @@ class _Builder:
             if rec is None:
                 continue
             bid = rec.get("id")
-            if isinstance(bid, str):
-                if bid in seen:
-                    self._duplicate("break", bid, rec.at("id"), seen[bid])
-                seen[bid] = rec.at("id")
+            self._unique("break", rec, seen)
             if not isinstance(value, Located):
                 continue
             start, end = rec["from"], rec["to"]
@@ -244,10 +241,17 @@ class _Builder:
             out.append(Break(bid, rec["name"], start, end, rec.get("policy"), rec.where))
         return out
 
-    def _duplicate(self, what: str, ident: str, where: Where, first: Where) -> None:
-        self.p.error(where, msg(Text("duplicate {what} id {id!r} (first at line {line})",
-                                     "{what}-id {id!r} finns redan (först på rad {line})"),
-                                what=what, id=ident, line=first.line),
+    def _unique(self, what: str, rec: Located, seen: dict[str, Where]) -> None:
+        """Report a record whose id an earlier one of its kind already has."""
+        ident = rec.get("id")
+        if not isinstance(ident, str):
+            return
+        if ident not in seen:
+            seen[ident] = rec.at("id")
+            return
+        self.p.error(rec.at("id"), msg(Text("duplicate {what} id {id!r} (first at line {line})",
+                                            "{what}-id {id!r} finns redan (först på rad {line})"),
+                                       what=what, id=ident, line=seen[ident].line),
                      msg(Text("give every {what} its own id", "ge varje {what} ett eget id"),
                          what=what))
 
@@ -261,11 +265,7 @@ class _Builder:
             rec = _rec(value)
             if rec is None:
                 continue
-            aid = rec.get("id")
-            if isinstance(aid, str):
-                if aid in seen:
-                    self._duplicate("activity", aid, rec.at("id"), seen[aid])
-                seen[aid] = rec.at("id")
+            self._unique("activity", rec, seen)
             # A record with a bad field is still checked for what it references, so every
             # problem is reported at once; it just does not become an Activity.
             activity = self._activity(rec, roles, complete=isinstance(value, Located))
@@ -460,11 +460,7 @@ class _Builder:
             if rec is None:
                 continue
             fid = rec.get("id")
-            if isinstance(fid, str):
-                if fid in self.followup_ids:
-                    self._duplicate("follow-up", fid, rec.at("id"), self.followup_ids[fid])
-                else:
-                    self.followup_ids[fid] = rec.at("id")
+            self._unique("follow-up", rec, self.followup_ids)
             if not isinstance(value, Located):
                 continue
             due: Due = rec.get("due") or Due("none")

@@ -525,11 +525,22 @@ class Field:
     default: Any = None
 
 
+RECORD_NAMES_SV = {
+    "plan": "plan", "activity": "aktivitet", "follow-up": "uppföljning",
+    "exceptions": "undantag", "role": "roll", "break": "uppehåll", "defaults": "standardvärden",
+    "period": "period", "holidays": "helgdagar", "feeds": "flöden",
+}
+
+
 @dataclass
 class Record(Kind):
     title: str
     fields: list[Field]
     doc: Text | None = None
+
+    @property
+    def name(self) -> Text:
+        return Text(self.title, RECORD_NAMES_SV.get(self.title, self.title))
 
     def check(self, value: Any, where: Where, problems: Problems) -> Any:
         if not isinstance(value, dict):
@@ -547,7 +558,7 @@ class Record(Kind):
                 problems.error(
                     kw,
                     msg(Text("unknown key {key!r} in {title}", "okänd nyckel {key!r} i {title}"),
-                        key=name, title=self.title),
+                        key=name, title=self.name),
                     msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=close[0])
                     if close else
                     msg(Text("allowed keys: {keys}", "tillåtna nycklar: {keys}"),
