@@ -587,7 +587,7 @@ class Record(Kind):
                 if f.required:
                     problems.error(where, msg(Text("{title} needs {key!r}",
                                                    "{title} saknar {key!r}"),
-                                              title=self.title, key=f.name),
+                                              title=self.name, key=f.name),
                                    msg(f.doc))
                     ok = False
                 elif f.default is not None:
