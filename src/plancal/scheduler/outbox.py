@@ -85,26 +85,29 @@ class Outbox:
 
         from plancal.scheduler.tables import outbox as t
 
-        if not reminders:
-            return []
         now = _utc(now)
+        cols = (t.c.plan_id, t.c.deadline, t.c.due, t.c.recipient, t.c.offset_days)
         plans = sorted({r.plan_id for r in reminders})
+        with self.store.engine.connect() as conn:  # most ticks owe nothing new: no write
+            known = {tuple(k) for k in conn.execute(select(*cols).where(
+                t.c.plan_id.in_(plans)))}
+        candidates = [r for r in reminders if r.key not in known]
+        if not candidates:
+            return []
 
         def work(conn: Connection) -> list[Reminder]:
-            known = {tuple(k) for k in conn.execute(
-                select(t.c.plan_id, t.c.deadline, t.c.due, t.c.recipient, t.c.offset_days)
-                .where(t.c.plan_id.in_(plans)))}
-            fresh = [r for r in reminders if r.key not in known]
-            if fresh:
-                # ON CONFLICT DO NOTHING: another host may insert the same key meanwhile.
-                conn.execute(self._insert_new(), [{
+            # ON CONFLICT DO NOTHING ... RETURNING: another host may insert the same key
+            # meanwhile; only the rows this call created count as new.
+            created = {tuple(k) for k in conn.execute(
+                self._insert_new().returning(*cols), [{
                     "plan_id": r.plan_id, "deadline": r.deadline, "due": r.due,
                     "recipient": r.recipient, "offset_days": r.offset_days,
                     "address": r.address, "owed_at": _utc(r.owed_at),
                     "expires": _utc(r.expires), "message_id": r.message_id,
-                    "status": "pending", "attempts": 0, "created": now} for r in fresh])
+                    "status": "pending", "attempts": 0, "created": now}
+                    for r in candidates])}
             probe("enqueue-open")
-            return fresh
+            return [r for r in candidates if r.key in created]
 
         fresh = self.store.retrying(work)
         probe("enqueued")
