@@ -104,7 +104,7 @@ def tls_smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
                      data: Any) -> AuthResult:
         ok = (isinstance(data, LoginPassword) and data.login == USER.encode()
               and data.password == PASSWORD.encode())
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
 
     mailbox = Mailbox()
     controller = LoopbackController(mailbox, hostname="127.0.0.1", port=0, tls_context=context,

@@ -17,7 +17,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from email.message import Message
 from typing import Protocol
 
 from plancal.rules.compile import Schedule
@@ -35,7 +35,7 @@ class Mailer(Protocol):
     @property
     def sender(self) -> str: ...
 
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: Message) -> None: ...
 
 
 def worker_id() -> str:

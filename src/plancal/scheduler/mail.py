@@ -8,11 +8,14 @@ deduplicates; ``Auto-Submitted`` keeps out-of-office replies away.
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
 from email.utils import format_datetime, formataddr
 from types import TracebackType
 from typing import Any
@@ -26,6 +29,8 @@ from plancal.settings import Settings, env_name
 
 TIMEOUT = 30.0  # seconds per SMTP command; the outbox lease covers a batch of these
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
+UTF8 = Charset("utf-8")
+UTF8.header_encoding = UTF8.body_encoding = QP  # readable in any mail source view
 
 M: dict[str, Text] = {
     "subject": Text("Reminder: {what} – due {due}", "Påminnelse: {what} – senast {due}"),
@@ -61,7 +66,7 @@ def _when(day: date, today: date, lang: Lang) -> str:
 
 
 def compose(schedule: Schedule, deadline: Deadline, reminder: Reminder, sender: str,
-            now: datetime, late: bool) -> EmailMessage:
+            now: datetime, late: bool) -> Message[str, str | Header]:
     """The reminder as an e-mail, in the plan's language."""
     plan = schedule.plan
     lang = _lang(schedule)
@@ -82,16 +87,18 @@ def compose(schedule: Schedule, deadline: Deadline, reminder: Reminder, sender: 
         lines += ["", f"{t('feeds')}: {plan.url}"]
     lines += ["", "-- ", t("footer")]
 
-    message = EmailMessage()
+    # The legacy email API on purpose: Python 3.11's EmailMessage can drop the space between
+    # two encoded words when it folds a long Swedish subject (CPython gh-144156).
+    message: Message[str, str | Header] = Message()
+    message.set_payload("\n".join(lines) + "\n", UTF8)  # text/plain, quoted-printable
     message["From"] = sender
-    message["To"] = formataddr((role.label(lang), role.email))
-    message["Subject"] = subject
+    message["To"] = formataddr((role.label(lang), role.email), charset="utf-8")
+    message["Subject"] = Header(subject, UTF8)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = reminder.message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies
     message["X-Auto-Response-Suppress"] = "All"  # the same, for Exchange
-    message.set_content("\n".join(lines) + "\n")
-    message["Content-Language"] = lang  # after set_content, which resets Content-* headers
+    message["Content-Language"] = lang
     return message
 
 
@@ -169,13 +176,13 @@ class SmtpMailer:
                 smtp.starttls(context=ssl.create_default_context(cafile=s.cafile))
                 smtp.ehlo()
             if s.username:
-                smtp.login(s.username, s.password or "")
+                _login(smtp, s.username, s.password or "")
         except BaseException:
             smtp.close()
             raise
         return smtp
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         s = self.settings
         try:
             if self._smtp is None:
@@ -222,6 +229,20 @@ class SmtpMailer:
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
+    """smtplib encodes credentials as ASCII; a password with å, ä or ö goes as UTF-8 in AUTH
+    PLAIN (RFC 4616), which is what servers expect."""
+    if (username + password).isascii():
+        smtp.login(username, password)
+        return
+    if "plain" not in smtp.esmtp_features.get("auth", "").lower().split():
+        raise smtplib.SMTPNotSupportedError("a non-ASCII password needs AUTH PLAIN")
+    token = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
+    code, reply = smtp.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _decoded(raw: bytes | str) -> str:

@@ -51,9 +51,9 @@ class Reminder:
 def message_id(key: Key) -> str:
     """Derived from the key alone: a resend after a crash is the same message to a receiver."""
     plan_id, deadline, due, recipient, offset = key
-    digest = hashlib.sha256(f"{deadline}\n{due.isoformat()}\n{recipient}\n{offset}".encode()
-                            ).hexdigest()[:32]
-    return f"<{digest}.reminder@{plan_id}.plancal>"
+    digest = hashlib.sha256(f"{plan_id}\n{deadline}\n{due.isoformat()}\n{recipient}\n{offset}"
+                            .encode()).hexdigest()[:40]
+    return f"<{digest}.reminder@plancal>"  # short enough never to be folded
 
 
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
