@@ -93,7 +93,7 @@ def compose(schedule: Schedule, deadline: Deadline, reminder: Reminder, sender: 
     message.set_payload("\n".join(lines) + "\n", UTF8)  # text/plain, quoted-printable
     message["From"] = sender
     message["To"] = formataddr((role.label(lang), role.email), charset="utf-8")
-    message["Subject"] = Header(subject, UTF8)
+    message["Subject"] = Header(subject, UTF8, header_name="Subject")
     message["Date"] = format_datetime(now)
     message["Message-ID"] = reminder.message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies
