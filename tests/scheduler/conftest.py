@@ -27,6 +27,12 @@ class Received:
     message: EmailMessage
 
 
+def body(received: Received) -> str:
+    part = received.message.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
 @dataclass
 class Mailbox:
     """What the server accepted, and how it should answer the next messages."""

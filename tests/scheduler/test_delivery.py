@@ -18,7 +18,7 @@ from plancal.scheduler.reminders import Reminder, planned
 from plancal.scheduler.store import Store
 from plancal.settings import Settings
 from tests.conftest import FIXTURES
-from tests.scheduler.conftest import PASSWORD, USER, Received, SmtpServer
+from tests.scheduler.conftest import PASSWORD, USER, SmtpServer, body
 
 SENDER = "plancal@soderhamn.example"
 
@@ -41,12 +41,6 @@ def run_through(schedule: Schedule, outbox: Outbox, mailer: SmtpMailer,
 
 def moments_of(reminders: list[Reminder]) -> list[datetime]:
     return sorted({r.owed_at for r in reminders})
-
-
-def body(received: Received) -> str:
-    part = received.message.get_body(("plain",))
-    assert part is not None
-    return str(part.get_content())
 
 
 def test_each_seed_reminder_arrives_once_with_its_recipient_and_text(
