@@ -168,6 +168,7 @@ def test_a_refused_recipient_fails_alone(seed_schedule: Schedule, any_store: Sto
     assert len(outcome.sent) == 1 and len(smtp_server.mailbox.received) == 1
     failed = [r for r in outbox.rows(seed_schedule.plan.id) if r.status == "failed"]
     assert failed and failed[0].error is not None and "550" in failed[0].error
+    assert first.address not in failed[0].error  # the outbox and the logs name roles
     assert tick(seed_schedule, outbox, mailer, first.owed_at + timedelta(hours=1),
                 "w").failed == []  # a refusal is final: not retried every minute
 

@@ -250,5 +250,5 @@ def _decoded(raw: bytes | str) -> str:
 
 
 def _refusal(recipients: dict[str, tuple[int, bytes]]) -> str:
-    return "; ".join(f"{address}: {code} {_decoded(text)}"
-                     for address, (code, text) in recipients.items())
+    # Without the address: this text goes to the outbox and the logs, which name roles.
+    return "; ".join(f"{code} {_decoded(text)}" for code, text in recipients.values())

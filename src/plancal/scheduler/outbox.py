@@ -14,7 +14,7 @@ write lock up front (BEGIN IMMEDIATE), so claims queue.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -167,8 +167,8 @@ class Outbox:
                 attempts=t.c.attempts + 1))
             probe("claim-open")
         probe("claimed")
-        return Row(row.reminder, "sending", row.attempts + 1, now + lease, worker,
-                   row.created, None, None, row.error)
+        return replace(row, status="sending", attempts=row.attempts + 1,
+                       lease_until=now + lease, worker=worker)
 
     def _set(self, key: Key, **values: Any) -> None:
         from sqlalchemy import update
