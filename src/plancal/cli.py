@@ -292,7 +292,7 @@ def remind(plan: Path, dry_run: bool, at: str | None, db_url: str | None, config
     from plancal.scheduler.dispatch import tick, worker_id
     from plancal.scheduler.mail import SmtpMailer, smtp_settings
     from plancal.scheduler.outbox import Outbox
-    from plancal.scheduler.store import StoreError
+    from plancal.scheduler.store import Store, StoreError
 
     logging.getLogger("plancal").addHandler(logging.NullHandler())  # the summary says it all
     lg = resolve_lang(lang)
@@ -301,7 +301,7 @@ def remind(plan: Path, dry_run: bool, at: str | None, db_url: str | None, config
     fixed = parse_now(at, lg, schedule.plan.tz)
     try:
         smtp = None if dry_run else smtp_settings(loaded)
-        with open_store(db_url, config) as store:
+        with Store(db_url or loaded.get("store", "url")) as store:
             outbox = Outbox(store)
             if smtp is None:  # --dry-run
                 now = fixed or utcnow()
@@ -354,7 +354,7 @@ def run(plan: Path, out_dir: Path | None, db_url: str | None, config: Path | Non
     from plancal.rules.errors import PlanError
     from plancal.scheduler import daemon
     from plancal.scheduler.mail import smtp_settings
-    from plancal.scheduler.store import StoreError
+    from plancal.scheduler.store import Store, StoreError
 
     lg = resolve_lang(lang)
     schedule, loaded = load_for_reminders(plan, config, lg)
@@ -365,7 +365,7 @@ def run(plan: Path, out_dir: Path | None, db_url: str | None, config: Path | Non
         fail_with_plan_problems(e.problems, lg)
     out = out_dir or (Path(loaded.get("daemon", "out")) if loaded.get("daemon", "out") else None)
     try:
-        with open_store(db_url, config) as store, \
+        with Store(db_url or loaded.get("store", "url")) as store, \
                 daemon.single_instance(store, schedule.plan.id):
             daemon.configure_logging()
             service = daemon.Daemon(plan, store, smtp, loaded.get("reminders", "late_days"),
