@@ -124,6 +124,8 @@ class Settings:
             out[section.name] = {}
             for option in section.options:
                 value = self.get(section.name, option.key)
+                if isinstance(value, timedelta):  # as it is written: "15 min"
+                    value = f"{round(value.total_seconds() / 60)} min"
                 out[section.name][option.key] = "***" if option.secret and value else value
         return out
 

@@ -104,6 +104,7 @@ def test_settings_in_the_config_listing(tmp_path: Path) -> None:
                  "PLANCAL_DAEMON_PUBLISH_EVERY", "PLANCAL_DAEMON_OUT"):
         assert name in run.stdout
     assert "hemligt" not in run.stdout
+    assert "publish_every = '15 min'" in run.stdout  # as one writes it in the file
 
 
 @pytest.mark.parametrize("args", [["--help"], ["remind", "--help"], ["run", "--help"]])
