@@ -229,5 +229,153 @@ def config(config: Path | None, lang: str | None) -> None:
             click.echo(f"{option.key} = {value!r}  # {option.doc.render(lg)} (${where})")
 
 
+# --- Reminders and the daemon (issue 4) ---
+
+
+def settings_option(f: F) -> F:
+    return click.option(
+        "--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="Settings file (default: PLANCAL_CONFIG or ~/.config/plancal/plancal.toml).")(f)
+
+
+def parse_now(value: str | None, lang: Lang, tz: Any) -> Any:
+    """--now: an ISO 8601 time; without an offset it is the plan's local time."""
+    from datetime import datetime
+
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            Text("{value!r} is not a time; write e.g. 2023-01-23T09:00",
+                 "{value!r} är ingen tidpunkt; skriv t.ex. 2023-01-23T09:00").render(
+                lang, value=value), param_hint="--now") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def load_for_reminders(plan: Path, config: Path | None, lang: Lang) -> Any:
+    """The checked plan and the settings, or the problems and exit 1."""
+    from plancal import settings
+    from plancal.core import check
+    from plancal.rules.errors import PlanError
+
+    checked = check(plan)
+    if checked.schedule is None:
+        fail_with_plan_problems(checked.problems, lang)
+    for p in checked.warnings:
+        click.echo(p.render(lang), err=True)
+    try:
+        loaded = settings.load(config)
+    except PlanError as e:
+        fail_with_plan_problems(e.problems, lang)
+    return checked.schedule, loaded
+
+
+@main.command()
+@PLAN_ARG
+@click.option("--dry-run", is_flag=True,
+              help="List what is owed now and what the outbox holds; send nothing.")
+@click.option("--now", "at", metavar="TIME",
+              help="Act as if it were this time (ISO 8601; plan-local without an offset).")
+@db_option
+@settings_option
+@lang_option
+def remind(plan: Path, dry_run: bool, at: str | None, db_url: str | None, config: Path | None,
+           lang: str | None) -> None:
+    """Send the follow-up reminders owed now; each goes out once, however often this runs."""
+    import logging
+
+    from plancal.rules.errors import PlanError
+    from plancal.scheduler import report
+    from plancal.scheduler.clock import utcnow
+    from plancal.scheduler.dispatch import tick, worker_id
+    from plancal.scheduler.mail import SmtpMailer, smtp_settings
+    from plancal.scheduler.outbox import Outbox
+    from plancal.scheduler.store import Store, StoreError
+
+    logging.getLogger("plancal").addHandler(logging.NullHandler())  # the summary says it all
+    lg = resolve_lang(lang)
+    schedule, loaded = load_for_reminders(plan, config, lg)
+    late_days = loaded.get("reminders", "late_days")
+    fixed = parse_now(at, lg, schedule.plan.tz)
+    try:
+        smtp = None if dry_run else smtp_settings(loaded)
+        with Store(db_url or loaded.get("store", "url")) as store:
+            outbox = Outbox(store)
+            if smtp is None:  # --dry-run
+                now = fixed or utcnow()
+                for line in report.lines(schedule, report.preview(schedule, outbox, now,
+                                                                  late_days), now, lg):
+                    click.echo(line)
+                return
+            worker, sent, failed, stopped = worker_id(), 0, 0, None
+            with SmtpMailer(smtp) as mailer:
+                while True:  # batch by batch, each with its own lease time
+                    now = fixed or utcnow()
+                    outcome = tick(schedule, outbox, mailer, now, worker, late_days=late_days)
+                    for row in outcome.sent:
+                        r = row.reminder
+                        click.echo(f"{r.recipient} <{r.address}>  {r.deadline}  {r.due}"
+                                   + ("  [late]" if row.late else ""))
+                    sent, failed = sent + len(outcome.sent), failed + len(outcome.failed)
+                    stopped = outcome.stopped
+                    if not outcome.more or stopped:
+                        break
+    except PlanError as e:  # the settings
+        fail_with_plan_problems(e.problems, lg)
+    except StoreError as e:
+        click.echo(str(e), err=True)
+        sys.exit(1)
+    say(Text("{sent} reminder(s) sent, {failed} refused by the server.",
+             "{sent} påminnelse(r) skickade, {failed} avvisade av servern."), lg,
+        sent=sent, failed=failed)
+    if stopped:
+        say(Text("Stopped: {error}. The rest stays owed and goes out on the next run.",
+                 "Avbrutet: {error}. Resten ligger kvar och skickas nästa gång."), lg, err=True,
+            error=stopped)
+    if stopped or failed:
+        sys.exit(1)
+
+
+@main.command()
+@PLAN_ARG
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder for the feeds (default: the [daemon] out setting).")
+@db_option
+@settings_option
+@lang_option
+def run(plan: Path, out_dir: Path | None, db_url: str | None, config: Path | None,
+        lang: str | None) -> None:
+    """Run as a service: reminders every minute, feeds recompiled at an interval.
+
+    One instance per plan and store; SIGTERM stops it cleanly. Logs are JSON lines on stderr.
+    """
+    from plancal.rules.errors import PlanError
+    from plancal.scheduler import daemon
+    from plancal.scheduler.mail import smtp_settings
+    from plancal.scheduler.store import Store, StoreError
+
+    lg = resolve_lang(lang)
+    schedule, loaded = load_for_reminders(plan, config, lg)
+    try:
+        smtp = smtp_settings(loaded)
+        push = daemon.configured_push(loaded)
+    except PlanError as e:
+        fail_with_plan_problems(e.problems, lg)
+    out = out_dir or (Path(loaded.get("daemon", "out")) if loaded.get("daemon", "out") else None)
+    try:
+        with Store(db_url or loaded.get("store", "url")) as store, \
+                daemon.single_instance(store, schedule.plan.id):
+            daemon.configure_logging()
+            service = daemon.Daemon(plan, store, smtp, loaded.get("reminders", "late_days"),
+                                    out, push)
+            daemon.serve(service, loaded.get("daemon", "reminder_every"),
+                         loaded.get("daemon", "publish_every"))
+    except (StoreError, daemon.AlreadyRunning) as e:
+        click.echo(str(e), err=True)
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -15,12 +15,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from plancal.i18n import Text, msg
 from plancal.rules.errors import PlanError, Problems, Where
-from plancal.rules.schema import INVALID, Kind, Str
+from plancal.rules.schema import EMAIL, INVALID, Bool, DurationK, Int, Kind, Str
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,49 @@ SECTIONS: tuple[Section, ...] = (
             "Databasens lösenord, om adressen kräver det (bara miljövariabel eller nyckelring)."),
             secret=True),
     )),
+    Section("smtp", Text("Sending reminders by e-mail.", "Påminnelser med e-post."), (
+        Option("host", Str(), Text("SMTP server, e.g. smtp.soderhamn.se.",
+                                   "SMTP-server, t.ex. smtp.soderhamn.se.")),
+        Option("port", Int(1, 65535), Text("SMTP port (587: submission with STARTTLS).",
+                                           "SMTP-port (587: inlämning med STARTTLS)."), 587),
+        Option("starttls", Bool(), Text(
+            "Encrypt with STARTTLS before logging in (turn off only for a relay on this host).",
+            "Kryptera med STARTTLS före inloggning (stäng av bara för ett relä på denna "
+            "dator)."), True),
+        Option("cafile", Str(), Text(
+            "CA certificates (PEM) to trust for the server, if it uses an internal CA.",
+            "CA-certifikat (PEM) att lita på för servern, om den har en intern CA.")),
+        Option("username", Str(), Text("Login name, if the server wants one.",
+                                       "Inloggningsnamn, om servern kräver det.")),
+        Option("password", Str(), Text(
+            "Login password (environment or keyring only).",
+            "Lösenord för inloggning (bara miljövariabel eller nyckelring)."), secret=True),
+        Option("from", EMAIL, Text("Sender address of the reminders.",
+                                   "Avsändaradress för påminnelserna.")),
+    )),
+    Section("reminders", Text("Follow-up reminders.", "Påminnelser om uppföljningar."), (
+        Option("late_days", Int(0, 366), Text(
+            "How many days after its deadline a missed reminder still goes out (marked late).",
+            "Hur många dagar efter sista dag en missad påminnelse ändå skickas (som "
+            "försenad)."), 7),
+    )),
+    Section("daemon", Text("plancal run: the background service.",
+                           "plancal run: bakgrundstjänsten."), (
+        Option("reminder_every", DurationK(), Text(
+            "How often to send the reminders that are owed.",
+            "Hur ofta påminnelser som ska ut skickas."), timedelta(minutes=1)),
+        Option("publish_every", DurationK(), Text(
+            "How often to recompile the feeds (and push, if on).",
+            "Hur ofta flödena kompileras om (och skickas ut, om påslaget)."),
+            timedelta(minutes=15)),
+        Option("out", Str(), Text(
+            "Folder to write the feeds to; unset: the daemon only sends reminders.",
+            "Katalog för flödena; utan värde skickar tjänsten bara påminnelser.")),
+        Option("push", Bool(), Text(
+            "Also push the calendars to the configured targets (Exchange) after compiling.",
+            "Skicka även kalendrarna till de inställda målen (Exchange) efter kompilering."),
+            False),
+    )),
 )
 
 
@@ -80,6 +124,8 @@ class Settings:
             out[section.name] = {}
             for option in section.options:
                 value = self.get(section.name, option.key)
+                if isinstance(value, timedelta):  # as it is written: "15 min"
+                    value = f"{round(value.total_seconds() / 60)} min"
                 out[section.name][option.key] = "***" if option.secret and value else value
         return out
 

@@ -241,22 +241,7 @@ class _Writer:
 
     def deadline(self, d: Deadline) -> Component:
         fu = d.followup
-        activity = self.plan.activity_by_id.get(fu.activity_id) if fu.activity_id else None
-        lines = [fu.what]
-        if d.start != d.due:
-            lines.append(self.t("window", start=d.start, due=d.due))
-        else:
-            lines.append(f"{self.t('due')}: {d.due}")
-        if fu.to:
-            lines.append(f"{self.t('to')}: {fu.to}")
-        lines.append(f"{self.t('responsible')}: "
-                     + ", ".join(self.role_name(r) for r in fu.responsible))
-        if activity is not None and d.source is not None and d.meeting is None:
-            day = d.source.date() if isinstance(d.source, datetime) else d.source
-            lines.append(self.t("after", title=activity.title, day=day))
-        if d.meeting is not None:
-            lines.append(self.t("at", title=d.meeting.activity.title, day=d.meeting.day))
-        lines.append(f"{self.t('plan')}: {self.plan.name}")
+        lines = deadline_lines(self.plan, d, self.lang)
         summary = self.t("summary", what=fu.what)
         body: list[str] = [
             _when("DTSTART", d.start, self.tzid), _when("DTEND", d.due + timedelta(days=1),
@@ -271,6 +256,34 @@ class _Writer:
                      f"TRIGGER:{trigger}", "END:VALARM"]
         return Component(d.uid, "", tuple(body), None, frozenset(fu.responsible), True,
                          _digest(body), False)
+
+
+def deadline_lines(plan: Plan, d: Deadline, lang: Lang) -> list[str]:
+    """What a follow-up deadline says, line by line: its event and its reminder e-mails."""
+    def t(key: str, **values: object) -> str:
+        return L[key].render(lang, **values)
+
+    def role_name(role_id: str) -> str:
+        role = plan.role_by_id.get(role_id)
+        return role.label(lang) if role else role_id
+
+    fu = d.followup
+    activity = plan.activity_by_id.get(fu.activity_id) if fu.activity_id else None
+    lines = [fu.what]
+    if d.start != d.due:
+        lines.append(t("window", start=d.start, due=d.due))
+    else:
+        lines.append(f"{t('due')}: {d.due}")
+    if fu.to:
+        lines.append(f"{t('to')}: {fu.to}")
+    lines.append(f"{t('responsible')}: " + ", ".join(role_name(r) for r in fu.responsible))
+    if activity is not None and d.source is not None and d.meeting is None:
+        day = d.source.date() if isinstance(d.source, datetime) else d.source
+        lines.append(t("after", title=activity.title, day=day))
+    if d.meeting is not None:
+        lines.append(t("at", title=d.meeting.activity.title, day=d.meeting.day))
+    lines.append(f"{t('plan')}: {plan.name}")
+    return lines
 
 
 def _digest(lines: Iterable[str]) -> str:

@@ -1,7 +1,7 @@
 """The state store: a SQLite file by default, PostgreSQL when several hosts share the work.
 
 It keeps what the calendars must remember between runs (SEQUENCE and last change per event;
-later, what was pushed where and the reminder outbox). The schema is versioned with Alembic and
+the reminder outbox; later, what was pushed where). The schema is versioned with Alembic and
 upgraded when the store is opened, so a user never runs a migration by hand. Opening an
 up-to-date store reads one row and imports no Alembic at all.
 """
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 T = TypeVar("T")
-SCHEMA_HEAD = "0001"  # the newest migration; tests check it matches migrations/versions
+SCHEMA_HEAD = "0003"  # the newest migration; tests check it matches migrations/versions
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

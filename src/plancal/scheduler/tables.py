@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, PrimaryKeyConstraint, String, Table
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+)
 
 metadata = MetaData()
 
@@ -18,4 +29,30 @@ revisions = Table(
     Column("created", DateTime(timezone=True), nullable=False),
     Column("modified", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("plan_id", "uid", "recurrence_id"),
+)
+
+# The reminder outbox: one row per reminder ever owed. The key is the reminder's identity
+# (deadline and its due day, recipient role, days before), so inserting it twice is a no-op and
+# a reminder is delivered once even if every tick recomputes what is owed.
+outbox = Table(
+    "outbox", metadata,
+    Column("plan_id", String(100), nullable=False),
+    Column("deadline", String(300), nullable=False),  # the deadline's UID
+    Column("due", Date, nullable=False),  # a moved deadline is a new deadline to remind of
+    Column("recipient", String(100), nullable=False),  # role id
+    Column("offset_days", Integer, nullable=False),  # days before the deadline's start
+    Column("address", String(320), nullable=False),
+    Column("owed_at", DateTime(timezone=True), nullable=False),
+    Column("expires", DateTime(timezone=True), nullable=False),
+    Column("message_id", String(200), nullable=False),
+    Column("status", String(12), nullable=False),  # see plancal.scheduler.outbox.Status
+    Column("attempts", Integer, nullable=False),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("worker", String(200)),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("late", Boolean),
+    Column("error", String(500)),
+    PrimaryKeyConstraint("plan_id", "deadline", "due", "recipient", "offset_days"),
+    Index("outbox_work", "plan_id", "status", "owed_at"),
 )

@@ -1,0 +1,254 @@
+"""Reminder e-mails: the text (in the plan's language) and SMTP delivery with smtplib.
+
+The message says what is due, when, to whom it is reported and who is responsible, in the same
+words as the deadline's calendar event, and links to the published feeds. Its Message-ID comes
+from the outbox key, so a message resent after a crash is the same message to a receiver that
+deduplicates; ``Auto-Submitted`` keeps out-of-office replies away.
+"""
+
+from __future__ import annotations
+
+import base64
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.utils import format_datetime, formataddr
+from types import TracebackType
+from typing import Any
+
+from plancal.calendars.ics import deadline_lines
+from plancal.i18n import Lang, Text, msg
+from plancal.rules.compile import Deadline, Schedule
+from plancal.rules.errors import Problems, Where
+from plancal.scheduler.reminders import Reminder
+from plancal.settings import Settings, env_name
+
+TIMEOUT = 30.0  # seconds per SMTP command; the outbox lease covers a batch of these
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+UTF8 = Charset("utf-8")
+UTF8.header_encoding = UTF8.body_encoding = QP  # readable in any mail source view
+
+M: dict[str, Text] = {
+    "subject": Text("Reminder: {what} – due {due}", "Påminnelse: {what} – senast {due}"),
+    "late_subject": Text("Late reminder: {what} – due {due}",
+                         "Försenad påminnelse: {what} – senast {due}"),
+    "hello": Text("Hello {name},", "Hej {name}!"),
+    "intro": Text("This is a reminder of a follow-up due {when}:",
+                  "Det här är en påminnelse om en uppföljning {when}:"),
+    "in_days": Text("in {n} days", "om {n} dagar"),
+    "today": Text("today", "i dag"),
+    "passed": Text("{n} days ago", "för {n} dagar sedan"),
+    "late": Text("This reminder is late: it was due to be sent on {day}, but plancal was not "
+                 "running then.",
+                 "Påminnelsen är försenad: den skulle ha skickats {day}, men plancal var inte "
+                 "igång då."),
+    "feeds": Text("Calendar", "Kalender"),
+    "footer": Text("Sent automatically by plancal from the plan file; do not reply. Changes "
+                   "go through whoever keeps the plan.",
+                   "Skickat automatiskt av plancal utifrån planfilen; svara inte. Ändringar "
+                   "görs av den som förvaltar planen."),
+}
+
+
+def _lang(schedule: Schedule) -> Lang:
+    return "sv" if schedule.plan.language == "sv" else "en"
+
+
+def _when(day: date, today: date, lang: Lang) -> str:
+    n = (day - today).days
+    if n == 0:
+        return M["today"].render(lang)
+    return M["in_days" if n > 0 else "passed"].render(lang, n=abs(n))
+
+
+def compose(schedule: Schedule, deadline: Deadline, reminder: Reminder, sender: str,
+            now: datetime, late: bool) -> Message[str, str | Header]:
+    """The reminder as an e-mail, in the plan's language."""
+    plan = schedule.plan
+    lang = _lang(schedule)
+    fu = deadline.followup
+    role = plan.role_by_id[reminder.recipient]
+    today = now.astimezone(plan.tz).date()
+
+    def t(key: str, **values: object) -> str:
+        return M[key].render(lang, **values)
+
+    subject = t("late_subject" if late else "subject", what=fu.what, due=deadline.due)
+    when = _when(deadline.start, today, lang)  # a window (e.g. September) counts to its start
+    lines = [t("hello", name=role.label(lang)), "", t("intro", when=when), "",
+             *deadline_lines(plan, deadline, lang)]
+    if late:
+        lines += ["", t("late", day=reminder.owed_at.astimezone(plan.tz).date())]
+    if plan.url:
+        lines += ["", f"{t('feeds')}: {plan.url}"]
+    lines += ["", "-- ", t("footer")]
+
+    # The legacy email API on purpose: Python 3.11's EmailMessage can drop the space between
+    # two encoded words when it folds a long Swedish subject (CPython gh-144156).
+    message: Message[str, str | Header] = Message()
+    message.set_payload("\n".join(lines) + "\n", UTF8)  # text/plain, quoted-printable
+    message["From"] = sender
+    message["To"] = formataddr((role.label(lang), role.email), charset="utf-8")
+    message["Subject"] = Header(subject, UTF8, header_name="Subject")
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = reminder.message_id
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies
+    message["X-Auto-Response-Suppress"] = "All"  # the same, for Exchange
+    message["Content-Language"] = lang
+    return message
+
+
+# --- delivery ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    sender: str
+    port: int = 587
+    starttls: bool = True
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    cafile: str | None = None
+    timeout: float = TIMEOUT
+
+
+def smtp_settings(settings: Settings) -> SmtpSettings:
+    """The [smtp] settings, or PlanError saying which setting to write."""
+    problems = Problems()
+
+    def get(key: str) -> Any:
+        return settings.get("smtp", key)
+
+    def need(key: str) -> None:
+        problems.error(Where(f"{settings.source} [smtp] {key}"),
+                       msg(Text("reminders need the SMTP setting {key}",
+                                "påminnelser behöver SMTP-inställningen {key}"), key=key),
+                       msg(Text("write {key} = … under [smtp], or set {var}",
+                                "skriv {key} = … under [smtp], eller sätt {var}"),
+                           key=key, var=env_name("smtp", key)))
+
+    for key in ("host", "from"):
+        if not get(key):
+            need(key)
+    if get("username") and not get("password"):
+        need("password")
+    if get("username") and not get("starttls") and get("host") not in LOOPBACK:
+        problems.error(Where(f"{settings.source} [smtp] starttls"),
+                       msg(Text("the password would cross the network unencrypted",
+                                "lösenordet skulle gå okrypterat över nätet")),
+                       msg(Text("set starttls = true", "sätt starttls = true")))
+    problems.raise_if_errors()
+    return SmtpSettings(host=get("host"), sender=get("from"), port=get("port"),
+                        starttls=get("starttls"), username=get("username"),
+                        password=get("password"), cafile=get("cafile"))
+
+
+class SendError(Exception):
+    """Delivery failed. ``permanent``: the server refused this message for good."""
+
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class SmtpMailer:
+    """One SMTP session, opened at the first message and reused for the rest of a batch."""
+
+    def __init__(self, settings: SmtpSettings):
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    @property
+    def sender(self) -> str:
+        return self.settings.sender
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        try:
+            smtp.ehlo()
+            if s.starttls:
+                smtp.starttls(context=ssl.create_default_context(cafile=s.cafile))
+                smtp.ehlo()
+            if s.username:
+                _login(smtp, s.username, s.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, message: Message) -> None:
+        s = self.settings
+        try:
+            if self._smtp is None:
+                self._smtp = self._connect()
+            self._smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as e:
+            codes = [code for code, _text in e.recipients.values()]
+            raise SendError(_refusal(e.recipients), permanent=all(c >= 500 for c in codes)
+                            ) from None
+        except smtplib.SMTPAuthenticationError as e:
+            self.close()
+            raise SendError(f"SMTP login to {s.host} refused ({e.smtp_code}); check "
+                            f"{env_name('smtp', 'username')} and "
+                            f"{env_name('smtp', 'password')}") from None
+        except smtplib.SMTPNotSupportedError as e:
+            self.close()
+            raise SendError(f"{s.host}: {e}") from None
+        except smtplib.SMTPSenderRefused as e:  # our own address: every message would fail
+            self.close()
+            raise SendError(f"{s.host} refuses the sender address ({e.smtp_code} "
+                            f"{_decoded(e.smtp_error)})") from None
+        except smtplib.SMTPResponseException as e:
+            if e.smtp_code < 500:
+                self.close()
+            raise SendError(f"{s.host}: {e.smtp_code} {_decoded(e.smtp_error)}",
+                            permanent=e.smtp_code >= 500) from None
+        except (smtplib.SMTPException, OSError) as e:  # refused, timed out, TLS, dropped
+            self.close()
+            raise SendError(f"cannot deliver to {s.host}:{s.port}: "
+                            f"{e.strerror if isinstance(e, OSError) and e.strerror else e}"
+                            ) from None
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+    def __enter__(self) -> SmtpMailer:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
+    """smtplib encodes credentials as ASCII; a password with å, ä or ö goes as UTF-8 in AUTH
+    PLAIN (RFC 4616), which is what servers expect."""
+    if (username + password).isascii():
+        smtp.login(username, password)
+        return
+    if "plain" not in smtp.esmtp_features.get("auth", "").lower().split():
+        raise smtplib.SMTPNotSupportedError("a non-ASCII password needs AUTH PLAIN")
+    token = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
+    code, reply = smtp.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+def _decoded(raw: bytes | str) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+
+
+def _refusal(recipients: dict[str, tuple[int, bytes]]) -> str:
+    # Without the address: this text goes to the outbox and the logs, which name roles.
+    return "; ".join(f"{code} {_decoded(text)}" for code, text in recipients.values())
