@@ -120,6 +120,15 @@ def _layouts(text: str) -> list[tuple[int, int, int]]:
     return guess + [layout for layout in _LAYOUTS if layout not in guess]
 
 
+def load_data(text: str) -> Any:
+    """A fresh tree of an already loaded text (each tried edit changes its own)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    return yaml.load(text)
+
+
 # --- where the change goes -------------------------------------------------------------------
 
 
@@ -186,7 +195,7 @@ def _apply(original: str, before: str, after: str, name: str) -> str:
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
-        span = _span_in_original(to_original, i1, i2, len(a))
+        span = _span_in_original(to_original, i1, i2, len(a), len(o))
         if span is None:
             near = next((to_original[k] for k in range(i1, -1, -1) if k in to_original), -1)
             raise _conflict(name, near + 2)
@@ -198,12 +207,13 @@ def _apply(original: str, before: str, after: str, name: str) -> str:
     return "".join(out)
 
 
-def _span_in_original(to_original: dict[int, int], i1: int, i2: int, size: int
-                      ) -> tuple[int, int] | None:
+def _span_in_original(to_original: dict[int, int], i1: int, i2: int, size: int,
+                      original_size: int) -> tuple[int, int] | None:
     """Where dump lines i1..i2 stand in the original, if they stand there unchanged.
 
-    Replaced lines must be identical and adjacent in the original; an insertion needs the
-    lines on both sides of it to be neighbours there, so no line of the user's is skipped.
+    Replaced lines must be identical and adjacent in the original; an insertion goes after
+    the line before it, or else before the line after it (``Document.text`` then checks that
+    the result still reads as the edited document).
     """
     if i2 > i1:
         found = [to_original.get(k) for k in range(i1, i2)]
@@ -215,12 +225,13 @@ def _span_in_original(to_original: dict[int, int], i1: int, i2: int, size: int
             return None
         return first, last + 1
     before = to_original.get(i1 - 1) if i1 > 0 else -1
-    after = to_original.get(i1) if i1 < size else None
-    if before is not None and (i1 >= size or after == before + 1):
+    if before is not None:
         return before + 1, before + 1
-    if after is not None:  # the line before was re-formatted: insert above the next one
+    # The line before was re-formatted: insert above the next one, or at the very end.
+    after = to_original.get(i1) if i1 < size else None
+    if after is not None:
         return after, after
-    return None
+    return (original_size, original_size) if i1 >= size else None
 
 
 def _conflict(name: str, line: int) -> EditConflict:
