@@ -78,6 +78,12 @@ class Impact:
         return [e for e in self.events if e.action == action]
 
 
+def _chronological(c: OccurrenceChange) -> tuple[str, str]:
+    """By where the occurrence was (or, for an added one, is): the order people know them."""
+    first = c.before if c.before is not None else c.after
+    return (first.isoformat() if first is not None else "", c.kind)
+
+
 def _emails(plan: Plan, roles: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(plan.role_by_id[r].email for r in roles if r in plan.role_by_id))
 
@@ -131,7 +137,7 @@ def assess(old: Schedule, new: Schedule, summary: Message | None = None,
             continue
         activity = found[0].activity
         plan = new.plan if aid in new.plan.activity_by_id else old.plan
-        found.sort(key=lambda c: (c.day, c.kind))
+        found.sort(key=_chronological)
         activities.append(ActivityImpact(
             activity, tuple(found), tuple(carried.get(aid, ())),
             _emails(plan, tuple(r for r in (activity.organizer, *activity.attendees) if r))))

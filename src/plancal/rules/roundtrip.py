@@ -18,6 +18,7 @@ Pure: text in, text out.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -104,7 +105,7 @@ def _layouts(text: str) -> list[tuple[int, int, int]]:
              not line.lstrip().startswith("#")]
     mapping: int | None = None
     sequence: tuple[int, int] | None = None
-    for line, nxt in zip(lines, lines[1:], strict=False):
+    for line, nxt in itertools.pairwise(lines):
         if not line.rstrip().endswith(":") or line.lstrip().startswith("- "):
             continue
         key_col, col = _indent(line), _indent(nxt)
