@@ -70,23 +70,20 @@ class Document:
 
 def load(text: str, name: str = "<plan>") -> tuple[Document, str]:
     """The document and its baseline dump (what ruamel writes for the unchanged file)."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    try:
+        data = load_data(text)
+    except YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise PlanError([Problem(
+            Where(name, mark.line + 1 if mark else None),
+            msg(Text("the file cannot be edited: {error}", "filen kan inte redigeras: {error}"),
+                error=str(e).splitlines()[0]),
+            msg(Text("fix the YAML first (plancal validate shows where)",
+                     "rätta YAML-koden först (plancal validate visar var)")))]) from None
     best: tuple[float, Document, str] | None = None
-    for layout in _layouts(text):
-        yaml = YAML()
-        yaml.preserve_quotes = True
-        try:
-            data = yaml.load(text)
-        except YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            raise PlanError([Problem(
-                Where(name, mark.line + 1 if mark else None),
-                msg(Text("the file cannot be edited: {error}",
-                         "filen kan inte redigeras: {error}"), error=str(e).splitlines()[0]),
-                msg(Text("fix the YAML first (plancal validate shows where)",
-                         "rätta YAML-koden först (plancal validate visar var)")))]) from None
+    for layout in _layouts(text):  # the one ruamel reproduces the file with, or the closest
         doc = Document(text, data, layout, name)
         dumped = doc.dump()
         if dumped == text:
@@ -174,12 +171,12 @@ def _lift_insertions(before: str, after: str) -> str:
 
 
 def _same_data(left: str, right: str) -> bool:
-    from ruamel.yaml import YAML
+    """Both texts read as the same values, by the reader the plan loader itself uses."""
+    from plancal.rules.yamlread import YamlError, load
 
-    safe = YAML(typ="safe", pure=True)
     try:
-        return bool(safe.load(left) == safe.load(right))
-    except Exception:  # a moved line broke the YAML: keep ruamel's placement
+        return bool(load(left) == load(right))
+    except YamlError:  # a moved line broke the YAML: keep ruamel's placement
         return False
 
 
