@@ -169,7 +169,13 @@ def test_the_agenda_and_feeds_after_the_change_are_what_the_preview_promised(
         a["occurrences"] = [o for o in a["occurrences"] if o["kind"] != "kept"]
     expected["activities"] = [a for a in expected["activities"] if a["occurrences"]]
     expected["totals"] = expected["totals"] | {"kept": 0}
-    assert json.loads(diffed.stdout) == expected
+    got = json.loads(diffed.stdout)
+    for impact in (got, expected):  # the command knows why a series ended; two files do not
+        for a in impact["activities"]:
+            for o in a["occurrences"]:
+                if o["reason"] in ("the series ends on 2023-09-30", "no longer in the plan"):
+                    o["reason"] = None
+    assert got == expected
 
 
 def test_the_summer_break_end_to_end(tmp_path: Path) -> None:

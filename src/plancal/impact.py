@@ -93,9 +93,9 @@ def _activity_of(uid: str) -> str:
 
 
 def assess(old: Schedule, new: Schedule, summary: Message | None = None,
-           focus_break: str | None = None) -> Impact:
+           focus_break: str | None = None, gone: Message | None = None) -> Impact:
     """The impact of going from ``old`` to ``new``; ``focus_break`` also lists what it keeps."""
-    changes = diff(old, new)
+    changes = diff(old, new, gone)
     occurrences = list(changes.occurrences)
     if focus_break is not None:
         occurrences += kept_in_break(new, focus_break, occurrences)

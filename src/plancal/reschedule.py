@@ -45,7 +45,7 @@ def prepare(path: Path, make: Callable[[Editor], Edited], adds_break: bool = Fal
     schedule = _compiled(plan_file)
     edited = make(Editor(plan_file.text, str(path), schedule))
     impact = assess(schedule, edited.schedule, edited.summary,
-                    edited.break_id if adds_break else None)
+                    edited.break_id if adds_break else None, edited.gone)
     return Proposal(plan_file, edited, impact, plan_file.encode(edited.text))
 
 

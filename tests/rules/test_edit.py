@@ -133,6 +133,21 @@ def test_cancel_from_a_date_sets_until_before_the_first_key_that_follows_it() ->
                     if x.date() < date(2023, 10, 1)]  # type: ignore[union-attr]
 
 
+def test_ending_n_a_year_early_keeps_the_meetings_before_it() -> None:
+    # "Minst 2 gånger/år" ending in April: an until would spread this year's meetings over
+    # the three months left and move the March one; so the October meeting is cancelled.
+    ed = editor()
+    e = ed.cancel_from("narkotikainsatser", date(2023, 4, 1))
+    assert e.text == replaced(
+        "    reminder: 60\n    followups:\n      - id: narkotikainsats-rapport\n",
+        "    reminder: 60\n    exceptions:\n      cancelled:\n        - 2023-10-19\n"
+        "    followups:\n      - id: narkotikainsats-rapport\n")
+    before = occurrences(ed.old, "narkotikainsatser")
+    assert occurrences(e.schedule, "narkotikainsatser") == [
+        x for x in before if x.date() < date(2023, 4, 1)]  # type: ignore[union-attr]
+    assert len(before) == 3
+
+
 def test_add_a_break_appends_it_to_the_breaks() -> None:
     e = editor().add_break("Sommaruppehåll 2023", date(2023, 6, 26), date(2023, 8, 6))
     assert e.break_id == "sommaruppehall-2023"

@@ -93,7 +93,8 @@ def _cancelled(schedule: Schedule) -> dict[Key, Message]:
     return out
 
 
-def diff(old: Schedule, new: Schedule) -> ScheduleDiff:
+def diff(old: Schedule, new: Schedule, gone: Message | None = None) -> ScheduleDiff:
+    """``gone``: why an occurrence that vanished without a trace went (a series that ended)."""
     before = {origin(o): o for o in old.occurrences()}
     after = {origin(o): o for o in new.occurrences()}
     gone_why = _cancelled(new)
@@ -106,7 +107,7 @@ def diff(old: Schedule, new: Schedule) -> ScheduleDiff:
                                                 b.reason))
         elif a is not None:
             changes.append(OccurrenceChange("skipped", a.activity, key, a.start, None,
-                                            gone_why.get(key, msg(R_GONE))))
+                                            gone_why.get(key, gone or msg(R_GONE))))
         elif b is not None:
             changes.append(OccurrenceChange("added", b.activity, key, None, b.start, b.reason))
     return ScheduleDiff(tuple(sorted(changes, key=_order(new, old))), _deadlines(old, new))

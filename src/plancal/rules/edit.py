@@ -54,6 +54,7 @@ class Edited:
     schedule: Schedule
     summary: Message
     break_id: str | None = None  # a break added or removed
+    gone: Message | None = None  # why occurrences the edit removes outright are gone
 
 
 def stamp(slot: datetime | date) -> str:
@@ -308,7 +309,7 @@ class Editor:
 
     def first(self, candidates: Iterable[Sequence[Mutation]],
               proves: Callable[[Schedule], Message | None], summary: Message,
-              break_id: str | None = None) -> Edited:
+              break_id: str | None = None, gone: Message | None = None) -> Edited:
         """The first candidate edit that compiles and does what was asked."""
         failures: list[Problem] = []
         for mutations in candidates:
@@ -318,7 +319,7 @@ class Editor:
                 continue
             wrong = proves(schedule)
             if wrong is None:
-                return Edited(text, schedule, summary, break_id)
+                return Edited(text, schedule, summary, break_id, gone)
             failures.append(Problem(Where(self.name), wrong, msg(Text(
                 "write the change by hand; `plancal diff OLD NEW` shows what it does",
                 "skriv ändringen för hand; `plancal diff GAMMAL NY` visar vad den gör"))))
@@ -522,7 +523,8 @@ class Editor:
             candidates.append(one_by_one)
         proves = self.only(expected, msg(Text("end it from {day}", "avsluta den från {day}"),
                                          day=day))
-        return self.first(candidates, proves, summary)
+        gone = msg(Text("the series ends on {until}", "serien slutar {until}"), until=until)
+        return self.first(candidates, proves, summary, gone=gone)
 
     # --- breaks ------------------------------------------------------------------------------
 
