@@ -307,3 +307,20 @@ def test_an_automatic_break_id_never_collides() -> None:
 def test_every_edit_is_proven_by_compiling_it(tmp_path: Path) -> None:
     e: Edited = editor().skip("beredningsgrupp", date(2023, 3, 14))
     assert loads(e.text, "seed.yaml") == e.schedule.plan
+
+
+def test_a_break_key_written_empty_is_filled_in_place() -> None:
+    text = (EDIT / "empty-keys.yaml").read_text(encoding="utf-8")
+    e = editor(text).add_break("Jul: ledigt #1", date(2023, 12, 20), date(2023, 12, 31))
+    assert e.text == replaced("breaks:\n", "breaks:\n  - id: jul-ledigt-1\n"
+                              "    name: 'Jul: ledigt #1'\n    from: 2023-12-20\n"
+                              "    to: 2023-12-31\n", text)
+
+
+def test_regression_an_exceptions_key_written_empty_keeps_its_place() -> None:
+    # A skip first removes any move of the day (which emptied "exceptions:" and deleted it),
+    # then cancels it (which added the key again, at the end of the activity).
+    text = (EDIT / "empty-keys.yaml").read_text(encoding="utf-8")
+    e = editor(text).skip("veckomote", date(2023, 3, 13))
+    assert e.text == replaced("    exceptions:\n", "    exceptions:\n      cancelled:\n"
+                              "        - 2023-03-13\n", text)

@@ -112,14 +112,18 @@ def _exceptions(node: Any) -> Any:
     return node["exceptions"]
 
 
-def _prune(node: Any) -> None:
-    """Drop what an edit emptied: an empty list or mapping of exceptions, then exceptions."""
+def _prune(node: Any, written_empty: bool = False) -> None:
+    """Drop what an edit emptied: an empty list or mapping of exceptions, then exceptions
+    (which goes back to being written empty if it was so before)."""
     ex = node.get("exceptions")
     if ex is not None:
         for key in [k for k, v in ex.items() if v is not None and len(v) == 0]:
             del ex[key]
         if len(ex) == 0:
-            del node["exceptions"]
+            if written_empty:
+                node["exceptions"] = None
+            else:
+                del node["exceptions"]
     pinned = node.get("pinned")
     if pinned is not None and len(pinned) == 0:
         del node["pinned"]
@@ -605,8 +609,9 @@ class Editor:
     def _on(self, a: Activity, change: Callable[[Any], None]) -> Mutation:
         def mutate(data: Any) -> None:
             node = _activity_node(data, a.id)
+            written_empty = "exceptions" in node and node["exceptions"] is None
             change(node)
-            _prune(node)
+            _prune(node, written_empty)
         return mutate
 
     def _unpin(self, a: Activity, start: Slot) -> Mutation:

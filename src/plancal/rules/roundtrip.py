@@ -285,6 +285,9 @@ def quoted(text: str) -> Any:
 
 def insert_key(mapping: Any, key: str, value: Any, before: Sequence[str] = ()) -> None:
     """Add ``key`` before the first key of the mapping that belongs after it, else at the end."""
+    if key in mapping:  # written but empty ("exceptions:" with nothing under it)
+        mapping[key] = value
+        return
     for position, existing in enumerate(mapping.keys()):
         if existing in before:
             mapping.insert(position, key, value)
