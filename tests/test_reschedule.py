@@ -438,6 +438,18 @@ def test_a_process_killed_during_the_write_leaves_the_old_file_or_the_new(
 # --- reading ---------------------------------------------------------------------------------
 
 
+def test_the_preview_warns_of_what_the_change_leaves_dangling(tmp_path: Path) -> None:
+    plan = seed_copy(tmp_path)
+    run = plancal("cancel", str(plan), "bra-styrgrupp", "--from", "2023-06-01", "--dry-run",
+                  "--format", "json", "--lang", "en")
+    assert run.returncode == 0, run.stderr
+    preview = json.loads(run.stdout)
+    assert [w.split(": ", 1)[1] for w in preview["warnings"]] == [
+        "warning: 'narkotikainsats-bra': no 'bra-styrgrupp' after 2023-10-19 to present it at"]
+    assert ("removed", "followup.narkotikainsats-bra.2023-2@soderhamn-2022-2023.plancal") in {
+        (e["action"], e["uid"]) for e in preview["events"]}
+
+
 def test_break_list_shows_what_each_break_does(tmp_path: Path) -> None:
     plan = seed_copy(tmp_path)
     assert plancal("break", "add", str(plan), "Jul", "12-22", "01-06", "--policy", "before",

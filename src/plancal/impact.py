@@ -19,6 +19,7 @@ from plancal.calendars.feeds import feeds_for
 from plancal.i18n import WEEKDAYS, Lang, Message, Text
 from plancal.rules.compile import Schedule
 from plancal.rules.diff import DeadlineChange, OccurrenceChange, diff, kept_in_break
+from plancal.rules.errors import Problem
 from plancal.rules.model import Activity, Plan
 
 EventAction = Literal["updated", "new", "removed"]
@@ -65,6 +66,7 @@ class Impact:
     activities: tuple[ActivityImpact, ...]
     deadlines: tuple[DeadlineImpact, ...]
     events: tuple[EventChange, ...]
+    warnings: tuple[Problem, ...] = ()  # what the new version warns of that the old did not
 
     @property
     def empty(self) -> bool:
@@ -148,7 +150,10 @@ def assess(old: Schedule, new: Schedule, summary: Message | None = None,
         plan = new.plan if d.after is not None else old.plan
         deadlines.append(DeadlineImpact(d, deadline_feeds.get(d.uid, ()),
                                         _emails(plan, d.followup.responsible)))
-    return Impact(new.plan.id, summary, tuple(activities), tuple(deadlines), tuple(events))
+    known = {(w.message, w.hint) for w in old.warnings}
+    warnings = tuple(w for w in new.warnings if (w.message, w.hint) not in known)
+    return Impact(new.plan.id, summary, tuple(activities), tuple(deadlines), tuple(events),
+                  warnings)
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -175,6 +180,8 @@ L = {
                   "{skipped} inställda, {moved} flyttade, {added} tillagda, {kept} behålls; "
                   "{updated} händelse(r) får SEQUENCE+1, {new} nya, {removed} tas bort."),
     "nothing": Text("No calendar changes.", "Inga ändringar i kalendrarna."),
+    "warnings": Text("After the change (lines of the changed file):",
+                     "Efter ändringen (rader i den ändrade filen):"),
 }
 
 
@@ -225,6 +232,11 @@ def text_lines(impact: Impact, lang: Lang) -> Iterator[str]:
             yield (f"  {labels[e.action].render(lang):<10} {e.uid}{rid}  "
                    f"[{', '.join(e.feeds)}]")
         yield ""
+    if impact.warnings:
+        yield L["warnings"].render(lang)
+        for w in impact.warnings:
+            yield "  " + w.render(lang)
+        yield ""
     yield L["total"].render(
         lang, skipped=impact.count("skipped"), moved=impact.count("moved"),
         added=impact.count("added"), kept=impact.count("kept"),
@@ -257,6 +269,7 @@ def to_json(impact: Impact, lang: Lang) -> dict[str, Any]:
         "events": [{"uid": e.uid, "recurrence_id": e.recurrence_id or None,
                     "action": e.action, "sequence": "+1" if e.action == "updated" else None,
                     "feeds": list(e.feeds), "deadline": e.deadline} for e in impact.events],
+        "warnings": [w.render(lang) for w in impact.warnings],
         "totals": {k: impact.count(k) for k in ("skipped", "moved", "added", "kept")}
                   | {f"events_{a}": len(impact.events_by(a))
                      for a in ("updated", "new", "removed")},
