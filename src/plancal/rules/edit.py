@@ -317,7 +317,11 @@ class Editor:
         """The first candidate edit that compiles and does what was asked."""
         failures: list[Problem] = []
         for mutations in candidates:
-            text, schedule, problems = self.attempt(mutations)
+            try:
+                text, schedule, problems = self.attempt(mutations)
+            except roundtrip.EditConflict as e:  # another way of writing it may fit
+                failures += e.problems
+                continue
             if schedule is None:
                 failures += [_after_edit(p) for p in problems.errors]
                 continue
@@ -327,7 +331,9 @@ class Editor:
             failures.append(Problem(Where(self.name), wrong, msg(Text(
                 "write the change by hand; `plancal diff OLD NEW` shows what it does",
                 "skriv ändringen för hand; `plancal diff GAMMAL NY` visar vad den gör"))))
-        raise PlanError(failures[:1] if failures else [Problem(Where(self.name), summary)])
+        raise PlanError(failures[:1] or [Problem(Where(self.name), msg(Text(
+            "the plan has no way to say this: {change}",
+            "planen kan inte uttrycka detta: {change}"), change=summary))])
 
     def only(self, expected: set[tuple[Any, ...]], what: Message
              ) -> Callable[[Schedule], Message | None]:
