@@ -16,6 +16,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -419,11 +420,16 @@ def test_a_process_killed_during_the_write_leaves_the_old_file_or_the_new(
     child = subprocess.Popen([sys.executable, "-c", KILLED, point, *args, "--yes"],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
-    for line in child.stdout:  # the preview, then the pause inside the write
-        if line.strip() == "PAUSED":
-            break
-    else:
-        pytest.fail(f"the child never reached the write: exit {child.wait()}")
+    guard = threading.Timer(120, child.kill)  # a hung child fails the test, never blocks it
+    guard.start()
+    try:
+        for line in child.stdout:  # the preview, then the pause inside the write
+            if line.strip() == "PAUSED":
+                break
+        else:
+            pytest.fail(f"the child never reached the write: exit {child.wait()}")
+    finally:
+        guard.cancel()
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     assert child.returncode == -signal.SIGKILL
