@@ -377,5 +377,267 @@ def run(plan: Path, out_dir: Path | None, db_url: str | None, config: Path | Non
         sys.exit(1)
 
 
+# --- Rescheduling (issue 5) ---
+
+
+def edit_options(f: F) -> F:
+    """What every command that edits the plan takes."""
+    for option in reversed([
+        click.option("--yes", "-y", is_flag=True, help="Write without asking."),
+        click.option("--dry-run", is_flag=True, help="Only show the impact; write nothing."),
+        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                     show_default=True, help="json: one object, for scripts."),
+        lang_option,
+    ]):
+        f = option(f)
+    return f
+
+
+def parse_when(value: str, lang: Lang, param: str) -> Any:
+    """A date, or a date and time (2023-03-15 14:00, 2023-03-15T14:00, 2023-03-15 14.00)."""
+    from plancal.rules.errors import Problems, Where
+    from plancal.rules.schema import INVALID, DateTimeK
+
+    parsed = DateTimeK().check(value.replace("T", " "), Where(param), Problems())
+    if parsed is INVALID:
+        raise click.BadParameter(
+            Text("{value!r} is not a date and time; write e.g. 2023-03-15 14:00",
+                 "{value!r} är inte datum och tid; skriv t.ex. 2023-03-15 14.00").render(
+                lang, value=value), param_hint=param)
+    return parsed
+
+
+def parse_break_day(value: str, lang: Lang, param: str) -> Any:
+    """A date (this break once) or MM-DD (every year)."""
+    import re
+
+    if m := re.fullmatch(r"(\d\d)-(\d\d)", value.strip()):
+        try:
+            date(2024, int(m.group(1)), int(m.group(2)))  # a leap year: 02-29 is a day
+            return (int(m.group(1)), int(m.group(2)))
+        except ValueError:
+            pass
+    else:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise click.BadParameter(
+        Text("{value!r} is neither a date (2023-06-26) nor MM-DD (06-26, every year)",
+             "{value!r} är varken ett datum (2023-06-26) eller MM-DD (06-26, varje år)").render(
+            lang, value=value), param_hint=param)
+
+
+def run_edit(plan: Path, make: Callable[[Any], Any], yes: bool, dry_run: bool, fmt: str,
+             lang: str | None, adds_break: bool = False) -> None:
+    """Show the impact of one edit, ask, write: the flow every rescheduling command shares."""
+    from plancal import reschedule
+    from plancal.impact import text_lines, to_json
+    from plancal.rules.errors import PlanError
+
+    lg = resolve_lang(lang)
+    try:
+        proposal = reschedule.prepare(plan, make, adds_break)
+    except PlanError as e:
+        fail_with_plan_problems(e.problems, lg)
+    if fmt == "text":
+        for line in text_lines(proposal.impact, lg):
+            click.echo(line)
+    written = False
+    if not dry_run and proposal.data != proposal.plan_file.raw:
+        question = Text("Write this change to {file}?", "Skriva ändringen till {file}?")
+        try:
+            go = yes or click.confirm(question.render(lg, file=plan), default=False, err=True)
+        except click.Abort:  # no answer (end of input): as good as no
+            click.echo("", err=True)
+            go = False
+        if go:
+            try:
+                reschedule.write(proposal)
+            except PlanError as e:
+                fail_with_plan_problems(e.problems, lg)
+            written = True
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(to_json(proposal.impact, lg) | {"written": written},
+                              ensure_ascii=False))
+    elif written:
+        say(Text("Wrote {file}. `plancal compile` brings the feeds up to date.",
+                 "Skrev {file}. `plancal compile` uppdaterar flödena."), lg, file=plan)
+    elif not dry_run:
+        say(Text("Nothing was written.", "Inget skrevs."), lg, err=True)
+    if not written and not dry_run:
+        sys.exit(1)
+
+
+@main.group("break")
+def break_group() -> None:
+    """Breaks (uppehåll): periods when meetings pause, e.g. the summer."""
+
+
+@break_group.command("add")
+@PLAN_ARG
+@click.argument("name")
+@click.argument("start", metavar="FROM")
+@click.argument("end", metavar="TO")
+@click.option("--policy", type=click.Choice(["skip", "before", "after", "continue"]),
+              default=None, help="What happens to a meeting in the break, for activities that "
+              "say nothing themselves (default: the plan's).")
+@click.option("--id", "break_id", metavar="ID", default=None,
+              help="Stable id (default: from the name).")
+@edit_options
+def break_add(plan: Path, name: str, start: str, end: str, policy: str | None,
+              break_id: str | None, yes: bool, dry_run: bool, fmt: str,
+              lang: str | None) -> None:
+    """Add a break FROM–TO (dates, or MM-DD for every year); shows what it touches first."""
+    lg = resolve_lang(lang)
+    first, last = parse_break_day(start, lg, "FROM"), parse_break_day(end, lg, "TO")
+    run_edit(plan, lambda ed: ed.add_break(name, first, last, policy, break_id), yes, dry_run,
+             fmt, lang, adds_break=True)
+
+
+@break_group.command("remove")
+@PLAN_ARG
+@click.argument("break_id", metavar="ID")
+@edit_options
+def break_remove(plan: Path, break_id: str, yes: bool, dry_run: bool, fmt: str,
+                 lang: str | None) -> None:
+    """Remove a break; the meetings it paused come back."""
+    run_edit(plan, lambda ed: ed.remove_break(break_id), yes, dry_run, fmt, lang)
+
+
+@break_group.command("list")
+@PLAN_ARG
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@lang_option
+def break_list(plan: Path, fmt: str, lang: str | None) -> None:
+    """The plan's breaks, and what each one skips, moves and keeps."""
+    from plancal import reschedule
+    from plancal.rules.errors import PlanError
+
+    lg = resolve_lang(lang)
+    try:
+        infos = reschedule.breaks(plan)
+    except PlanError as e:
+        fail_with_plan_problems(e.problems, lg)
+
+    def day(value: Any) -> str:
+        return value.isoformat() if isinstance(value, date) else f"{value[0]:02d}-{value[1]:02d}"
+
+    if fmt == "json":
+        import json
+
+        for info in infos:
+            b = info.brk
+            click.echo(json.dumps({
+                "id": b.id, "name": b.name, "from": day(b.start), "to": day(b.end),
+                "yearly": b.yearly, "policy": b.policy, "skipped": info.skipped,
+                "moved": info.moved, "kept": info.kept,
+                "activities": dict(info.policies)}, ensure_ascii=False))
+        return
+    if not infos:
+        say(Text("The plan has no breaks.", "Planen har inga uppehåll."), lg)
+    for info in infos:
+        b = info.brk
+        yearly = Text(" (every year)", " (varje år)").render(lg) if b.yearly else ""
+        policy = b.policy or Text("plan default", "planens standard").render(lg)
+        click.echo(f"{b.id}  {b.name}  {day(b.start)} – {day(b.end)}{yearly}  "
+                   f"[{policy}]")
+        say(Text("  skips {skipped}, moves {moved}, keeps {kept} occurrence(s)",
+                 "  ställer in {skipped}, flyttar {moved}, behåller {kept} tillfälle(n)"), lg,
+            skipped=info.skipped, moved=info.moved, kept=info.kept)
+        by_policy: dict[str, list[str]] = {}
+        for aid, resolved in info.policies:
+            by_policy.setdefault(resolved, []).append(aid)
+        for name_, ids in sorted(by_policy.items()):
+            click.echo(f"  {name_}: {', '.join(ids)}")
+
+
+@main.command()
+@PLAN_ARG
+@click.argument("activity")
+@click.argument("day", metavar="DATE")
+@edit_options
+def skip(plan: Path, activity: str, day: str, yes: bool, dry_run: bool, fmt: str,
+         lang: str | None) -> None:
+    """Skip one occurrence of an activity (the one on DATE)."""
+    lg = resolve_lang(lang)
+    when = parse_day(day, lg, "DATE")
+    run_edit(plan, lambda ed: ed.skip(activity, when), yes, dry_run, fmt, lang)
+
+
+@main.command()
+@PLAN_ARG
+@click.argument("activity")
+@click.argument("day", metavar="DATE")
+@click.option("--to", "to", required=True, metavar="DATETIME",
+              help="New date and time (2023-03-15 14:00); a date alone keeps the time.")
+@edit_options
+def move(plan: Path, activity: str, day: str, to: str, yes: bool, dry_run: bool, fmt: str,
+         lang: str | None) -> None:
+    """Move the occurrence of an activity on DATE to another date and time."""
+    lg = resolve_lang(lang)
+    when, target = parse_day(day, lg, "DATE"), parse_when(to, lg, "--to")
+    run_edit(plan, lambda ed: ed.move(activity, when, target), yes, dry_run, fmt, lang)
+
+
+@main.command()
+@PLAN_ARG
+@click.argument("activity")
+@click.argument("when", metavar="DATETIME")
+@edit_options
+def add(plan: Path, activity: str, when: str, yes: bool, dry_run: bool, fmt: str,
+        lang: str | None) -> None:
+    """Add an extra occurrence of an activity (a date alone takes the activity's time)."""
+    lg = resolve_lang(lang)
+    slot = parse_when(when, lg, "DATETIME")
+    run_edit(plan, lambda ed: ed.add(activity, slot), yes, dry_run, fmt, lang)
+
+
+@main.command()
+@PLAN_ARG
+@click.argument("activity")
+@click.option("--from", "start", required=True, metavar="DATE",
+              help="First day without the activity (YYYY-MM-DD).")
+@edit_options
+def cancel(plan: Path, activity: str, start: str, yes: bool, dry_run: bool, fmt: str,
+           lang: str | None) -> None:
+    """End an activity's series from DATE on (it runs until the day before)."""
+    lg = resolve_lang(lang)
+    first = parse_day(start, lg, "--from")
+    run_edit(plan, lambda ed: ed.cancel_from(activity, first), yes, dry_run, fmt, lang)
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@lang_option
+def diff_cmd(old: Path, new: Path, fmt: str, lang: str | None) -> None:
+    """What changes in the calendars between two versions of a plan file.
+
+    For review in git: plancal diff <(git show HEAD:plan.yaml) plan.yaml
+    """
+    from plancal import reschedule
+    from plancal.impact import text_lines, to_json
+    from plancal.rules.errors import PlanError
+
+    lg = resolve_lang(lang)
+    try:
+        impact = reschedule.compare(old, new)
+    except PlanError as e:
+        fail_with_plan_problems(e.problems, lg)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(to_json(impact, lg), ensure_ascii=False))
+        return
+    for line in text_lines(impact, lg):
+        click.echo(line)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -298,6 +298,15 @@ def components(schedule: Schedule) -> list[Component]:
     return out
 
 
+def feed_body(c: Component, feed: Feed) -> tuple[str, ...] | None:
+    """What a feed carries of a component: the private body, the public one, or nothing."""
+    if c.deadline:
+        return c.body if feed.wants_deadline(c.roles) else None
+    if feed.public:
+        return c.public_body
+    return c.body if feed.wants_meeting(c.public_body is not None, c.roles) else None
+
+
 def render(schedule: Schedule, feed: Feed, parts: Sequence[Component] | None = None,
            revisions: Mapping[Key, Revision] | None = None) -> bytes:
     """One feed as iCalendar bytes."""
@@ -305,16 +314,7 @@ def render(schedule: Schedule, feed: Feed, parts: Sequence[Component] | None = N
     if parts is None:
         parts = components(schedule)
     revisions = revisions or {}
-    chosen: list[tuple[Component, tuple[str, ...]]] = []
-    for c in parts:
-        if c.deadline:
-            if feed.wants_deadline(c.roles):
-                chosen.append((c, c.body))
-        elif feed.public:
-            if c.public_body is not None:
-                chosen.append((c, c.public_body))
-        elif feed.wants_meeting(c.public_body is not None, c.roles):
-            chosen.append((c, c.body))
+    chosen = [(c, body) for c in parts if (body := feed_body(c, feed)) is not None]
     ttl = duration(plan.refresh)
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
              f"NAME:{escape(feed.title)}", f"X-WR-CALNAME:{escape(feed.title)}",
