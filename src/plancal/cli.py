@@ -52,6 +52,18 @@ def fail_with_plan_problems(problems: Any, lang: Lang) -> NoReturn:
     sys.exit(1)
 
 
+def schedule_or_exit(plan: Path, lang: Lang) -> Any:
+    """The compiled plan, its warnings printed; or every problem printed and exit 1."""
+    from plancal.core import check
+
+    checked = check(plan)
+    if checked.schedule is None:
+        fail_with_plan_problems(checked.problems, lang)
+    for p in checked.warnings:
+        click.echo(p.render(lang), err=True)
+    return checked.schedule
+
+
 def parse_day(value: str | None, lang: Lang, option: str) -> date | None:
     if value is None:
         return None
@@ -151,21 +163,16 @@ def agenda(plan: Path, start: str | None, end: str | None, activities: tuple[str
 @lang_option
 def compile_cmd(plan: Path, out_dir: Path, db_url: str | None, lang: str | None) -> None:
     """Compile the plan into iCalendar feeds (whole plan, per role, public, deadlines)."""
-    from plancal.core import check
     from plancal.rules.errors import PlanError
     from plancal.scheduler.clock import utcnow
     from plancal.scheduler.publish import publish
     from plancal.scheduler.store import StoreError
 
     lg = resolve_lang(lang)
-    checked = check(plan)
-    if checked.schedule is None:
-        fail_with_plan_problems(checked.problems, lg)
-    for p in checked.warnings:
-        click.echo(p.render(lg), err=True)
+    schedule = schedule_or_exit(plan, lg)
     try:
         with open_store(db_url) as store:
-            written = publish(checked.schedule, out_dir, store, utcnow())
+            written = publish(schedule, out_dir, store, utcnow())
     except PlanError as e:  # the settings file
         fail_with_plan_problems(e.problems, lg)
     except StoreError as e:
@@ -257,19 +264,14 @@ def parse_now(value: str | None, lang: Lang, tz: Any) -> Any:
 def load_for_reminders(plan: Path, config: Path | None, lang: Lang) -> Any:
     """The checked plan and the settings, or the problems and exit 1."""
     from plancal import settings
-    from plancal.core import check
     from plancal.rules.errors import PlanError
 
-    checked = check(plan)
-    if checked.schedule is None:
-        fail_with_plan_problems(checked.problems, lang)
-    for p in checked.warnings:
-        click.echo(p.render(lang), err=True)
+    schedule = schedule_or_exit(plan, lang)
     try:
         loaded = settings.load(config)
     except PlanError as e:
         fail_with_plan_problems(e.problems, lang)
-    return checked.schedule, loaded
+    return schedule, loaded
 
 
 @main.command()

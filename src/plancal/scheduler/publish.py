@@ -51,6 +51,12 @@ def write_atomic(path: Path, data: bytes) -> bool:
         pass
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes 0600; a feed must stay readable by the web server that serves it.
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except OSError:
+            mode = 0o644
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
