@@ -238,6 +238,22 @@ def config_option(f: F) -> F:
         help="Settings file (default: PLANCAL_CONFIG or ~/.config/plancal/plancal.toml).")(f)
 
 
+def check_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    import re
+
+    if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+        raise click.BadParameter(Text(
+            "{value!r} is not a web address; write e.g. https://kalender.example.se/",
+            "{value!r} är ingen webbadress; skriv t.ex. https://kalender.example.se/").render(
+            default_lang(), value=value))
+    return value
+
+
+BASE_URL = click.option("--base-url", default=None, metavar="URL", callback=check_base_url,
+                        help="Public address people subscribe to (default: [server] base_url, "
+                             "else the plan's feeds url).")
+
+
 def load_server_settings(config: Path | None, lang: Lang) -> Any:
     from plancal import settings
     from plancal.rules.errors import PlanError
@@ -275,9 +291,7 @@ def store_or_exit(db_url: str | None, config: Path | None) -> Any:
                                            "127.0.0.1).")
 @click.option("--port", type=click.IntRange(0, 65535), default=None,
               help="Port (default: [server] port, 8080; 0: any free port).")
-@click.option("--base-url", default=None, metavar="URL",
-              help="Public address people subscribe to (default: [server] base_url, the "
-                   "plan's url, else http://host:port/).")
+@BASE_URL
 @db_option
 @config_option
 @lang_option
@@ -327,9 +341,7 @@ def serve(plan: Path, host: str | None, port: int | None, base_url: str | None,
 @PLAN_ARG
 @click.option("--out", "out_dir", required=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the site.")
-@click.option("--base-url", default=None, metavar="URL",
-              help="Public address the folder is published at (default: [server] base_url, "
-                   "else the plan's url).")
+@BASE_URL
 @db_option
 @config_option
 @lang_option
@@ -381,7 +393,7 @@ def token() -> None:
 @click.option("--feed", "feeds", multiple=True, metavar="FEED", required=True,
               help="A private feed the token opens, e.g. role-kommunpolis (repeatable).")
 @click.option("--label", default="", help="Who it is for (shown by token list).")
-@click.option("--base-url", default=None, metavar="URL", help="Public address for the URLs.")
+@BASE_URL
 @db_option
 @config_option
 @lang_option
