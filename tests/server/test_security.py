@@ -212,6 +212,19 @@ def test_a_slow_client_does_not_block_others(shared: Server) -> None:
         assert fetch(shared.port, "/public.ics").status == 200
 
 
+def test_hundreds_of_idle_connections_do_not_starve_a_client(shared: Server) -> None:
+    idle = [socket.create_connection(("127.0.0.1", shared.port), timeout=10)
+            for _ in range(300)]
+    try:
+        for s in idle[::3]:
+            s.sendall(b"GET /public.ics HTTP/1.1\r\nHost: x\r\n")  # never finished
+        assert fetch(shared.port, "/public.ics").status == 200
+    finally:
+        for s in idle:
+            s.close()
+    assert fetch(shared.port, "/").status == 200
+
+
 def test_the_public_feed_and_page_hold_no_internal_activity(shared: Server) -> None:
     plan = load(shared.plan)
     public_ids = {a.id for a in plan.activities if a.public}
