@@ -35,7 +35,7 @@ def http_date(moment: datetime) -> str:
 class Variant:
     """One representation: its ETag and the messages that send it."""
 
-    __slots__ = ("body", "etag", "head", "not_modified", "ok")
+    __slots__ = ("body", "etag", "not_modified", "ok")
 
     def __init__(self, body: bytes, etag: bytes, headers: Headers, validators: Headers):
         self.etag = etag
@@ -44,7 +44,6 @@ class Variant:
         self.not_modified: Message = {"type": "http.response.start", "status": 304,
                                       "headers": validators}
         self.body: Message = {"type": "http.response.body", "body": body}
-        self.head = EMPTY_BODY
 
 
 class Resource:

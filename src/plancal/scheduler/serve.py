@@ -19,7 +19,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,7 @@ class Reloader:
         self.plan_id: str | None = None
         self.seen: tuple[int, int, int] | None = None
         self.day: date | None = None
+        self._tz: tzinfo = UTC
         self.builds = 0
 
     def load(self) -> None:
@@ -106,12 +107,14 @@ class Reloader:
         """One check: the plan file, the day, the tokens. Never raises."""
         try:
             changed = _fingerprint(self.plan_path) != self.seen
-            if changed or self.clock().astimezone(self._tz).date() != self.day:
+            today = self.clock().astimezone(self._tz).date()
+            if changed or today != self.day:
                 try:
                     self.load()
                     log.info("plan %s compiled (version %d)", self.plan_path, self.builds)
                 except PlanError as e:
-                    self.seen = _fingerprint(self.plan_path)  # report once per change
+                    # report once per change of the file (or of the day), not every interval
+                    self.seen, self.day = _fingerprint(self.plan_path), today
                     log.warning("plan %s has problems; still serving the last good "
                                 "version:\n%s", self.plan_path, e.render(self.lang))
             self.refresh_tokens()

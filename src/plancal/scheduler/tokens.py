@@ -22,12 +22,13 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from plancal.calendars.server import Grant
+from plancal.calendars.server import TOKEN_LENGTH, Grant
 from plancal.i18n import Lang, Message, Text, msg
 from plancal.scheduler.store import Store
 
-TOKEN_LENGTH = 43  # 32 bytes of HMAC-SHA256 in unpadded base64url
 MIN_KEY_LENGTH = 32
+__all__ = ["TOKEN_LENGTH", "Grant", "TokenError", "TokenInfo", "active", "create",
+           "derive", "digest", "listing", "rederive", "revoke"]
 
 
 class TokenError(ValueError):
