@@ -35,6 +35,12 @@ def db_option(f: F) -> F:
              "file in the user's state directory).")(f)
 
 
+def settings_option(f: F) -> F:
+    return click.option(
+        "--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="Settings file (default: PLANCAL_CONFIG or ~/.config/plancal/plancal.toml).")(f)
+
+
 def resolve_lang(lang: str | None) -> Lang:
     return lang if lang in ("sv", "en") else default_lang()  # type: ignore[return-value]
 
@@ -213,8 +219,7 @@ def open_store(db_url: str | None, config: Path | None = None) -> Any:
 
 
 @main.command()
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Settings file (default: PLANCAL_CONFIG or ~/.config/plancal/plancal.toml).")
+@settings_option
 @lang_option
 def config(config: Path | None, lang: str | None) -> None:
     """Show the effective settings (secrets masked) and where each can be set."""
@@ -237,12 +242,6 @@ def config(config: Path | None, lang: str | None) -> None:
 
 
 # --- Reminders and the daemon (issue 4) ---
-
-
-def settings_option(f: F) -> F:
-    return click.option(
-        "--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
-        help="Settings file (default: PLANCAL_CONFIG or ~/.config/plancal/plancal.toml).")(f)
 
 
 def parse_now(value: str | None, lang: Lang, tz: Any) -> Any:
@@ -639,6 +638,252 @@ def diff_cmd(old: Path, new: Path, fmt: str, lang: str | None) -> None:
         return
     for line in text_lines(impact, lg):
         click.echo(line)
+
+
+# --- Feed server (issue 6) ---
+
+
+def check_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    import re
+
+    if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+        raise click.BadParameter(Text(
+            "{value!r} is not a web address; write e.g. https://kalender.example.se/",
+            "{value!r} är ingen webbadress; skriv t.ex. https://kalender.example.se/").render(
+            default_lang(), value=value))
+    return value
+
+
+BASE_URL = click.option("--base-url", default=None, metavar="URL", callback=check_base_url,
+                        help="Public address people subscribe to (default: [server] base_url, "
+                             "else the plan's feeds url).")
+
+
+def load_server_settings(config: Path | None, lang: Lang) -> Any:
+    from plancal import settings
+    from plancal.rules.errors import PlanError
+
+    try:
+        return settings.load(config)
+    except PlanError as e:
+        fail_with_plan_problems(e.problems, lang)
+
+
+def load_checked_schedule(plan: Path, lang: Lang) -> Any:
+    from plancal.core import check
+
+    checked = check(plan)
+    if checked.schedule is None:
+        fail_with_plan_problems(checked.problems, lang)
+    for p in checked.warnings:
+        click.echo(p.render(lang), err=True)
+    return checked.schedule
+
+
+def store_or_exit(db_url: str | None, config: Path | None) -> Any:
+    from plancal.scheduler.store import StoreError
+
+    try:
+        return open_store(db_url, config)
+    except StoreError as e:
+        click.echo(str(e), err=True)
+        sys.exit(1)
+
+
+@main.command()
+@PLAN_ARG
+@click.option("--host", default=None, help="Address to listen on (default: [server] host, "
+                                           "127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Port (default: [server] port, 8080; 0: any free port).")
+@BASE_URL
+@db_option
+@settings_option
+@lang_option
+def serve(plan: Path, host: str | None, port: int | None, base_url: str | None,
+          db_url: str | None, config: Path | None, lang: str | None) -> None:
+    """Serve the feeds and the public page over HTTP; follows changes to the plan file."""
+    import logging
+
+    from plancal.rules.errors import PlanError
+    from plancal.scheduler import serve as server
+    from plancal.scheduler.clock import utcnow
+
+    lg = resolve_lang(lang)
+    conf = load_server_settings(config, lg)
+    options = server.Options(
+        host=host or conf.get("server", "host"),
+        port=conf.get("server", "port") if port is None else port,
+        base_url=base_url or conf.get("server", "base_url"),
+        interval=conf.get("server", "reload"), max_age=conf.get("server", "max_age"),
+        access_log=conf.get("server", "access_log"))
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # schema upgrades say enough
+
+    def ready(base: str, bound: int) -> None:
+        shown = f"[{options.host}]" if ":" in options.host else options.host
+        say(Text("Serving http://{host}:{port}/ – public page {base}, public feed "
+                 "{base}public.ics; Ctrl-C stops.",
+                 "Serverar http://{host}:{port}/ – offentlig sida {base}, offentligt flöde "
+                 "{base}public.ics; Ctrl-C stoppar."), lg, host=shown, port=bound, base=base)
+
+    store = store_or_exit(db_url, config)
+    try:
+        server.serve(plan, store, options, utcnow, ready, lg)
+    except PlanError as e:
+        fail_with_plan_problems(e.problems, lg)
+    except OSError as e:
+        say(Text("cannot listen on {host}:{port}: {error}",
+                 "kan inte lyssna på {host}:{port}: {error}"), lg, err=True, host=options.host,
+            port=options.port, error=e.strerror or str(e))
+        sys.exit(1)
+    finally:
+        store.close()
+
+
+@main.command()
+@PLAN_ARG
+@click.option("--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the site.")
+@BASE_URL
+@db_option
+@settings_option
+@lang_option
+def export(plan: Path, out_dir: Path, base_url: str | None, db_url: str | None,
+           config: Path | None, lang: str | None) -> None:
+    """Write the public page, the public feed and each token's feeds as static files."""
+    from plancal.scheduler import site, tokens
+    from plancal.scheduler.clock import utcnow
+
+    lg = resolve_lang(lang)
+    conf = load_server_settings(config, lg)
+    schedule = load_checked_schedule(plan, lg)
+    base = base_url or conf.get("server", "base_url") or schedule.plan.url
+    if not base:
+        raise click.UsageError(Text(
+            "where will the files be published? Give --base-url https://… (or [server] "
+            "base_url, or url: in the plan)",
+            "var publiceras filerna? Ange --base-url https://… (eller [server] base_url, eller "
+            "url: i planen)").render(lg))
+    base = base if base.endswith("/") else base + "/"
+    store = store_or_exit(db_url, config)
+    try:
+        grants = tokens.rederive(store, conf.get("server", "token_key"), schedule.plan.id)
+        built = site.build(schedule, store, utcnow(), base)
+        written = site.export(built, out_dir, [(t, info.feeds) for t, info in grants])
+    except tokens.TokenError as e:
+        click.echo(e.render(lg), err=True)
+        sys.exit(1)
+    except OSError as e:
+        say(Text("cannot write to {dir}: {error}", "kan inte skriva till {dir}: {error}"), lg,
+            err=True, dir=out_dir, error=e.strerror or str(e))
+        sys.exit(1)
+    finally:
+        store.close()
+    say(Text("{n} files in {dir}: the public page, the public feed and the feeds of {t} "
+             "token(s) under t/ (keep directory listing off on the web host).",
+             "{n} filer i {dir}: den offentliga sidan, det offentliga flödet och flödena för "
+             "{t} token under t/ (stäng av kataloglistning på webbservern)."), lg,
+        n=len(written), dir=out_dir, t=len(grants))
+
+
+@main.group()
+def token() -> None:
+    """Tokens for the private feeds: create (shown once), list, revoke."""
+
+
+@token.command("create")
+@PLAN_ARG
+@click.option("--feed", "feeds", multiple=True, metavar="FEED", required=True,
+              help="A private feed the token opens, e.g. role-kommunpolis (repeatable).")
+@click.option("--label", default="", help="Who it is for (shown by token list).")
+@BASE_URL
+@db_option
+@settings_option
+@lang_option
+def token_create(plan: Path, feeds: tuple[str, ...], label: str, base_url: str | None,
+                 db_url: str | None, config: Path | None, lang: str | None) -> None:
+    """Create a token for some private feeds and print its URLs (the only time they show)."""
+    from plancal.calendars.feeds import feeds_for
+    from plancal.scheduler import tokens
+    from plancal.scheduler.clock import utcnow
+
+    lg = resolve_lang(lang)
+    conf = load_server_settings(config, lg)
+    schedule = load_checked_schedule(plan, lg)
+    private = [f.slug for f in feeds_for(schedule.plan) if not f.public]
+    store = store_or_exit(db_url, config)
+    try:
+        secret, info = tokens.create(store, conf.get("server", "token_key"), schedule.plan.id,
+                                     feeds, private, label[:200], utcnow())
+    except tokens.TokenError as e:
+        click.echo(e.render(lg), err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+    base = (base_url or conf.get("server", "base_url") or schedule.plan.url
+            or f"http://{conf.get('server', 'host')}:{conf.get('server', 'port')}/")
+    base = base if base.endswith("/") else base + "/"
+    say(Text("Token {id} created. Its URLs (shown only now; keep them like a password):",
+             "Token {id} skapad. Dess adresser (visas bara nu; hantera dem som ett lösenord):"),
+        lg, id=info.id)
+    for slug in info.feeds:
+        click.echo(f"  {base}t/{secret}/{slug}.ics")
+
+
+@token.command("list")
+@PLAN_ARG
+@db_option
+@settings_option
+@lang_option
+def token_list(plan: Path, db_url: str | None, config: Path | None, lang: str | None) -> None:
+    """List the plan's tokens: id, label, feeds, created, revoked (never the token)."""
+    from plancal.scheduler import tokens
+
+    lg = resolve_lang(lang)
+    load_server_settings(config, lg)
+    schedule = load_checked_schedule(plan, lg)
+    store = store_or_exit(db_url, config)
+    try:
+        infos = tokens.listing(store, schedule.plan.id)
+    finally:
+        store.close()
+    if not infos:
+        say(Text("No tokens.", "Inga token."), lg)
+    for i in infos:
+        state = (Text("revoked {at}", "återkallad {at}").render(
+            lg, at=f"{i.revoked:%Y-%m-%d %H:%M}Z") if i.revoked
+                 else Text("active", "aktiv").render(lg))
+        click.echo(f"{i.id}  {i.created:%Y-%m-%d %H:%M}Z  {state:<28} {' '.join(i.feeds)}"
+                   + (f"  – {i.label}" if i.label else ""))
+
+
+@token.command("revoke")
+@PLAN_ARG
+@click.argument("token_id", metavar="ID")
+@db_option
+@settings_option
+@lang_option
+def token_revoke(plan: Path, token_id: str, db_url: str | None, config: Path | None,
+                 lang: str | None) -> None:
+    """Revoke a token by its id: its URLs answer 404 within one reload interval."""
+    from plancal.scheduler import tokens
+    from plancal.scheduler.clock import utcnow
+
+    lg = resolve_lang(lang)
+    load_server_settings(config, lg)
+    schedule = load_checked_schedule(plan, lg)
+    store = store_or_exit(db_url, config)
+    try:
+        info = tokens.revoke(store, schedule.plan.id, token_id, utcnow())
+    except tokens.TokenError as e:
+        click.echo(e.render(lg), err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+    say(Text("Token {id} revoked ({feeds}).", "Token {id} återkallad ({feeds})."), lg,
+        id=info.id, feeds=" ".join(info.feeds))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -95,6 +95,38 @@ SECTIONS: tuple[Section, ...] = (
             "Skicka även kalendrarna till de inställda målen (Exchange) efter kompilering."),
             False),
     )),
+    Section("server", Text("The feed server (plancal serve, plancal export, plancal token).",
+                           "Flödesservern (plancal serve, plancal export, plancal token)."), (
+        Option("host", Str(), Text(
+            "Address to listen on; 127.0.0.1 keeps it local (put a reverse proxy in front).",
+            "Adress att lyssna på; 127.0.0.1 håller den lokal (sätt en omvänd proxy framför)."),
+            default="127.0.0.1"),
+        Option("port", Int(0, 65535), Text("Port to listen on (0: any free port).",
+                                           "Port att lyssna på (0: valfri ledig port)."),
+               default=8080),
+        Option("base_url", Str(r"https?://\S+", Text("write e.g. https://kalender.example.se/",
+                                                     "skriv t.ex. https://kalender.example.se/")),
+               Text("The public address people subscribe to (links, QR code, token URLs); "
+                    "default: the plan's url, else http://host:port/.",
+                    "Den offentliga adress man prenumererar på (länkar, QR-kod, token-adresser); "
+                    "standard: planens url, annars http://host:port/.")),
+        Option("reload", Int(1, 3600), Text(
+            "Seconds between checks of the plan file and the tokens (a revoke takes effect "
+            "within this time).",
+            "Sekunder mellan kontroller av planfilen och token (en återkallelse gäller inom "
+            "denna tid)."), default=2),
+        Option("max_age", Int(0, 86400), Text(
+            "Cache-Control max-age of the feeds and the page, in seconds.",
+            "Cache-Control max-age för flödena och sidan, i sekunder."), default=300),
+        Option("access_log", Bool(), Text(
+            "Log every request: client, user agent, feed (a token shows as its id).",
+            "Logga varje förfrågan: klient, user agent, flöde (en token visas som sitt id)."),
+            default=True),
+        Option("token_key", Str(), Text(
+            "Secret from which feed tokens are derived (environment or keyring only).",
+            "Hemlighet som flödenas token härleds ur (bara miljövariabel eller nyckelring)."),
+            secret=True),
+    )),
 )
 
 

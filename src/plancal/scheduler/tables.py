@@ -56,3 +56,27 @@ outbox = Table(
     PrimaryKeyConstraint("plan_id", "deadline", "due", "recipient", "offset_days"),
     Index("outbox_work", "plan_id", "status", "owed_at"),
 )
+
+# Feed tokens (issue 6): a token opens a set of private feeds of one plan. Only a SHA-256 of
+# the token is kept; the token itself is shown once, when it is created.
+feed_tokens = Table(
+    "feed_tokens", metadata,
+    Column("id", String(20), primary_key=True),  # public name, for list/revoke and logs
+    Column("plan_id", String(100), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=False),
+    Column("feeds", String(4000), nullable=False),  # feed slugs, space-separated
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("revoked", DateTime(timezone=True), nullable=True),
+)
+
+# What each served resource (feed file or page) last said and since when, so Last-Modified
+# survives restarts and is the same on every host that shares the store.
+served_versions = Table(
+    "served_versions", metadata,
+    Column("plan_id", String(100), nullable=False),
+    Column("name", String(200), nullable=False),  # e.g. "public.ics", "en/index.html"
+    Column("etag", String(64), nullable=False),
+    Column("modified", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("plan_id", "name"),
+)

@@ -1,0 +1,133 @@
+"""Everything the feed server sends, for one version of the plan: built here, served as is.
+
+The same files serve ``plancal serve`` (as precomputed responses) and ``plancal export`` (as
+static files at the same paths), so the two can never differ.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from plancal.calendars import page
+from plancal.calendars.feeds import Feed
+from plancal.calendars.resources import Resource, etag_of
+from plancal.calendars.server import Site
+from plancal.i18n import Lang
+from plancal.rules.compile import Schedule
+from plancal.scheduler import versions
+from plancal.scheduler.publish import compiled_feeds, write_atomic
+from plancal.scheduler.store import Store
+
+CALENDAR = "text/calendar; charset=utf-8"
+HTML = "text/html; charset=utf-8"
+# No script at all, no referrer (a private URL never leaks through a link), no framing.
+PAGE_HEADERS = (
+    ("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' "
+     "data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+    ("referrer-policy", "no-referrer"),
+)
+PRIVATE_HEADERS = (("referrer-policy", "no-referrer"), ("x-robots-tag", "noindex"))
+PAGES: dict[Lang, str] = {"sv": "index.html", "en": "en/index.html"}
+ALIASES = {"index.html": ("/", "/index.html"), "en/index.html": ("/en/", "/en/index.html")}
+
+
+@dataclass(frozen=True)
+class Built:
+    """One version of the site: the files (name → bytes), when each changed, and the feeds."""
+
+    plan_id: str
+    files: dict[str, bytes]
+    modified: dict[str, datetime]
+    feeds: list[Feed]
+
+    @property
+    def public_files(self) -> list[str]:
+        return [n for n in self.files if not n.endswith(".ics") or n == self.public_feed.filename]
+
+    @property
+    def public_feed(self) -> Feed:
+        return next(f for f in self.feeds if f.public)
+
+
+def build(schedule: Schedule, store: Store, now: datetime, base_url: str) -> Built:
+    """Compile every feed (SEQUENCE/DTSTAMP from the store) and both pages."""
+    plan = schedule.plan
+    feeds = compiled_feeds(schedule, store, now)
+    public = next(f for f in feeds if f.public)
+    today = now.astimezone(plan.tz).date()
+    files = {f.filename: data for f, data in feeds.items()}
+    for lang, name in PAGES.items():
+        files[name] = page.render(schedule, lang, base_url, public.filename, public.title,
+                                  today)
+    modified = versions.stamp(store, plan.id, {n: etag_of(b) for n, b in files.items()}, now)
+    return Built(plan.id, files, modified, list(feeds))
+
+
+def site(built: Built, max_age: int) -> Site:
+    """The responses: public page and feed at fixed paths, private feeds for token URLs."""
+    public_cache = f"public, max-age={max_age}"
+    # A token URL is a secret: no shared cache (a proxy) may keep a copy under it.
+    private_cache = f"private, max-age={max_age}"
+    routes: dict[bytes, Resource] = {}
+    labels: dict[bytes, str] = {}
+    private: dict[bytes, Resource] = {}
+    for feed in built.feeds:
+        name = feed.filename
+        if feed.public:
+            res = Resource(built.files[name], CALENDAR, built.modified[name], public_cache)
+            routes[f"/{name}".encode("ascii")] = res
+        else:
+            private[name.encode("ascii")] = Resource(built.files[name], CALENDAR,
+                                                     built.modified[name], private_cache,
+                                                     PRIVATE_HEADERS)
+    for name, paths in ALIASES.items():
+        res = Resource(built.files[name], HTML, built.modified[name], public_cache,
+                       (*PAGE_HEADERS, ("content-language", "sv" if name == "index.html"
+                                        else "en")))
+        for path in paths:
+            routes[path.encode("ascii")] = res
+    for route in routes:
+        labels[route] = route.decode("ascii")
+    return Site(routes, private, labels)
+
+
+def export(built: Built, out_dir: Path, tokens: Iterable[tuple[str, Iterable[str]]]
+           ) -> list[Path]:
+    """The public page and feed, and each token's feeds under ``t/<token>/``, as files.
+
+    ``t/`` belongs to plancal: a feed file there that no active token opens any more (a
+    revoked token) is removed. Each file's mtime is its Last-Modified, which most web servers
+    send as theirs.
+    """
+    written: list[Path] = []
+
+    def put(rel: str, data: bytes, modified: datetime) -> None:
+        path = out_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, data)
+        stamp = modified.timestamp()
+        os.utime(path, (stamp, stamp))
+        written.append(path)
+
+    for name in built.public_files:
+        put(name, built.files[name], built.modified[name])
+    # A web host that lists directories would list every token: give t/ an empty index.
+    put("t/index.html", b"", built.modified["index.html"])
+    for token, feed_slugs in tokens:
+        for slug in feed_slugs:
+            name = f"{slug}.ics"
+            if name in built.files and name != built.public_feed.filename:
+                put(f"t/{token}/{name}", built.files[name], built.modified[name])
+    keep = set(written)
+    tdir = out_dir / "t"
+    for stale in sorted(tdir.glob("*/*.ics")):
+        if stale not in keep:
+            stale.unlink()
+    for folder in sorted(tdir.iterdir()):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    return written
