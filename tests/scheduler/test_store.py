@@ -140,3 +140,16 @@ def test_unreachable_database_is_a_clear_error_without_the_password() -> None:
     assert "hemligt" not in str(caught.value)
     assert "127.0.0.1" in str(caught.value)
     assert "hemligt" not in safe_url("postgresql://plancal:hemligt@db/x")
+
+
+def test_regression_a_newer_schema_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    # Alembic raised "Can't locate revision" from a database a newer plancal had migrated.
+    path = str(tmp_path / "state.sqlite")
+    with Store(path) as store:
+        from sqlalchemy import text
+
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StoreError) as caught:
+        Store(path)
+    assert "9999" in str(caught.value) and SCHEMA_HEAD in str(caught.value)

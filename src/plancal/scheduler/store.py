@@ -132,14 +132,29 @@ class Store:
 
     def migrate(self) -> None:
         with self.engine.connect() as conn:
-            if self.schema_version(conn) == SCHEMA_HEAD:
-                return
+            current = self.schema_version(conn)
+        if current == SCHEMA_HEAD:
+            return
         from alembic import command
         from alembic.config import Config
+        from alembic.script import ScriptDirectory
         from sqlalchemy import text
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
+        from alembic.util.exc import CommandError
+
+        known = True
+        if current is not None:
+            try:
+                known = ScriptDirectory.from_config(config).get_revision(current) is not None
+            except CommandError:
+                known = False
+        if not known:
+            raise StoreError(
+                f"the database {safe_url(self.url)} is at schema version {current}, which this "
+                f"plancal does not know (it knows up to {SCHEMA_HEAD}): a newer plancal has "
+                "used it; upgrade plancal, or use another database")
         with self.engine.begin() as conn:
             if self.dialect == "postgresql":  # two hosts starting at once migrate once
                 conn.execute(text("SELECT pg_advisory_xact_lock(7240311)"))
