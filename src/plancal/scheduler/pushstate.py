@@ -3,8 +3,9 @@
 Two things, per target (``exchange:organizer@host``) and plan:
 
 - ``pushed``: for each meeting or series plancal wrote, the item id and change key it had when
-  plancal last read or wrote it, with a snapshot of its content. The target stays the truth:
-  the snapshot only spares a fetch while the change key is unchanged.
+  plancal last read it, with a snapshot of what it held. The target stays the truth (every
+  push reads it); the record tells which items vanished since (deleted outside plancal) and
+  lets an operator see what plancal believes it owns.
 - ``push_intents``: writes in flight. Recorded before a request goes out, cleared when its
   answer is in. Rows left behind mean a push was interrupted; the next push re-reads those
   items whatever their change key says, and says that it is repairing.

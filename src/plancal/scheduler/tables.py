@@ -29,9 +29,9 @@ revisions = Table(
     PrimaryKeyConstraint("plan_id", "uid", "recurrence_id"),
 )
 
-# What a push target holds (issue 3): one row per meeting or series plancal wrote there. The
-# target itself is the truth (its items carry plancal's tag); this is a cache keyed by change key,
-# so an unchanged item is not fetched again.
+# What a push target holds (issue 3): one row per meeting or series plancal wrote there, as last
+# read. The target itself is the truth (its items carry plancal's tag); this record tells which
+# items vanished since (deleted by hand) and what plancal believes it owns.
 pushed = Table(
     "pushed", metadata,
     Column("target", String(300), nullable=False),  # e.g. exchange:mailbox@host
