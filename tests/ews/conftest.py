@@ -94,7 +94,7 @@ def run_push(schedule: Any, sim: Simulator, store: Any = None, dry_run: bool = F
     conn = connection(sim, **over)
     state = PushState(store, conn.target, schedule.plan.id) if store is not None else None
     target = ExchangeTarget(conn, schedule.plan.id, schedule.plan.tz, state,
-                            sleep=sleep or time.sleep)
+                            sleep=sleep if sleep is not None else time.sleep)
     return push(schedule, target, dry_run=dry_run, unsettled=Unsettled)
 
 

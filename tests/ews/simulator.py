@@ -1330,3 +1330,21 @@ def _matches(item: Item, cond: Any) -> bool:
     if name == "Contains":
         return value is not None and (cond.find("t:Constant", NSMAP).get("Value") or "") in value
     raise EwsError("ErrorUnsupportedQueryFilter", f"{name} is not simulated")
+
+
+def snapshot(sim: Simulator) -> Any:
+    """The mailboxes and what was sent, to put back with ``restore`` (crash tests)."""
+    import copy
+
+    with sim.lock:
+        return copy.deepcopy((sim.items, sim.sent, next(sim._ids)))
+
+
+def restore(sim: Simulator, state: Any) -> None:
+    import copy
+
+    with sim.lock:
+        items, sent, ids = copy.deepcopy(state)
+        sim.items, sim.sent = items, sent
+        sim._ids = itertools.count(ids + 1)
+        sim.log.clear()

@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 from plancal.calendars.sync import Change, Held, Meeting, When
 from plancal.i18n import Text, msg
-from plancal.rules.errors import PlanError, Problem, Problems, Where
+from plancal.rules.errors import Problem, Problems, Where
 from plancal.rules.recurrence import Rule
 from plancal.scheduler.pushstate import PushState, Pushed
 
@@ -229,8 +229,9 @@ class _Batch:
 class ExchangeTarget:
     def __init__(self, connection: Connection, plan_id: str, tz: ZoneInfo,
                  state: PushState | None = None, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None, record: bool = True):
         self.c = connection
+        self.record = record  # False on a dry run: not even the state store is written
         self.plan_id = plan_id
         self.tz = tz
         self.state = state
@@ -286,6 +287,7 @@ class ExchangeTarget:
         # One connection and no waiting inside exchangelib: plancal decides about retries.
         account.protocol.TIMEOUT = c.timeout
         account.protocol.RETRY_WAIT = 0
+        self._call(lambda: account.protocol.version)  # the server's version, asked once
         self._account = account
         return account
 
@@ -333,8 +335,16 @@ class ExchangeTarget:
                                         f"{type(e).__name__}") from None
                 wait = pause
                 pause = min(pause * 2, 30.0)
-            except EWSError as e:  # refused for good: say why, in words
-                raise ExchangeError(_explain(e, self.c)) from None
+            except EWSError as e:
+                # exchangelib's version probe wraps a busy or lost answer in this one message:
+                # a read like any other, so retried like one.
+                if write or "No valid version headers" not in str(e):
+                    raise ExchangeError(_explain(e, self.c)) from None  # refused for good
+                attempts += 1
+                if attempts > 6:
+                    raise ExchangeError(_explain(e, self.c)) from None
+                wait = pause
+                pause = min(pause * 2, 30.0)
             if self.waited + wait > self.c.max_wait:
                 raise ExchangeError(
                     f"Exchange stayed busy for more than {self.c.max_wait} s (max_wait); "
@@ -365,7 +375,7 @@ class ExchangeTarget:
 
     def settled(self) -> None:
         """The calendar equals the plan: no write is in flight any more."""
-        if self.state is not None:
+        if self.state is not None and self.record:
             self.state.end(None)
 
     # --- reading -------------------------------------------------------------------------
@@ -383,7 +393,7 @@ class ExchangeTarget:
 
         def find() -> list[Any]:
             query = folder.filter(plancal_plan=self.plan_id).only(*fields)
-            query.page_size = self.c.batch
+            query.page_size = 100  # reads are not writes: always the most a request may carry
             return list(query)
 
         found = [i for i in self._call(find) if getattr(i, "plancal_key", None)]
@@ -405,7 +415,7 @@ class ExchangeTarget:
                 "the calendar holds two items tagged " + ", ".join(sorted(set(duplicates)))
                 + "; delete the copy in Outlook, then push again")
         self.handles = handles
-        if self.state is not None:
+        if self.state is not None and self.record:
             known = self.state.load()
             # Pushed before, gone now: someone deleted it outside plancal; it is made again.
             self.vanished = sorted(set(known) - set(held))
@@ -806,10 +816,14 @@ def _explain(e: Exception, c: Connection) -> str:
     return f"Exchange at {where}: {name}: {e}"
 
 
-def explain(e: Exception, c: Connection) -> str:
-    return _explain(e, c)
+def push_plan(schedule: Any, settings: Any, store: Any, dry_run: bool = False,
+              progress: Progress | None = None,
+              sleep: Callable[[float], None] = time.sleep) -> Any:
+    """``plancal push exchange``: the settings' mailbox made to hold the plan."""
+    from plancal.calendars.push import push
 
-
-def load_problems(problems: list[Problem]) -> None:
-    if problems:
-        raise PlanError(problems)
+    conn = Connection.from_settings(settings)
+    state = PushState(store, conn.target, schedule.plan.id)
+    target = ExchangeTarget(conn, schedule.plan.id, schedule.plan.tz, state, sleep=sleep,
+                            record=not dry_run)
+    return push(schedule, target, dry_run=dry_run, progress=progress, unsettled=Unsettled)
