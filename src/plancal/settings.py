@@ -80,7 +80,8 @@ SECTIONS: tuple[Section, ...] = (
             "oauth2: the application (client) id registered in Entra ID.",
             "oauth2: applikationens (klientens) id i Entra ID.")),
         Option("tenant_id", Str(), Text(
-            "oauth2: the directory (tenant) id.", "oauth2: katalogens (klientorganisationens) id.")),
+            "oauth2: the directory (tenant) id.",
+            "oauth2: katalogens (klientorganisationens) id.")),
         Option("client_secret", Str(), Text(
             "oauth2: the application's client secret (environment or keyring only).",
             "oauth2: applikationens klienthemlighet (bara miljövariabel eller nyckelring)."),

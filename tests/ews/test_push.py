@@ -113,7 +113,8 @@ def test_series_carry_the_plan_mapping(sim: Simulator, seed_schedule: Any) -> No
     assert monthly.reminder_set and monthly.reminder_minutes == 15
     public = items["Aktuell lägesbild publiceras"]
     assert public.all_day and public.sensitivity == "Normal" and not public.reminder_set
-    insats = [i for i in items.values() if i.subject.startswith("Gemensam operativ narkotikainsats")]
+    insats = [i for i in items.values()
+              if i.subject.startswith("Gemensam operativ narkotikainsats")]
     assert insats and all(i.recurrence is None and i.reminder_minutes == 60 for i in insats)
 
 

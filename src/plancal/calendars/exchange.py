@@ -35,6 +35,7 @@ store before it goes out (``push_intents``) and cleared when its answer is in.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ from plancal.calendars.sync import Change, Held, Meeting, When
 from plancal.i18n import Text, msg
 from plancal.rules.errors import Problem, Problems, Where
 from plancal.rules.recurrence import Rule
-from plancal.scheduler.pushstate import PushState, Pushed
+from plancal.scheduler.pushstate import Pushed, PushState
 
 if TYPE_CHECKING:
     from exchangelib import Account, CalendarItem
@@ -98,7 +99,9 @@ class Connection:
         from plancal.settings import env_name
 
         problems = Problems()
-        get = lambda key: settings.get("exchange", key)  # noqa: E731
+        def get(key: str) -> Any:
+            return settings.get("exchange", key)
+
         where = Where(f"{settings.source} [exchange]")
 
         def need(key: str, why: Text) -> None:
@@ -306,10 +309,10 @@ class ExchangeTarget:
         send again. A timeout or a dropped connection leaves a write unsettled.
         """
         from exchangelib.errors import (
-            EWSError,
             ErrorInternalServerTransientError,
             ErrorServerBusy,
             ErrorTimeoutExpired,
+            EWSError,
             RateLimitError,
         )
         from requests.exceptions import RequestException
@@ -502,7 +505,7 @@ class ExchangeTarget:
             assert handle is not None
             update = next((c for c in group if c.kind in ("update-series", "update-meeting")),
                           None)
-            if update is not None and update.reschedules or "restore-occurrence" in kinds:
+            if (update is not None and update.reschedules) or "restore-occurrence" in kinds:
                 item, names = self._rewrite(handle, want, PENDING)
                 resets.add(key, item, names)
                 silent[key] = want
@@ -568,25 +571,28 @@ class ExchangeTarget:
     def _send(self, account: Account, batch: _Batch, tick: Callable[[int], None]) -> list[str]:
         """One request per ``batch`` items, each journalled while in flight."""
         failures: list[str] = []
+        folder = self.calendar() if batch.op == "create" else None
+
+        def request(chunk: list[tuple[str, Any, list[str]]]) -> list[Any]:
+            if batch.op == "create":
+                return list(account.bulk_create(
+                    folder=folder, items=[i for _, i, _ in chunk], message_disposition="SaveOnly",
+                    send_meeting_invitations=batch.send))
+            if batch.op == "update":
+                return list(account.bulk_update(
+                    items=[(i, f) for _, i, f in chunk], conflict_resolution="AlwaysOverwrite",
+                    message_disposition="SaveOnly",
+                    send_meeting_invitations_or_cancellations=batch.send))
+            return list(account.bulk_delete(
+                ids=[i for _, i, _ in chunk], delete_type="MoveToDeletedItems",
+                send_meeting_cancellations=batch.send,
+                affected_task_occurrences="AllOccurrences"))
+
         for chunk in _chunks(batch.entries, self.c.batch):
             keys = [k for k, _, _ in chunk]
             if self.state is not None:
                 self.state.begin(((k, batch.op) for k in keys), self.clock())
-            if batch.op == "create":
-                folder = self.calendar()
-                results = self._call(lambda chunk=chunk: account.bulk_create(  # type: ignore[misc]
-                    folder=folder, items=[i for _, i, _ in chunk], message_disposition="SaveOnly",
-                    send_meeting_invitations=batch.send), write=True)
-            elif batch.op == "update":
-                results = self._call(lambda chunk=chunk: account.bulk_update(  # type: ignore[misc]
-                    items=[(i, f) for _, i, f in chunk], conflict_resolution="AlwaysOverwrite",
-                    message_disposition="SaveOnly",
-                    send_meeting_invitations_or_cancellations=batch.send), write=True)
-            else:
-                results = self._call(lambda chunk=chunk: account.bulk_delete(  # type: ignore[misc]
-                    ids=[i for _, i, _ in chunk], delete_type="MoveToDeletedItems",
-                    send_meeting_cancellations=batch.send,
-                    affected_task_occurrences="AllOccurrences"), write=True)
+            results = self._call(functools.partial(request, chunk), write=True)
             for (key, _, _), result in zip(chunk, results, strict=False):
                 if isinstance(result, Exception):
                     if type(result).__name__ in ("ErrorItemNotFound",
@@ -763,9 +769,7 @@ def instance_index(want: Meeting, rid: When, tz: ZoneInfo) -> int:
         target = rid.astimezone(tz).replace(tzinfo=None)
     else:
         target = datetime.combine(rid, datetime.min.time())
-    count = 0
-    for instant in want.rule.instants(naive_start, target):
-        count += 1
+    for count, instant in enumerate(want.rule.instants(naive_start, target), start=1):
         if instant == target:
             return count
     raise ValueError(f"{rid} is not an occurrence of {want.key}")

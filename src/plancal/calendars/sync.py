@@ -39,7 +39,7 @@ from datetime import UTC, date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from plancal.i18n import Text
+from plancal.i18n import Lang, Text
 from plancal.rules.compile import Schedule, Series
 from plancal.rules.model import Activity, Plan
 from plancal.rules.recurrence import Rule
@@ -146,7 +146,7 @@ def desired(schedule: Schedule, organizer: str) -> dict[str, Meeting]:
 def meeting(plan: Plan, s: Series, organizer: str) -> Meeting:
     tz = plan.tz
     a = s.activity
-    lang = "sv" if plan.language == "sv" else "en"
+    lang: Lang = "sv" if plan.language == "sv" else "en"
     people = [r for r in (a.organizer, *a.attendees) if r]
     attendees = frozenset(e for e in (plan.role_by_id[r].email.strip().lower() for r in people)
                           if e != organizer)
