@@ -624,8 +624,7 @@ class Simulator:
                 rows.sort(key=lambda o: o["start"])
                 limit = view.get("MaxEntriesReturned")
                 if limit is not None and len(rows) > int(limit):
-                    raise EwsError("ErrorCalendarViewRangeTooBig"
-                                   if False else "ErrorExceededFindCountLimit",
+                    raise EwsError("ErrorExceededFindCountLimit",
                                    "Too many items in the calendar view.")
                 chosen = rows
                 offset, total, last = 0, len(rows), True
@@ -953,8 +952,8 @@ class _Context:
 
     def _item(self, value: str) -> tuple[Item, int | None]:
         parts = _unid(value)
-        if parts[0] == "occ":
-            item, _ = self._item(":".join(parts[1:-1]) if False else parts[1])
+        if parts[0] == "occ":  # occ:<master id>:<instance index>
+            item, _ = self._item(parts[1])
             return item, self._index(item, int(parts[2]))
         if parts[0] != "item" or len(parts) != 3:
             raise EwsError("ErrorInvalidIdMalformed", "Id is malformed.")
@@ -967,8 +966,7 @@ class _Context:
 
     def _index(self, item: Item, index: int) -> int:
         if item.recurrence is None:
-            raise EwsError("ErrorCalendarItemNotRecurring" if False else
-                           "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange",
+            raise EwsError("ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange",
                            "The item is not a recurring master.")
         count = len(instances(item))
         if not 1 <= index <= count:

@@ -19,11 +19,13 @@ from typing import Any
 
 import pytest
 
+from plancal.scheduler.pushstate import PushState
 from plancal.scheduler.store import Store
 from tests.ews.conftest import (
     ORGANIZER,
     agenda_of,
     beredning,
+    connection,
     occurrences_in,
     run_push,
     seed_variant,
@@ -113,7 +115,7 @@ def test_killed_at_100_points_then_run_again(sim: Simulator, seed_schedule: Any,
     assert len(points) >= 100, (total_a, total_b, total_c)
     step = len(points) / 100
     chosen = [points[int(i * step)] for i in range(100)]
-    killed = 0
+    killed = repaired = 0
     for schedule, start, store_file, point, when in chosen:
         restore(sim, start)
         work = tmp_path / "work.sqlite"
@@ -121,6 +123,10 @@ def test_killed_at_100_points_then_run_again(sim: Simulator, seed_schedule: Any,
         status = push_killed_at(sim, schedule, work, point, when)
         killed += os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
         with Store(str(work)) as store:
-            run_push(schedule, sim, store, batch=BATCH)
+            result = run_push(schedule, sim, store, batch=BATCH)
+            conn = connection(sim)
+            assert PushState(store, conn.target, schedule.plan.id).in_flight() == {}
+        repaired += result.interrupted > 0
         check(sim, schedule)
     assert killed == 100
+    assert repaired > 30  # every kill during a write left its intent for the next push

@@ -457,14 +457,12 @@ class ExchangeTarget:
         account = self.account()
         folder = self.calendar()
         from exchangelib.items import (
-            SEND_ONLY_TO_CHANGED,
             SEND_TO_ALL_AND_SAVE_COPY,
             SEND_TO_CHANGED_AND_SAVE_COPY,
             SEND_TO_NONE,
         )
 
         send_all, send_none = SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_NONE
-        del SEND_ONLY_TO_CHANGED
         by_key: dict[str, list[Change]] = {}
         for c in changes:
             by_key.setdefault(c.key, []).append(c)
