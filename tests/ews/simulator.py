@@ -59,6 +59,12 @@ def q(ns: str, name: str) -> str:
     return f"{{{ns}}}{name}"
 
 
+class _Challenge(Exception):
+    def __init__(self, token: str):
+        super().__init__(token)
+        self.token = token
+
+
 class EwsError(Exception):
     """An error answered in the response message, with its EWS response code."""
 
@@ -393,10 +399,19 @@ class Simulator:
         entry = Logged(number, op, None, None, op in WRITES)
         with self.lock:
             self.log.append(entry)
-        user = self._authenticate(h)
+        try:
+            user = self._authenticate(h)
+        except _Challenge as challenge:  # NTLM's second leg, on the same connection
+            entry.error = "401-ntlm"
+            h.send_response(401)
+            h.send_header("WWW-Authenticate", f"NTLM {challenge.token}")
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
         if user is None:
             entry.error = "401"
             h.send_response(401)
+            h.send_header("WWW-Authenticate", "NTLM")
             h.send_header("WWW-Authenticate", 'Basic realm="EWS"')
             h.send_header("Content-Length", "0")
             h.end_headers()
@@ -467,6 +482,22 @@ class Simulator:
                 if self.users.get(user) == password:
                     return user
             return None
+        if auth.startswith("NTLM "):
+            # A real NTLM handshake (pyspnego's acceptor; accounts in $NTLM_USER_FILE).
+            import spnego
+
+            ctx = getattr(h, "ntlm", None)
+            if ctx is None or ctx.complete:
+                ctx = spnego.server(protocol="ntlm")
+                h.ntlm = ctx  # type: ignore[attr-defined]
+            try:
+                out = ctx.step(base64.b64decode(auth[5:]))
+            except Exception:
+                return None
+            if not ctx.complete:
+                raise _Challenge(base64.b64encode(out or b"").decode())
+            principal = str(ctx.client_principal or "")
+            return principal if principal in self.users else None
         if auth.startswith("Bearer "):
             client = self.tokens.get(auth[7:])
             return f"app:{client}" if client else None

@@ -352,3 +352,25 @@ def test_regression_all_day_occurrence_keys_are_dates(pushed: Simulator,
     public = held["lagesbild-allmanheten@soderhamn-2022-2023.plancal"]
     assert public.cancelled == {date(2023, 7, 7)}
     assert public.moved == {date(2023, 1, 6): date(2023, 1, 9), date(2023, 4, 7): date(2023, 4, 11)}
+
+
+def test_ntlm_sign_in(ews_schema: Any, seed_schedule: Any, tmp_path: Path,
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exchange Server on premises: a real NTLM handshake with the simulator."""
+    accounts = tmp_path / "ntlm-users"
+    accounts.write_text("KOMMUN:svc-plancal:Vinter-2024\n", encoding="utf-8")
+    monkeypatch.setenv("NTLM_USER_FILE", str(accounts))
+    user = "KOMMUN\\svc-plancal"
+    sim = Simulator(ews_schema, users={user: "(ntlm only)"},
+                    delegates={user: {ORGANIZER}}).start()
+    try:
+        from plancal.calendars.exchange import ExchangeError
+
+        with pytest.raises(ExchangeError, match="refused the sign-in"):
+            run_push(seed_schedule, sim, auth="ntlm", username=user, password="Sommar-2024")
+        run_push(seed_schedule, sim, auth="ntlm", username=user, password="Vinter-2024")
+        assert len(sim.calendar(ORGANIZER)) == 23
+        assert any(e.error == "401-ntlm" for e in sim.log)  # the handshake did happen
+    finally:
+        sim.stop()
+    assert not sim.schema_errors
