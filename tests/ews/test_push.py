@@ -209,6 +209,22 @@ def test_restored_occurrence_rewrites_the_series_and_tells_its_attendees_once(
     assert occurrences_in(sim, restored.plan.tz) == agenda_of(restored)
 
 
+def test_single_meeting_on_a_new_day_updates_only_its_attendees(pushed: Simulator,
+                                                                tmp_path: Path) -> None:
+    sim = pushed
+    schedule = seed_variant(tmp_path, **{
+        "pinned: [2022-10-24 13:00, 2023-02-06 13:00]":
+            "pinned: [2022-10-25 13:00, 2023-02-06 13:00]"})
+    mark, sent = len(sim.log), len(sim.sent)
+    result = run_push(schedule, sim)
+    assert [c.kind for c in result.changes] == ["update-meeting"]
+    assert writes_since(sim, mark) == ["UpdateItem"]
+    key = "bra-styrgrupp.2022-1@soderhamn-2022-2023.plancal"
+    people = desired(schedule, ORGANIZER)[key].attendees
+    assert messages(sim, sent) == sorted(("update", key, a, None) for a in people)
+    assert occurrences_in(sim, schedule.plan.tz) == agenda_of(schedule)
+
+
 def test_new_place_is_one_update_to_that_activitys_attendees(pushed: Simulator,
                                                              tmp_path: Path) -> None:
     sim = pushed

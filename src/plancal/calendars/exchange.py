@@ -658,11 +658,15 @@ class ExchangeTarget:
         return item, names
 
     def _content(self, handle: _Handle, want: Meeting) -> tuple[Any, list[str]]:
-        """What can change without touching the times (which would drop the exceptions)."""
+        """Everything of a single meeting; of a series, what leaves its times alone (a new
+        time is a rewrite: Exchange would drop the series' exceptions)."""
         item = self._ref(handle.item_id, handle.change_key)
         values = self._fields(want)
-        for k in ("start", "end", "is_all_day", "recurrence"):
-            values.pop(k)
+        if want.rule is not None:
+            for k in ("start", "end", "is_all_day", "recurrence"):
+                values.pop(k)
+        else:
+            values.pop("recurrence")
         values["plancal_digest"] = want.digest
         names = []
         for k, v in values.items():
