@@ -209,8 +209,8 @@ def test_restored_occurrence_rewrites_the_series_and_tells_its_attendees_once(
     assert occurrences_in(sim, restored.plan.tz) == agenda_of(restored)
 
 
-def test_single_meeting_on_a_new_day_updates_only_its_attendees(pushed: Simulator,
-                                                                tmp_path: Path) -> None:
+def test_regression_single_meeting_on_a_new_day_reaches_exchange(pushed: Simulator,
+                                                                  tmp_path: Path) -> None:
     sim = pushed
     schedule = seed_variant(tmp_path, **{
         "pinned: [2022-10-24 13:00, 2023-02-06 13:00]":
