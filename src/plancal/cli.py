@@ -886,5 +886,70 @@ def token_revoke(plan: Path, token_id: str, db_url: str | None, config: Path | N
         id=info.id, feeds=" ".join(info.feeds))
 
 
+# --- Exchange (issue 3) ---
+
+
+@main.group()
+def push() -> None:
+    """Push the plan's meetings into a calendar system (invitations are sent from there)."""
+
+
+@push.command("exchange")
+@PLAN_ARG
+@click.option("--dry-run", is_flag=True,
+              help="Show the changes and who would hear of them; write nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: one object per change, then a summary.")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Settings file with [exchange] (default: PLANCAL_CONFIG or "
+                   "~/.config/plancal/plancal.toml).")
+@db_option
+@lang_option
+def push_exchange(plan: Path, dry_run: bool, fmt: str, config: Path | None, db_url: str | None,
+                  lang: str | None) -> None:
+    """Create, update and cancel the plan's meetings in the organizer's Exchange calendar."""
+    import json
+
+    from plancal import settings as settings_mod
+    from plancal.calendars import push as report
+    from plancal.calendars.exchange import ExchangeError, push_plan
+    from plancal.core import check
+    from plancal.rules.errors import PlanError
+    from plancal.scheduler.store import StoreError
+
+    lg = resolve_lang(lang)
+    checked = check(plan)
+    if checked.schedule is None:
+        fail_with_plan_problems(checked.problems, lg)
+    schedule = checked.schedule
+    tz = schedule.plan.tz
+
+    def progress(done: int, total: int) -> None:
+        if fmt == "text" and total >= 50:
+            say(Text("  {done}/{total} written", "  {done}/{total} skrivna"), lg, err=True,
+                done=done, total=total)
+
+    try:
+        loaded = settings_mod.load(config)
+        with open_store(db_url, config) as store:
+            result = push_plan(schedule, loaded, store, dry_run=dry_run, progress=progress)
+    except PlanError as e:  # the plan asks what Exchange cannot hold, or a missing setting
+        fail_with_plan_problems(e.problems, lg)
+    except (ExchangeError, report.PushError, StoreError) as e:
+        click.echo(str(e), err=True)
+        say(Text("The push stopped; run it again: it continues where it stopped.",
+                 "Pushen avbröts; kör den igen: den fortsätter där den slutade."), lg,
+            err=True)
+        sys.exit(1)
+    if fmt == "json":
+        for c in result.changes:
+            click.echo(json.dumps(report.change_json(c, tz), ensure_ascii=False))
+        click.echo(json.dumps({"summary": report.summary(result, lg)}, ensure_ascii=False))
+        return
+    for line in report.change_lines(result.changes, tz, lg):
+        click.echo(line)
+    click.echo(report.summary_line(result, lg))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -21,7 +21,7 @@ from typing import Any
 
 from plancal.i18n import Text, msg
 from plancal.rules.errors import PlanError, Problems, Where
-from plancal.rules.schema import EMAIL, INVALID, Bool, DurationK, Int, Kind, Str
+from plancal.rules.schema import EMAIL, INVALID, Bool, Choice, DurationK, Int, Kind, Str
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,61 @@ SECTIONS: tuple[Section, ...] = (
             "Secret from which feed tokens are derived (environment or keyring only).",
             "Hemlighet som flödenas token härleds ur (bara miljövariabel eller nyckelring)."),
             secret=True),
+    )),
+    Section("exchange", Text(
+        "Exchange Web Services: where `plancal push exchange` creates the meetings.",
+        "Exchange Web Services: där `plancal push exchange` skapar mötena."), (
+        Option("mailbox", EMAIL, Text(
+            "The organizer's mailbox (a coordinator's or a shared mailbox); its calendar "
+            "holds the meetings and it sends the invitations.",
+            "Arrangörens brevlåda (en samordnares eller en gemensam); dess kalender har mötena "
+            "och den skickar inbjudningarna.")),
+        Option("url", Str(r"https?://\S+", Text(
+            "write the EWS address, e.g. https://mail.example.se/EWS/Exchange.asmx",
+            "skriv EWS-adressen, t.ex. https://mail.example.se/EWS/Exchange.asmx"),
+            examples=("https://mail.example.se/EWS/Exchange.asmx",)), Text(
+            "EWS endpoint; empty: found by autodiscover from the mailbox address.",
+            "EWS-adress; tom: hittas med autodiscover från brevlådans adress.")),
+        Option("auth", Choice({"ntlm": "ntlm", "basic": "basic", "oauth2": "oauth2"}), Text(
+            "ntlm or basic (Exchange Server on premises), oauth2 (Exchange Online: client "
+            "credentials with impersonation).",
+            "ntlm eller basic (egen Exchange Server), oauth2 (Exchange Online: "
+            "klientuppgifter med impersonation)."), default="ntlm"),
+        Option("username", Str(), Text(
+            "ntlm/basic: the account that signs in, e.g. KOMMUN\\svc-plancal or an address.",
+            "ntlm/basic: kontot som loggar in, t.ex. KOMMUN\\svc-plancal eller en adress.")),
+        Option("password", Str(), Text(
+            "ntlm/basic: its password (environment or keyring only).",
+            "ntlm/basic: dess lösenord (bara miljövariabel eller nyckelring)."), secret=True),
+        Option("client_id", Str(), Text(
+            "oauth2: the application (client) id registered in Entra ID.",
+            "oauth2: applikationens (klientens) id i Entra ID.")),
+        Option("tenant_id", Str(), Text(
+            "oauth2: the directory (tenant) id.",
+            "oauth2: katalogens (klientorganisationens) id.")),
+        Option("client_secret", Str(), Text(
+            "oauth2: the application's client secret (environment or keyring only).",
+            "oauth2: applikationens klienthemlighet (bara miljövariabel eller nyckelring)."),
+            secret=True),
+        Option("authority", Str(r"https?://\S+", Text(
+            "write the sign-in host, e.g. https://login.microsoftonline.com",
+            "skriv inloggningsvärden, t.ex. https://login.microsoftonline.com")), Text(
+            "oauth2: where tokens are issued (another host only for national clouds).",
+            "oauth2: där token utfärdas (annan värd bara för nationella moln)."),
+            default="https://login.microsoftonline.com"),
+        Option("access", Choice({"delegate": "delegate", "impersonation": "impersonation"}),
+               Text("How the account reaches the mailbox; default: impersonation with oauth2, "
+                    "delegate otherwise.", "Hur kontot når brevlådan; standard: impersonation "
+                    "med oauth2, annars delegate.")),
+        Option("timeout", Int(1, 3600), Text(
+            "Seconds to wait for one answer from the server.",
+            "Sekunder att vänta på ett svar från servern."), default=120),
+        Option("max_wait", Int(0, 86400), Text(
+            "Seconds a push may spend waiting for a busy server before it gives up.",
+            "Sekunder en push får vänta på en upptagen server innan den ger upp."), default=900),
+        Option("batch", Int(1, 100), Text(
+            "Items per request (Exchange allows at most 100).",
+            "Objekt per anrop (Exchange tillåter högst 100)."), default=100),
     )),
 )
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    Text,
 )
 
 metadata = MetaData()
@@ -79,4 +80,32 @@ served_versions = Table(
     Column("etag", String(64), nullable=False),
     Column("modified", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("plan_id", "name"),
+)
+
+# What a push target holds (issue 3): one row per meeting or series plancal wrote there, as last
+# read. The target itself is the truth (its items carry plancal's tag); this record tells which
+# items vanished since (deleted by hand) and what plancal believes it owns.
+pushed = Table(
+    "pushed", metadata,
+    Column("target", String(300), nullable=False),  # e.g. exchange:mailbox@host
+    Column("plan_id", String(100), nullable=False),
+    Column("key", String(300), nullable=False),  # the plan's UID
+    Column("item_id", Text, nullable=False),
+    Column("change_key", String(200), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("snapshot", Text, nullable=False),  # JSON: what the item held at that change key
+    Column("updated", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("target", "plan_id", "key"),
+)
+
+# Writes in flight: recorded before a request, cleared after its answer. A row left over means a
+# push was interrupted; the next push re-reads those items before deciding anything.
+push_intents = Table(
+    "push_intents", metadata,
+    Column("target", String(300), nullable=False),
+    Column("plan_id", String(100), nullable=False),
+    Column("key", String(300), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("started", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("target", "plan_id", "key", "action"),
 )

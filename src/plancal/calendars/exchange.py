@@ -1,0 +1,835 @@
+"""The Exchange target: the plan's meetings in an organizer's calendar, through exchangelib (EWS).
+
+Mapping (the compiled series form goes in as it is):
+
+- weekly rules → WeeklyPattern; monthly on the nth weekday → RelativeMonthlyPattern; simple
+  explicit RRULEs (daily, weekly, monthly by weekday or day) → their patterns; the range is
+  an EndDateRecurrence from the first to the last occurrence;
+- skipped occurrences (breaks, holidays, "cancelled") → deleted occurrences; moved ones →
+  modified occurrences (addressed by instance index, counted from the series start as Exchange
+  counts them); N-times-a-year, added and moved-too-far occurrences are single meetings;
+- times in the plan's zone as EWSTimeZone; the reminder from the plan's minutes; internal
+  activities are Private; all-day ones show as free.
+
+Every item plancal creates carries named properties in plancal's own property set: the plan id
+(what ``read`` searches for), the key (the plan's UID), the activity, and the content and timing
+hashes of what was last announced. An item without them is never read, so never touched.
+
+Sending exactly once. A series with exceptions is written *silently* first (no invitation),
+its occurrences deleted and moved silently, and only then announced by one update that also
+writes its content hash: every attendee hears of it once, with the exceptions in place. If the
+push dies in between, the item is found again by its tag, still unannounced, and finished. A
+change to a series' timing (or a restored occurrence, which Exchange cannot undelete) rewrites
+the series the same way, because Exchange drops every exception when the pattern changes.
+Occurrence changes on an announced series go to its attendees at once; an attendee-only change
+is sent to the added and removed attendees only (SendToChanged).
+
+Failures. exchangelib runs with a fail-fast policy and one connection, and plancal decides:
+ErrorServerBusy (its BackOffMilliseconds) and HTTP 503 (its Retry-After) were not carried out,
+so the same request is sent again after the wait; a timeout or a dropped connection during a
+write may or may not have been carried out, so the push stops that round, reads the calendar
+again and reconciles anew — never resending blindly. Reads are retried as they are. Writes
+are batched, at most ``batch`` (≤ 100) items per request; each batch is recorded in the state
+store before it goes out (``push_intents``) and cleared when its answer is in.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+from plancal.calendars.sync import Change, Held, Meeting, When
+from plancal.i18n import Text, msg
+from plancal.rules.errors import Problem, Problems, Where
+from plancal.rules.recurrence import Rule
+from plancal.scheduler.pushstate import Pushed, PushState
+
+if TYPE_CHECKING:
+    from exchangelib import Account, CalendarItem
+    from exchangelib.folders import Calendar
+
+R = TypeVar("R")
+PROPERTY_SET = "5b8a2d0e-9c1f-4a51-9f59-2c1d5e7a0c11"  # plancal's named-property set
+PENDING = "pending"  # the content hash of a series being rewritten before its announcement
+Progress = Callable[[int, int], None]
+
+
+class ExchangeError(RuntimeError):
+    """Exchange refused or could not be reached; the message is safe to show (no secret)."""
+
+
+class Unsettled(RuntimeError):
+    """A write whose outcome is unknown (timeout, dropped connection, a refused item)."""
+
+
+# --- connection settings -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Connection:
+    mailbox: str
+    url: str | None
+    auth: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    tenant_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    authority: str = "https://login.microsoftonline.com"
+    access: str = "delegate"
+    timeout: int = 120
+    max_wait: int = 900
+    batch: int = 100
+
+    @property
+    def target(self) -> str:
+        """How the state store names this target: the mailbox and the server it lives on."""
+        host = urlparse(self.url).netloc if self.url else "autodiscover"
+        return f"exchange:{self.mailbox.lower()}@{host}"
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Connection:
+        """The [exchange] settings, or PlanError naming each missing one and where to set it."""
+        from plancal.settings import env_name
+
+        problems = Problems()
+        def get(key: str) -> Any:
+            return settings.get("exchange", key)
+
+        where = Where(f"{settings.source} [exchange]")
+
+        def need(key: str, why: Text) -> None:
+            if not get(key):
+                secret = key in ("password", "client_secret")
+                problems.error(where, msg(Text("{key} is not set ({why})",
+                                               "{key} är inte satt ({why})"),
+                                          key=key, why=why),
+                               msg(Text("set ${var}" + ("" if secret else
+                                                        " or {key} = … in the file"),
+                                        "sätt ${var}" + ("" if secret else
+                                                         " eller {key} = … i filen")),
+                                   var=env_name("exchange", key), key=key))
+
+        need("mailbox", Text("the organizer's mailbox", "arrangörens brevlåda"))
+        auth = get("auth") or "ntlm"
+        if auth in ("ntlm", "basic"):
+            need("username", Text("auth = " + auth, "auth = " + auth))
+            need("password", Text("auth = " + auth, "auth = " + auth))
+        else:
+            for key in ("client_id", "tenant_id", "client_secret"):
+                need(key, Text("auth = oauth2", "auth = oauth2"))
+            if not get("url"):
+                problems.error(where, msg(Text("url is not set (oauth2 has no autodiscover)",
+                                               "url är inte satt (oauth2 saknar autodiscover)")),
+                               msg(Text("Exchange Online: url = "
+                                        "\"https://outlook.office365.com/EWS/Exchange.asmx\"",
+                                        "Exchange Online: url = "
+                                        "\"https://outlook.office365.com/EWS/Exchange.asmx\"")))
+        problems.raise_if_errors()
+        access = get("access") or ("impersonation" if auth == "oauth2" else "delegate")
+        return cls(mailbox=get("mailbox"), url=get("url"), auth=auth,
+                   username=get("username"), password=get("password"),
+                   client_id=get("client_id"), tenant_id=get("tenant_id"),
+                   client_secret=get("client_secret"),
+                   authority=(get("authority") or cls.authority).rstrip("/"),
+                   access=access, timeout=get("timeout") or 120,
+                   max_wait=get("max_wait") if get("max_wait") is not None else 900,
+                   batch=get("batch") or 100)
+
+
+# --- exchangelib, loaded on first use ---------------------------------------------------------
+
+_REGISTERED = False
+
+
+def _register() -> None:
+    """Declare plancal's named properties on exchangelib's CalendarItem (once per process)."""
+    global _REGISTERED
+    if _REGISTERED:
+        return
+    from exchangelib import CalendarItem, ExtendedProperty
+
+    for attr, name in (("plancal_plan", "plancal-plan"), ("plancal_key", "plancal-key"),
+                       ("plancal_activity", "plancal-activity"),
+                       ("plancal_digest", "plancal-digest"),
+                       ("plancal_timing", "plancal-timing")):
+        prop = type(f"_{attr}", (ExtendedProperty,), {
+            "property_set_id": PROPERTY_SET, "property_name": name, "property_type": "String"})
+        if attr not in {f.name for f in CalendarItem.FIELDS}:
+            CalendarItem.register(attr, prop)
+    _REGISTERED = True
+
+
+def _policy() -> Any:
+    """Fail fast, but carry the server's Retry-After along, so plancal can honour it."""
+    from exchangelib.errors import ErrorInternalServerTransientError, ErrorServerBusy
+    from exchangelib.protocol import FailFast
+
+    class CarryRetryAfter(FailFast):  # type: ignore[misc]
+        def raise_response_errors(self, response: Any) -> Any:
+            try:
+                return super().raise_response_errors(response)
+            except (ErrorInternalServerTransientError, ErrorServerBusy) as e:
+                try:
+                    after = int(response.headers.get("Retry-After", "0"))
+                except ValueError:
+                    after = 0
+                raise ErrorServerBusy(str(e), back_off=after or None) from None
+
+    return CarryRetryAfter()
+
+
+def _credentials(c: Connection) -> Any:
+    if c.auth == "oauth2":
+        from exchangelib import Identity, OAuth2Credentials
+
+        authority = c.authority
+
+        class Credentials(OAuth2Credentials):  # type: ignore[misc]
+            """Client credentials; the token host is a setting (national clouds differ)."""
+
+            @property
+            def token_url(self) -> str:
+                return f"{authority}/{self.tenant_id}/oauth2/v2.0/token"
+
+        return Credentials(client_id=c.client_id, client_secret=c.client_secret,
+                           tenant_id=c.tenant_id,
+                           identity=Identity(primary_smtp_address=c.mailbox))
+    from exchangelib import Credentials as Plain
+
+    return Plain(c.username, c.password)
+
+
+# --- the target ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Handle:
+    item_id: str
+    change_key: str
+    held: Held
+    all_day: bool
+
+
+@dataclass
+class _Batch:
+    """Items going out in one kind of request."""
+
+    op: str  # create | update | delete
+    send: str  # exchangelib's send value
+    entries: list[tuple[str, Any, list[str]]] = field(default_factory=list)  # key, item, fields
+
+    def add(self, key: str, item: Any, fields: Iterable[str] = ()) -> None:
+        self.entries.append((key, item, list(fields)))
+
+
+class ExchangeTarget:
+    def __init__(self, connection: Connection, plan_id: str, tz: ZoneInfo,
+                 state: PushState | None = None, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], datetime] | None = None, record: bool = True):
+        self.c = connection
+        self.record = record  # False on a dry run: not even the state store is written
+        self.plan_id = plan_id
+        self.tz = tz
+        self.state = state
+        self.sleep = sleep
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.handles: dict[str, _Handle] = {}
+        self.vanished: list[str] = []  # pushed before, deleted outside plancal since
+        self.waited = 0.0  # seconds spent honouring back-offs
+        self.requests = 0
+        self._account: Account | None = None
+        self._calendar: Calendar | None = None
+
+    @property
+    def organizer(self) -> str:
+        return self.c.mailbox.lower()
+
+    # --- connecting --------------------------------------------------------------------
+
+    def account(self) -> Account:
+        if self._account is not None:
+            return self._account
+        _register()
+        from exchangelib import (
+            BASIC,
+            DELEGATE,
+            IMPERSONATION,
+            NTLM,
+            OAUTH2,
+            Account,
+            Configuration,
+            EWSTimeZone,
+        )
+
+        c = self.c
+        auth = {"ntlm": NTLM, "basic": BASIC, "oauth2": OAUTH2}[c.auth]
+        access = IMPERSONATION if c.access == "impersonation" else DELEGATE
+        credentials = _credentials(c)
+        tz = EWSTimeZone(self.tz.key)
+        try:
+            if c.url:
+                config = Configuration(service_endpoint=c.url, credentials=credentials,
+                                       auth_type=auth, retry_policy=_policy(),
+                                       max_connections=1)
+                account = Account(c.mailbox, config=config, autodiscover=False,
+                                  access_type=access, default_timezone=tz)
+            else:
+                account = self._call(lambda: Account(
+                    c.mailbox, credentials=credentials, autodiscover=True, access_type=access,
+                    default_timezone=tz, config=Configuration(
+                        credentials=credentials, retry_policy=_policy(), max_connections=1)))
+        except Exception as e:  # exchangelib's own errors, made readable
+            raise ExchangeError(_explain(e, c)) from None
+        # One connection and no waiting inside exchangelib: plancal decides about retries.
+        account.protocol.TIMEOUT = c.timeout
+        account.protocol.RETRY_WAIT = 0
+        self._call(lambda: account.protocol.version)  # the server's version, asked once
+        self._account = account
+        return account
+
+    def calendar(self) -> Calendar:
+        if self._calendar is None:
+            account = self.account()
+            self._calendar = self._call(lambda: account.calendar)
+        return self._calendar
+
+    # --- retries -----------------------------------------------------------------------
+
+    def _call(self, work: Callable[[], R], write: bool = False) -> R:
+        """Run one request (or a read that pages), honouring the server's back-off.
+
+        Busy and 503 answers were not carried out: wait as told (or a growing pause) and
+        send again. A timeout or a dropped connection leaves a write unsettled.
+        """
+        from exchangelib.errors import (
+            ErrorInternalServerTransientError,
+            ErrorServerBusy,
+            ErrorTimeoutExpired,
+            EWSError,
+            RateLimitError,
+        )
+        from requests.exceptions import RequestException
+
+        pause = 0.25
+        attempts = 0
+        while True:
+            self.requests += 1
+            try:
+                return work()
+            except ErrorServerBusy as e:
+                wait = float(e.back_off) if e.back_off else pause
+                pause = min(pause * 2, 30.0)
+            except (RateLimitError, ErrorInternalServerTransientError):
+                wait = pause
+                pause = min(pause * 2, 30.0)
+            except (ErrorTimeoutExpired, RequestException, OSError) as e:
+                if write:
+                    raise Unsettled(f"no answer to a write ({type(e).__name__})") from None
+                attempts += 1
+                if attempts > 6:
+                    raise ExchangeError(f"Exchange did not answer at {self.c.url}: "
+                                        f"{type(e).__name__}") from None
+                wait = pause
+                pause = min(pause * 2, 30.0)
+            except EWSError as e:
+                # exchangelib's version probe wraps a busy or lost answer in this one message:
+                # a read like any other, so retried like one.
+                if write or "No valid version headers" not in str(e):
+                    raise ExchangeError(_explain(e, self.c)) from None  # refused for good
+                attempts += 1
+                if attempts > 6:
+                    raise ExchangeError(_explain(e, self.c)) from None
+                wait = pause
+                pause = min(pause * 2, 30.0)
+            if self.waited + wait > self.c.max_wait:
+                raise ExchangeError(
+                    f"Exchange stayed busy for more than {self.c.max_wait} s (max_wait); "
+                    "nothing is lost: run the push again later") from None
+            self.waited += wait
+            self.sleep(wait)
+
+    # --- what plancal can say in Exchange --------------------------------------------------
+
+    def problems(self, want: Mapping[str, Meeting]) -> list[Problem]:
+        """What this plan asks that Exchange cannot hold: checked before anything is written."""
+        out = Problems()
+        for m in want.values():
+            if m.rule is not None and _pattern_spec(m.rule) is None:
+                out.error(m.activity.at("when"), msg(Text(
+                    "Exchange cannot repeat {id!r} by this rule ({rule})",
+                    "Exchange kan inte upprepa {id!r} enligt denna regel ({rule})"),
+                    id=m.activity.id, rule=m.rule.text or m.rule.freq),
+                    msg(Text("write a weekly or monthly rule (RRULE:FREQ=WEEKLY;BYDAY=MO, "
+                             "FREQ=MONTHLY;BYDAY=2TU, FREQ=MONTHLY;BYMONTHDAY=5) or a list "
+                             "of dates", "skriv en vecko- eller månadsregel "
+                             "(RRULE:FREQ=WEEKLY;BYDAY=MO, FREQ=MONTHLY;BYDAY=2TU, "
+                             "FREQ=MONTHLY;BYMONTHDAY=5) eller en lista med datum")))
+        return out.problems
+
+    def interrupted(self) -> dict[str, set[str]]:
+        return self.state.in_flight() if self.state else {}
+
+    def settled(self) -> None:
+        """The calendar equals the plan: no write is in flight any more."""
+        if self.state is not None and self.record:
+            self.state.end(None)
+
+    # --- reading -------------------------------------------------------------------------
+
+    def read(self) -> dict[str, Held]:
+        """Every item of this plan in the calendar, found by its tag.
+
+        One search (FindItem, paged) and the details of what it found (GetItem, ``batch`` per
+        request: attendees and exceptions are not searchable properties).
+        """
+        folder = self.calendar()
+        fields = ["plancal_key", "plancal_activity", "plancal_digest", "plancal_timing",
+                  "subject", "type", "is_all_day", "required_attendees", "optional_attendees",
+                  "resources", "deleted_occurrences", "modified_occurrences"]
+
+        def find() -> list[Any]:
+            query = folder.filter(plancal_plan=self.plan_id).only(*fields)
+            query.page_size = 100  # reads are not writes: always the most a request may carry
+            return list(query)
+
+        found = [i for i in self._call(find) if getattr(i, "plancal_key", None)]
+        held: dict[str, Held] = {}
+        handles: dict[str, _Handle] = {}
+        duplicates: list[str] = []
+        remembered: list[Pushed] = []
+        for item in found:
+            h = self._held(item)
+            if h.key in held:  # plancal's pushes never make one; a copy made in Outlook may
+                duplicates.append(h.key)
+                continue
+            held[h.key] = h
+            handles[h.key] = _Handle(item.id, item.changekey, h, bool(item.is_all_day))
+            remembered.append(Pushed(h.key, item.id, item.changekey, h.digest or "",
+                                     _snapshot(h)))
+        if duplicates:
+            raise ExchangeError(
+                "the calendar holds two items tagged " + ", ".join(sorted(set(duplicates)))
+                + "; delete the copy in Outlook, then push again")
+        self.handles = handles
+        if self.state is not None and self.record:
+            known = self.state.load()
+            # Pushed before, gone now: someone deleted it outside plancal; it is made again.
+            self.vanished = sorted(set(known) - set(held))
+            self.state.forget(self.vanished)
+            self.state.remember(remembered, self.clock())
+        return held
+
+    def _held(self, item: Any) -> Held:
+        all_day = bool(item.is_all_day)
+        attendees = frozenset(
+            a.mailbox.email_address.lower()
+            for group in (item.required_attendees, item.optional_attendees, item.resources)
+            for a in (group or []) if a.mailbox and a.mailbox.email_address)
+        cancelled = frozenset(self._when(d.start, all_day)
+                              for d in (item.deleted_occurrences or []))
+        moved: dict[When, When] = {}
+        for o in item.modified_occurrences or []:
+            original, start = self._when(o.original_start, all_day), self._when(o.start, all_day)
+            if original != start:
+                moved[original] = start
+        digest = item.plancal_digest or None
+        return Held(item.plancal_key, item.plancal_activity or "", digest, attendees,
+                    cancelled, moved, item.type == "RecurringMaster", item.subject or "",
+                    item.plancal_timing or None)
+
+    def _when(self, value: Any, all_day: bool) -> When:
+        moment = datetime.fromtimestamp(value.timestamp(), UTC)
+        return moment.astimezone(self.tz).date() if all_day else moment
+
+    # --- writing -------------------------------------------------------------------------
+
+    def apply(self, changes: list[Change], progress: Progress | None = None) -> None:
+        """Carry the changes out, phase by phase; Unsettled when a write's fate is unknown."""
+        if not changes:
+            return
+        account = self.account()
+        folder = self.calendar()
+        from exchangelib.items import (
+            SEND_TO_ALL_AND_SAVE_COPY,
+            SEND_TO_CHANGED_AND_SAVE_COPY,
+            SEND_TO_NONE,
+        )
+
+        send_all, send_none = SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_NONE
+        by_key: dict[str, list[Change]] = {}
+        for c in changes:
+            by_key.setdefault(c.key, []).append(c)
+
+        deletes = {s: _Batch("delete", s) for s in (send_all, send_none)}
+        creates = {s: _Batch("create", s) for s in (send_all, send_none)}
+        resets = _Batch("update", send_none)
+        silent: dict[str, Meeting] = {}  # series whose exceptions are written silently
+        occ_del = {s: _Batch("delete", s) for s in (send_all, send_none)}
+        occ_upd = {s: _Batch("update", s) for s in (send_all, send_none)}
+        updates = {s: _Batch("update", s) for s in (send_all, SEND_TO_CHANGED_AND_SAVE_COPY)}
+        commits: list[tuple[str, Meeting]] = []
+
+        for key, group in by_key.items():
+            kinds = {c.kind for c in group}
+            handle = self.handles.get(key)
+            want = next((c.want for c in group if c.want is not None), None)
+            if kinds & {"cancel-series", "cancel-meeting"} and handle is not None:
+                announced = handle.held.digest is not None
+                deletes[send_all if announced else send_none].add(
+                    key, self._ref(handle.item_id, handle.change_key))
+                handle = None
+            if want is None:
+                continue
+            if kinds & {"create-series", "create-meeting"}:
+                exceptions = bool(want.cancelled or want.moved)
+                if handle is None and not exceptions:
+                    creates[send_all].add(key, self._new(folder, want, want.digest))
+                    continue
+                if handle is None:
+                    creates[send_none].add(key, self._new(folder, want, ""))
+                else:
+                    item, names = self._rewrite(handle, want, "")
+                    resets.add(key, item, names)
+                silent[key] = want
+                commits.append((key, want))
+                continue
+            assert handle is not None
+            update = next((c for c in group if c.kind in ("update-series", "update-meeting")),
+                          None)
+            if (update is not None and update.reschedules) or "restore-occurrence" in kinds:
+                item, names = self._rewrite(handle, want, PENDING)
+                resets.add(key, item, names)
+                silent[key] = want
+                commits.append((key, want))
+                continue
+            if update is not None:
+                item, names = self._content(handle, want)
+                updates[send_all if update.update else SEND_TO_CHANGED_AND_SAVE_COPY].add(
+                    key, item, names)
+            for c in group:
+                if c.kind == "cancel-occurrence" and c.occurrence is not None:
+                    occ_del[send_all].add(key, self._occurrence(handle, want, c.occurrence))
+                elif c.kind == "move-occurrence" and c.occurrence is not None:
+                    occ = self._occurrence(handle, want, c.occurrence)
+                    occ.start, occ.end = self._span(want, c.start or c.occurrence)
+                    occ_upd[send_all].add(key, occ, ["start", "end"])
+
+        total = sum(len(b.entries) for b in (*deletes.values(), *creates.values(), resets,
+                                               *updates.values(), *occ_del.values(),
+                                               *occ_upd.values())) + len(commits)
+        total += sum(len(m.cancelled) + len(m.moved) for m in silent.values())
+        done = [0]
+
+        def tick(n: int) -> None:
+            done[0] += n
+            if progress is not None:
+                progress(done[0], total)
+
+        failures: list[str] = []
+        for batch in deletes.values():
+            failures += self._send(account, batch, tick)
+        for batch in creates.values():
+            failures += self._send(account, batch, tick)
+        failures += self._send(account, resets, tick)
+        if failures:
+            raise Unsettled("; ".join(failures))
+        # The silent exceptions of new and rewritten series, now that they have ids.
+        for key, want in silent.items():
+            handle = self.handles.get(key)
+            if handle is None:
+                continue
+            for rid in sorted(want.cancelled, key=_order):
+                occ_del[send_none].add(key, self._occurrence(handle, want, rid))
+            for rid, start in sorted(want.moved.items(), key=lambda kv: _order(kv[0])):
+                occ = self._occurrence(handle, want, rid)
+                occ.start, occ.end = self._span(want, start)
+                occ_upd[send_none].add(key, occ, ["start", "end"])
+        for s in (send_none, send_all):
+            failures += self._send(account, occ_del[s], tick)
+            failures += self._send(account, occ_upd[s], tick)
+        if failures:
+            raise Unsettled("; ".join(failures))
+        for key, want in commits:
+            handle = self.handles.get(key)
+            if handle is not None:
+                item, names = self._content(handle, want)
+                updates[send_all].add(key, item, names)
+        for batch in updates.values():
+            failures += self._send(account, batch, tick)
+        if failures:
+            raise Unsettled("; ".join(failures))
+
+    def _send(self, account: Account, batch: _Batch, tick: Callable[[int], None]) -> list[str]:
+        """One request per ``batch`` items, each journalled while in flight."""
+        failures: list[str] = []
+        folder = self.calendar() if batch.op == "create" else None
+
+        def request(chunk: list[tuple[str, Any, list[str]]]) -> list[Any]:
+            if batch.op == "create":
+                return list(account.bulk_create(
+                    folder=folder, items=[i for _, i, _ in chunk], message_disposition="SaveOnly",
+                    send_meeting_invitations=batch.send))
+            if batch.op == "update":
+                return list(account.bulk_update(
+                    items=[(i, f) for _, i, f in chunk], conflict_resolution="AlwaysOverwrite",
+                    message_disposition="SaveOnly",
+                    send_meeting_invitations_or_cancellations=batch.send))
+            return list(account.bulk_delete(
+                ids=[i for _, i, _ in chunk], delete_type="MoveToDeletedItems",
+                send_meeting_cancellations=batch.send,
+                affected_task_occurrences="AllOccurrences"))
+
+        for chunk in _chunks(batch.entries, self.c.batch):
+            keys = [k for k, _, _ in chunk]
+            if self.state is not None:
+                self.state.begin(((k, batch.op) for k in keys), self.clock())
+            results = self._call(functools.partial(request, chunk), write=True)
+            for (key, _, _), result in zip(chunk, results, strict=False):
+                if isinstance(result, Exception):
+                    if type(result).__name__ in ("ErrorItemNotFound",
+                                                 "ErrorCalendarOccurrenceIsDeletedFromRecurrence"):
+                        continue  # already gone: what a delete wanted
+                    failures.append(f"{key}: {type(result).__name__}: {result}")
+                elif batch.op == "create":
+                    old = self.handles.get(key)
+                    h = old.held if old else Held(key, "", None, frozenset())
+                    self.handles[key] = _Handle(result.id, result.changekey, h, False)
+            if self.state is not None:
+                self.state.end(keys)
+            tick(len(chunk))
+        return failures
+
+    # --- items -----------------------------------------------------------------------------
+
+    def _ref(self, item_id: str, change_key: str) -> Any:
+        from exchangelib import CalendarItem
+
+        return CalendarItem(account=self.account(), id=item_id, changekey=change_key)
+
+    def _fields(self, want: Meeting) -> dict[str, Any]:
+        from exchangelib import Attendee, Body, Mailbox
+
+        a = want.activity
+        start, end = self._span(want, want.start)
+        values: dict[str, Any] = {
+            "subject": want.title, "body": Body(want.body), "location": want.location,
+            "start": start, "end": end, "is_all_day": want.all_day,
+            "legacy_free_busy_status": "Free" if want.all_day else "Busy",
+            "reminder_is_set": want.reminder is not None,
+            "reminder_minutes_before_start": want.reminder or 0,
+            "sensitivity": "Private" if want.private else "Normal",
+            "categories": list(a.areas) or None,
+            "required_attendees": [Attendee(mailbox=Mailbox(email_address=e))
+                                   for e in sorted(want.attendees)] or None,
+            "plancal_plan": self.plan_id, "plancal_key": want.key,
+            "plancal_activity": a.id, "plancal_timing": want.timing,
+        }
+        values["recurrence"] = self._recurrence(want) if want.rule is not None else None
+        return values
+
+    def _new(self, folder: Any, want: Meeting, digest: str) -> CalendarItem:
+        from exchangelib import CalendarItem
+
+        values = self._fields(want)
+        values["plancal_digest"] = digest
+        return CalendarItem(account=self.account(), folder=folder,
+                            **{k: v for k, v in values.items() if v is not None})
+
+    def _rewrite(self, handle: _Handle, want: Meeting, digest: str) -> tuple[Any, list[str]]:
+        """Every field but the attendees (they change when the series is announced)."""
+        item = self._ref(handle.item_id, handle.change_key)
+        values = self._fields(want)
+        values.pop("required_attendees")
+        values["plancal_digest"] = digest
+        names = []
+        for k, v in values.items():
+            if v is None and k in ("recurrence", "location", "categories"):
+                names.append(k)  # exchangelib deletes a field set to None
+                continue
+            setattr(item, k, v)
+            names.append(k)
+        return item, names
+
+    def _content(self, handle: _Handle, want: Meeting) -> tuple[Any, list[str]]:
+        """Everything of a single meeting; of a series, what leaves its times alone (a new
+        time is a rewrite: Exchange would drop the series' exceptions)."""
+        item = self._ref(handle.item_id, handle.change_key)
+        values = self._fields(want)
+        if want.rule is not None:
+            for k in ("start", "end", "is_all_day", "recurrence"):
+                values.pop(k)
+        else:
+            values.pop("recurrence")
+        values["plancal_digest"] = want.digest
+        names = []
+        for k, v in values.items():
+            if v is None and k not in ("location", "categories", "required_attendees"):
+                continue
+            setattr(item, k, v)
+            names.append(k)
+        return item, names
+
+    def _occurrence(self, handle: _Handle, want: Meeting, rid: When) -> Any:
+        from exchangelib import CalendarItem
+        from exchangelib.properties import OccurrenceItemId
+
+        index = instance_index(want, rid, self.tz)
+        return CalendarItem(account=self.account(), _id=OccurrenceItemId(
+            id=handle.item_id, changekey=handle.change_key, instance_index=index))
+
+    def _span(self, want: Meeting, start: When) -> tuple[Any, Any]:
+        """Start and end in Exchange's types: EWSDateTime in the plan's zone, or EWSDate."""
+        from exchangelib import EWSDate, EWSDateTime, EWSTimeZone
+
+        length = _length(want)
+        if isinstance(start, datetime):
+            tz = EWSTimeZone(self.tz.key)
+            local = start.astimezone(self.tz).replace(tzinfo=None)
+            end_local = local + length  # wall-clock arithmetic, as the plan means it
+            return (EWSDateTime.from_datetime(local).replace(tzinfo=tz),
+                    EWSDateTime.from_datetime(end_local).replace(tzinfo=tz))
+        # exchangelib takes an all-day end as the last day itself (it adds the day on the wire).
+        return EWSDate.from_date(start), EWSDate.from_date(start + length - timedelta(days=1))
+
+    def _recurrence(self, want: Meeting) -> Any:
+        from exchangelib.recurrence import (
+            AbsoluteMonthlyPattern,
+            DailyPattern,
+            Recurrence,
+            RelativeMonthlyPattern,
+            WeeklyPattern,
+        )
+
+        assert want.rule is not None and want.until is not None
+        spec = _pattern_spec(want.rule)
+        assert spec is not None
+        kind, interval, values = spec
+        if kind == "weekly":
+            pattern: Any = WeeklyPattern(interval=interval, weekdays=[d + 1 for d in values],
+                                         first_day_of_week=1)
+        elif kind == "relative":
+            day, nth = values
+            pattern = RelativeMonthlyPattern(interval=interval, weekday=day + 1,
+                                             week_number=5 if nth == -1 else nth)
+        elif kind == "absolute":
+            pattern = AbsoluteMonthlyPattern(interval=interval, day_of_month=values[0])
+        else:
+            pattern = DailyPattern(interval=interval)
+        return Recurrence(pattern=pattern, start=_local_day(want.start, self.tz),
+                          end=_local_day(want.until, self.tz))
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _pattern_spec(rule: Rule) -> tuple[str, int, tuple[int, ...]] | None:
+    """(kind, interval, values) of the Exchange pattern for a rule, or None if there is none."""
+    from plancal.rules.cadence import RRULE_DAYS
+
+    if rule.freq == "WEEKLY":
+        return ("weekly", rule.interval, tuple(rule.weekdays))
+    if rule.freq == "MONTHLY":
+        assert rule.nth is not None
+        return ("relative", rule.interval, (rule.weekdays[0], rule.nth))
+    parts = dict(p.split("=", 1) for p in (rule.text or "").upper().split(";") if "=" in p)
+    freq = parts.pop("FREQ", "")
+    interval = int(parts.pop("INTERVAL", "1") or 1)
+    parts.pop("WKST", None)
+    days = {d: i for i, d in enumerate(RRULE_DAYS)}
+    if freq == "DAILY" and not parts:
+        return ("daily", interval, ())
+    if freq == "WEEKLY" and set(parts) <= {"BYDAY"}:
+        names = parts.get("BYDAY", "").split(",")
+        if all(n in days for n in names) and names != [""]:
+            return ("weekly", interval, tuple(days[n] for n in names))
+    if freq == "MONTHLY" and set(parts) == {"BYDAY"}:
+        value = parts["BYDAY"]
+        nth, day = value[:-2], value[-2:]
+        if day in days and nth in ("1", "2", "3", "4", "-1", "+1", "+2", "+3", "+4"):
+            return ("relative", interval, (days[day], int(nth)))
+    if freq == "MONTHLY" and set(parts) == {"BYMONTHDAY"}:
+        value = parts["BYMONTHDAY"]
+        if value.isdigit() and 1 <= int(value) <= 31:
+            return ("absolute", interval, (int(value),))
+    return None
+
+
+def instance_index(want: Meeting, rid: When, tz: ZoneInfo) -> int:
+    """Exchange's 1-based index of an occurrence: its place in the pattern from the start."""
+    assert want.rule is not None and want.series is not None
+    start = want.series.start
+    naive_start = start if isinstance(start, datetime) else datetime.combine(start,
+                                                                              datetime.min.time())
+    if isinstance(rid, datetime):
+        target = rid.astimezone(tz).replace(tzinfo=None)
+    else:
+        target = datetime.combine(rid, datetime.min.time())
+    for count, instant in enumerate(want.rule.instants(naive_start, target), start=1):
+        if instant == target:
+            return count
+    raise ValueError(f"{rid} is not an occurrence of {want.key}")
+
+
+def _length(want: Meeting) -> timedelta:
+    assert want.series is not None
+    return want.series.duration
+
+
+def _local_day(value: When | None, tz: ZoneInfo) -> date:
+    assert value is not None
+    return value.astimezone(tz).date() if isinstance(value, datetime) else value
+
+
+def _order(value: When) -> str:
+    return value.isoformat()
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _snapshot(h: Held) -> dict[str, Any]:
+    return {"activity": h.activity, "digest": h.digest, "timing": h.timing,
+            "title": h.title, "recurring": h.recurring,
+            "attendees": sorted(h.attendees),
+            "cancelled": sorted(x.isoformat() for x in h.cancelled),
+            "moved": sorted([k.isoformat(), v.isoformat()] for k, v in h.moved.items())}
+
+
+def _explain(e: Exception, c: Connection) -> str:
+    """exchangelib's errors in words a coordinator can act on (never a secret)."""
+    name = type(e).__name__
+    where = c.url or "autodiscover"
+    if name == "UnauthorizedError":
+        return (f"Exchange at {where} refused the sign-in ({c.auth}); check the username and "
+                "PLANCAL_EXCHANGE_PASSWORD (or the OAuth2 client settings)")
+    if name in ("ErrorAccessDenied", "ErrorImpersonateUserDenied",
+                "ErrorNonExistentMailbox", "ErrorFolderNotFound"):
+        return (f"Exchange at {where} refused access to {c.mailbox} ({name}); the account needs "
+                f"{'impersonation' if c.access == 'impersonation' else 'delegate'} rights to "
+                "that mailbox's calendar")
+    if name in ("AutoDiscoverFailed", "AutoDiscoverCircularRedirect"):
+        return (f"autodiscover found no Exchange server for {c.mailbox}; set url = "
+                "\"https://…/EWS/Exchange.asmx\" in [exchange]")
+    return f"Exchange at {where}: {name}: {e}"
+
+
+def push_plan(schedule: Any, settings: Any, store: Any, dry_run: bool = False,
+              progress: Progress | None = None,
+              sleep: Callable[[float], None] = time.sleep) -> Any:
+    """``plancal push exchange``: the settings' mailbox made to hold the plan."""
+    from plancal.calendars.push import push
+
+    conn = Connection.from_settings(settings)
+    state = PushState(store, conn.target, schedule.plan.id)
+    target = ExchangeTarget(conn, schedule.plan.id, schedule.plan.tz, state, sleep=sleep,
+                            record=not dry_run)
+    return push(schedule, target, dry_run=dry_run, progress=progress, unsettled=Unsettled)

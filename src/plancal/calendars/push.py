@@ -1,0 +1,164 @@
+"""Push a plan to a target: read, reconcile, apply, and again until nothing is left to do.
+
+Target-agnostic: the target reads what plancal owns into ``Held`` values and applies
+``Change`` lists (``sync.py``). A round whose writes may or may not have landed (a timeout, a
+dropped connection) ends early with ``Unsettled``; the next round reads the target again and
+reconciles from what is really there, so nothing is sent twice. A push is done when a round
+finds no difference; that last read also refreshes what the state store remembers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from plancal.calendars.sync import Change, Held, Meeting, When, desired, messages, reconcile
+from plancal.i18n import Lang, Text
+from plancal.rules.compile import Schedule
+from plancal.rules.errors import PlanError, Problem
+
+Progress = Callable[[int, int], None]
+
+
+class Target(Protocol):
+    @property
+    def organizer(self) -> str: ...
+
+    def problems(self, want: Mapping[str, Meeting]) -> list[Problem]: ...
+
+    def interrupted(self) -> Mapping[str, set[str]]: ...
+
+    def read(self) -> dict[str, Held]: ...
+
+    def apply(self, changes: list[Change], progress: Progress | None = None) -> None: ...
+
+    def settled(self) -> None: ...
+
+
+class PushError(RuntimeError):
+    """The push could not finish; the message is safe to show."""
+
+
+@dataclass
+class PushResult:
+    changes: list[Change]  # what the first round found to do (all of it, on a dry run)
+    rounds: int = 0  # rounds that wrote
+    interrupted: int = 0  # writes left in flight by an earlier push, now repaired
+    dry_run: bool = False
+    unsettled: list[str] = field(default_factory=list)  # why rounds ended early
+
+
+def plan_changes(schedule: Schedule, target: Target) -> tuple[dict[str, Meeting], list[Change]]:
+    want = desired(schedule, target.organizer)
+    problems = target.problems(want)
+    if problems:
+        raise PlanError(problems)
+    return want, reconcile(want, target.read())
+
+
+def push(schedule: Schedule, target: Target, dry_run: bool = False,
+         progress: Progress | None = None, max_rounds: int = 30,
+         unsettled: type[Exception] = RuntimeError) -> PushResult:
+    """Make the target hold the plan. ``unsettled`` is the target's "outcome unknown" error."""
+    interrupted = len(target.interrupted())
+    want, changes = plan_changes(schedule, target)
+    result = PushResult(changes, 0, interrupted, dry_run)
+    if dry_run:
+        return result
+    todo = changes
+    for _ in range(max_rounds):
+        if not todo:
+            target.settled()
+            return result
+        result.rounds += 1
+        try:
+            target.apply(todo, progress)
+        except unsettled as e:
+            result.unsettled.append(str(e))
+        todo = reconcile(want, target.read())
+    raise PushError(f"the target still differs from the plan after {max_rounds} rounds: "
+                    + (result.unsettled[-1] if result.unsettled else "no reason given"))
+
+
+# --- reporting (no terminal here: the CLI prints what these return) ----------------------------
+
+KINDS: dict[str, Text] = {
+    "create-series": Text("new series", "ny mötesserie"),
+    "update-series": Text("series changed", "mötesserien ändras"),
+    "cancel-series": Text("series cancelled", "mötesserien ställs in"),
+    "move-occurrence": Text("occurrence moved to {start}", "tillfället flyttas till {start}"),
+    "cancel-occurrence": Text("occurrence cancelled", "tillfället ställs in"),
+    "restore-occurrence": Text("occurrence restored", "tillfället återinförs"),
+    "create-meeting": Text("new meeting", "nytt möte"),
+    "update-meeting": Text("meeting changed", "mötet ändras"),
+    "cancel-meeting": Text("meeting cancelled", "mötet ställs in"),
+}
+WHO: dict[str, Text] = {
+    "invite": Text("invitation", "inbjudan"),
+    "update": Text("update", "uppdatering"),
+    "cancel": Text("cancellation", "avbokning"),
+}
+
+
+def when_text(value: When | None, tz: ZoneInfo) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def change_json(c: Change, tz: ZoneInfo) -> dict[str, object]:
+    return {"kind": c.kind, "activity": c.activity, "key": c.key, "title": c.title,
+            "occurrence": when_text(c.occurrence, tz) or None,
+            "start": when_text(c.start, tz) or None,
+            "invite": sorted(c.invite), "update": sorted(c.update), "cancel": sorted(c.cancel)}
+
+
+def change_lines(changes: list[Change], tz: ZoneInfo, lang: Lang) -> list[str]:
+    """Changes grouped per activity, each with who hears of it."""
+    lines: list[str] = []
+    current = None
+    for c in sorted(changes, key=lambda c: (c.activity, c.key, when_text(c.occurrence, tz))):
+        if c.activity != current:
+            current = c.activity
+            lines.append(f"{c.title} ({c.activity})")
+        what = KINDS[c.kind].render(lang, start=when_text(c.start, tz))
+        head = f"  {when_text(c.occurrence or (c.start if 'meeting' in c.kind else None), tz)}"
+        lines.append(f"{head.rstrip():<19} {what}")
+        for field_name in ("invite", "update", "cancel"):
+            who = sorted(getattr(c, field_name))
+            if who:
+                lines.append(f"{'':<20}{WHO[field_name].render(lang)}: {', '.join(who)}")
+    return lines
+
+
+def summary(result: PushResult, lang: Lang) -> dict[str, object]:
+    m = messages(result.changes)
+    return {"changes": len(result.changes), "invitations": sum(m.invitations.values()),
+            "updates": sum(m.updates.values()), "cancellations": sum(m.cancellations.values()),
+            "addresses": len(set(m.invitations) | set(m.updates) | set(m.cancellations)),
+            "rounds": result.rounds, "repaired": result.interrupted,
+            "dry_run": result.dry_run}
+
+
+def summary_line(result: PushResult, lang: Lang) -> str:
+    s = summary(result, lang)
+    if not result.changes:
+        return Text("The calendar already equals the plan; nothing was sent.",
+                    "Kalendern stämmer redan med planen; inget skickades.").render(lang)
+    text = (Text("{changes} change(s): {invitations} invitation(s), {updates} update(s), "
+                 "{cancellations} cancellation(s) to {addresses} address(es).",
+                 "{changes} ändring(ar): {invitations} inbjudningar, {updates} uppdateringar, "
+                 "{cancellations} avbokningar till {addresses} adresser."))
+    line = text.render(lang, **s)
+    if result.dry_run:
+        line += " " + Text("Dry run: nothing was written.",
+                           "Provkörning: inget skrevs.").render(lang)
+    if result.interrupted:
+        line += " " + Text("An interrupted push was repaired.",
+                           "En avbruten push reparerades.").render(lang)
+    return line

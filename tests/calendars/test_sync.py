@@ -1,0 +1,103 @@
+"""The reconcile algorithm on its own: pure values in, changes out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from plancal.calendars.sync import Held, Meeting, desired, messages, reconcile
+
+ME = "samordnare@soderhamn.example"
+KEY = "beredningsgrupp@soderhamn-2022-2023.plancal"
+
+
+@pytest.fixture
+def want(seed_schedule: Any) -> dict[str, Meeting]:
+    return desired(seed_schedule, ME)
+
+
+def held_as(want: dict[str, Meeting], **changes: Any) -> dict[str, Held]:
+    """What a target would hold after a faithful push of ``want``."""
+    out = {}
+    for key, m in want.items():
+        out[key] = Held(key, m.activity.id, m.digest, m.attendees, m.cancelled, dict(m.moved),
+                        m.recurring, m.title, m.timing)
+    for key, value in changes.items():
+        out[key.replace("_", "-") + "@soderhamn-2022-2023.plancal"] = value
+    return out
+
+
+def test_a_faithful_target_needs_nothing(want: dict[str, Meeting]) -> None:
+    assert reconcile(want, held_as(want)) == []
+
+
+def test_an_empty_target_gets_every_meeting_once_with_invitations(
+        want: dict[str, Meeting]) -> None:
+    changes = reconcile(want, {})
+    assert sorted(c.key for c in changes) == sorted(want)
+    assert {c.kind for c in changes} == {"create-series", "create-meeting"}
+    assert all(c.invite == want[c.key].attendees and not c.update for c in changes)
+
+
+def test_the_organizer_is_never_its_own_attendee(seed_schedule: Any) -> None:
+    me = "kommunpolis@polisen.example"
+    assert all(me not in m.attendees for m in desired(seed_schedule, me.upper()).values())
+
+
+def test_an_unannounced_item_is_finished_as_a_create(want: dict[str, Meeting]) -> None:
+    held = held_as(want)
+    held[KEY] = replace(held[KEY], digest=None, cancelled=frozenset())
+    [change] = reconcile(want, held)
+    assert change.kind == "create-series" and change.held is not None
+    assert change.invite == want[KEY].attendees
+
+
+def test_removing_an_unannounced_item_tells_no_one(want: dict[str, Meeting]) -> None:
+    held = held_as(want)
+    extra = Held("x@soderhamn-2022-2023.plancal", "x", None, frozenset({"a@b.example"}))
+    held[extra.key] = extra
+    [change] = reconcile(want, held)
+    assert change.kind == "cancel-meeting" and change.recipients == 0
+
+
+def test_an_added_attendee_is_the_only_one_told(want: dict[str, Meeting]) -> None:
+    held = held_as(want)
+    held[KEY] = replace(held[KEY], attendees=held[KEY].attendees - {"kommunpolis@polisen.example"})
+    [change] = reconcile(want, held)
+    assert change.kind == "update-series"
+    assert change.invite == {"kommunpolis@polisen.example"} and not change.update
+
+
+def test_a_changed_timing_rewrites_without_occurrence_changes(want: dict[str, Meeting]) -> None:
+    held = held_as(want)
+    held[KEY] = replace(held[KEY], digest="old", timing="old", cancelled=frozenset())
+    [change] = reconcile(want, held)
+    assert change.kind == "update-series" and change.reschedules
+    assert change.update == want[KEY].attendees
+
+
+def test_occurrence_level_changes(want: dict[str, Meeting]) -> None:
+    held = held_as(want)
+    [july] = want[KEY].cancelled
+    october = datetime(2022, 10, 11, 7, 0, tzinfo=UTC)
+    held[KEY] = replace(held[KEY], cancelled=frozenset({october}),
+                        moved={datetime(2022, 11, 8, 8, 0, tzinfo=UTC):
+                               datetime(2022, 11, 9, 8, 0, tzinfo=UTC)})
+    changes = reconcile(want, held)
+    assert [(c.kind, c.occurrence) for c in changes] == [
+        ("cancel-occurrence", july), ("restore-occurrence", october),
+        ("move-occurrence", datetime(2022, 11, 8, 8, 0, tzinfo=UTC))]
+    moved = changes[2]
+    assert moved.start == moved.occurrence  # back to where the rule puts it
+    totals = messages(changes)
+    assert set(totals.updates) == set(totals.cancellations) == want[KEY].attendees
+
+
+def test_a_series_that_became_one_meeting_is_replaced(want: dict[str, Meeting]) -> None:
+    held = held_as(want)
+    held[KEY] = replace(held[KEY], recurring=False)
+    kinds = [c.kind for c in reconcile(want, held)]
+    assert kinds == ["cancel-meeting", "create-series"]
