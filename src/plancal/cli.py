@@ -900,9 +900,7 @@ def push() -> None:
               help="Show the changes and who would hear of them; write nothing.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="json: one object per change, then a summary.")
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Settings file with [exchange] (default: PLANCAL_CONFIG or "
-                   "~/.config/plancal/plancal.toml).")
+@settings_option
 @db_option
 @lang_option
 def push_exchange(plan: Path, dry_run: bool, fmt: str, config: Path | None, db_url: str | None,
@@ -913,15 +911,11 @@ def push_exchange(plan: Path, dry_run: bool, fmt: str, config: Path | None, db_u
     from plancal import settings as settings_mod
     from plancal.calendars import push as report
     from plancal.calendars.exchange import ExchangeError, push_plan
-    from plancal.core import check
     from plancal.rules.errors import PlanError
     from plancal.scheduler.store import StoreError
 
     lg = resolve_lang(lang)
-    checked = check(plan)
-    if checked.schedule is None:
-        fail_with_plan_problems(checked.problems, lg)
-    schedule = checked.schedule
+    schedule = schedule_or_exit(plan, lg)
     tz = schedule.plan.tz
 
     def progress(done: int, total: int) -> None:

@@ -129,11 +129,12 @@ def test_triggers(plan_file: Path, smtp_server: SmtpServer, tmp_path: Path) -> N
         assert all(j.max_instances == 1 and j.coalesce for j in jobs.values())
 
 
-def test_push_is_refused_until_a_target_exists(tmp_path: Path) -> None:
+def test_push_without_exchange_settings_is_refused_at_start(tmp_path: Path) -> None:
     assert configured_push(load(None, {"PLANCAL_CONFIG": "/nonexistent"})) is None
     with pytest.raises(PlanError) as caught:
         configured_push(load(None, {"PLANCAL_DAEMON_PUSH": "true"}))
-    assert "push = false" in caught.value.render("en")
+    assert "mailbox is not set" in caught.value.render("en")
+    assert "PLANCAL_EXCHANGE_MAILBOX" in caught.value.render("en")
 
 
 def test_publish_writes_the_feeds(plan_file: Path, any_store: Store, smtp_server: SmtpServer,

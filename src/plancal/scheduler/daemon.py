@@ -24,9 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from plancal.i18n import Text, msg
 from plancal.rules.compile import Schedule
-from plancal.rules.errors import PlanError, Problems, Where
 from plancal.scheduler import clock
 from plancal.scheduler.dispatch import Outcome, tick, worker_id
 from plancal.scheduler.mail import SmtpMailer, SmtpSettings
@@ -42,8 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("plancal.daemon")
 
-# After compiling, hand the schedule to the calendar targets. The Exchange push (issue 3)
-# provides one; until then `push = true` is refused at start (see cli.py), never faked.
+# After compiling, hand the schedule to the calendar targets (today: Exchange).
 Push = Callable[[Schedule, Store, datetime], None]
 
 
@@ -52,20 +49,24 @@ class AlreadyRunning(RuntimeError):
 
 
 def configured_push(settings: Settings) -> Push | None:
-    """The push the settings ask for. HOOK for issue 3 (Exchange): return its push here.
+    """The push the settings ask for: Exchange, checked at start.
 
-    This build has no push target, so ``push = true`` is an error at start: a daemon that
-    silently did not push would let people believe their Outlook calendars were kept.
+    A missing [exchange] setting stops the daemon before it starts, naming the setting; a
+    daemon that silently did not push would let people believe their Outlook calendars were
+    kept. A push that fails later (Exchange down) is logged and tried again next interval.
     """
     if not settings.get("daemon", "push"):
         return None
-    problems = Problems()
-    problems.error(Where(f"{settings.source} [daemon] push"),
-                   msg(Text("this plancal cannot push to calendar targets yet",
-                            "den här plancal kan ännu inte skicka till kalendermål")),
-                   msg(Text("set push = false; the feeds are still published",
-                            "sätt push = false; flödena publiceras ändå")))
-    raise PlanError(problems.problems)
+    from plancal.calendars.exchange import Connection, push_plan
+
+    Connection.from_settings(settings)  # PlanError now, not at the first interval
+
+    def push(schedule: Schedule, store: Store, now: datetime) -> None:
+        result = push_plan(schedule, settings, store)
+        log.info("targets.push", extra={"fields": {
+            "plan": schedule.plan.id, "changes": len(result.changes)}})
+
+    return push
 
 
 def _lock_key(plan_id: str) -> int:
