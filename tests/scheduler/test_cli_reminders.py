@@ -88,12 +88,13 @@ def test_remind_bad_options(tmp_path: Path, args: list[str], message: str) -> No
     assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr
 
 
-def test_run_refuses_push_it_cannot_do(tmp_path: Path, smtp_server: SmtpServer) -> None:
+def test_run_with_push_but_no_exchange_settings_refuses_to_start(
+        tmp_path: Path, smtp_server: SmtpServer) -> None:
     env = smtp_env(smtp_server, tmp_path) | {"PLANCAL_DAEMON_PUSH": "true"}
     run = plancal("run", str(ENGLISH), "--db", str(tmp_path / "s.sqlite"), "--lang", "en",
                   env=env)
-    assert run.returncode == 1 and "[daemon] push" in run.stderr
-    assert "Traceback" not in run.stderr
+    assert run.returncode == 1 and "[exchange]" in run.stderr
+    assert "PLANCAL_EXCHANGE_MAILBOX" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_settings_in_the_config_listing(tmp_path: Path) -> None:
