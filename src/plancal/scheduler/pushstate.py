@@ -72,16 +72,21 @@ class PushState:
 
     def forget(self, keys: Iterable[str] | None = None) -> None:
         """Drop what is known of these keys (all of the plan's with None)."""
+        from plancal.scheduler.tables import pushed
+
+        self._delete(pushed, keys)
+
+    def _delete(self, table: Any, keys: Iterable[str] | None) -> None:
+        """Delete this target's and plan's rows of ``table`` for ``keys`` (None: all)."""
         from sqlalchemy import delete
 
-        from plancal.scheduler.tables import pushed as t
-
-        wanted = None if keys is None else list(keys)
+        wanted = None if keys is None else sorted(set(keys))
         if wanted == []:
             return
-        query = delete(t).where(t.c.target == self.target, t.c.plan_id == self.plan_id)
+        query = delete(table).where(table.c.target == self.target,
+                                    table.c.plan_id == self.plan_id)
         if wanted is not None:
-            query = query.where(t.c.key.in_(wanted))
+            query = query.where(table.c.key.in_(wanted))
         with self.store.writing() as conn:
             conn.execute(query)
 
@@ -110,18 +115,9 @@ class PushState:
 
     def end(self, keys: Iterable[str] | None = None) -> None:
         """The answer is in: these keys (all with None) have no write in flight any more."""
-        from sqlalchemy import delete
+        from plancal.scheduler.tables import push_intents
 
-        from plancal.scheduler.tables import push_intents as t
-
-        wanted = None if keys is None else sorted(set(keys))
-        if wanted == []:
-            return
-        query = delete(t).where(t.c.target == self.target, t.c.plan_id == self.plan_id)
-        if wanted is not None:
-            query = query.where(t.c.key.in_(wanted))
-        with self.store.writing() as conn:
-            conn.execute(query)
+        self._delete(push_intents, keys)
 
     def in_flight(self) -> dict[str, set[str]]:
         """Keys with a write left in flight by an interrupted push, with their actions."""
