@@ -293,8 +293,7 @@ def compile_with_problems(plan: Plan, problems: Problems,
         series.extend(compiler.run())
         cancelled.extend(compiler.cancelled)
     series.sort(key=lambda s: s.uid)
-    partial = Schedule(plan, tuple(series), (), tuple(cancelled))
-    deadlines = _deadlines(plan, partial, problems)
+    deadlines = _deadlines(plan, series, problems)
     return Schedule(plan, tuple(series), tuple(deadlines), tuple(cancelled),
                     tuple(problems.warnings))
 
@@ -753,7 +752,7 @@ class _ActivityCompiler:
 # --- deadlines -------------------------------------------------------------------------------
 
 
-def _deadlines(plan: Plan, schedule: Schedule, problems: Problems) -> list[Deadline]:
+def _deadlines(plan: Plan, series: Iterable[Series], problems: Problems) -> list[Deadline]:
     needed: set[str] = set()  # only these activities' occurrences are expanded here
     for fu in plan.all_followups():
         if fu.due.kind in ("after_each", "at_next") and fu.activity_id:
@@ -762,7 +761,7 @@ def _deadlines(plan: Plan, schedule: Schedule, problems: Problems) -> list[Deadl
             needed.add(fu.due.activity)
     tz = plan.tz
     by_activity: dict[str, list[Occurrence]] = {}
-    for s in schedule.series:
+    for s in series:
         if s.activity.id in needed:
             by_activity.setdefault(s.activity.id, []).extend(s.expand(tz))
     for occurrences in by_activity.values():
