@@ -34,24 +34,42 @@ sys.path.insert(0, str(ROOT))
 DAYS = ["måndag", "tisdag", "onsdag", "torsdag", "fredag"]
 
 
-def synthetic(series: int, place: dict[int, str] | None = None,
-              moved: set[int] | None = None, later: set[int] | None = None) -> str:
+def synthetic(
+    series: int,
+    place: dict[int, str] | None = None,
+    moved: set[int] | None = None,
+    later: set[int] | None = None,
+) -> str:
     """``series`` weekly meetings over 2023, none touched by holidays or breaks."""
-    lines = ["id: bench", "name: Bench", "period: {start: 2023-01-01, end: 2023-12-31}",
-             "roles:", "  a: {name: A, email: a@kommun.example}",
-             "  b: {name: B, email: b@polisen.example}", "activities:"]
+    lines = [
+        "id: bench",
+        "name: Bench",
+        "period: {start: 2023-01-01, end: 2023-12-31}",
+        "roles:",
+        "  a: {name: A, email: a@kommun.example}",
+        "  b: {name: B, email: b@polisen.example}",
+        "activities:",
+    ]
     for i in range(series):
         day = DAYS[i % 5]
         hour = 8 + (i // 5) % 9 + (1 if later and i in later else 0)
-        lines += [f"  - id: s{i:04d}", f"    title: Serie {i}",
-                  f"    when: Varje {day} kl. {hour:02d}.{(i // 45) % 4 * 15:02d}",
-                  "    duration: 10", "    holidays: keep", "    breaks: continue",
-                  "    attendees: [a, b]", f"    place: {(place or {}).get(i, 'Rum 1')}"]
+        lines += [
+            f"  - id: s{i:04d}",
+            f"    title: Serie {i}",
+            f"    when: Varje {day} kl. {hour:02d}.{(i // 45) % 4 * 15:02d}",
+            "    duration: 10",
+            "    holidays: keep",
+            "    breaks: continue",
+            "    attendees: [a, b]",
+            f"    place: {(place or {}).get(i, 'Rum 1')}",
+        ]
         if moved and i in moved:  # the second occurrence, one hour later the same day
             first = 2 + DAYS.index(day)  # 2023-01-02 is a Monday
-            lines += ["    exceptions:",
-                      f"      moved: {{2023-01-{first + 7:02d}: 2023-01-{first + 7:02d} "
-                      f"{hour + 1:02d}:00}}"]
+            lines += [
+                "    exceptions:",
+                f"      moved: {{2023-01-{first + 7:02d}: 2023-01-{first + 7:02d} "
+                f"{hour + 1:02d}:00}}",
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -125,11 +143,14 @@ def main() -> None:
     ops, t = push(seed, sim, store)
     sim_peer, store_peer = fresh(schema)
     peer_ops, t_peer = push(seed, sim_peer, store_peer, batch=1)
-    row("seed: first push", f"{show(ops)}, {t:.2f} s",
-        f"batch 1: {writes(peer_ops)} writes, {t_peer:.2f} s", "")
+    row(
+        "seed: first push",
+        f"{show(ops)}, {t:.2f} s",
+        f"batch 1: {writes(peer_ops)} writes, {t_peer:.2f} s",
+        "",
+    )
     ops, t = push(seed, sim, store)
-    row("seed: no-op push", f"{show(ops)}, {t:.2f} s", "",
-        "ok" if writes(ops) == 0 else "FAIL")
+    row("seed: no-op push", f"{show(ops)}, {t:.2f} s", "", "ok" if writes(ops) == 0 else "FAIL")
     sim.stop()
     sim_peer.stop()
 
@@ -140,34 +161,48 @@ def main() -> None:
     ops, t = push(base, sim, store)
     sim_peer, store_peer = fresh(schema)
     peer_ops, t_peer = push(base, sim_peer, store_peer, batch=1)
-    row(f"{n} series: first push", f"{show(ops)}, {t:.2f} s",
+    row(
+        f"{n} series: first push",
+        f"{show(ops)}, {t:.2f} s",
         f"batch 1: {writes(peer_ops)} writes, {t_peer:.2f} s",
-        "ok" if writes(ops) <= 1 + math.ceil(n / 100) else "FAIL")
+        "ok" if writes(ops) <= 1 + math.ceil(n / 100) else "FAIL",
+    )
     sim_peer.stop()
     ops, t = push(base, sim, store)
-    row(f"{n} series: no-op push", f"{show(ops)}, {t:.2f} s", "",
-        "ok" if writes(ops) == 0 else "FAIL")
+    row(
+        f"{n} series: no-op push",
+        f"{show(ops)}, {t:.2f} s",
+        "",
+        "ok" if writes(ops) == 0 else "FAIL",
+    )
 
     # 3. k changed series
     for k in [x for x in (1, 10, 100, 101, 250) if x <= n]:
         changed = compile_text(synthetic(n, place={i: "Rum 2" for i in range(k)}))
         ops, t = push(changed, sim, store)
         bound = 1 + math.ceil(k / 100)
-        row(f"k={k}: new place", f"{show(ops)}, {t:.2f} s", f"bound {bound}",
-            "ok" if writes(ops) <= bound else "FAIL")
+        row(
+            f"k={k}: new place",
+            f"{show(ops)}, {t:.2f} s",
+            f"bound {bound}",
+            "ok" if writes(ops) <= bound else "FAIL",
+        )
         push(base, sim, store)  # back
     for k in [x for x in (1, 100, 250) if x <= n]:
         moved = compile_text(synthetic(n, moved=set(range(k))))
         ops, t = push(moved, sim, store)
         bound = 1 + math.ceil(k / 100)
-        row(f"k={k}: one occurrence moved", f"{show(ops)}, {t:.2f} s",
-            f"bound {bound}", "ok" if writes(ops) <= bound else "FAIL")
+        row(
+            f"k={k}: one occurrence moved",
+            f"{show(ops)}, {t:.2f} s",
+            f"bound {bound}",
+            "ok" if writes(ops) <= bound else "FAIL",
+        )
         push(base, sim, store)  # back: the occurrences move home
     for k in [x for x in (1, 100) if x <= n]:
         later = compile_text(synthetic(n, later=set(range(k))))
         ops, t = push(later, sim, store)
-        row(f"k={k}: new time (rewrite)", f"{show(ops)}, {t:.2f} s",
-            "rewrite + announce", "")
+        row(f"k={k}: new time (rewrite)", f"{show(ops)}, {t:.2f} s", "rewrite + announce", "")
         push(base, sim, store)
     sim.stop()
     print(f"python {sys.version.split()[0]}; simulator on loopback; times are wall clock")

@@ -39,23 +39,35 @@ WEEKDAYS = ["måndag", "tisdag", "onsdag", "torsdag", "fredag"]
 def synthetic_plan(series: int, years: int = 10, seed: int = 7) -> str:
     rng = random.Random(seed)
     lines = [
-        "id: bench", "name: Benchmark", f"period: {{start: 2024-01-01, end: {2023 + years}-12-31}}",
-        "breaks:", "  - {id: sommar, name: Sommaruppehåll, from: '07-01', to: '07-31'}",
-        "roles:", "  kp: {name: Kommunpolis, email: kp@polisen.example}",
-        "  ts: {name: Trygghetssamordnare, email: ts@kommun.example}", "activities:",
+        "id: bench",
+        "name: Benchmark",
+        f"period: {{start: 2024-01-01, end: {2023 + years}-12-31}}",
+        "breaks:",
+        "  - {id: sommar, name: Sommaruppehåll, from: '07-01', to: '07-31'}",
+        "roles:",
+        "  kp: {name: Kommunpolis, email: kp@polisen.example}",
+        "  ts: {name: Trygghetssamordnare, email: ts@kommun.example}",
+        "activities:",
     ]
     for i in range(series):
         day = rng.choice(WEEKDAYS)
         hour = rng.randint(8, 16)
         if i % 4 == 3:
-            when = f"varje månad\n    weekday: {day}\n    week: {rng.choice([1, 2, 3, 4])}\n" \
-                   f"    time: '{hour}.00'"
+            when = (
+                f"varje månad\n    weekday: {day}\n    week: {rng.choice([1, 2, 3, 4])}\n"
+                f"    time: '{hour}.00'"
+            )
         else:
             when = f"Varje {day} kl. {hour}.{rng.choice(['00', '15', '30'])}"
-        lines += [f"  - id: a{i}", f"    title: Möte {i} – avstämning", f"    when: {when}",
-                  "    organizer: kp", "    attendees: [kp, ts]",
-                  f"    holidays: {rng.choice(['next', 'skip', 'previous'])}",
-                  f"    breaks: {rng.choice(['skip', 'continue'])}"]
+        lines += [
+            f"  - id: a{i}",
+            f"    title: Möte {i} – avstämning",
+            f"    when: {when}",
+            "    organizer: kp",
+            "    attendees: [kp, ts]",
+            f"    holidays: {rng.choice(['next', 'skip', 'previous'])}",
+            f"    breaks: {rng.choice(['skip', 'continue'])}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -103,9 +115,11 @@ def main() -> None:
     tz = plan.tz
     feed = next(f for f in feeds_for(plan) if f.slug == "plan")
     data = ics.render(schedule, feed)
-    print(f"plan: {len(plan.activities)} activities, {len(schedule.series)} calendar events, "
-          f"{sum(len(s.overrides) for s in schedule.series)} overrides, "
-          f"{sum(len(s.exdates()) for s in schedule.series)} exdates, feed {len(data)} bytes")
+    print(
+        f"plan: {len(plan.activities)} activities, {len(schedule.series)} calendar events, "
+        f"{sum(len(s.overrides) for s in schedule.series)} overrides, "
+        f"{sum(len(s.exdates()) for s in schedule.series)} exdates, feed {len(data)} bytes"
+    )
     results: dict[str, Any] = {"series": args.series, "years": args.years}
 
     # 1. Expansion ---------------------------------------------------------------------------
@@ -134,9 +148,14 @@ def main() -> None:
     t_du, n_du = best(dateutil_rruleset)
     t_rie, n_rie = best(rie, repeat=2)
     assert n_ours == n_du == n_rie, (n_ours, n_du, n_rie)
-    results["expand"] = {"occurrences": n_ours, "ours_s": t_ours, "dateutil_rruleset_s": t_du,
-                         "recurring_ical_events_s": t_rie, "vs_rie": t_rie / t_ours,
-                         "vs_dateutil": t_ours / t_du}
+    results["expand"] = {
+        "occurrences": n_ours,
+        "ours_s": t_ours,
+        "dateutil_rruleset_s": t_du,
+        "recurring_ical_events_s": t_rie,
+        "vs_rie": t_rie / t_ours,
+        "vs_dateutil": t_ours / t_du,
+    }
 
     # 2. Compile + serialize ---------------------------------------------------------------
     def compile_and_serialize() -> bytes:
@@ -147,9 +166,13 @@ def main() -> None:
     t_compile, out = best(compile_and_serialize)
     t_to_ical, peer_out = best(peer.to_ical)
     assert out == data
-    results["compile_serialize"] = {"ours_s": t_compile, "icalendar_to_ical_s": t_to_ical,
-                                    "ratio": t_compile / t_to_ical, "bytes": len(out),
-                                    "icalendar_bytes": len(peer_out)}
+    results["compile_serialize"] = {
+        "ours_s": t_compile,
+        "icalendar_to_ical_s": t_to_ical,
+        "ratio": t_compile / t_to_ical,
+        "bytes": len(out),
+        "icalendar_bytes": len(peer_out),
+    }
 
     # 3. Cold start ------------------------------------------------------------------------
     with tempfile.TemporaryDirectory():
@@ -157,29 +180,61 @@ def main() -> None:
         t_base = cold([sys.executable, "-c", "import click, icalendar"])
         t_help = cold([*plancal, "--help"])
         t_agenda = cold([*plancal, "agenda", str(SEED)])
-    results["cold_start"] = {"import_click_icalendar_s": t_base, "help_s": t_help,
-                             "agenda_s": t_agenda, "help_ratio": t_help / t_base,
-                             "agenda_ratio": t_agenda / t_base}
+    results["cold_start"] = {
+        "import_click_icalendar_s": t_base,
+        "help_s": t_help,
+        "agenda_s": t_agenda,
+        "help_ratio": t_help / t_base,
+        "agenda_ratio": t_agenda / t_base,
+    }
 
     e, c, s = results["expand"], results["compile_serialize"], results["cold_start"]
     rows = [
-        ("expand", f"ours {e['ours_s']:.3f}s",
-         f"recurring-ical-events {e['recurring_ical_events_s']:.3f}s",
-         f"{e['vs_rie']:.1f}× faster", "≥ 20×", e["vs_rie"] >= 20),
-        ("expand", f"ours {e['ours_s']:.3f}s", f"dateutil rruleset {e['dateutil_rruleset_s']:.3f}s",
-         f"{e['vs_dateutil']:.2f}× its time", "≤ 1.5×", e["vs_dateutil"] <= 1.5),
-        ("compile+serialize", f"ours {c['ours_s']:.3f}s",
-         f"icalendar to_ical {c['icalendar_to_ical_s']:.3f}s",
-         f"{c['ratio']:.2f}× its time", "≤ 2×", c["ratio"] <= 2),
-        ("cold start --help", f"ours {s['help_s'] * 1000:.0f}ms",
-         f"import click, icalendar {s['import_click_icalendar_s'] * 1000:.0f}ms",
-         f"{s['help_ratio']:.2f}×", "≤ 1.5×", s["help_ratio"] <= 1.5),
-        ("cold start agenda", f"ours {s['agenda_s'] * 1000:.0f}ms",
-         f"import click, icalendar {s['import_click_icalendar_s'] * 1000:.0f}ms",
-         f"{s['agenda_ratio']:.2f}×", "≤ 1.5×", s["agenda_ratio"] <= 1.5),
+        (
+            "expand",
+            f"ours {e['ours_s']:.3f}s",
+            f"recurring-ical-events {e['recurring_ical_events_s']:.3f}s",
+            f"{e['vs_rie']:.1f}× faster",
+            "≥ 20×",
+            e["vs_rie"] >= 20,
+        ),
+        (
+            "expand",
+            f"ours {e['ours_s']:.3f}s",
+            f"dateutil rruleset {e['dateutil_rruleset_s']:.3f}s",
+            f"{e['vs_dateutil']:.2f}× its time",
+            "≤ 1.5×",
+            e["vs_dateutil"] <= 1.5,
+        ),
+        (
+            "compile+serialize",
+            f"ours {c['ours_s']:.3f}s",
+            f"icalendar to_ical {c['icalendar_to_ical_s']:.3f}s",
+            f"{c['ratio']:.2f}× its time",
+            "≤ 2×",
+            c["ratio"] <= 2,
+        ),
+        (
+            "cold start --help",
+            f"ours {s['help_s'] * 1000:.0f}ms",
+            f"import click, icalendar {s['import_click_icalendar_s'] * 1000:.0f}ms",
+            f"{s['help_ratio']:.2f}×",
+            "≤ 1.5×",
+            s["help_ratio"] <= 1.5,
+        ),
+        (
+            "cold start agenda",
+            f"ours {s['agenda_s'] * 1000:.0f}ms",
+            f"import click, icalendar {s['import_click_icalendar_s'] * 1000:.0f}ms",
+            f"{s['agenda_ratio']:.2f}×",
+            "≤ 1.5×",
+            s["agenda_ratio"] <= 1.5,
+        ),
     ]
-    print(f"{e['occurrences']} occurrences expanded; python {sys.version.split()[0]}; "
-          f"{datetime.now():%Y-%m-%d %H:%M}")
+    print(
+        f"{e['occurrences']} occurrences expanded; python {sys.version.split()[0]}; "
+        f"{datetime.now():%Y-%m-%d %H:%M}"
+    )
     for name, a, b, ratio, target, ok in rows:
         verdict = "ok" if ok else "MISSED"
         print(f"{name:<18} {a:<14} {b:<38} {ratio:<16} target {target:<7} {verdict}")

@@ -79,8 +79,10 @@ def main() -> None:
     moments = sorted({r.owed_at for r in reminders})
     quiet = moments[-1] + (moments[-1] - moments[-2])  # after the last: nothing new owed
     deadlines = by_deadline(schedule)
-    messages = [compose(schedule, deadlines[(r.deadline, r.due)], r, SENDER, r.owed_at, False)
-                for r in reminders]
+    messages = [
+        compose(schedule, deadlines[(r.deadline, r.due)], r, SENDER, r.owed_at, False)
+        for r in reminders
+    ]
 
     mailbox = Mailbox()
     server = LoopbackController(mailbox, hostname="127.0.0.1", port=0)
@@ -88,6 +90,7 @@ def main() -> None:
     smtp = SmtpSettings("127.0.0.1", SENDER, port=server.port, starttls=False)
     rows: list[tuple[str, str, str, str]] = []
     try:
+
         def bare_smtp() -> None:
             with smtplib.SMTP("127.0.0.1", server.port) as s:
                 for m in messages:
@@ -115,19 +118,33 @@ def main() -> None:
                             pass
                     deliveries.append((time.perf_counter() - start) * 1000)
                     assert len(mailbox.received) - before == len(reminders)
-                    steady = median_ms(lambda o=outbox, m=mailer: tick(
-                        schedule, o, m, quiet, "bench"), args.repeat * 20)
+                    steady = median_ms(
+                        lambda o=outbox, m=mailer: tick(schedule, o, m, quiet, "bench"),
+                        args.repeat * 20,
+                    )
             delivery = statistics.median(deliveries)
-            rows.append((f"steady tick ({name})", f"{steady:.2f} ms",
-                         f"planner alone {planner:.2f} ms", f"{steady / planner:.1f}×"))
-            rows.append((f"82 reminders ({name})", f"{delivery:.0f} ms "
-                         f"({delivery / len(reminders):.2f}/msg)",
-                         f"bare smtplib {peer_send:.0f} ms ({peer_send / len(messages):.2f}/msg)",
-                         f"{delivery / peer_send:.1f}×"))
+            rows.append(
+                (
+                    f"steady tick ({name})",
+                    f"{steady:.2f} ms",
+                    f"planner alone {planner:.2f} ms",
+                    f"{steady / planner:.1f}×",
+                )
+            )
+            rows.append(
+                (
+                    f"82 reminders ({name})",
+                    f"{delivery:.0f} ms ({delivery / len(reminders):.2f}/msg)",
+                    f"bare smtplib {peer_send:.0f} ms ({peer_send / len(messages):.2f}/msg)",
+                    f"{delivery / peer_send:.1f}×",
+                )
+            )
     finally:
         server.stop()
-    print(f"seed plan: {len(reminders)} reminders at {len(moments)} moments; "
-          f"median of {args.repeat} runs; python {sys.version.split()[0]}")
+    print(
+        f"seed plan: {len(reminders)} reminders at {len(moments)} moments; "
+        f"median of {args.repeat} runs; python {sys.version.split()[0]}"
+    )
     for row in rows:
         print(f"{row[0]:<28} {row[1]:<26} {row[2]:<34} {row[3]}")
 

@@ -55,8 +55,11 @@ def main() -> None:
         return reschedule.prepare(SEED, lambda ed: ed.skip("lagesbild", date(2023, 3, 7)))
 
     def summer() -> object:
-        return reschedule.prepare(SEED, lambda ed: ed.add_break(
-            "Sommaruppehåll 2023", date(2023, 6, 26), date(2023, 8, 6)), adds_break=True)
+        return reschedule.prepare(
+            SEED,
+            lambda ed: ed.add_break("Sommaruppehåll 2023", date(2023, 6, 26), date(2023, 8, 6)),
+            adds_break=True,
+        )
 
     def validate_twice() -> object:
         for _ in range(2):
@@ -79,27 +82,57 @@ def main() -> None:
         return out.getvalue()
 
     def process(*args: str) -> Callable[[], object]:
-        return lambda: subprocess.run([sys.executable, "-m", "plancal.cli", *args],
-                                      capture_output=True, check=True)
+        return lambda: subprocess.run(
+            [sys.executable, "-m", "plancal.cli", *args], capture_output=True, check=True
+        )
 
     rows = [
-        ("preview: skip", best(skip, repeat), "validate before and after",
-         best(validate_twice, repeat)),
-        ("preview: summer break", best(summer, repeat), "validate before and after",
-         best(validate_twice, repeat)),
-        ("round-trip edit", best(our_round_trip, repeat), "ruamel load + dump",
-         best(ruamel_round_trip, repeat)),
-        ("plancal skip --dry-run", best(process("skip", str(SEED), "lagesbild", "2023-03-07",
-                                                "--dry-run"), max(3, repeat // 3)),
-         "plancal validate", best(process("validate", str(SEED)), max(3, repeat // 3))),
+        (
+            "preview: skip",
+            best(skip, repeat),
+            "validate before and after",
+            best(validate_twice, repeat),
+        ),
+        (
+            "preview: summer break",
+            best(summer, repeat),
+            "validate before and after",
+            best(validate_twice, repeat),
+        ),
+        (
+            "round-trip edit",
+            best(our_round_trip, repeat),
+            "ruamel load + dump",
+            best(ruamel_round_trip, repeat),
+        ),
+        (
+            "plancal skip --dry-run",
+            best(
+                process("skip", str(SEED), "lagesbild", "2023-03-07", "--dry-run"),
+                max(3, repeat // 3),
+            ),
+            "plancal validate",
+            best(process("validate", str(SEED)), max(3, repeat // 3)),
+        ),
     ]
     print(f"{'':<26}{'ours ms':>9}   {'peer':<28}{'peer ms':>9}{'ratio':>8}")
     for name, ours, peer, theirs in rows:
-        print(f"{name:<26}{ours * 1000:>9.1f}   {peer:<28}{theirs * 1000:>9.1f}"
-              f"{ours / theirs:>8.2f}")
-    print(json.dumps({"python": sys.version.split()[0], "repeat": repeat, "results": [
-        {"name": n, "ms": round(o * 1000, 2), "peer": p, "peer_ms": round(t * 1000, 2)}
-        for n, o, p, t in rows]}, ensure_ascii=False))
+        print(
+            f"{name:<26}{ours * 1000:>9.1f}   {peer:<28}{theirs * 1000:>9.1f}{ours / theirs:>8.2f}"
+        )
+    print(
+        json.dumps(
+            {
+                "python": sys.version.split()[0],
+                "repeat": repeat,
+                "results": [
+                    {"name": n, "ms": round(o * 1000, 2), "peer": p, "peer_ms": round(t * 1000, 2)}
+                    for n, o, p, t in rows
+                ],
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

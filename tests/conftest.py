@@ -73,8 +73,10 @@ def pg_url() -> Iterator[str]:
     try:
         admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as e:
-        pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({e}); run .ci/run, which "
-                    "starts it, or set PLANCAL_TEST_PG")
+        pytest.fail(
+            f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({e}); run .ci/run, which "
+            "starts it, or set PLANCAL_TEST_PG"
+        )
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name

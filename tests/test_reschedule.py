@@ -32,11 +32,17 @@ PLAN_START, PLAN_END = date(2022, 9, 1), date(2023, 12, 31)
 Slot = tuple[str, datetime | date]
 
 
-def plancal(*args: str, stdin: str | None = None, cwd: Path | None = None
-            ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "plancal.cli", *args], capture_output=True,
-                          text=True, timeout=120, input=stdin if stdin is not None else "",
-                          cwd=cwd)
+def plancal(
+    *args: str, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "plancal.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=stdin if stdin is not None else "",
+        cwd=cwd,
+    )
 
 
 def seed_copy(tmp_path: Path, name: str = "plan.yaml") -> Path:
@@ -67,15 +73,24 @@ def calendar(path: Path) -> icalendar.Calendar:
 
 def feed_meetings(path: Path) -> Counter[Slot]:
     """Every meeting in a feed, expanded by recurring-ical-events (a peer, not our code)."""
-    events = recurring_ical_events.of(calendar(path)).between(PLAN_START,
-                                                              PLAN_END + timedelta(days=1))
-    return Counter((str(e["UID"]).split("@")[0].split(".")[0], e["DTSTART"].dt)
-                   for e in events if not str(e["UID"]).startswith("followup."))
+    events = recurring_ical_events.of(calendar(path)).between(
+        PLAN_START, PLAN_END + timedelta(days=1)
+    )
+    return Counter(
+        (str(e["UID"]).split("@")[0].split(".")[0], e["DTSTART"].dt)
+        for e in events
+        if not str(e["UID"]).startswith("followup.")
+    )
 
 
 def sequences(path: Path) -> dict[tuple[str, str], int]:
-    return {(str(e["UID"]), e["RECURRENCE-ID"].to_ical().decode() if e.get("RECURRENCE-ID")
-             else ""): int(e["SEQUENCE"]) for e in calendar(path).walk("VEVENT")}
+    return {
+        (
+            str(e["UID"]),
+            e["RECURRENCE-ID"].to_ical().decode() if e.get("RECURRENCE-ID") else "",
+        ): int(e["SEQUENCE"])
+        for e in calendar(path).walk("VEVENT")
+    }
 
 
 def promised(preview: dict[str, Any]) -> tuple[Counter[Slot], Counter[Slot]]:
@@ -93,23 +108,28 @@ def promised(preview: dict[str, Any]) -> tuple[Counter[Slot], Counter[Slot]]:
     return gone, new
 
 
-def assert_follows(before: Counter[Slot], after: Counter[Slot], gone: Counter[Slot],
-                   new: Counter[Slot]) -> None:
+def assert_follows(
+    before: Counter[Slot], after: Counter[Slot], gone: Counter[Slot], new: Counter[Slot]
+) -> None:
     assert not gone - before, "the preview removes what was not there"
     assert after == before - gone + new
 
 
-def assert_preview_kept(preview: dict[str, Any], old_out: Path, new_out: Path,
-                        old_seq: dict[tuple[str, str], int],
-                        new_seq: dict[tuple[str, str], int]) -> None:
+def assert_preview_kept(
+    preview: dict[str, Any],
+    old_out: Path,
+    new_out: Path,
+    old_seq: dict[tuple[str, str], int],
+    new_seq: dict[tuple[str, str], int],
+) -> None:
     events = {(e["uid"], e["recurrence_id"] or ""): e for e in preview["events"]}
     updated = {k for k, e in events.items() if e["action"] == "updated"}
     assert {k for k in old_seq.keys() & new_seq.keys() if new_seq[k] != old_seq[k]} == updated
     assert all(new_seq[k] == old_seq[k] + 1 for k in updated)
-    assert new_seq.keys() - old_seq.keys() == {k for k, e in events.items()
-                                               if e["action"] == "new"}
-    assert old_seq.keys() - new_seq.keys() == {k for k, e in events.items()
-                                               if e["action"] == "removed"}
+    assert new_seq.keys() - old_seq.keys() == {k for k, e in events.items() if e["action"] == "new"}
+    assert old_seq.keys() - new_seq.keys() == {
+        k for k, e in events.items() if e["action"] == "removed"
+    }
     # Each event is in exactly the feeds the preview named, and in no other.
     for key, e in events.items():
         folder = old_out if e["action"] == "removed" else new_out
@@ -120,21 +140,28 @@ def assert_preview_kept(preview: dict[str, Any], old_out: Path, new_out: Path,
 COMMANDS = [
     pytest.param(["skip", "{plan}", "avstamning-polis-ifo", "2023-03-13"], id="skip-weekly"),
     pytest.param(["skip", "{plan}", "lagesbild-allmanheten", "2023-03-03"], id="skip-public"),
-    pytest.param(["move", "{plan}", "bra-styrgrupp", "2023-04-24", "--to", "2023-05-02 13:00"],
-                 id="move-single"),
-    pytest.param(["move", "{plan}", "avstamning-polis-ifo", "2023-03-13", "--to",
-                  "2023-03-22 14:00"], id="move-past-a-neighbour"),
+    pytest.param(
+        ["move", "{plan}", "bra-styrgrupp", "2023-04-24", "--to", "2023-05-02 13:00"],
+        id="move-single",
+    ),
+    pytest.param(
+        ["move", "{plan}", "avstamning-polis-ifo", "2023-03-13", "--to", "2023-03-22 14:00"],
+        id="move-past-a-neighbour",
+    ),
     pytest.param(["add", "{plan}", "trygghetsvandringar", "2023-05-10 18:00"], id="add"),
     pytest.param(["cancel", "{plan}", "trygg-i-centrum", "--from", "2023-10-01"], id="cancel"),
-    pytest.param(["break", "add", "{plan}", "Sommaruppehåll 2023", "2023-06-26", "2023-08-06"],
-                 id="break-add"),
+    pytest.param(
+        ["break", "add", "{plan}", "Sommaruppehåll 2023", "2023-06-26", "2023-08-06"],
+        id="break-add",
+    ),
     pytest.param(["break", "remove", "{plan}", "sommar"], id="break-remove"),
 ]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_the_agenda_and_feeds_after_the_change_are_what_the_preview_promised(
-        tmp_path: Path, command: list[str]) -> None:
+    tmp_path: Path, command: list[str]
+) -> None:
     plan = seed_copy(tmp_path)
     db = tmp_path / "state.sqlite"
     compile_to(plan, tmp_path / "before", db)
@@ -155,15 +182,24 @@ def test_the_agenda_and_feeds_after_the_change_are_what_the_preview_promised(
     assert gone or new or preview["deadlines"], "every command here changes the calendar"
     assert_follows(agenda_before, agenda(plan), gone, new)
     compile_to(plan, tmp_path / "after", db)
-    assert_follows(feed_meetings(tmp_path / "before" / "plan.ics"),
-                   feed_meetings(tmp_path / "after" / "plan.ics"), gone, new)
-    assert_preview_kept(preview, tmp_path / "before", tmp_path / "after",
-                        sequences(tmp_path / "before" / "plan.ics"),
-                        sequences(tmp_path / "after" / "plan.ics"))
+    assert_follows(
+        feed_meetings(tmp_path / "before" / "plan.ics"),
+        feed_meetings(tmp_path / "after" / "plan.ics"),
+        gone,
+        new,
+    )
+    assert_preview_kept(
+        preview,
+        tmp_path / "before",
+        tmp_path / "after",
+        sequences(tmp_path / "before" / "plan.ics"),
+        sequences(tmp_path / "after" / "plan.ics"),
+    )
     # The same change, read back from the two files, is the same impact.
     shutil.copyfile(SEED, tmp_path / "old.yaml")
-    diffed = plancal("diff", str(tmp_path / "old.yaml"), str(plan), "--format", "json",
-                     "--lang", "en")
+    diffed = plancal(
+        "diff", str(tmp_path / "old.yaml"), str(plan), "--format", "json", "--lang", "en"
+    )
     assert diffed.returncode == 0, diffed.stderr
     expected = preview | {"change": None}
     for a in expected["activities"]:  # kept occurrences are a preview of a break, not a diff
@@ -179,10 +215,12 @@ def test_the_agenda_and_feeds_after_the_change_are_what_the_preview_promised(
     assert got == expected
 
 
-@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgresql",
-                                                          marks=pytest.mark.postgres)])
-def test_the_summer_break_end_to_end(tmp_path: Path, store: str,
-                                     request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize(
+    "store", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_the_summer_break_end_to_end(
+    tmp_path: Path, store: str, request: pytest.FixtureRequest
+) -> None:
     """The issue's scenario on the seed plan: add the break, see, apply, compile."""
     plan = seed_copy(tmp_path)
     db = tmp_path / "state.sqlite" if store == "sqlite" else request.getfixturevalue("pg_url")
@@ -206,16 +244,33 @@ def test_the_summer_break_end_to_end(tmp_path: Path, store: str,
         for o in a["occurrences"]:
             by_kind.setdefault(o["kind"], set()).add((a["id"], (o["before"] or "")[:10]))
     assert by_kind == {
-        "skipped": {("bra-styrgrupp", "2023-06-26"), ("lagesbild", "2023-08-01"),
-                    ("trygg-i-centrum", "2023-08-03"), ("lagesbild-allmanheten", "2023-08-04")},
-        "kept": {(weekly, day) for weekly in ("avstamning-polis-ifo", "avstamning-polis-faltare")
-                 for day in ("2023-06-26", "2023-07-03", "2023-07-10", "2023-07-17",
-                             "2023-07-24", "2023-07-31")}}
+        "skipped": {
+            ("bra-styrgrupp", "2023-06-26"),
+            ("lagesbild", "2023-08-01"),
+            ("trygg-i-centrum", "2023-08-03"),
+            ("lagesbild-allmanheten", "2023-08-04"),
+        },
+        "kept": {
+            (weekly, day)
+            for weekly in ("avstamning-polis-ifo", "avstamning-polis-faltare")
+            for day in (
+                "2023-06-26",
+                "2023-07-03",
+                "2023-07-10",
+                "2023-07-17",
+                "2023-07-24",
+                "2023-07-31",
+            )
+        },
+    }
     compile_to(plan, tmp_path / "after", db)
 
     after = feed_meetings(tmp_path / "after" / "plan.ics")
-    break_days = {PLAN_START + timedelta(days=i) for i in range((PLAN_END - PLAN_START).days)
-                  if date(2023, 6, 26) <= PLAN_START + timedelta(days=i) <= date(2023, 8, 6)}
+    break_days = {
+        PLAN_START + timedelta(days=i)
+        for i in range((PLAN_END - PLAN_START).days)
+        if date(2023, 6, 26) <= PLAN_START + timedelta(days=i) <= date(2023, 8, 6)
+    }
 
     def days(activity: str) -> set[date]:
         return {s.date() if isinstance(s, datetime) else s for a, s in after if a == activity}
@@ -234,11 +289,14 @@ def test_the_summer_break_end_to_end(tmp_path: Path, store: str,
     old_seq = sequences(tmp_path / "before" / "plan.ics")
     new_seq = sequences(tmp_path / "after" / "plan.ics")
     changed = {k for k in old_seq.keys() & new_seq.keys() if old_seq[k] != new_seq[k]}
-    assert changed == {(f"{a}@soderhamn-2022-2023.plancal", "") for a in
-                       ("lagesbild", "trygg-i-centrum", "lagesbild-allmanheten")}
+    assert changed == {
+        (f"{a}@soderhamn-2022-2023.plancal", "")
+        for a in ("lagesbild", "trygg-i-centrum", "lagesbild-allmanheten")
+    }
     assert all(new_seq[k] == old_seq[k] + 1 for k in changed)
-    assert old_seq.keys() - new_seq.keys() == {("bra-styrgrupp.2023-3@soderhamn-2022-2023"
-                                                ".plancal", "")}
+    assert old_seq.keys() - new_seq.keys() == {
+        ("bra-styrgrupp.2023-3@soderhamn-2022-2023.plancal", "")
+    }
     assert_preview_kept(preview, tmp_path / "before", tmp_path / "after", old_seq, new_seq)
     # The public feed gained nothing internal on the way.
     public = calendar(tmp_path / "after" / "public.ics")
@@ -248,37 +306,79 @@ def test_the_summer_break_end_to_end(tmp_path: Path, store: str,
 MONDAYS = ("2023-06-26", "2023-07-03", "2023-07-10", "2023-07-17", "2023-07-24", "2023-07-31")
 
 
-@pytest.mark.parametrize(("policy", "weekly", "monthly"), [
-    # Every Monday in the break is skipped; both monthly meetings in it too.
-    ("skip", {d: ("skipped", "Sommar") for d in MONDAYS},
-     {"2023-07-04": ("skipped", "Sommar"), "2023-08-01": ("skipped", "Sommar")}),
-    # After the break is Monday 7 August, a meeting day already: they merge into it.
-    ("after", {d: ("skipped", "merged into the meeting on 2023-08-07") for d in MONDAYS},
-     {"2023-07-04": ("moved", "2023-08-07"),
-      "2023-08-01": ("skipped", "merged into the meeting on 2023-08-07")}),
-    # Before the break is Thursday 22 June (midsommarafton is a holiday): the first moves
-    # there, the rest merge into it.
-    ("before", {d: ("moved", "2023-06-22") if d == MONDAYS[0]
-                else ("skipped", "merged into the meeting on 2023-06-22") for d in MONDAYS},
-     {"2023-07-04": ("moved", "2023-06-22"),
-      "2023-08-01": ("skipped", "merged into the meeting on 2023-06-22")}),
-])
-def test_meetings_follow_the_breaks_policy(tmp_path: Path, policy: str,
-                                           weekly: dict[str, tuple[str, str]],
-                                           monthly: dict[str, tuple[str, str]]) -> None:
+@pytest.mark.parametrize(
+    ("policy", "weekly", "monthly"),
+    [
+        # Every Monday in the break is skipped; both monthly meetings in it too.
+        (
+            "skip",
+            {d: ("skipped", "Sommar") for d in MONDAYS},
+            {"2023-07-04": ("skipped", "Sommar"), "2023-08-01": ("skipped", "Sommar")},
+        ),
+        # After the break is Monday 7 August, a meeting day already: they merge into it.
+        (
+            "after",
+            {d: ("skipped", "merged into the meeting on 2023-08-07") for d in MONDAYS},
+            {
+                "2023-07-04": ("moved", "2023-08-07"),
+                "2023-08-01": ("skipped", "merged into the meeting on 2023-08-07"),
+            },
+        ),
+        # Before the break is Thursday 22 June (midsommarafton is a holiday): the first moves
+        # there, the rest merge into it.
+        (
+            "before",
+            {
+                d: ("moved", "2023-06-22")
+                if d == MONDAYS[0]
+                else ("skipped", "merged into the meeting on 2023-06-22")
+                for d in MONDAYS
+            },
+            {
+                "2023-07-04": ("moved", "2023-06-22"),
+                "2023-08-01": ("skipped", "merged into the meeting on 2023-06-22"),
+            },
+        ),
+    ],
+)
+def test_meetings_follow_the_breaks_policy(
+    tmp_path: Path,
+    policy: str,
+    weekly: dict[str, tuple[str, str]],
+    monthly: dict[str, tuple[str, str]],
+) -> None:
     plan = tmp_path / "plan.yaml"
     shutil.copyfile(FIXTURES / "plans" / "edit" / "weekly-policies.yaml", plan)
     agenda_before = agenda(plan)
-    run = plancal("break", "add", str(plan), "Sommar", "2023-06-26", "2023-08-06",
-                  "--policy", policy, "--yes", "--format", "json", "--lang", "en")
+    run = plancal(
+        "break",
+        "add",
+        str(plan),
+        "Sommar",
+        "2023-06-26",
+        "2023-08-06",
+        "--policy",
+        policy,
+        "--yes",
+        "--format",
+        "json",
+        "--lang",
+        "en",
+    )
     assert run.returncode == 0, run.stderr
     preview = json.loads(run.stdout)
 
     def fates(activity: str) -> dict[str, tuple[str, str]]:
         found = next(a for a in preview["activities"] if a["id"] == activity)
-        return {o["before"][:10]: (o["kind"], o["after"][:10] if o["kind"] == "moved"
-                                   else o["reason"].removeprefix("Sommar: skipped") or "Sommar")
-                for o in found["occurrences"]}
+        return {
+            o["before"][:10]: (
+                o["kind"],
+                o["after"][:10]
+                if o["kind"] == "moved"
+                else o["reason"].removeprefix("Sommar: skipped") or "Sommar",
+            )
+            for o in found["occurrences"]
+        }
 
     assert fates("veckomote") == weekly
     assert fates("manadsmote") == monthly
@@ -298,33 +398,51 @@ def test_without_an_answer_nothing_is_written(tmp_path: Path) -> None:
     assert run.returncode == 1 and "Nothing was written." in run.stderr
     assert "Write this change to" in run.stderr and "1 skipped" in run.stdout
     assert plan.read_bytes() == SEED.read_bytes()
-    run = plancal("skip", str(plan), "avstamning-polis-ifo", "2023-03-13", "--lang", "sv",
-                  stdin="n\n")
+    run = plancal(
+        "skip", str(plan), "avstamning-polis-ifo", "2023-03-13", "--lang", "sv", stdin="n\n"
+    )
     assert run.returncode == 1 and "Inget skrevs." in run.stderr
     assert plan.read_bytes() == SEED.read_bytes()
-    run = plancal("skip", str(plan), "avstamning-polis-ifo", "2023-03-13", "--lang", "en",
-                  stdin="y\n")
+    run = plancal(
+        "skip", str(plan), "avstamning-polis-ifo", "2023-03-13", "--lang", "en", stdin="y\n"
+    )
     assert run.returncode == 0 and "Wrote" in run.stdout
     assert "- 2023-03-13" in plan.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["skip", "{plan}", "nope", "2023-03-13"], 1, "the plan has no activity 'nope'"),
-    (["skip", "{plan}", "avstamning-polis-ifo", "2024-03-11"], 1,
-     "is outside the plan period 2022-09-01 – 2023-12-31"),
-    (["move", "{plan}", "avstamning-polis-ifo", "2023-03-13", "--to", "2023-03-20 14:00"], 1,
-     "two would fall on one day"),
-    (["add", "{plan}", "avstamning-polis-ifo", "2023-03-13 09:00"], 1,
-     "already has an occurrence on 2023-03-13"),
-    (["break", "add", "{plan}", "X", "2023-08-06", "2023-06-26"], 1, "before it starts"),
-    (["break", "remove", "{plan}", "vinter"], 1, "the plan has no break 'vinter'"),
-    (["skip", "{plan}", "avstamning-polis-ifo", "13/3"], 2, "is not a date"),
-    (["move", "{plan}", "avstamning-polis-ifo", "2023-03-13", "--to", "soon"], 2,
-     "is not a date and time"),
-    (["break", "add", "{plan}", "X", "07-32", "08-01"], 2, "is neither a date"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["skip", "{plan}", "nope", "2023-03-13"], 1, "the plan has no activity 'nope'"),
+        (
+            ["skip", "{plan}", "avstamning-polis-ifo", "2024-03-11"],
+            1,
+            "is outside the plan period 2022-09-01 – 2023-12-31",
+        ),
+        (
+            ["move", "{plan}", "avstamning-polis-ifo", "2023-03-13", "--to", "2023-03-20 14:00"],
+            1,
+            "two would fall on one day",
+        ),
+        (
+            ["add", "{plan}", "avstamning-polis-ifo", "2023-03-13 09:00"],
+            1,
+            "already has an occurrence on 2023-03-13",
+        ),
+        (["break", "add", "{plan}", "X", "2023-08-06", "2023-06-26"], 1, "before it starts"),
+        (["break", "remove", "{plan}", "vinter"], 1, "the plan has no break 'vinter'"),
+        (["skip", "{plan}", "avstamning-polis-ifo", "13/3"], 2, "is not a date"),
+        (
+            ["move", "{plan}", "avstamning-polis-ifo", "2023-03-13", "--to", "soon"],
+            2,
+            "is not a date and time",
+        ),
+        (["break", "add", "{plan}", "X", "07-32", "08-01"], 2, "is neither a date"),
+    ],
+)
 def test_a_refused_edit_says_why_and_leaves_the_file_untouched(
-        tmp_path: Path, args: list[str], code: int, message: str) -> None:
+    tmp_path: Path, args: list[str], code: int, message: str
+) -> None:
     plan = seed_copy(tmp_path)
     run = plancal(*[a.replace("{plan}", str(plan)) for a in args], "--yes", "--lang", "en")
     assert run.returncode == code, run.stderr
@@ -339,8 +457,9 @@ def test_an_invalid_plan_is_not_edited(tmp_path: Path) -> None:
     plan = tmp_path / "plan.yaml"
     shutil.copyfile(FIXTURES / "plans" / "bad" / "unknown-weekday.yaml", plan)
     before = plan.read_bytes()
-    run = plancal("break", "add", str(plan), "X", "2023-06-26", "2023-08-06", "--yes",
-                  "--lang", "en")
+    run = plancal(
+        "break", "add", str(plan), "X", "2023-06-26", "2023-08-06", "--yes", "--lang", "en"
+    )
     assert run.returncode == 1 and "unknown weekday 'mondag'" in run.stderr
     assert plan.read_bytes() == before
 
@@ -359,8 +478,9 @@ def test_line_ends_permissions_and_symlinks_are_kept(tmp_path: Path) -> None:
     assert data.count(b"\n") == data.count(b"\r\n")
     anchor = "        attendees: [kommunpolis]\n"
     assert data.decode("utf-8").replace("\r\n", "\n") == text.replace(
-        anchor, anchor + "        exceptions:\n            cancelled:\n"
-                         "                -   2023-03-13\n")
+        anchor,
+        anchor + "        exceptions:\n            cancelled:\n                -   2023-03-13\n",
+    )
 
 
 def test_a_concurrent_change_is_never_overwritten(tmp_path: Path) -> None:
@@ -406,19 +526,25 @@ main(sys.argv[2:])
 """
 
 
-@pytest.mark.parametrize(("point", "survivor"), [("written", "old"), ("replacing", "old"),
-                                                 ("replaced", "new")])
+@pytest.mark.parametrize(
+    ("point", "survivor"), [("written", "old"), ("replacing", "old"), ("replaced", "new")]
+)
 def test_a_process_killed_during_the_write_leaves_the_old_file_or_the_new(
-        tmp_path: Path, point: str, survivor: str) -> None:
+    tmp_path: Path, point: str, survivor: str
+) -> None:
     from plancal import reschedule
 
     plan = seed_copy(tmp_path)
     args = ["break", "add", str(plan), "Sommaruppehåll 2023", "2023-06-26", "2023-08-06"]
-    new = reschedule.prepare(plan, lambda ed: ed.add_break("Sommaruppehåll 2023",
-                                                           date(2023, 6, 26),
-                                                           date(2023, 8, 6))).data
-    child = subprocess.Popen([sys.executable, "-c", KILLED, point, *args, "--yes"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    new = reschedule.prepare(
+        plan, lambda ed: ed.add_break("Sommaruppehåll 2023", date(2023, 6, 26), date(2023, 8, 6))
+    ).data
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED, point, *args, "--yes"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert child.stdout is not None
     guard = threading.Timer(120, child.kill)  # a hung child fails the test, never blocks it
     guard.start()
@@ -438,7 +564,8 @@ def test_a_process_killed_during_the_write_leaves_the_old_file_or_the_new(
     assert check.returncode == 0, check.stderr
     # At worst a hidden temporary file is left beside the plan, never in its place.
     assert {p.name for p in tmp_path.iterdir()} - {"plan.yaml"} <= {
-        p.name for p in tmp_path.glob(".plan.yaml.*.tmp")}
+        p.name for p in tmp_path.glob(".plan.yaml.*.tmp")
+    }
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -446,27 +573,45 @@ def test_a_process_killed_during_the_write_leaves_the_old_file_or_the_new(
 
 def test_the_preview_warns_of_what_the_change_leaves_dangling(tmp_path: Path) -> None:
     plan = seed_copy(tmp_path)
-    run = plancal("cancel", str(plan), "bra-styrgrupp", "--from", "2023-06-01", "--dry-run",
-                  "--format", "json", "--lang", "en")
+    run = plancal(
+        "cancel",
+        str(plan),
+        "bra-styrgrupp",
+        "--from",
+        "2023-06-01",
+        "--dry-run",
+        "--format",
+        "json",
+        "--lang",
+        "en",
+    )
     assert run.returncode == 0, run.stderr
     preview = json.loads(run.stdout)
     assert [w.split(": ", 1)[1] for w in preview["warnings"]] == [
-        "warning: 'narkotikainsats-bra': no 'bra-styrgrupp' after 2023-10-19 to present it at"]
+        "warning: 'narkotikainsats-bra': no 'bra-styrgrupp' after 2023-10-19 to present it at"
+    ]
     assert ("removed", "followup.narkotikainsats-bra.2023-2@soderhamn-2022-2023.plancal") in {
-        (e["action"], e["uid"]) for e in preview["events"]}
+        (e["action"], e["uid"]) for e in preview["events"]
+    }
 
 
 def test_break_list_shows_what_each_break_does(tmp_path: Path) -> None:
     plan = seed_copy(tmp_path)
-    assert plancal("break", "add", str(plan), "Jul", "12-22", "01-06", "--policy", "before",
-                   "--yes").returncode == 0
+    assert (
+        plancal(
+            "break", "add", str(plan), "Jul", "12-22", "01-06", "--policy", "before", "--yes"
+        ).returncode
+        == 0
+    )
     run = plancal("break", "list", str(plan), "--lang", "en")
     assert run.returncode == 0, run.stderr
     assert "sommar  Sommaruppehåll  07-01 – 07-31 (every year)  [plan default]" in run.stdout
     assert "jul  Jul  12-22 – 01-06 (every year)  [before]" in run.stdout
     assert "  continue: avstamning-polis-ifo, avstamning-polis-faltare" in run.stdout
-    rows = [json.loads(line) for line in
-            plancal("break", "list", str(plan), "--format", "json").stdout.splitlines()]
+    rows = [
+        json.loads(line)
+        for line in plancal("break", "list", str(plan), "--format", "json").stdout.splitlines()
+    ]
     summer = next(r for r in rows if r["id"] == "sommar")
     assert summer["kept"] > 0 and summer["skipped"] > 0
     assert summer["activities"]["avstamning-polis-ifo"] == "continue"
@@ -479,11 +624,22 @@ def test_diff_reads_a_version_from_git(tmp_path: Path) -> None:
     subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
     subprocess.run([*git, "add", "plan.yaml"], cwd=tmp_path, check=True)
     subprocess.run([*git, "commit", "-qm", "seed"], cwd=tmp_path, check=True)
-    assert plancal("skip", "plan.yaml", "lagesbild", "2023-03-07", "--yes",
-                   cwd=tmp_path).returncode == 0
-    run = subprocess.run(["bash", "-c", f'"{sys.executable}" -m plancal.cli diff '
-                          '<(git show HEAD:plan.yaml) plan.yaml --lang en'],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (
+        plancal("skip", "plan.yaml", "lagesbild", "2023-03-07", "--yes", cwd=tmp_path).returncode
+        == 0
+    )
+    run = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'"{sys.executable}" -m plancal.cli diff '
+            "<(git show HEAD:plan.yaml) plan.yaml --lang en",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert "skipped   Tue 2023-03-07 10:00  – cancelled in the plan" in run.stdout
     assert "SEQUENCE+1 lagesbild@soderhamn-2022-2023.plancal" in run.stdout

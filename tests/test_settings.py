@@ -48,9 +48,12 @@ def test_unknown_section_and_option(tmp_path: Path) -> None:
 
 def test_config_command_never_prints_a_secret(tmp_path: Path) -> None:
     path = write(tmp_path, '[store]\nurl = "/tmp/s.sqlite"\n')
-    run = subprocess.run([sys.executable, "-m", "plancal.cli", "config", "--config", str(path),
-                          "--lang", "en"], capture_output=True, text=True,
-                         env={"PLANCAL_STORE_PASSWORD": "hemligt", "PATH": "/usr/bin"})
+    run = subprocess.run(
+        [sys.executable, "-m", "plancal.cli", "config", "--config", str(path), "--lang", "en"],
+        capture_output=True,
+        text=True,
+        env={"PLANCAL_STORE_PASSWORD": "hemligt", "PATH": "/usr/bin"},
+    )
     assert run.returncode == 0, run.stderr
     assert "hemligt" not in run.stdout + run.stderr and "'***'" in run.stdout
     assert "PLANCAL_STORE_URL" in run.stdout

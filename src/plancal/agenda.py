@@ -49,12 +49,24 @@ class Row:
             return None if v is None else v.isoformat()
 
         return {
-            "kind": self.kind, "uid": self.uid, "recurrence_id": self.recurrence_id,
-            "activity": self.activity, "title": self.title, "start": iso(self.start),
-            "end": iso(self.end), "status": self.status, "attendees": list(self.attendees),
-            "organizer": self.organizer, "location": self.location, "audience": self.audience,
-            "areas": list(self.areas), "change": self.change, "reason": self.reason,
-            "when": self.when, "followup": self.followup, "due": iso(self.due),
+            "kind": self.kind,
+            "uid": self.uid,
+            "recurrence_id": self.recurrence_id,
+            "activity": self.activity,
+            "title": self.title,
+            "start": iso(self.start),
+            "end": iso(self.end),
+            "status": self.status,
+            "attendees": list(self.attendees),
+            "organizer": self.organizer,
+            "location": self.location,
+            "audience": self.audience,
+            "areas": list(self.areas),
+            "change": self.change,
+            "reason": self.reason,
+            "when": self.when,
+            "followup": self.followup,
+            "due": iso(self.due),
         }
 
 
@@ -66,10 +78,15 @@ def _rid(value: datetime | date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def rows(schedule: Schedule, lang: Lang, start: date | None = None, end: date | None = None,
-         activities: Iterable[str] | None = None, kinds: Iterable[Kind] = ("meeting", "deadline",
-                                                                           "as-needed"),
-         cancelled: bool = False) -> list[Row]:
+def rows(
+    schedule: Schedule,
+    lang: Lang,
+    start: date | None = None,
+    end: date | None = None,
+    activities: Iterable[str] | None = None,
+    kinds: Iterable[Kind] = ("meeting", "deadline", "as-needed"),
+    cancelled: bool = False,
+) -> list[Row]:
     plan = schedule.plan
     tz = plan.tz
     wanted = set(activities) if activities is not None else None
@@ -77,29 +94,56 @@ def rows(schedule: Schedule, lang: Lang, start: date | None = None, end: date | 
     out: list[Row] = []
 
     def base(a: Activity) -> dict[str, Any]:
-        return {"activity": a.id, "title": a.title,
-                "attendees": _emails(plan, a.attendees),
-                "organizer": plan.role_by_id[a.organizer].email if a.organizer else None,
-                "location": a.place, "audience": a.audience, "areas": a.areas}
+        return {
+            "activity": a.id,
+            "title": a.title,
+            "attendees": _emails(plan, a.attendees),
+            "organizer": plan.role_by_id[a.organizer].email if a.organizer else None,
+            "location": a.place,
+            "audience": a.audience,
+            "areas": a.areas,
+        }
 
     if "meeting" in kinds:
         for o in schedule.occurrences(start, end, wanted):
-            out.append(Row("meeting", o.uid, _rid(o.recurrence_id), start=o.start, end=o.end,
-                           status="confirmed", change=o.change,
-                           reason=o.reason.render(lang) if o.reason else None,
-                           **base(o.activity)))
+            out.append(
+                Row(
+                    "meeting",
+                    o.uid,
+                    _rid(o.recurrence_id),
+                    start=o.start,
+                    end=o.end,
+                    status="confirmed",
+                    change=o.change,
+                    reason=o.reason.render(lang) if o.reason else None,
+                    **base(o.activity),
+                )
+            )
         if cancelled:
             for c in schedule.cancelled():
                 day = day_of(c.recurrence_id) if c.recurrence_id is not None else None
-                if (wanted is not None and c.activity.id not in wanted) or day is None or \
-                        (start and day < start) or (end and day > end):
+                if (
+                    (wanted is not None and c.activity.id not in wanted)
+                    or day is None
+                    or (start and day < start)
+                    or (end and day > end)
+                ):
                     continue
                 rid = c.recurrence_id
                 aware = rid.replace(tzinfo=tz) if isinstance(rid, datetime) else rid
                 assert aware is not None
-                out.append(Row("meeting", c.uid, None if c.single else _rid(aware), start=aware,
-                               end=aware + c.activity.duration, status="cancelled",
-                               reason=c.reason.render(lang), **base(c.activity)))
+                out.append(
+                    Row(
+                        "meeting",
+                        c.uid,
+                        None if c.single else _rid(aware),
+                        start=aware,
+                        end=aware + c.activity.duration,
+                        status="cancelled",
+                        reason=c.reason.render(lang),
+                        **base(c.activity),
+                    )
+                )
     if "deadline" in kinds:
         summary = Text("Follow-up: {what}", "Uppföljning: {what}")
         for d in schedule.deadlines:
@@ -108,19 +152,40 @@ def rows(schedule: Schedule, lang: Lang, start: date | None = None, end: date | 
                 continue
             if (start and d.due < start) or (end and d.start > end):
                 continue
-            out.append(Row("deadline", d.uid, None, fu.activity_id,
-                           summary.render(lang, what=fu.what), d.start,
-                           d.due + timedelta(days=1), "confirmed",
-                           _emails(plan, fu.responsible), followup=fu.id, due=d.due,
-                           reason=fu.to))
+            out.append(
+                Row(
+                    "deadline",
+                    d.uid,
+                    None,
+                    fu.activity_id,
+                    summary.render(lang, what=fu.what),
+                    d.start,
+                    d.due + timedelta(days=1),
+                    "confirmed",
+                    _emails(plan, fu.responsible),
+                    followup=fu.id,
+                    due=d.due,
+                    reason=fu.to,
+                )
+            )
     if "as-needed" in kinds:
         for a in schedule.as_needed:
             if wanted is not None and a.id not in wanted:
                 continue
             if (start and a.end < start) or (end and a.start > end):
                 continue
-            out.append(Row("as-needed", None, None, start=None, end=None, status="confirmed",
-                           when=a.when, **base(a)))
+            out.append(
+                Row(
+                    "as-needed",
+                    None,
+                    None,
+                    start=None,
+                    end=None,
+                    status="confirmed",
+                    when=a.when,
+                    **base(a),
+                )
+            )
     out.sort(key=_sort_key)
     return out
 

@@ -24,21 +24,31 @@ PLAN_ARG = click.argument("plan", type=click.Path(dir_okay=False, path_type=Path
 
 def lang_option(f: F) -> F:
     return click.option(
-        "--lang", type=click.Choice(["sv", "en"]), default=None,
-        help="Language of the output (default: from PLANCAL_LANG / LANG). Språk.")(f)
+        "--lang",
+        type=click.Choice(["sv", "en"]),
+        default=None,
+        help="Language of the output (default: from PLANCAL_LANG / LANG). Språk.",
+    )(f)
 
 
 def db_option(f: F) -> F:
     return click.option(
-        "--db", "db_url", metavar="URL", default=None,
+        "--db",
+        "db_url",
+        metavar="URL",
+        default=None,
         help="State store: a SQLite path or postgresql://… (default: PLANCAL_DB, or a SQLite "
-             "file in the user's state directory).")(f)
+        "file in the user's state directory).",
+    )(f)
 
 
 def settings_option(f: F) -> F:
     return click.option(
-        "--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
-        help="Settings file (default: PLANCAL_CONFIG or ~/.config/plancal/plancal.toml).")(f)
+        "--config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Settings file (default: PLANCAL_CONFIG or ~/.config/plancal/plancal.toml).",
+    )(f)
 
 
 def resolve_lang(lang: str | None) -> Lang:
@@ -53,8 +63,12 @@ def fail_with_plan_problems(problems: Any, lang: Lang) -> NoReturn:
     for p in problems:
         click.echo(p.render(lang), err=True)
     errors = sum(1 for p in problems if p.severity == "error")
-    say(Text("{n} problem(s); nothing was written.", "{n} problem; inget skrevs."), lang,
-        err=True, n=errors)
+    say(
+        Text("{n} problem(s); nothing was written.", "{n} problem; inget skrevs."),
+        lang,
+        err=True,
+        n=errors,
+    )
     sys.exit(1)
 
 
@@ -77,9 +91,12 @@ def parse_day(value: str | None, lang: Lang, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
-            Text("{value!r} is not a date; write YYYY-MM-DD",
-                 "{value!r} är inget datum; skriv ÅÅÅÅ-MM-DD").render(lang, value=value),
-            param_hint=option) from None
+            Text(
+                "{value!r} is not a date; write YYYY-MM-DD",
+                "{value!r} är inget datum; skriv ÅÅÅÅ-MM-DD",
+            ).render(lang, value=value),
+            param_hint=option,
+        ) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -104,32 +121,66 @@ def validate(plan: Path, lang: str | None) -> None:
     for p in checked.problems:
         click.echo(p.render(lg), err=p.severity == "error")
     if checked.errors or checked.schedule is None:
-        say(Text("{n} error(s) in {file}.", "{n} fel i {file}."), lg, err=True,
-            n=len(checked.errors), file=plan)
+        say(
+            Text("{n} error(s) in {file}.", "{n} fel i {file}."),
+            lg,
+            err=True,
+            n=len(checked.errors),
+            file=plan,
+        )
         sys.exit(1)
     s = checked.schedule
-    say(Text("{file}: OK – {activities} activities ({undated} without fixed time), {series} "
-             "calendar events, {occurrences} meetings, {deadlines} follow-up deadlines.",
-             "{file}: OK – {activities} aktiviteter ({undated} utan fast tid), {series} "
-             "kalenderhändelser, {occurrences} möten, {deadlines} uppföljningsdatum."), lg,
-        file=plan, activities=len(s.plan.activities), undated=len(s.as_needed),
-        series=len(s.series), occurrences=len(s.occurrences()), deadlines=len(s.deadlines))
+    say(
+        Text(
+            "{file}: OK – {activities} activities ({undated} without fixed time), {series} "
+            "calendar events, {occurrences} meetings, {deadlines} follow-up deadlines.",
+            "{file}: OK – {activities} aktiviteter ({undated} utan fast tid), {series} "
+            "kalenderhändelser, {occurrences} möten, {deadlines} uppföljningsdatum.",
+        ),
+        lg,
+        file=plan,
+        activities=len(s.plan.activities),
+        undated=len(s.as_needed),
+        series=len(s.series),
+        occurrences=len(s.occurrences()),
+        deadlines=len(s.deadlines),
+    )
 
 
 @main.command()
 @PLAN_ARG
 @click.option("--from", "start", metavar="DATE", help="First day (YYYY-MM-DD).")
 @click.option("--to", "end", metavar="DATE", help="Last day (YYYY-MM-DD), inclusive.")
-@click.option("--activity", "activities", multiple=True, metavar="ID",
-              help="Only this activity (repeatable).")
-@click.option("--kind", type=click.Choice(["all", "meetings", "deadlines"]), default="all",
-              show_default=True, help="Meetings, follow-up deadlines, or both.")
+@click.option(
+    "--activity", "activities", multiple=True, metavar="ID", help="Only this activity (repeatable)."
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["all", "meetings", "deadlines"]),
+    default="all",
+    show_default=True,
+    help="Meetings, follow-up deadlines, or both.",
+)
 @click.option("--cancelled", is_flag=True, help="Also list occurrences that do not take place.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json: one object per line.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object per line.",
+)
 @lang_option
-def agenda(plan: Path, start: str | None, end: str | None, activities: tuple[str, ...],
-           kind: str, cancelled: bool, fmt: str, lang: str | None) -> None:
+def agenda(
+    plan: Path,
+    start: str | None,
+    end: str | None,
+    activities: tuple[str, ...],
+    kind: str,
+    cancelled: bool,
+    fmt: str,
+    lang: str | None,
+) -> None:
     """List the plan's meetings and follow-up deadlines, in time order."""
     from plancal import agenda as ag
     from plancal.core import check
@@ -143,13 +194,16 @@ def agenda(plan: Path, start: str | None, end: str | None, activities: tuple[str
     unknown = [a for a in activities if a not in schedule.plan.activity_by_id]
     if unknown:
         raise click.BadParameter(
-            Text("unknown activity {ids}; known: {known}",
-                 "okänd aktivitet {ids}; kända: {known}").render(
-                lg, ids=", ".join(unknown), known=", ".join(schedule.plan.activity_by_id)),
-            param_hint="--activity")
-    kinds: tuple[ag.Kind, ...] = {"all": ("meeting", "deadline", "as-needed"),
-                                  "meetings": ("meeting", "as-needed"),
-                                  "deadlines": ("deadline",)}[kind]  # type: ignore[assignment]
+            Text(
+                "unknown activity {ids}; known: {known}", "okänd aktivitet {ids}; kända: {known}"
+            ).render(lg, ids=", ".join(unknown), known=", ".join(schedule.plan.activity_by_id)),
+            param_hint="--activity",
+        )
+    kinds: tuple[ag.Kind, ...] = {
+        "all": ("meeting", "deadline", "as-needed"),
+        "meetings": ("meeting", "as-needed"),
+        "deadlines": ("deadline",),
+    }[kind]  # type: ignore[assignment]
     items = ag.rows(schedule, lg, first, last, activities or None, kinds, cancelled)
     if fmt == "json":
         import json
@@ -163,8 +217,13 @@ def agenda(plan: Path, start: str | None, end: str | None, activities: tuple[str
 
 @main.command("compile")
 @PLAN_ARG
-@click.option("--out", "out_dir", required=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder for the feeds.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the feeds.",
+)
 @db_option
 @lang_option
 def compile_cmd(plan: Path, out_dir: Path, db_url: str | None, lang: str | None) -> None:
@@ -185,15 +244,26 @@ def compile_cmd(plan: Path, out_dir: Path, db_url: str | None, lang: str | None)
         click.echo(str(e), err=True)
         sys.exit(1)
     except OSError as e:
-        say(Text("cannot write to {dir}: {error}", "kan inte skriva till {dir}: {error}"), lg,
-            err=True, dir=out_dir, error=e.strerror or str(e))
+        say(
+            Text("cannot write to {dir}: {error}", "kan inte skriva till {dir}: {error}"),
+            lg,
+            err=True,
+            dir=out_dir,
+            error=e.strerror or str(e),
+        )
         sys.exit(1)
     for w in written:
         mark = "*" if w.changed else " "
-        click.echo(f"{mark} {w.path}  {w.events:>4} events  {w.size:>8} bytes"
-                   + ("  (public)" if w.feed.public else ""))
-    say(Text("{n} feeds in {dir} (* = changed).", "{n} flöden i {dir} (* = ändrat)."), lg,
-        n=len(written), dir=out_dir)
+        click.echo(
+            f"{mark} {w.path}  {w.events:>4} events  {w.size:>8} bytes"
+            + ("  (public)" if w.feed.public else "")
+        )
+    say(
+        Text("{n} feeds in {dir} (* = changed).", "{n} flöden i {dir} (* = ändrat)."),
+        lg,
+        n=len(written),
+        dir=out_dir,
+    )
 
 
 @main.command()
@@ -254,9 +324,12 @@ def parse_now(value: str | None, lang: Lang, tz: Any) -> Any:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
-            Text("{value!r} is not a time; write e.g. 2023-01-23T09:00",
-                 "{value!r} är ingen tidpunkt; skriv t.ex. 2023-01-23T09:00").render(
-                lang, value=value), param_hint="--now") from None
+            Text(
+                "{value!r} is not a time; write e.g. 2023-01-23T09:00",
+                "{value!r} är ingen tidpunkt; skriv t.ex. 2023-01-23T09:00",
+            ).render(lang, value=value),
+            param_hint="--now",
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
@@ -275,15 +348,26 @@ def load_for_reminders(plan: Path, config: Path | None, lang: Lang) -> Any:
 
 @main.command()
 @PLAN_ARG
-@click.option("--dry-run", is_flag=True,
-              help="List what is owed now and what the outbox holds; send nothing.")
-@click.option("--now", "at", metavar="TIME",
-              help="Act as if it were this time (ISO 8601; plan-local without an offset).")
+@click.option(
+    "--dry-run", is_flag=True, help="List what is owed now and what the outbox holds; send nothing."
+)
+@click.option(
+    "--now",
+    "at",
+    metavar="TIME",
+    help="Act as if it were this time (ISO 8601; plan-local without an offset).",
+)
 @db_option
 @settings_option
 @lang_option
-def remind(plan: Path, dry_run: bool, at: str | None, db_url: str | None, config: Path | None,
-           lang: str | None) -> None:
+def remind(
+    plan: Path,
+    dry_run: bool,
+    at: str | None,
+    db_url: str | None,
+    config: Path | None,
+    lang: str | None,
+) -> None:
     """Send the follow-up reminders owed now; each goes out once, however often this runs."""
     import logging
 
@@ -306,8 +390,9 @@ def remind(plan: Path, dry_run: bool, at: str | None, db_url: str | None, config
             outbox = Outbox(store)
             if smtp is None:  # --dry-run
                 now = fixed or utcnow()
-                for line in report.lines(schedule, report.preview(schedule, outbox, now,
-                                                                  late_days), now, lg):
+                for line in report.lines(
+                    schedule, report.preview(schedule, outbox, now, late_days), now, lg
+                ):
                     click.echo(line)
                 return
             worker, sent, failed, stopped = worker_id(), 0, 0, None
@@ -317,8 +402,10 @@ def remind(plan: Path, dry_run: bool, at: str | None, db_url: str | None, config
                     outcome = tick(schedule, outbox, mailer, now, worker, late_days=late_days)
                     for row in outcome.sent:
                         r = row.reminder
-                        click.echo(f"{r.recipient} <{r.address}>  {r.deadline}  {r.due}"
-                                   + ("  [late]" if row.late else ""))
+                        click.echo(
+                            f"{r.recipient} <{r.address}>  {r.deadline}  {r.due}"
+                            + ("  [late]" if row.late else "")
+                        )
                     sent, failed = sent + len(outcome.sent), failed + len(outcome.failed)
                     stopped = outcome.stopped
                     if not outcome.more or stopped:
@@ -328,26 +415,44 @@ def remind(plan: Path, dry_run: bool, at: str | None, db_url: str | None, config
     except StoreError as e:
         click.echo(str(e), err=True)
         sys.exit(1)
-    say(Text("{sent} reminder(s) sent, {failed} refused by the server.",
-             "{sent} påminnelse(r) skickade, {failed} avvisade av servern."), lg,
-        sent=sent, failed=failed)
+    say(
+        Text(
+            "{sent} reminder(s) sent, {failed} refused by the server.",
+            "{sent} påminnelse(r) skickade, {failed} avvisade av servern.",
+        ),
+        lg,
+        sent=sent,
+        failed=failed,
+    )
     if stopped:
-        say(Text("Stopped: {error}. The rest stays owed and goes out on the next run.",
-                 "Avbrutet: {error}. Resten ligger kvar och skickas nästa gång."), lg, err=True,
-            error=stopped)
+        say(
+            Text(
+                "Stopped: {error}. The rest stays owed and goes out on the next run.",
+                "Avbrutet: {error}. Resten ligger kvar och skickas nästa gång.",
+            ),
+            lg,
+            err=True,
+            error=stopped,
+        )
     if stopped or failed:
         sys.exit(1)
 
 
 @main.command()
 @PLAN_ARG
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Folder for the feeds (default: the [daemon] out setting).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the feeds (default: the [daemon] out setting).",
+)
 @db_option
 @settings_option
 @lang_option
-def run(plan: Path, out_dir: Path | None, db_url: str | None, config: Path | None,
-        lang: str | None) -> None:
+def run(
+    plan: Path, out_dir: Path | None, db_url: str | None, config: Path | None, lang: str | None
+) -> None:
     """Run as a service: reminders every minute, feeds recompiled at an interval.
 
     One instance per plan and store; SIGTERM stops it cleanly. Logs are JSON lines on stderr.
@@ -366,13 +471,19 @@ def run(plan: Path, out_dir: Path | None, db_url: str | None, config: Path | Non
         fail_with_plan_problems(e.problems, lg)
     out = out_dir or (Path(loaded.get("daemon", "out")) if loaded.get("daemon", "out") else None)
     try:
-        with Store(db_url or loaded.get("store", "url")) as store, \
-                daemon.single_instance(store, schedule.plan.id):
+        with (
+            Store(db_url or loaded.get("store", "url")) as store,
+            daemon.single_instance(store, schedule.plan.id),
+        ):
             daemon.configure_logging()
-            service = daemon.Daemon(plan, store, smtp, loaded.get("reminders", "late_days"),
-                                    out, push)
-            daemon.serve(service, loaded.get("daemon", "reminder_every"),
-                         loaded.get("daemon", "publish_every"))
+            service = daemon.Daemon(
+                plan, store, smtp, loaded.get("reminders", "late_days"), out, push
+            )
+            daemon.serve(
+                service,
+                loaded.get("daemon", "reminder_every"),
+                loaded.get("daemon", "publish_every"),
+            )
     except (StoreError, daemon.AlreadyRunning) as e:
         click.echo(str(e), err=True)
         sys.exit(1)
@@ -383,13 +494,21 @@ def run(plan: Path, out_dir: Path | None, db_url: str | None, config: Path | Non
 
 def edit_options(f: F) -> F:
     """What every command that edits the plan takes."""
-    for option in reversed([
-        click.option("--yes", "-y", is_flag=True, help="Write without asking."),
-        click.option("--dry-run", is_flag=True, help="Only show the impact; write nothing."),
-        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-                     show_default=True, help="json: one object, for scripts."),
-        lang_option,
-    ]):
+    for option in reversed(
+        [
+            click.option("--yes", "-y", is_flag=True, help="Write without asking."),
+            click.option("--dry-run", is_flag=True, help="Only show the impact; write nothing."),
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["text", "json"]),
+                default="text",
+                show_default=True,
+                help="json: one object, for scripts.",
+            ),
+            lang_option,
+        ]
+    ):
         f = option(f)
     return f
 
@@ -402,9 +521,12 @@ def parse_when(value: str, lang: Lang, param: str) -> Any:
     parsed = DateTimeK().check(value.replace("T", " "), Where(param), Problems())
     if parsed is INVALID:
         raise click.BadParameter(
-            Text("{value!r} is not a date and time; write e.g. 2023-03-15 14:00",
-                 "{value!r} är inte datum och tid; skriv t.ex. 2023-03-15 14.00").render(
-                lang, value=value), param_hint=param)
+            Text(
+                "{value!r} is not a date and time; write e.g. 2023-03-15 14:00",
+                "{value!r} är inte datum och tid; skriv t.ex. 2023-03-15 14.00",
+            ).render(lang, value=value),
+            param_hint=param,
+        )
     return parsed
 
 
@@ -424,13 +546,23 @@ def parse_break_day(value: str, lang: Lang, param: str) -> Any:
         except ValueError:
             pass
     raise click.BadParameter(
-        Text("{value!r} is neither a date (2023-06-26) nor MM-DD (06-26, every year)",
-             "{value!r} är varken ett datum (2023-06-26) eller MM-DD (06-26, varje år)").render(
-            lang, value=value), param_hint=param)
+        Text(
+            "{value!r} is neither a date (2023-06-26) nor MM-DD (06-26, every year)",
+            "{value!r} är varken ett datum (2023-06-26) eller MM-DD (06-26, varje år)",
+        ).render(lang, value=value),
+        param_hint=param,
+    )
 
 
-def run_edit(plan: Path, make: Callable[[Any], Any], yes: bool, dry_run: bool, fmt: str,
-             lang: str | None, adds_break: bool = False) -> None:
+def run_edit(
+    plan: Path,
+    make: Callable[[Any], Any],
+    yes: bool,
+    dry_run: bool,
+    fmt: str,
+    lang: str | None,
+    adds_break: bool = False,
+) -> None:
     """Show the impact of one edit, ask, write: the flow every rescheduling command shares."""
     from plancal import reschedule
     from plancal.impact import text_lines, to_json
@@ -461,11 +593,18 @@ def run_edit(plan: Path, make: Callable[[Any], Any], yes: bool, dry_run: bool, f
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(to_json(proposal.impact, lg) | {"written": written},
-                              ensure_ascii=False))
+        click.echo(
+            json.dumps(to_json(proposal.impact, lg) | {"written": written}, ensure_ascii=False)
+        )
     elif written:
-        say(Text("Wrote {file}. `plancal compile` brings the feeds up to date.",
-                 "Skrev {file}. `plancal compile` uppdaterar flödena."), lg, file=plan)
+        say(
+            Text(
+                "Wrote {file}. `plancal compile` brings the feeds up to date.",
+                "Skrev {file}. `plancal compile` uppdaterar flödena.",
+            ),
+            lg,
+            file=plan,
+        )
     elif not dry_run:
         say(Text("Nothing was written.", "Inget skrevs."), lg, err=True)
     if not written and not dry_run:
@@ -482,36 +621,59 @@ def break_group() -> None:
 @click.argument("name")
 @click.argument("start", metavar="FROM")
 @click.argument("end", metavar="TO")
-@click.option("--policy", type=click.Choice(["skip", "before", "after", "continue"]),
-              default=None, help="What happens to a meeting in the break, for activities that "
-              "say nothing themselves (default: the plan's).")
-@click.option("--id", "break_id", metavar="ID", default=None,
-              help="Stable id (default: from the name).")
+@click.option(
+    "--policy",
+    type=click.Choice(["skip", "before", "after", "continue"]),
+    default=None,
+    help="What happens to a meeting in the break, for activities that "
+    "say nothing themselves (default: the plan's).",
+)
+@click.option(
+    "--id", "break_id", metavar="ID", default=None, help="Stable id (default: from the name)."
+)
 @edit_options
-def break_add(plan: Path, name: str, start: str, end: str, policy: str | None,
-              break_id: str | None, yes: bool, dry_run: bool, fmt: str,
-              lang: str | None) -> None:
+def break_add(
+    plan: Path,
+    name: str,
+    start: str,
+    end: str,
+    policy: str | None,
+    break_id: str | None,
+    yes: bool,
+    dry_run: bool,
+    fmt: str,
+    lang: str | None,
+) -> None:
     """Add a break FROM–TO (dates, or MM-DD for every year); shows what it touches first."""
     lg = resolve_lang(lang)
     first, last = parse_break_day(start, lg, "FROM"), parse_break_day(end, lg, "TO")
-    run_edit(plan, lambda ed: ed.add_break(name, first, last, policy, break_id), yes, dry_run,
-             fmt, lang, adds_break=True)
+    run_edit(
+        plan,
+        lambda ed: ed.add_break(name, first, last, policy, break_id),
+        yes,
+        dry_run,
+        fmt,
+        lang,
+        adds_break=True,
+    )
 
 
 @break_group.command("remove")
 @PLAN_ARG
 @click.argument("break_id", metavar="ID")
 @edit_options
-def break_remove(plan: Path, break_id: str, yes: bool, dry_run: bool, fmt: str,
-                 lang: str | None) -> None:
+def break_remove(
+    plan: Path, break_id: str, yes: bool, dry_run: bool, fmt: str, lang: str | None
+) -> None:
     """Remove a break; the meetings it paused come back."""
     run_edit(plan, lambda ed: ed.remove_break(break_id), yes, dry_run, fmt, lang)
 
 
 @break_group.command("list")
 @PLAN_ARG
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @lang_option
 def break_list(plan: Path, fmt: str, lang: str | None) -> None:
     """The plan's breaks, and what each one skips, moves and keeps."""
@@ -532,11 +694,23 @@ def break_list(plan: Path, fmt: str, lang: str | None) -> None:
 
         for info in infos:
             b = info.brk
-            click.echo(json.dumps({
-                "id": b.id, "name": b.name, "from": day(b.start), "to": day(b.end),
-                "yearly": b.yearly, "policy": b.policy, "skipped": info.skipped,
-                "moved": info.moved, "kept": info.kept,
-                "activities": dict(info.policies)}, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "id": b.id,
+                        "name": b.name,
+                        "from": day(b.start),
+                        "to": day(b.end),
+                        "yearly": b.yearly,
+                        "policy": b.policy,
+                        "skipped": info.skipped,
+                        "moved": info.moved,
+                        "kept": info.kept,
+                        "activities": dict(info.policies),
+                    },
+                    ensure_ascii=False,
+                )
+            )
         return
     if not infos:
         say(Text("The plan has no breaks.", "Planen har inga uppehåll."), lg)
@@ -544,11 +718,17 @@ def break_list(plan: Path, fmt: str, lang: str | None) -> None:
         b = info.brk
         yearly = Text(" (every year)", " (varje år)").render(lg) if b.yearly else ""
         policy = b.policy or Text("plan default", "planens standard").render(lg)
-        click.echo(f"{b.id}  {b.name}  {day(b.start)} – {day(b.end)}{yearly}  "
-                   f"[{policy}]")
-        say(Text("  skips {skipped}, moves {moved}, keeps {kept} occurrence(s)",
-                 "  ställer in {skipped}, flyttar {moved}, behåller {kept} tillfälle(n)"), lg,
-            skipped=info.skipped, moved=info.moved, kept=info.kept)
+        click.echo(f"{b.id}  {b.name}  {day(b.start)} – {day(b.end)}{yearly}  [{policy}]")
+        say(
+            Text(
+                "  skips {skipped}, moves {moved}, keeps {kept} occurrence(s)",
+                "  ställer in {skipped}, flyttar {moved}, behåller {kept} tillfälle(n)",
+            ),
+            lg,
+            skipped=info.skipped,
+            moved=info.moved,
+            kept=info.kept,
+        )
         by_policy: dict[str, list[str]] = {}
         for aid, resolved in info.policies:
             by_policy.setdefault(resolved, []).append(aid)
@@ -561,8 +741,9 @@ def break_list(plan: Path, fmt: str, lang: str | None) -> None:
 @click.argument("activity")
 @click.argument("day", metavar="DATE")
 @edit_options
-def skip(plan: Path, activity: str, day: str, yes: bool, dry_run: bool, fmt: str,
-         lang: str | None) -> None:
+def skip(
+    plan: Path, activity: str, day: str, yes: bool, dry_run: bool, fmt: str, lang: str | None
+) -> None:
     """Skip one occurrence of an activity (the one on DATE)."""
     lg = resolve_lang(lang)
     when = parse_day(day, lg, "DATE")
@@ -573,11 +754,24 @@ def skip(plan: Path, activity: str, day: str, yes: bool, dry_run: bool, fmt: str
 @PLAN_ARG
 @click.argument("activity")
 @click.argument("day", metavar="DATE")
-@click.option("--to", "to", required=True, metavar="DATETIME",
-              help="New date and time (2023-03-15 14:00); a date alone keeps the time.")
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    metavar="DATETIME",
+    help="New date and time (2023-03-15 14:00); a date alone keeps the time.",
+)
 @edit_options
-def move(plan: Path, activity: str, day: str, to: str, yes: bool, dry_run: bool, fmt: str,
-         lang: str | None) -> None:
+def move(
+    plan: Path,
+    activity: str,
+    day: str,
+    to: str,
+    yes: bool,
+    dry_run: bool,
+    fmt: str,
+    lang: str | None,
+) -> None:
     """Move the occurrence of an activity on DATE to another date and time."""
     lg = resolve_lang(lang)
     when, target = parse_day(day, lg, "DATE"), parse_when(to, lg, "--to")
@@ -589,8 +783,9 @@ def move(plan: Path, activity: str, day: str, to: str, yes: bool, dry_run: bool,
 @click.argument("activity")
 @click.argument("when", metavar="DATETIME")
 @edit_options
-def add(plan: Path, activity: str, when: str, yes: bool, dry_run: bool, fmt: str,
-        lang: str | None) -> None:
+def add(
+    plan: Path, activity: str, when: str, yes: bool, dry_run: bool, fmt: str, lang: str | None
+) -> None:
     """Add an extra occurrence of an activity (a date alone takes the activity's time)."""
     lg = resolve_lang(lang)
     slot = parse_when(when, lg, "DATETIME")
@@ -600,11 +795,17 @@ def add(plan: Path, activity: str, when: str, yes: bool, dry_run: bool, fmt: str
 @main.command()
 @PLAN_ARG
 @click.argument("activity")
-@click.option("--from", "start", required=True, metavar="DATE",
-              help="First day without the activity (YYYY-MM-DD).")
+@click.option(
+    "--from",
+    "start",
+    required=True,
+    metavar="DATE",
+    help="First day without the activity (YYYY-MM-DD).",
+)
 @edit_options
-def cancel(plan: Path, activity: str, start: str, yes: bool, dry_run: bool, fmt: str,
-           lang: str | None) -> None:
+def cancel(
+    plan: Path, activity: str, start: str, yes: bool, dry_run: bool, fmt: str, lang: str | None
+) -> None:
     """End an activity's series from DATE on (it runs until the day before)."""
     lg = resolve_lang(lang)
     first = parse_day(start, lg, "--from")
@@ -614,8 +815,9 @@ def cancel(plan: Path, activity: str, start: str, yes: bool, dry_run: bool, fmt:
 @main.command("diff")
 @click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @lang_option
 def diff_cmd(old: Path, new: Path, fmt: str, lang: str | None) -> None:
     """What changes in the calendars between two versions of a plan file.
@@ -647,16 +849,23 @@ def check_base_url(ctx: click.Context, param: click.Parameter, value: str | None
     import re
 
     if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
-        raise click.BadParameter(Text(
-            "{value!r} is not a web address; write e.g. https://kalender.example.se/",
-            "{value!r} är ingen webbadress; skriv t.ex. https://kalender.example.se/").render(
-            default_lang(), value=value))
+        raise click.BadParameter(
+            Text(
+                "{value!r} is not a web address; write e.g. https://kalender.example.se/",
+                "{value!r} är ingen webbadress; skriv t.ex. https://kalender.example.se/",
+            ).render(default_lang(), value=value)
+        )
     return value
 
 
-BASE_URL = click.option("--base-url", default=None, metavar="URL", callback=check_base_url,
-                        help="Public address people subscribe to (default: [server] base_url, "
-                             "else the plan's feeds url).")
+BASE_URL = click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    callback=check_base_url,
+    help="Public address people subscribe to (default: [server] base_url, "
+    "else the plan's feeds url).",
+)
 
 
 def load_server_settings(config: Path | None, lang: Lang) -> Any:
@@ -692,16 +901,28 @@ def store_or_exit(db_url: str | None, config: Path | None) -> Any:
 
 @main.command()
 @PLAN_ARG
-@click.option("--host", default=None, help="Address to listen on (default: [server] host, "
-                                           "127.0.0.1).")
-@click.option("--port", type=click.IntRange(0, 65535), default=None,
-              help="Port (default: [server] port, 8080; 0: any free port).")
+@click.option(
+    "--host", default=None, help="Address to listen on (default: [server] host, 127.0.0.1)."
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port (default: [server] port, 8080; 0: any free port).",
+)
 @BASE_URL
 @db_option
 @settings_option
 @lang_option
-def serve(plan: Path, host: str | None, port: int | None, base_url: str | None,
-          db_url: str | None, config: Path | None, lang: str | None) -> None:
+def serve(
+    plan: Path,
+    host: str | None,
+    port: int | None,
+    base_url: str | None,
+    db_url: str | None,
+    config: Path | None,
+    lang: str | None,
+) -> None:
     """Serve the feeds and the public page over HTTP; follows changes to the plan file."""
     import logging
 
@@ -715,18 +936,31 @@ def serve(plan: Path, host: str | None, port: int | None, base_url: str | None,
         host=host or conf.get("server", "host"),
         port=conf.get("server", "port") if port is None else port,
         base_url=base_url or conf.get("server", "base_url"),
-        interval=conf.get("server", "reload"), max_age=conf.get("server", "max_age"),
-        access_log=conf.get("server", "access_log"))
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        interval=conf.get("server", "reload"),
+        max_age=conf.get("server", "max_age"),
+        access_log=conf.get("server", "access_log"),
+    )
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # schema upgrades say enough
 
     def ready(base: str, bound: int) -> None:
         shown = f"[{options.host}]" if ":" in options.host else options.host
-        say(Text("Serving http://{host}:{port}/ – public page {base}, public feed "
-                 "{base}public.ics; Ctrl-C stops.",
-                 "Serverar http://{host}:{port}/ – offentlig sida {base}, offentligt flöde "
-                 "{base}public.ics; Ctrl-C stoppar."), lg, host=shown, port=bound, base=base)
+        say(
+            Text(
+                "Serving http://{host}:{port}/ – public page {base}, public feed "
+                "{base}public.ics; Ctrl-C stops.",
+                "Serverar http://{host}:{port}/ – offentlig sida {base}, offentligt flöde "
+                "{base}public.ics; Ctrl-C stoppar.",
+            ),
+            lg,
+            host=shown,
+            port=bound,
+            base=base,
+        )
 
     store = store_or_exit(db_url, config)
     try:
@@ -734,9 +968,17 @@ def serve(plan: Path, host: str | None, port: int | None, base_url: str | None,
     except PlanError as e:
         fail_with_plan_problems(e.problems, lg)
     except OSError as e:
-        say(Text("cannot listen on {host}:{port}: {error}",
-                 "kan inte lyssna på {host}:{port}: {error}"), lg, err=True, host=options.host,
-            port=options.port, error=e.strerror or str(e))
+        say(
+            Text(
+                "cannot listen on {host}:{port}: {error}",
+                "kan inte lyssna på {host}:{port}: {error}",
+            ),
+            lg,
+            err=True,
+            host=options.host,
+            port=options.port,
+            error=e.strerror or str(e),
+        )
         sys.exit(1)
     finally:
         store.close()
@@ -744,14 +986,25 @@ def serve(plan: Path, host: str | None, port: int | None, base_url: str | None,
 
 @main.command()
 @PLAN_ARG
-@click.option("--out", "out_dir", required=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder for the site.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the site.",
+)
 @BASE_URL
 @db_option
 @settings_option
 @lang_option
-def export(plan: Path, out_dir: Path, base_url: str | None, db_url: str | None,
-           config: Path | None, lang: str | None) -> None:
+def export(
+    plan: Path,
+    out_dir: Path,
+    base_url: str | None,
+    db_url: str | None,
+    config: Path | None,
+    lang: str | None,
+) -> None:
     """Write the public page, the public feed and each token's feeds as static files."""
     from plancal.scheduler import site, tokens
     from plancal.scheduler.clock import utcnow
@@ -761,11 +1014,14 @@ def export(plan: Path, out_dir: Path, base_url: str | None, db_url: str | None,
     schedule = load_checked_schedule(plan, lg)
     base = base_url or conf.get("server", "base_url") or schedule.plan.url
     if not base:
-        raise click.UsageError(Text(
-            "where will the files be published? Give --base-url https://… (or [server] "
-            "base_url, or url: in the plan)",
-            "var publiceras filerna? Ange --base-url https://… (eller [server] base_url, eller "
-            "url: i planen)").render(lg))
+        raise click.UsageError(
+            Text(
+                "where will the files be published? Give --base-url https://… (or [server] "
+                "base_url, or url: in the plan)",
+                "var publiceras filerna? Ange --base-url https://… (eller [server] base_url, eller "
+                "url: i planen)",
+            ).render(lg)
+        )
     base = base if base.endswith("/") else base + "/"
     store = store_or_exit(db_url, config)
     try:
@@ -776,16 +1032,28 @@ def export(plan: Path, out_dir: Path, base_url: str | None, db_url: str | None,
         click.echo(e.render(lg), err=True)
         sys.exit(1)
     except OSError as e:
-        say(Text("cannot write to {dir}: {error}", "kan inte skriva till {dir}: {error}"), lg,
-            err=True, dir=out_dir, error=e.strerror or str(e))
+        say(
+            Text("cannot write to {dir}: {error}", "kan inte skriva till {dir}: {error}"),
+            lg,
+            err=True,
+            dir=out_dir,
+            error=e.strerror or str(e),
+        )
         sys.exit(1)
     finally:
         store.close()
-    say(Text("{n} files in {dir}: the public page, the public feed and the feeds of {t} "
-             "token(s) under t/ (keep directory listing off on the web host).",
-             "{n} filer i {dir}: den offentliga sidan, det offentliga flödet och flödena för "
-             "{t} token under t/ (stäng av kataloglistning på webbservern)."), lg,
-        n=len(written), dir=out_dir, t=len(grants))
+    say(
+        Text(
+            "{n} files in {dir}: the public page, the public feed and the feeds of {t} "
+            "token(s) under t/ (keep directory listing off on the web host).",
+            "{n} filer i {dir}: den offentliga sidan, det offentliga flödet och flödena för "
+            "{t} token under t/ (stäng av kataloglistning på webbservern).",
+        ),
+        lg,
+        n=len(written),
+        dir=out_dir,
+        t=len(grants),
+    )
 
 
 @main.group()
@@ -795,15 +1063,28 @@ def token() -> None:
 
 @token.command("create")
 @PLAN_ARG
-@click.option("--feed", "feeds", multiple=True, metavar="FEED", required=True,
-              help="A private feed the token opens, e.g. role-kommunpolis (repeatable).")
+@click.option(
+    "--feed",
+    "feeds",
+    multiple=True,
+    metavar="FEED",
+    required=True,
+    help="A private feed the token opens, e.g. role-kommunpolis (repeatable).",
+)
 @click.option("--label", default="", help="Who it is for (shown by token list).")
 @BASE_URL
 @db_option
 @settings_option
 @lang_option
-def token_create(plan: Path, feeds: tuple[str, ...], label: str, base_url: str | None,
-                 db_url: str | None, config: Path | None, lang: str | None) -> None:
+def token_create(
+    plan: Path,
+    feeds: tuple[str, ...],
+    label: str,
+    base_url: str | None,
+    db_url: str | None,
+    config: Path | None,
+    lang: str | None,
+) -> None:
     """Create a token for some private feeds and print its URLs (the only time they show)."""
     from plancal.calendars.feeds import feeds_for
     from plancal.scheduler import tokens
@@ -815,19 +1096,35 @@ def token_create(plan: Path, feeds: tuple[str, ...], label: str, base_url: str |
     private = [f.slug for f in feeds_for(schedule.plan) if not f.public]
     store = store_or_exit(db_url, config)
     try:
-        secret, info = tokens.create(store, conf.get("server", "token_key"), schedule.plan.id,
-                                     feeds, private, label[:200], utcnow())
+        secret, info = tokens.create(
+            store,
+            conf.get("server", "token_key"),
+            schedule.plan.id,
+            feeds,
+            private,
+            label[:200],
+            utcnow(),
+        )
     except tokens.TokenError as e:
         click.echo(e.render(lg), err=True)
         sys.exit(1)
     finally:
         store.close()
-    base = (base_url or conf.get("server", "base_url") or schedule.plan.url
-            or f"http://{conf.get('server', 'host')}:{conf.get('server', 'port')}/")
+    base = (
+        base_url
+        or conf.get("server", "base_url")
+        or schedule.plan.url
+        or f"http://{conf.get('server', 'host')}:{conf.get('server', 'port')}/"
+    )
     base = base if base.endswith("/") else base + "/"
-    say(Text("Token {id} created. Its URLs (shown only now; keep them like a password):",
-             "Token {id} skapad. Dess adresser (visas bara nu; hantera dem som ett lösenord):"),
-        lg, id=info.id)
+    say(
+        Text(
+            "Token {id} created. Its URLs (shown only now; keep them like a password):",
+            "Token {id} skapad. Dess adresser (visas bara nu; hantera dem som ett lösenord):",
+        ),
+        lg,
+        id=info.id,
+    )
     for slug in info.feeds:
         click.echo(f"  {base}t/{secret}/{slug}.ics")
 
@@ -852,11 +1149,15 @@ def token_list(plan: Path, db_url: str | None, config: Path | None, lang: str | 
     if not infos:
         say(Text("No tokens.", "Inga token."), lg)
     for i in infos:
-        state = (Text("revoked {at}", "återkallad {at}").render(
-            lg, at=f"{i.revoked:%Y-%m-%d %H:%M}Z") if i.revoked
-                 else Text("active", "aktiv").render(lg))
-        click.echo(f"{i.id}  {i.created:%Y-%m-%d %H:%M}Z  {state:<28} {' '.join(i.feeds)}"
-                   + (f"  – {i.label}" if i.label else ""))
+        state = (
+            Text("revoked {at}", "återkallad {at}").render(lg, at=f"{i.revoked:%Y-%m-%d %H:%M}Z")
+            if i.revoked
+            else Text("active", "aktiv").render(lg)
+        )
+        click.echo(
+            f"{i.id}  {i.created:%Y-%m-%d %H:%M}Z  {state:<28} {' '.join(i.feeds)}"
+            + (f"  – {i.label}" if i.label else "")
+        )
 
 
 @token.command("revoke")
@@ -865,8 +1166,9 @@ def token_list(plan: Path, db_url: str | None, config: Path | None, lang: str | 
 @db_option
 @settings_option
 @lang_option
-def token_revoke(plan: Path, token_id: str, db_url: str | None, config: Path | None,
-                 lang: str | None) -> None:
+def token_revoke(
+    plan: Path, token_id: str, db_url: str | None, config: Path | None, lang: str | None
+) -> None:
     """Revoke a token by its id: its URLs answer 404 within one reload interval."""
     from plancal.scheduler import tokens
     from plancal.scheduler.clock import utcnow
@@ -882,8 +1184,12 @@ def token_revoke(plan: Path, token_id: str, db_url: str | None, config: Path | N
         sys.exit(1)
     finally:
         store.close()
-    say(Text("Token {id} revoked ({feeds}).", "Token {id} återkallad ({feeds})."), lg,
-        id=info.id, feeds=" ".join(info.feeds))
+    say(
+        Text("Token {id} revoked ({feeds}).", "Token {id} återkallad ({feeds})."),
+        lg,
+        id=info.id,
+        feeds=" ".join(info.feeds),
+    )
 
 
 # --- Exchange (issue 3) ---
@@ -896,15 +1202,23 @@ def push() -> None:
 
 @push.command("exchange")
 @PLAN_ARG
-@click.option("--dry-run", is_flag=True,
-              help="Show the changes and who would hear of them; write nothing.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json: one object per change, then a summary.")
+@click.option(
+    "--dry-run", is_flag=True, help="Show the changes and who would hear of them; write nothing."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object per change, then a summary.",
+)
 @settings_option
 @db_option
 @lang_option
-def push_exchange(plan: Path, dry_run: bool, fmt: str, config: Path | None, db_url: str | None,
-                  lang: str | None) -> None:
+def push_exchange(
+    plan: Path, dry_run: bool, fmt: str, config: Path | None, db_url: str | None, lang: str | None
+) -> None:
     """Create, update and cancel the plan's meetings in the organizer's Exchange calendar."""
     import json
 
@@ -920,8 +1234,13 @@ def push_exchange(plan: Path, dry_run: bool, fmt: str, config: Path | None, db_u
 
     def progress(done: int, total: int) -> None:
         if fmt == "text" and total >= 50:
-            say(Text("  {done}/{total} written", "  {done}/{total} skrivna"), lg, err=True,
-                done=done, total=total)
+            say(
+                Text("  {done}/{total} written", "  {done}/{total} skrivna"),
+                lg,
+                err=True,
+                done=done,
+                total=total,
+            )
 
     try:
         loaded = settings_mod.load(config)
@@ -931,9 +1250,14 @@ def push_exchange(plan: Path, dry_run: bool, fmt: str, config: Path | None, db_u
         fail_with_plan_problems(e.problems, lg)
     except (ExchangeError, report.PushError, StoreError) as e:
         click.echo(str(e), err=True)
-        say(Text("The push stopped; run it again: it continues where it stopped.",
-                 "Pushen avbröts; kör den igen: den fortsätter där den slutade."), lg,
-            err=True)
+        say(
+            Text(
+                "The push stopped; run it again: it continues where it stopped.",
+                "Pushen avbröts; kör den igen: den fortsätter där den slutade.",
+            ),
+            lg,
+            err=True,
+        )
         sys.exit(1)
     if fmt == "json":
         for c in result.changes:

@@ -49,10 +49,20 @@ def _check_timezone(plan: Plan, problems: Problems) -> None:
     try:
         check_rules(plan.timezone, plan.start.year, plan.end.year + 1)
     except TimezoneRuleError as e:
-        problems.error(plan.where, msg(Text("time zone {tz}: {error}", "tidszon {tz}: {error}"),
-                                       tz=plan.timezone, error=str(e)),
-                       msg(Text("use a zone whose rules are stable over the plan period",
-                                "använd en tidszon vars regler är stabila under planperioden")))
+        problems.error(
+            plan.where,
+            msg(
+                Text("time zone {tz}: {error}", "tidszon {tz}: {error}"),
+                tz=plan.timezone,
+                error=str(e),
+            ),
+            msg(
+                Text(
+                    "use a zone whose rules are stable over the plan period",
+                    "använd en tidszon vars regler är stabila under planperioden",
+                )
+            ),
+        )
 
 
 def load_schedule(path: str | Path) -> tuple[Schedule, tuple[Problem, ...]]:

@@ -70,8 +70,11 @@ class Impact:
 
     @property
     def empty(self) -> bool:
-        return not self.events and not self.deadlines and not any(
-            c.kind != "kept" for a in self.activities for c in a.changes)
+        return (
+            not self.events
+            and not self.deadlines
+            and not any(c.kind != "kept" for a in self.activities for c in a.changes)
+        )
 
     def count(self, kind: str) -> int:
         return sum(1 for a in self.activities for c in a.changes if c.kind == kind)
@@ -94,8 +97,13 @@ def _activity_of(uid: str) -> str:
     return uid.split("@", 1)[0].split(".", 1)[0]
 
 
-def assess(old: Schedule, new: Schedule, summary: Message | None = None,
-           focus_break: str | None = None, gone: Message | None = None) -> Impact:
+def assess(
+    old: Schedule,
+    new: Schedule,
+    summary: Message | None = None,
+    focus_break: str | None = None,
+    gone: Message | None = None,
+) -> Impact:
     """The impact of going from ``old`` to ``new``; ``focus_break`` also lists what it keeps."""
     changes = diff(old, new, gone)
     occurrences = list(changes.occurrences)
@@ -107,8 +115,9 @@ def assess(old: Schedule, new: Schedule, summary: Message | None = None,
     old_feeds, new_feeds = feeds_for(old.plan), feeds_for(new.plan)
 
     def feeds(c: ics.Component, of_new: bool) -> tuple[str, ...]:
-        return tuple(f.slug for f in (new_feeds if of_new else old_feeds)
-                     if ics.feed_body(c, f) is not None)
+        return tuple(
+            f.slug for f in (new_feeds if of_new else old_feeds) if ics.feed_body(c, f) is not None
+        )
 
     events: list[EventChange] = []
     for key in sorted(before.keys() | after.keys()):
@@ -140,20 +149,27 @@ def assess(old: Schedule, new: Schedule, summary: Message | None = None,
         activity = found[0].activity
         plan = new.plan if aid in new.plan.activity_by_id else old.plan
         found.sort(key=_chronological)
-        activities.append(ActivityImpact(
-            activity, tuple(found), tuple(carried.get(aid, ())),
-            _emails(plan, tuple(r for r in (activity.organizer, *activity.attendees) if r))))
+        activities.append(
+            ActivityImpact(
+                activity,
+                tuple(found),
+                tuple(carried.get(aid, ())),
+                _emails(plan, tuple(r for r in (activity.organizer, *activity.attendees) if r)),
+            )
+        )
 
     deadline_feeds = {e.uid: e.feeds for e in events if e.deadline}
     deadlines = []
     for d in changes.deadlines:
         plan = new.plan if d.after is not None else old.plan
-        deadlines.append(DeadlineImpact(d, deadline_feeds.get(d.uid, ()),
-                                        _emails(plan, d.followup.responsible)))
+        deadlines.append(
+            DeadlineImpact(d, deadline_feeds.get(d.uid, ()), _emails(plan, d.followup.responsible))
+        )
     known = {(w.message, w.hint) for w in old.warnings}
     warnings = tuple(w for w in new.warnings if (w.message, w.hint) not in known)
-    return Impact(new.plan.id, summary, tuple(activities), tuple(deadlines), tuple(events),
-                  warnings)
+    return Impact(
+        new.plan.id, summary, tuple(activities), tuple(deadlines), tuple(events), warnings
+    )
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -175,13 +191,17 @@ L = {
     "updated": Text("SEQUENCE+1", "SEQUENCE+1"),
     "new": Text("new", "ny"),
     "gone": Text("removed", "tas bort"),
-    "total": Text("{skipped} skipped, {moved} moved, {added} added, {kept} kept; {updated} "
-                  "event(s) get SEQUENCE+1, {new} new, {removed} removed.",
-                  "{skipped} inställda, {moved} flyttade, {added} tillagda, {kept} behålls; "
-                  "{updated} händelse(r) får SEQUENCE+1, {new} nya, {removed} tas bort."),
+    "total": Text(
+        "{skipped} skipped, {moved} moved, {added} added, {kept} kept; {updated} "
+        "event(s) get SEQUENCE+1, {new} new, {removed} removed.",
+        "{skipped} inställda, {moved} flyttade, {added} tillagda, {kept} behålls; "
+        "{updated} händelse(r) får SEQUENCE+1, {new} nya, {removed} tas bort.",
+    ),
     "nothing": Text("No calendar changes.", "Inga ändringar i kalendrarna."),
-    "warnings": Text("After the change (lines of the changed file):",
-                     "Efter ändringen (rader i den ändrade filen):"),
+    "warnings": Text(
+        "After the change (lines of the changed file):",
+        "Efter ändringen (rader i den ändrade filen):",
+    ),
 }
 
 
@@ -218,8 +238,7 @@ def text_lines(impact: Impact, lang: Lang) -> Iterator[str]:
         who: list[str] = []
         for d in impact.deadlines:
             dc = d.change
-            when = (f"{dc.before} → {dc.after}" if dc.kind == "moved"
-                    else str(dc.after or dc.before))
+            when = f"{dc.before} → {dc.after}" if dc.kind == "moved" else str(dc.after or dc.before)
             yield f"  {L[dc.kind].render(lang):<9} {when}  {dc.followup.what} ({dc.followup.id})"
             who += [w for w in d.responsible if w not in who]
         yield "  " + L["reminded"].render(lang, who=", ".join(who) or "–")
@@ -229,8 +248,7 @@ def text_lines(impact: Impact, lang: Lang) -> Iterator[str]:
         labels = {"updated": L["updated"], "new": L["new"], "removed": L["gone"]}
         for e in impact.events:
             rid = f" RECURRENCE-ID {e.recurrence_id}" if e.recurrence_id else ""
-            yield (f"  {labels[e.action].render(lang):<10} {e.uid}{rid}  "
-                   f"[{', '.join(e.feeds)}]")
+            yield (f"  {labels[e.action].render(lang):<10} {e.uid}{rid}  [{', '.join(e.feeds)}]")
         yield ""
     if impact.warnings:
         yield L["warnings"].render(lang)
@@ -238,10 +256,15 @@ def text_lines(impact: Impact, lang: Lang) -> Iterator[str]:
             yield "  " + w.render(lang)
         yield ""
     yield L["total"].render(
-        lang, skipped=impact.count("skipped"), moved=impact.count("moved"),
-        added=impact.count("added"), kept=impact.count("kept"),
-        updated=len(impact.events_by("updated")), new=len(impact.events_by("new")),
-        removed=len(impact.events_by("removed")))
+        lang,
+        skipped=impact.count("skipped"),
+        moved=impact.count("moved"),
+        added=impact.count("added"),
+        kept=impact.count("kept"),
+        updated=len(impact.events_by("updated")),
+        new=len(impact.events_by("new")),
+        removed=len(impact.events_by("removed")),
+    )
 
 
 def _iso(value: datetime | date | None) -> str | None:
@@ -252,25 +275,53 @@ def to_json(impact: Impact, lang: Lang) -> dict[str, Any]:
     return {
         "plan": impact.plan_id,
         "change": impact.summary.render(lang) if impact.summary else None,
-        "activities": [{
-            "id": ai.activity.id, "title": ai.activity.title, "feeds": list(ai.feeds),
-            "attendees": list(ai.attendees), "notices": list(ai.notices()),
-            "occurrences": [{
-                "kind": c.kind, "uid": c.key[0], "recurrence_id": c.key[1] or None,
-                "before": _iso(c.before), "after": _iso(c.after),
-                "reason": c.reason.render(lang) if c.reason else None,
-                "notice": NOTICE.get(c.kind)} for c in ai.changes]}
-            for ai in impact.activities],
-        "deadlines": [{
-            "kind": d.change.kind, "uid": d.change.uid, "followup": d.change.followup.id,
-            "what": d.change.followup.what, "before": _iso(d.change.before),
-            "after": _iso(d.change.after), "feeds": list(d.feeds),
-            "responsible": list(d.responsible)} for d in impact.deadlines],
-        "events": [{"uid": e.uid, "recurrence_id": e.recurrence_id or None,
-                    "action": e.action, "sequence": "+1" if e.action == "updated" else None,
-                    "feeds": list(e.feeds), "deadline": e.deadline} for e in impact.events],
+        "activities": [
+            {
+                "id": ai.activity.id,
+                "title": ai.activity.title,
+                "feeds": list(ai.feeds),
+                "attendees": list(ai.attendees),
+                "notices": list(ai.notices()),
+                "occurrences": [
+                    {
+                        "kind": c.kind,
+                        "uid": c.key[0],
+                        "recurrence_id": c.key[1] or None,
+                        "before": _iso(c.before),
+                        "after": _iso(c.after),
+                        "reason": c.reason.render(lang) if c.reason else None,
+                        "notice": NOTICE.get(c.kind),
+                    }
+                    for c in ai.changes
+                ],
+            }
+            for ai in impact.activities
+        ],
+        "deadlines": [
+            {
+                "kind": d.change.kind,
+                "uid": d.change.uid,
+                "followup": d.change.followup.id,
+                "what": d.change.followup.what,
+                "before": _iso(d.change.before),
+                "after": _iso(d.change.after),
+                "feeds": list(d.feeds),
+                "responsible": list(d.responsible),
+            }
+            for d in impact.deadlines
+        ],
+        "events": [
+            {
+                "uid": e.uid,
+                "recurrence_id": e.recurrence_id or None,
+                "action": e.action,
+                "sequence": "+1" if e.action == "updated" else None,
+                "feeds": list(e.feeds),
+                "deadline": e.deadline,
+            }
+            for e in impact.events
+        ],
         "warnings": [w.render(lang) for w in impact.warnings],
         "totals": {k: impact.count(k) for k in ("skipped", "moved", "added", "kept")}
-                  | {f"events_{a}": len(impact.events_by(a))
-                     for a in ("updated", "new", "removed")},
+        | {f"events_{a}": len(impact.events_by(a)) for a in ("updated", "new", "removed")},
     }

@@ -35,16 +35,31 @@ def read(path: Path) -> PlanFile:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise PlanError([Problem(Where(str(path)), msg(Text(
-            "cannot read the plan file: {error}", "kan inte läsa planfilen: {error}"),
-            error=e.strerror or str(e)))]) from None
+        raise PlanError(
+            [
+                Problem(
+                    Where(str(path)),
+                    msg(
+                        Text(
+                            "cannot read the plan file: {error}", "kan inte läsa planfilen: {error}"
+                        ),
+                        error=e.strerror or str(e),
+                    ),
+                )
+            ]
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise PlanError([Problem(
-            Where(str(path), raw[: e.start].count(b"\n") + 1),
-            msg(Text("the file is not UTF-8 text", "filen är inte UTF-8-text")),
-            msg(Text("save the file as UTF-8", "spara filen som UTF-8")))]) from None
+        raise PlanError(
+            [
+                Problem(
+                    Where(str(path), raw[: e.start].count(b"\n") + 1),
+                    msg(Text("the file is not UTF-8 text", "filen är inte UTF-8-text")),
+                    msg(Text("save the file as UTF-8", "spara filen som UTF-8")),
+                )
+            ]
+        ) from None
     bom = text.startswith("\ufeff")
     text = text.removeprefix("\ufeff")
     newline = "\r\n" if "\r\n" in text else "\n"
@@ -60,10 +75,20 @@ def replace(plan_file: PlanFile, data: bytes) -> None:
     except OSError as e:
         raise _cannot(plan_file.path, e) from None
     if current != plan_file.raw:
-        raise PlanError([Problem(Where(str(plan_file.path)), msg(Text(
-            "the plan file changed while this command ran; nothing was written",
-            "planfilen ändrades medan kommandot körde; inget skrevs")),
-            msg(Text("run the command again", "kör kommandot igen")))])
+        raise PlanError(
+            [
+                Problem(
+                    Where(str(plan_file.path)),
+                    msg(
+                        Text(
+                            "the plan file changed while this command ran; nothing was written",
+                            "planfilen ändrades medan kommandot körde; inget skrevs",
+                        )
+                    ),
+                    msg(Text("run the command again", "kör kommandot igen")),
+                )
+            ]
+        )
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as e:
@@ -98,6 +123,17 @@ def _sync_dir(folder: Path) -> None:
 
 
 def _cannot(path: Path, e: OSError) -> PlanError:
-    return PlanError([Problem(Where(str(path)), msg(Text(
-        "cannot write the plan file: {error}; nothing was changed",
-        "kan inte skriva planfilen: {error}; inget ändrades"), error=e.strerror or str(e)))])
+    return PlanError(
+        [
+            Problem(
+                Where(str(path)),
+                msg(
+                    Text(
+                        "cannot write the plan file: {error}; nothing was changed",
+                        "kan inte skriva planfilen: {error}; inget ändrades",
+                    ),
+                    error=e.strerror or str(e),
+                ),
+            )
+        ]
+    )

@@ -38,14 +38,18 @@ def _compiled(plan_file: planfile.PlanFile) -> Schedule:
     raise PlanError(sorted(problems.problems, key=Problem.sort_key))
 
 
-def prepare(path: Path, make: Callable[[Editor], Edited], adds_break: bool = False
-            ) -> Proposal:
+def prepare(path: Path, make: Callable[[Editor], Edited], adds_break: bool = False) -> Proposal:
     """The edit ``make`` asks for, proven and assessed; PlanError if refused."""
     plan_file = planfile.read(path)
     schedule = _compiled(plan_file)
     edited = make(Editor(plan_file.text, str(path), schedule))
-    impact = assess(schedule, edited.schedule, edited.summary,
-                    edited.break_id if adds_break else None, edited.gone)
+    impact = assess(
+        schedule,
+        edited.schedule,
+        edited.summary,
+        edited.break_id if adds_break else None,
+        edited.gone,
+    )
     return Proposal(plan_file, edited, impact, plan_file.encode(edited.text))
 
 
@@ -75,8 +79,18 @@ def breaks(path: Path) -> list[BreakInfo]:
         without = Editor(plan_file.text, str(path), schedule).remove_break(brk.id).schedule
         effect = diff(without, schedule).occurrences
         kept = kept_in_break(schedule, brk.id, effect)
-        policies = tuple((a.id, a.break_policy(brk.id)) for a in schedule.plan.activities
-                         if not isinstance(a.cadence, AsNeeded))
-        out.append(BreakInfo(brk, policies, sum(1 for c in effect if c.kind == "skipped"),
-                             sum(1 for c in effect if c.kind == "moved"), len(kept)))
+        policies = tuple(
+            (a.id, a.break_policy(brk.id))
+            for a in schedule.plan.activities
+            if not isinstance(a.cadence, AsNeeded)
+        )
+        out.append(
+            BreakInfo(
+                brk,
+                policies,
+                sum(1 for c in effect if c.kind == "skipped"),
+                sum(1 for c in effect if c.kind == "moved"),
+                len(kept),
+            )
+        )
     return out

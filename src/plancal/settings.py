@@ -42,146 +42,370 @@ class Section:
 
 # Each feature declares its section here: one place lists everything plancal can be told.
 SECTIONS: tuple[Section, ...] = (
-    Section("store", Text("The state store.", "Tillståndslagret."), (
-        Option("url", Str(), Text(
-            "SQLite path or postgresql://user@host/db; default: a SQLite file in the state "
-            "directory.", "SQLite-sökväg eller postgresql://user@host/db; standard: en "
-            "SQLite-fil i tillståndskatalogen.")),
-        Option("password", Str(), Text(
-            "Database password, if the URL needs one (environment or keyring only).",
-            "Databasens lösenord, om adressen kräver det (bara miljövariabel eller nyckelring)."),
-            secret=True),
-    )),
-    Section("smtp", Text("Sending reminders by e-mail.", "Påminnelser med e-post."), (
-        Option("host", Str(), Text("SMTP server, e.g. smtp.soderhamn.se.",
-                                   "SMTP-server, t.ex. smtp.soderhamn.se.")),
-        Option("port", Int(1, 65535), Text("SMTP port (587: submission with STARTTLS).",
-                                           "SMTP-port (587: inlämning med STARTTLS)."), 587),
-        Option("starttls", Bool(), Text(
-            "Encrypt with STARTTLS before logging in (turn off only for a relay on this host).",
-            "Kryptera med STARTTLS före inloggning (stäng av bara för ett relä på denna "
-            "dator)."), True),
-        Option("cafile", Str(), Text(
-            "CA certificates (PEM) to trust for the server, if it uses an internal CA.",
-            "CA-certifikat (PEM) att lita på för servern, om den har en intern CA.")),
-        Option("username", Str(), Text("Login name, if the server wants one.",
-                                       "Inloggningsnamn, om servern kräver det.")),
-        Option("password", Str(), Text(
-            "Login password (environment or keyring only).",
-            "Lösenord för inloggning (bara miljövariabel eller nyckelring)."), secret=True),
-        Option("from", EMAIL, Text("Sender address of the reminders.",
-                                   "Avsändaradress för påminnelserna.")),
-    )),
-    Section("reminders", Text("Follow-up reminders.", "Påminnelser om uppföljningar."), (
-        Option("late_days", Int(0, 366), Text(
-            "How many days after its deadline a missed reminder still goes out (marked late).",
-            "Hur många dagar efter sista dag en missad påminnelse ändå skickas (som "
-            "försenad)."), 7),
-    )),
-    Section("daemon", Text("plancal run: the background service.",
-                           "plancal run: bakgrundstjänsten."), (
-        Option("reminder_every", DurationK(), Text(
-            "How often to send the reminders that are owed.",
-            "Hur ofta påminnelser som ska ut skickas."), timedelta(minutes=1)),
-        Option("publish_every", DurationK(), Text(
-            "How often to recompile the feeds (and push, if on).",
-            "Hur ofta flödena kompileras om (och skickas ut, om påslaget)."),
-            timedelta(minutes=15)),
-        Option("out", Str(), Text(
-            "Folder to write the feeds to; unset: the daemon only sends reminders.",
-            "Katalog för flödena; utan värde skickar tjänsten bara påminnelser.")),
-        Option("push", Bool(), Text(
-            "Also push the calendars to the configured targets (Exchange) after compiling.",
-            "Skicka även kalendrarna till de inställda målen (Exchange) efter kompilering."),
-            False),
-    )),
-    Section("server", Text("The feed server (plancal serve, plancal export, plancal token).",
-                           "Flödesservern (plancal serve, plancal export, plancal token)."), (
-        Option("host", Str(), Text(
-            "Address to listen on; 127.0.0.1 keeps it local (put a reverse proxy in front).",
-            "Adress att lyssna på; 127.0.0.1 håller den lokal (sätt en omvänd proxy framför)."),
-            default="127.0.0.1"),
-        Option("port", Int(0, 65535), Text("Port to listen on (0: any free port).",
-                                           "Port att lyssna på (0: valfri ledig port)."),
-               default=8080),
-        Option("base_url", Str(r"https?://\S+", Text("write e.g. https://kalender.example.se/",
-                                                     "skriv t.ex. https://kalender.example.se/")),
-               Text("The public address people subscribe to (links, QR code, token URLs); "
+    Section(
+        "store",
+        Text("The state store.", "Tillståndslagret."),
+        (
+            Option(
+                "url",
+                Str(),
+                Text(
+                    "SQLite path or postgresql://user@host/db; default: a SQLite file in the state "
+                    "directory.",
+                    "SQLite-sökväg eller postgresql://user@host/db; standard: en "
+                    "SQLite-fil i tillståndskatalogen.",
+                ),
+            ),
+            Option(
+                "password",
+                Str(),
+                Text(
+                    "Database password, if the URL needs one (environment or keyring only).",
+                    "Databasens lösenord, om adressen kräver det (bara miljövariabel eller nyckelring).",
+                ),
+                secret=True,
+            ),
+        ),
+    ),
+    Section(
+        "smtp",
+        Text("Sending reminders by e-mail.", "Påminnelser med e-post."),
+        (
+            Option(
+                "host",
+                Str(),
+                Text(
+                    "SMTP server, e.g. smtp.soderhamn.se.", "SMTP-server, t.ex. smtp.soderhamn.se."
+                ),
+            ),
+            Option(
+                "port",
+                Int(1, 65535),
+                Text(
+                    "SMTP port (587: submission with STARTTLS).",
+                    "SMTP-port (587: inlämning med STARTTLS).",
+                ),
+                587,
+            ),
+            Option(
+                "starttls",
+                Bool(),
+                Text(
+                    "Encrypt with STARTTLS before logging in (turn off only for a relay on this host).",
+                    "Kryptera med STARTTLS före inloggning (stäng av bara för ett relä på denna "
+                    "dator).",
+                ),
+                True,
+            ),
+            Option(
+                "cafile",
+                Str(),
+                Text(
+                    "CA certificates (PEM) to trust for the server, if it uses an internal CA.",
+                    "CA-certifikat (PEM) att lita på för servern, om den har en intern CA.",
+                ),
+            ),
+            Option(
+                "username",
+                Str(),
+                Text(
+                    "Login name, if the server wants one.",
+                    "Inloggningsnamn, om servern kräver det.",
+                ),
+            ),
+            Option(
+                "password",
+                Str(),
+                Text(
+                    "Login password (environment or keyring only).",
+                    "Lösenord för inloggning (bara miljövariabel eller nyckelring).",
+                ),
+                secret=True,
+            ),
+            Option(
+                "from",
+                EMAIL,
+                Text("Sender address of the reminders.", "Avsändaradress för påminnelserna."),
+            ),
+        ),
+    ),
+    Section(
+        "reminders",
+        Text("Follow-up reminders.", "Påminnelser om uppföljningar."),
+        (
+            Option(
+                "late_days",
+                Int(0, 366),
+                Text(
+                    "How many days after its deadline a missed reminder still goes out (marked late).",
+                    "Hur många dagar efter sista dag en missad påminnelse ändå skickas (som "
+                    "försenad).",
+                ),
+                7,
+            ),
+        ),
+    ),
+    Section(
+        "daemon",
+        Text("plancal run: the background service.", "plancal run: bakgrundstjänsten."),
+        (
+            Option(
+                "reminder_every",
+                DurationK(),
+                Text(
+                    "How often to send the reminders that are owed.",
+                    "Hur ofta påminnelser som ska ut skickas.",
+                ),
+                timedelta(minutes=1),
+            ),
+            Option(
+                "publish_every",
+                DurationK(),
+                Text(
+                    "How often to recompile the feeds (and push, if on).",
+                    "Hur ofta flödena kompileras om (och skickas ut, om påslaget).",
+                ),
+                timedelta(minutes=15),
+            ),
+            Option(
+                "out",
+                Str(),
+                Text(
+                    "Folder to write the feeds to; unset: the daemon only sends reminders.",
+                    "Katalog för flödena; utan värde skickar tjänsten bara påminnelser.",
+                ),
+            ),
+            Option(
+                "push",
+                Bool(),
+                Text(
+                    "Also push the calendars to the configured targets (Exchange) after compiling.",
+                    "Skicka även kalendrarna till de inställda målen (Exchange) efter kompilering.",
+                ),
+                False,
+            ),
+        ),
+    ),
+    Section(
+        "server",
+        Text(
+            "The feed server (plancal serve, plancal export, plancal token).",
+            "Flödesservern (plancal serve, plancal export, plancal token).",
+        ),
+        (
+            Option(
+                "host",
+                Str(),
+                Text(
+                    "Address to listen on; 127.0.0.1 keeps it local (put a reverse proxy in front).",
+                    "Adress att lyssna på; 127.0.0.1 håller den lokal (sätt en omvänd proxy framför).",
+                ),
+                default="127.0.0.1",
+            ),
+            Option(
+                "port",
+                Int(0, 65535),
+                Text(
+                    "Port to listen on (0: any free port).",
+                    "Port att lyssna på (0: valfri ledig port).",
+                ),
+                default=8080,
+            ),
+            Option(
+                "base_url",
+                Str(
+                    r"https?://\S+",
+                    Text(
+                        "write e.g. https://kalender.example.se/",
+                        "skriv t.ex. https://kalender.example.se/",
+                    ),
+                ),
+                Text(
+                    "The public address people subscribe to (links, QR code, token URLs); "
                     "default: the plan's url, else http://host:port/.",
                     "Den offentliga adress man prenumererar på (länkar, QR-kod, token-adresser); "
-                    "standard: planens url, annars http://host:port/.")),
-        Option("reload", Int(1, 3600), Text(
-            "Seconds between checks of the plan file and the tokens (a revoke takes effect "
-            "within this time).",
-            "Sekunder mellan kontroller av planfilen och token (en återkallelse gäller inom "
-            "denna tid)."), default=2),
-        Option("max_age", Int(0, 86400), Text(
-            "Cache-Control max-age of the feeds and the page, in seconds.",
-            "Cache-Control max-age för flödena och sidan, i sekunder."), default=300),
-        Option("access_log", Bool(), Text(
-            "Log every request: client, user agent, feed (a token shows as its id).",
-            "Logga varje förfrågan: klient, user agent, flöde (en token visas som sitt id)."),
-            default=True),
-        Option("token_key", Str(), Text(
-            "Secret from which feed tokens are derived (environment or keyring only).",
-            "Hemlighet som flödenas token härleds ur (bara miljövariabel eller nyckelring)."),
-            secret=True),
-    )),
-    Section("exchange", Text(
-        "Exchange Web Services: where `plancal push exchange` creates the meetings.",
-        "Exchange Web Services: där `plancal push exchange` skapar mötena."), (
-        Option("mailbox", EMAIL, Text(
-            "The organizer's mailbox (a coordinator's or a shared mailbox); its calendar "
-            "holds the meetings and it sends the invitations.",
-            "Arrangörens brevlåda (en samordnares eller en gemensam); dess kalender har mötena "
-            "och den skickar inbjudningarna.")),
-        Option("url", Str(r"https?://\S+", Text(
-            "write the EWS address, e.g. https://mail.example.se/EWS/Exchange.asmx",
-            "skriv EWS-adressen, t.ex. https://mail.example.se/EWS/Exchange.asmx"),
-            examples=("https://mail.example.se/EWS/Exchange.asmx",)), Text(
-            "EWS endpoint; empty: found by autodiscover from the mailbox address.",
-            "EWS-adress; tom: hittas med autodiscover från brevlådans adress.")),
-        Option("auth", Choice({"ntlm": "ntlm", "basic": "basic", "oauth2": "oauth2"}), Text(
-            "ntlm or basic (Exchange Server on premises), oauth2 (Exchange Online: client "
-            "credentials with impersonation).",
-            "ntlm eller basic (egen Exchange Server), oauth2 (Exchange Online: "
-            "klientuppgifter med impersonation)."), default="ntlm"),
-        Option("username", Str(), Text(
-            "ntlm/basic: the account that signs in, e.g. KOMMUN\\svc-plancal or an address.",
-            "ntlm/basic: kontot som loggar in, t.ex. KOMMUN\\svc-plancal eller en adress.")),
-        Option("password", Str(), Text(
-            "ntlm/basic: its password (environment or keyring only).",
-            "ntlm/basic: dess lösenord (bara miljövariabel eller nyckelring)."), secret=True),
-        Option("client_id", Str(), Text(
-            "oauth2: the application (client) id registered in Entra ID.",
-            "oauth2: applikationens (klientens) id i Entra ID.")),
-        Option("tenant_id", Str(), Text(
-            "oauth2: the directory (tenant) id.",
-            "oauth2: katalogens (klientorganisationens) id.")),
-        Option("client_secret", Str(), Text(
-            "oauth2: the application's client secret (environment or keyring only).",
-            "oauth2: applikationens klienthemlighet (bara miljövariabel eller nyckelring)."),
-            secret=True),
-        Option("authority", Str(r"https?://\S+", Text(
-            "write the sign-in host, e.g. https://login.microsoftonline.com",
-            "skriv inloggningsvärden, t.ex. https://login.microsoftonline.com")), Text(
-            "oauth2: where tokens are issued (another host only for national clouds).",
-            "oauth2: där token utfärdas (annan värd bara för nationella moln)."),
-            default="https://login.microsoftonline.com"),
-        Option("access", Choice({"delegate": "delegate", "impersonation": "impersonation"}),
-               Text("How the account reaches the mailbox; default: impersonation with oauth2, "
-                    "delegate otherwise.", "Hur kontot når brevlådan; standard: impersonation "
-                    "med oauth2, annars delegate.")),
-        Option("timeout", Int(1, 3600), Text(
-            "Seconds to wait for one answer from the server.",
-            "Sekunder att vänta på ett svar från servern."), default=120),
-        Option("max_wait", Int(0, 86400), Text(
-            "Seconds a push may spend waiting for a busy server before it gives up.",
-            "Sekunder en push får vänta på en upptagen server innan den ger upp."), default=900),
-        Option("batch", Int(1, 100), Text(
-            "Items per request (Exchange allows at most 100).",
-            "Objekt per anrop (Exchange tillåter högst 100)."), default=100),
-    )),
+                    "standard: planens url, annars http://host:port/.",
+                ),
+            ),
+            Option(
+                "reload",
+                Int(1, 3600),
+                Text(
+                    "Seconds between checks of the plan file and the tokens (a revoke takes effect "
+                    "within this time).",
+                    "Sekunder mellan kontroller av planfilen och token (en återkallelse gäller inom "
+                    "denna tid).",
+                ),
+                default=2,
+            ),
+            Option(
+                "max_age",
+                Int(0, 86400),
+                Text(
+                    "Cache-Control max-age of the feeds and the page, in seconds.",
+                    "Cache-Control max-age för flödena och sidan, i sekunder.",
+                ),
+                default=300,
+            ),
+            Option(
+                "access_log",
+                Bool(),
+                Text(
+                    "Log every request: client, user agent, feed (a token shows as its id).",
+                    "Logga varje förfrågan: klient, user agent, flöde (en token visas som sitt id).",
+                ),
+                default=True,
+            ),
+            Option(
+                "token_key",
+                Str(),
+                Text(
+                    "Secret from which feed tokens are derived (environment or keyring only).",
+                    "Hemlighet som flödenas token härleds ur (bara miljövariabel eller nyckelring).",
+                ),
+                secret=True,
+            ),
+        ),
+    ),
+    Section(
+        "exchange",
+        Text(
+            "Exchange Web Services: where `plancal push exchange` creates the meetings.",
+            "Exchange Web Services: där `plancal push exchange` skapar mötena.",
+        ),
+        (
+            Option(
+                "mailbox",
+                EMAIL,
+                Text(
+                    "The organizer's mailbox (a coordinator's or a shared mailbox); its calendar "
+                    "holds the meetings and it sends the invitations.",
+                    "Arrangörens brevlåda (en samordnares eller en gemensam); dess kalender har mötena "
+                    "och den skickar inbjudningarna.",
+                ),
+            ),
+            Option(
+                "url",
+                Str(
+                    r"https?://\S+",
+                    Text(
+                        "write the EWS address, e.g. https://mail.example.se/EWS/Exchange.asmx",
+                        "skriv EWS-adressen, t.ex. https://mail.example.se/EWS/Exchange.asmx",
+                    ),
+                    examples=("https://mail.example.se/EWS/Exchange.asmx",),
+                ),
+                Text(
+                    "EWS endpoint; empty: found by autodiscover from the mailbox address.",
+                    "EWS-adress; tom: hittas med autodiscover från brevlådans adress.",
+                ),
+            ),
+            Option(
+                "auth",
+                Choice({"ntlm": "ntlm", "basic": "basic", "oauth2": "oauth2"}),
+                Text(
+                    "ntlm or basic (Exchange Server on premises), oauth2 (Exchange Online: client "
+                    "credentials with impersonation).",
+                    "ntlm eller basic (egen Exchange Server), oauth2 (Exchange Online: "
+                    "klientuppgifter med impersonation).",
+                ),
+                default="ntlm",
+            ),
+            Option(
+                "username",
+                Str(),
+                Text(
+                    "ntlm/basic: the account that signs in, e.g. KOMMUN\\svc-plancal or an address.",
+                    "ntlm/basic: kontot som loggar in, t.ex. KOMMUN\\svc-plancal eller en adress.",
+                ),
+            ),
+            Option(
+                "password",
+                Str(),
+                Text(
+                    "ntlm/basic: its password (environment or keyring only).",
+                    "ntlm/basic: dess lösenord (bara miljövariabel eller nyckelring).",
+                ),
+                secret=True,
+            ),
+            Option(
+                "client_id",
+                Str(),
+                Text(
+                    "oauth2: the application (client) id registered in Entra ID.",
+                    "oauth2: applikationens (klientens) id i Entra ID.",
+                ),
+            ),
+            Option(
+                "tenant_id",
+                Str(),
+                Text(
+                    "oauth2: the directory (tenant) id.",
+                    "oauth2: katalogens (klientorganisationens) id.",
+                ),
+            ),
+            Option(
+                "client_secret",
+                Str(),
+                Text(
+                    "oauth2: the application's client secret (environment or keyring only).",
+                    "oauth2: applikationens klienthemlighet (bara miljövariabel eller nyckelring).",
+                ),
+                secret=True,
+            ),
+            Option(
+                "authority",
+                Str(
+                    r"https?://\S+",
+                    Text(
+                        "write the sign-in host, e.g. https://login.microsoftonline.com",
+                        "skriv inloggningsvärden, t.ex. https://login.microsoftonline.com",
+                    ),
+                ),
+                Text(
+                    "oauth2: where tokens are issued (another host only for national clouds).",
+                    "oauth2: där token utfärdas (annan värd bara för nationella moln).",
+                ),
+                default="https://login.microsoftonline.com",
+            ),
+            Option(
+                "access",
+                Choice({"delegate": "delegate", "impersonation": "impersonation"}),
+                Text(
+                    "How the account reaches the mailbox; default: impersonation with oauth2, "
+                    "delegate otherwise.",
+                    "Hur kontot når brevlådan; standard: impersonation "
+                    "med oauth2, annars delegate.",
+                ),
+            ),
+            Option(
+                "timeout",
+                Int(1, 3600),
+                Text(
+                    "Seconds to wait for one answer from the server.",
+                    "Sekunder att vänta på ett svar från servern.",
+                ),
+                default=120,
+            ),
+            Option(
+                "max_wait",
+                Int(0, 86400),
+                Text(
+                    "Seconds a push may spend waiting for a busy server before it gives up.",
+                    "Sekunder en push får vänta på en upptagen server innan den ger upp.",
+                ),
+                default=900,
+            ),
+            Option(
+                "batch",
+                Int(1, 100),
+                Text(
+                    "Items per request (Exchange allows at most 100).",
+                    "Objekt per anrop (Exchange tillåter högst 100).",
+                ),
+                default=100,
+            ),
+        ),
+    ),
 )
 
 
@@ -243,48 +467,79 @@ def load(path: str | Path | None = None, environ: Mapping[str, str] | None = Non
         try:
             raw = tomllib.loads(file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-            problems.error(Where(source), msg(Text("cannot read the settings: {error}",
-                                                   "kan inte läsa inställningarna: {error}"),
-                                              error=str(e)))
+            problems.error(
+                Where(source),
+                msg(
+                    Text(
+                        "cannot read the settings: {error}",
+                        "kan inte läsa inställningarna: {error}",
+                    ),
+                    error=str(e),
+                ),
+            )
             raise PlanError(problems.problems) from None
     elif path is not None:
-        problems.error(Where(str(file)), msg(Text("no settings file here",
-                                                  "ingen inställningsfil här")))
+        problems.error(
+            Where(str(file)), msg(Text("no settings file here", "ingen inställningsfil här"))
+        )
         raise PlanError(problems.problems)
 
     known = {s.name: s for s in SECTIONS}
     for name in raw:
         if name not in known:
-            problems.error(Where(source), msg(Text("unknown section [{name}]",
-                                                   "okänd sektion [{name}]"), name=name),
-                           msg(Text("sections: {names}", "sektioner: {names}"),
-                               names=", ".join(known)))
+            problems.error(
+                Where(source),
+                msg(Text("unknown section [{name}]", "okänd sektion [{name}]"), name=name),
+                msg(Text("sections: {names}", "sektioner: {names}"), names=", ".join(known)),
+            )
     values: dict[str, dict[str, Any]] = {}
     for section in SECTIONS:
         given = raw.get(section.name, {})
         if not isinstance(given, dict):
-            problems.error(Where(source), msg(Text("[{name}] must be a table",
-                                                   "[{name}] ska vara en tabell"),
-                                              name=section.name))
+            problems.error(
+                Where(source),
+                msg(
+                    Text("[{name}] must be a table", "[{name}] ska vara en tabell"),
+                    name=section.name,
+                ),
+            )
             continue
         declared = {o.key for o in section.options}
         for key in given:
             if key not in declared:
-                problems.error(Where(source), msg(Text("unknown option {section}.{key}",
-                                                       "okänd inställning {section}.{key}"),
-                                                  section=section.name, key=key),
-                               msg(Text("options: {keys}", "inställningar: {keys}"),
-                                   keys=", ".join(sorted(declared))))
+                problems.error(
+                    Where(source),
+                    msg(
+                        Text("unknown option {section}.{key}", "okänd inställning {section}.{key}"),
+                        section=section.name,
+                        key=key,
+                    ),
+                    msg(
+                        Text("options: {keys}", "inställningar: {keys}"),
+                        keys=", ".join(sorted(declared)),
+                    ),
+                )
         values[section.name] = {}
         for option in section.options:
             variable = env_name(section.name, option.key)
             where = Where(f"{source} [{section.name}] {option.key}")
             if option.secret and option.key in given:
-                problems.error(where, msg(Text("a secret does not belong in a file",
-                                               "en hemlighet hör inte hemma i en fil")),
-                               msg(Text("remove it and set {var} (or the keyring)",
-                                        "ta bort den och sätt {var} (eller nyckelringen)"),
-                                   var=variable))
+                problems.error(
+                    where,
+                    msg(
+                        Text(
+                            "a secret does not belong in a file",
+                            "en hemlighet hör inte hemma i en fil",
+                        )
+                    ),
+                    msg(
+                        Text(
+                            "remove it and set {var} (or the keyring)",
+                            "ta bort den och sätt {var} (eller nyckelringen)",
+                        ),
+                        var=variable,
+                    ),
+                )
                 continue
             value: Any = None
             if variable in env:

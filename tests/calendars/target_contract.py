@@ -18,15 +18,18 @@ def edited_seed(tmp_path: Path) -> Any:
     text = SEED.read_text(encoding="utf-8").replace(
         '    time: "09.00"\n    organizer: trygghetssamordnare\n',
         '    time: "09.00"\n    organizer: trygghetssamordnare\n    exceptions:\n'
-        '      cancelled: [2023-03-14]\n      moved: {2022-11-08: 2022-11-09 10:00}\n', 1)
+        "      cancelled: [2023-03-14]\n      moved: {2022-11-08: 2022-11-09 10:00}\n",
+        1,
+    )
     path = tmp_path / "edited.yaml"
     path.write_text(text, encoding="utf-8")
     return load_schedule(path)[0]
 
 
 def expected(schedule: Any) -> list[tuple[str, str, str]]:
-    return sorted((o.activity.title, o.start.isoformat(), o.end.isoformat())
-                  for o in schedule.occurrences())
+    return sorted(
+        (o.activity.title, o.start.isoformat(), o.end.isoformat()) for o in schedule.occurrences()
+    )
 
 
 class TargetContract:
@@ -55,8 +58,10 @@ class TargetContract:
     def test_follows_an_edited_plan_and_back(self, seed_schedule: Any, tmp_path: Path) -> None:
         edited = edited_seed(tmp_path)
         self.push(seed_schedule)
-        assert {c.kind for c in self.push(edited).changes} == {"cancel-occurrence",
-                                                              "move-occurrence"}
+        assert {c.kind for c in self.push(edited).changes} == {
+            "cancel-occurrence",
+            "move-occurrence",
+        }
         assert self.shown(edited) == expected(edited)
         self.push(seed_schedule)
         assert self.shown(seed_schedule) == expected(seed_schedule)

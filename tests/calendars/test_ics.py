@@ -35,10 +35,16 @@ def instant(value: datetime | date) -> tuple[str, str]:
 
 
 def ours(schedule, uids: set[str] | None = None) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
-    out = [(o.uid, *instant(o.start), *instant(o.end)) for o in schedule.occurrences()
-           if uids is None or o.uid in uids]
-    out += [(d.uid, *instant(d.start), *instant(d.due + timedelta(days=1)))
-            for d in schedule.deadlines if uids is None or d.uid in uids]
+    out = [
+        (o.uid, *instant(o.start), *instant(o.end))
+        for o in schedule.occurrences()
+        if uids is None or o.uid in uids
+    ]
+    out += [
+        (d.uid, *instant(d.start), *instant(d.due + timedelta(days=1)))
+        for d in schedule.deadlines
+        if uids is None or d.uid in uids
+    ]
     return sorted(out)
 
 
@@ -50,8 +56,9 @@ def by_recurring_ical_events(data: bytes) -> list[tuple]:  # type: ignore[type-a
 
 def by_ical(data: bytes) -> list[tuple]:  # type: ignore[type-arg]
     cal = IcsCalendarStream.calendar_from_ics(data.decode("utf-8"))
-    return sorted((e.uid, *instant(e.dtstart), *instant(e.dtend))
-                  for e in cal.timeline_tz(STOCKHOLM))
+    return sorted(
+        (e.uid, *instant(e.dtstart), *instant(e.dtend)) for e in cal.timeline_tz(STOCKHOLM)
+    )
 
 
 def uids_in(data: bytes) -> set[str]:
@@ -143,17 +150,29 @@ def test_public_feed_has_only_public_activities_and_no_personal_data(seed_feeds,
     for event in cal.walk("VEVENT"):
         assert str(event["SUMMARY"]) not in internal_titles
         assert str(event["CLASS"]) == "PUBLIC"
-    for forbidden in ("ATTENDEE", "ORGANIZER", "mailto:", "followup.", "Uppföljning",
-                      "@soderhamn.example", "@polisen.example", "Deltagare"):
+    for forbidden in (
+        "ATTENDEE",
+        "ORGANIZER",
+        "mailto:",
+        "followup.",
+        "Uppföljning",
+        "@soderhamn.example",
+        "@polisen.example",
+        "Deltagare",
+    ):
         assert forbidden not in public
     assert {str(e["SUMMARY"]) for e in cal.walk("VEVENT")} == {
-        "Medborgardialog", "Aktuell lägesbild publiceras"}
+        "Medborgardialog",
+        "Aktuell lägesbild publiceras",
+    }
 
 
 def test_role_feeds_hold_their_meetings_and_deadlines(seed_feeds, seed_schedule) -> None:  # type: ignore[no-untyped-def]
     uids = uids_in(seed_feeds["role-faltare"])
-    assert uids == {"avstamning-polis-faltare@soderhamn-2022-2023.plancal",
-                    "followup.faltare-rapport-bra-2023@soderhamn-2022-2023.plancal"}
+    assert uids == {
+        "avstamning-polis-faltare@soderhamn-2022-2023.plancal",
+        "followup.faltare-rapport-bra-2023@soderhamn-2022-2023.plancal",
+    }
     assert uids_in(seed_feeds["deadlines"]) == {d.uid for d in seed_schedule.deadlines}
 
 
@@ -174,8 +193,10 @@ def test_revisions_set_sequence_and_dtstamp(seed_schedule) -> None:  # type: ign
         assert event["DTSTAMP"].dt == stamp == event["LAST-MODIFIED"].dt
 
 
-@pytest.mark.parametrize(("text", "escaped"), [
-    ("a,b;c\\d", "a\\,b\\;c\\\\d"), ("rad 1\nrad 2", "rad 1\\nrad 2"), ("x\r\ny", "x\\ny")])
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [("a,b;c\\d", "a\\,b\\;c\\\\d"), ("rad 1\nrad 2", "rad 1\\nrad 2"), ("x\r\ny", "x\\ny")],
+)
 def test_escape(text: str, escaped: str) -> None:
     assert ics.escape(text) == escaped
 
@@ -189,10 +210,18 @@ def test_fold_never_splits_a_character() -> None:
     assert folded.replace(b"\r\n ", b"").decode() == line + "\r\n"
 
 
-@pytest.mark.parametrize(("td", "text"), [
-    (timedelta(hours=1), "PT1H"), (timedelta(minutes=90), "PT1H30M"), (timedelta(days=1), "P1D"),
-    (-timedelta(minutes=15), "-PT15M"), (timedelta(days=-13, hours=-15), "-P13DT15H"),
-    (timedelta(0), "PT0S"), (timedelta(hours=9), "PT9H")])
+@pytest.mark.parametrize(
+    ("td", "text"),
+    [
+        (timedelta(hours=1), "PT1H"),
+        (timedelta(minutes=90), "PT1H30M"),
+        (timedelta(days=1), "P1D"),
+        (-timedelta(minutes=15), "-PT15M"),
+        (timedelta(days=-13, hours=-15), "-P13DT15H"),
+        (timedelta(0), "PT0S"),
+        (timedelta(hours=9), "PT9H"),
+    ],
+)
 def test_durations_are_valid(td: timedelta, text: str) -> None:
     assert ics.duration(td) == text
     assert icalendar.prop.vDuration.from_ical(text) == td

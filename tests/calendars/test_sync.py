@@ -23,8 +23,17 @@ def held_as(want: dict[str, Meeting], **changes: Any) -> dict[str, Held]:
     """What a target would hold after a faithful push of ``want``."""
     out = {}
     for key, m in want.items():
-        out[key] = Held(key, m.activity.id, m.digest, m.attendees, m.cancelled, dict(m.moved),
-                        m.recurring, m.title, m.timing)
+        out[key] = Held(
+            key,
+            m.activity.id,
+            m.digest,
+            m.attendees,
+            m.cancelled,
+            dict(m.moved),
+            m.recurring,
+            m.title,
+            m.timing,
+        )
     for key, value in changes.items():
         out[key.replace("_", "-") + "@soderhamn-2022-2023.plancal"] = value
     return out
@@ -34,8 +43,7 @@ def test_a_faithful_target_needs_nothing(want: dict[str, Meeting]) -> None:
     assert reconcile(want, held_as(want)) == []
 
 
-def test_an_empty_target_gets_every_meeting_once_with_invitations(
-        want: dict[str, Meeting]) -> None:
+def test_an_empty_target_gets_every_meeting_once_with_invitations(want: dict[str, Meeting]) -> None:
     changes = reconcile(want, {})
     assert sorted(c.key for c in changes) == sorted(want)
     assert {c.kind for c in changes} == {"create-series", "create-meeting"}
@@ -83,13 +91,17 @@ def test_occurrence_level_changes(want: dict[str, Meeting]) -> None:
     held = held_as(want)
     [july] = want[KEY].cancelled
     october = datetime(2022, 10, 11, 7, 0, tzinfo=UTC)
-    held[KEY] = replace(held[KEY], cancelled=frozenset({october}),
-                        moved={datetime(2022, 11, 8, 8, 0, tzinfo=UTC):
-                               datetime(2022, 11, 9, 8, 0, tzinfo=UTC)})
+    held[KEY] = replace(
+        held[KEY],
+        cancelled=frozenset({october}),
+        moved={datetime(2022, 11, 8, 8, 0, tzinfo=UTC): datetime(2022, 11, 9, 8, 0, tzinfo=UTC)},
+    )
     changes = reconcile(want, held)
     assert [(c.kind, c.occurrence) for c in changes] == [
-        ("cancel-occurrence", july), ("restore-occurrence", october),
-        ("move-occurrence", datetime(2022, 11, 8, 8, 0, tzinfo=UTC))]
+        ("cancel-occurrence", july),
+        ("restore-occurrence", october),
+        ("move-occurrence", datetime(2022, 11, 8, 8, 0, tzinfo=UTC)),
+    ]
     moved = changes[2]
     assert moved.start == moved.occurrence  # back to where the rule puts it
     totals = messages(changes)

@@ -14,8 +14,15 @@ from plancal.calendars.vtimezone import (
     vtimezone_lines,
 )
 
-ZONES = ["Europe/Stockholm", "Europe/Helsinki", "America/New_York", "Australia/Sydney",
-         "Asia/Tokyo", "UTC", "America/Sao_Paulo"]
+ZONES = [
+    "Europe/Stockholm",
+    "Europe/Helsinki",
+    "America/New_York",
+    "Australia/Sydney",
+    "Asia/Tokyo",
+    "UTC",
+    "America/Sao_Paulo",
+]
 
 
 @pytest.mark.parametrize("key", ZONES)

@@ -39,14 +39,15 @@ def sim(ews_schema: Any) -> Iterator[Simulator]:
     yield s
     s.stop()
     assert not s.schema_errors, "requests the EWS schema rejects:\n" + "\n".join(s.schema_errors)
-    assert not s.response_errors, "simulator answers off-schema:\n" + "\n".join(
-        s.response_errors)
+    assert not s.response_errors, "simulator answers off-schema:\n" + "\n".join(s.response_errors)
 
 
 # --- helpers the Exchange tests share ---------------------------------------------------------
 
-BEREDNING = ('    time: "09.00"\n    organizer: trygghetssamordnare\n'
-             '    attendees: [trygghetssamordnare, kommunpolis]\n')
+BEREDNING = (
+    '    time: "09.00"\n    organizer: trygghetssamordnare\n'
+    "    attendees: [trygghetssamordnare, kommunpolis]\n"
+)
 BEREDNING_PEOPLE = {"trygghetssamordnare@soderhamn.example", "kommunpolis@polisen.example"}
 BEREDNING_KEY = "beredningsgrupp@soderhamn-2022-2023.plancal"
 
@@ -75,15 +76,27 @@ def beredning(extra: str) -> dict[str, str]:
 def connection(sim: Simulator, **over: Any) -> Any:
     from plancal.calendars.exchange import Connection
 
-    values: dict[str, Any] = {"mailbox": ORGANIZER, "url": sim.url, "auth": "basic",
-                              "username": USER, "password": PASSWORD, "timeout": 5,
-                              "max_wait": 120}
+    values: dict[str, Any] = {
+        "mailbox": ORGANIZER,
+        "url": sim.url,
+        "auth": "basic",
+        "username": USER,
+        "password": PASSWORD,
+        "timeout": 5,
+        "max_wait": 120,
+    }
     values.update(over)
     return Connection(**values)
 
 
-def run_push(schedule: Any, sim: Simulator, store: Any = None, dry_run: bool = False,
-             sleep: Any = None, **over: Any) -> Any:
+def run_push(
+    schedule: Any,
+    sim: Simulator,
+    store: Any = None,
+    dry_run: bool = False,
+    sleep: Any = None,
+    **over: Any,
+) -> Any:
     """One `plancal push exchange`, as the CLI runs it, against the simulator."""
     import time
 
@@ -93,8 +106,13 @@ def run_push(schedule: Any, sim: Simulator, store: Any = None, dry_run: bool = F
 
     conn = connection(sim, **over)
     state = PushState(store, conn.target, schedule.plan.id) if store is not None else None
-    target = ExchangeTarget(conn, schedule.plan.id, schedule.plan.tz, state,
-                            sleep=sleep if sleep is not None else time.sleep)
+    target = ExchangeTarget(
+        conn,
+        schedule.plan.id,
+        schedule.plan.tz,
+        state,
+        sleep=sleep if sleep is not None else time.sleep,
+    )
     return push(schedule, target, dry_run=dry_run, unsettled=Unsettled)
 
 
@@ -107,11 +125,21 @@ def occurrences_in(sim: Simulator, tz: Any) -> list[tuple[str, str, str]]:
     for r in rows:
         item = r["item"]
         if item.all_day:
-            out.append((r["subject"], r["start"].astimezone(item.tz).date().isoformat(),
-                        r["end"].astimezone(item.tz).date().isoformat()))
+            out.append(
+                (
+                    r["subject"],
+                    r["start"].astimezone(item.tz).date().isoformat(),
+                    r["end"].astimezone(item.tz).date().isoformat(),
+                )
+            )
         else:
-            out.append((r["subject"], r["start"].astimezone(tz).isoformat(),
-                        r["end"].astimezone(tz).isoformat()))
+            out.append(
+                (
+                    r["subject"],
+                    r["start"].astimezone(tz).isoformat(),
+                    r["end"].astimezone(tz).isoformat(),
+                )
+            )
     return sorted(out)
 
 

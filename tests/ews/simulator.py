@@ -47,12 +47,28 @@ NSMAP = {"s": S, "m": M, "t": T}
 WRITES = {"CreateItem", "UpdateItem", "DeleteItem", "SendItem", "MoveItem", "CopyItem"}
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 WEEK_INDEX = {"First": 1, "Second": 2, "Third": 3, "Fourth": 4, "Last": -1}
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 # Windows time zone ids the tests meet, to the IANA zone with the same rules.
-WINDOWS_ZONES = {"W. Europe Standard Time": "Europe/Berlin", "UTC": "UTC",
-                 "GMT Standard Time": "Europe/London", "Romance Standard Time": "Europe/Paris",
-                 "Central Europe Standard Time": "Europe/Budapest"}
+WINDOWS_ZONES = {
+    "W. Europe Standard Time": "Europe/Berlin",
+    "UTC": "UTC",
+    "GMT Standard Time": "Europe/London",
+    "Romance Standard Time": "Europe/Paris",
+    "Central Europe Standard Time": "Europe/Budapest",
+}
 
 
 def q(ns: str, name: str) -> str:
@@ -219,9 +235,13 @@ def instances(item: Item) -> list[tuple[int, datetime, datetime]]:
             break  # a no-end series: enough for any test
         begin = datetime.combine(day, clock, tz).astimezone(UTC)
         if item.all_day:
-            end = datetime.combine(day + (duration // timedelta(days=1)) * timedelta(days=1)
-                                   if duration >= timedelta(days=1) else day,
-                                   clock, tz).astimezone(UTC)
+            end = datetime.combine(
+                day + (duration // timedelta(days=1)) * timedelta(days=1)
+                if duration >= timedelta(days=1)
+                else day,
+                clock,
+                tz,
+            ).astimezone(UTC)
         else:
             end = (datetime.combine(day, clock, tz) + duration).astimezone(UTC)
         out.append((n, begin, end))
@@ -255,9 +275,11 @@ def _bool(text: str | None) -> bool:
 
 
 def _ext_key(uri: Any) -> tuple[str, ...]:
-    return (uri.get("DistinguishedPropertySetId") or uri.get("PropertySetId") or "",
-            uri.get("PropertyName") or uri.get("PropertyTag") or uri.get("PropertyId") or "",
-            uri.get("PropertyType") or "")
+    return (
+        uri.get("DistinguishedPropertySetId") or uri.get("PropertySetId") or "",
+        uri.get("PropertyName") or uri.get("PropertyTag") or uri.get("PropertyId") or "",
+        uri.get("PropertyType") or "",
+    )
 
 
 def _id(kind: str, *parts: str) -> str:
@@ -285,10 +307,14 @@ class Logged:
 
 
 class Simulator:
-    def __init__(self, schema: Any, users: dict[str, str] | None = None,
-                 delegates: dict[str, set[str]] | None = None,
-                 impersonators: set[str] | None = None,
-                 clients: dict[str, str] | None = None):
+    def __init__(
+        self,
+        schema: Any,
+        users: dict[str, str] | None = None,
+        delegates: dict[str, set[str]] | None = None,
+        impersonators: set[str] | None = None,
+        clients: dict[str, str] | None = None,
+    ):
         self.schema = schema
         self.users = users if users is not None else {"svc-plancal": "hemligt-lösen"}
         self.delegates = delegates if delegates is not None else {}
@@ -373,8 +399,12 @@ class Simulator:
         """Put an item in a calendar directly, as a person in Outlook would."""
         with self.lock:
             n = next(self._ids)
-            item = Item(id=_id("item", mailbox.lower(), str(n)), mailbox=mailbox.lower(),
-                        uid=uuid.uuid4().hex, **values)
+            item = Item(
+                id=_id("item", mailbox.lower(), str(n)),
+                mailbox=mailbox.lower(),
+                uid=uuid.uuid4().hex,
+                **values,
+            )
             self.items.setdefault(mailbox.lower(), {})[item.id] = item
             return item
 
@@ -428,9 +458,15 @@ class Simulator:
         fault = self.fault(number, op) if hook is None else hook
         entry.fault = fault
         if fault == "busy":
-            self._reply(h, 500, self._fault(
-                "ErrorServerBusy", "The server cannot service this request right now.",
-                self.backoff_ms))
+            self._reply(
+                h,
+                500,
+                self._fault(
+                    "ErrorServerBusy",
+                    "The server cannot service this request right now.",
+                    self.backoff_ms,
+                ),
+            )
             return
         if fault == "503":
             extra = {"Retry-After": str(self.retry_after)} if self.retry_after else {}
@@ -456,9 +492,14 @@ class Simulator:
             time.sleep(self.slow_seconds)
         self._reply(h, 200 if b"Fault>" not in result[:400] else 500, result)
 
-    def _reply(self, h: BaseHTTPRequestHandler, status: int, data: bytes,
-               ctype: str = "text/xml; charset=utf-8", headers: dict[str, str] | None = None
-               ) -> None:
+    def _reply(
+        self,
+        h: BaseHTTPRequestHandler,
+        status: int,
+        data: bytes,
+        ctype: str = "text/xml; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         try:
             h.send_response(status)
             h.send_header("Content-Type", ctype)
@@ -510,13 +551,20 @@ class Simulator:
         form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         client, secret = form.get("client_id", ""), form.get("client_secret", "")
         if form.get("grant_type") != "client_credentials" or self.clients.get(client) != secret:
-            self._reply(h, 401, json.dumps({"error": "invalid_client"}).encode(),
-                        "application/json")
+            self._reply(
+                h, 401, json.dumps({"error": "invalid_client"}).encode(), "application/json"
+            )
             return
         token = uuid.uuid4().hex
         self.tokens[token] = client
-        self._reply(h, 200, json.dumps({"access_token": token, "token_type": "Bearer",
-                                        "expires_in": 3600}).encode(), "application/json")
+        self._reply(
+            h,
+            200,
+            json.dumps(
+                {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+            ).encode(),
+            "application/json",
+        )
 
     # --- SOAP ------------------------------------------------------------------------------
 
@@ -524,8 +572,13 @@ class Simulator:
         env = etree.Element(q(S, "Envelope"), nsmap={"s": S, "m": M, "t": T})
         header = etree.SubElement(env, q(S, "Header"))
         info = etree.SubElement(header, q(T, "ServerVersionInfo"))
-        for k, v in (("MajorVersion", "15"), ("MinorVersion", "1"), ("MajorBuildNumber", "2507"),
-                     ("MinorBuildNumber", "6"), ("Version", "V2017_07_11")):
+        for k, v in (
+            ("MajorVersion", "15"),
+            ("MinorVersion", "1"),
+            ("MajorBuildNumber", "2507"),
+            ("MinorBuildNumber", "6"),
+            ("Version", "V2017_07_11"),
+        ):
             info.set(k, v)
         body = etree.SubElement(env, q(S, "Body"))
         body.append(body_el)
@@ -547,31 +600,39 @@ class Simulator:
         etree.SubElement(fault, "faultcode").text = "a:" + code
         etree.SubElement(fault, "faultstring").text = message
         detail = etree.SubElement(fault, "detail")
-        etree.SubElement(detail, q("http://schemas.microsoft.com/exchange/services/2006/errors",
-                                   "ResponseCode")).text = code
-        etree.SubElement(detail, q("http://schemas.microsoft.com/exchange/services/2006/errors",
-                                   "Message")).text = message
+        etree.SubElement(
+            detail, q("http://schemas.microsoft.com/exchange/services/2006/errors", "ResponseCode")
+        ).text = code
+        etree.SubElement(
+            detail, q("http://schemas.microsoft.com/exchange/services/2006/errors", "Message")
+        ).text = message
         if backoff_ms is not None:
             xml = etree.SubElement(detail, q(T, "MessageXml"))
             value = etree.SubElement(xml, q(T, "Value"), Name="BackOffMilliseconds")
             value.text = str(backoff_ms)
         return etree.tostring(env, xml_declaration=True, encoding="utf-8")
 
-    def _dispatch(self, env: Any, op_el: Any, op: str, user: str, number: int,
-                  entry: Logged) -> bytes:
+    def _dispatch(
+        self, env: Any, op_el: Any, op: str, user: str, number: int, entry: Logged
+    ) -> bytes:
         header = env.find(q(S, "Header"))
         impersonated = None
         if header is not None:
             imp = header.find(".//t:ExchangeImpersonation", NSMAP)
             if imp is not None:
-                impersonated = (_text(imp, ".//t:PrimarySmtpAddress")
-                                or _text(imp, ".//t:SmtpAddress") or "").lower()
+                impersonated = (
+                    _text(imp, ".//t:PrimarySmtpAddress") or _text(imp, ".//t:SmtpAddress") or ""
+                ).lower()
                 if user not in self.impersonators:
-                    raise EwsError("ErrorImpersonateUserDenied",
-                                   "The account does not have permission to impersonate.")
+                    raise EwsError(
+                        "ErrorImpersonateUserDenied",
+                        "The account does not have permission to impersonate.",
+                    )
         if user.startswith("app:") and impersonated is None:
-            raise EwsError("ErrorMissingExchangeImpersonationHeader",
-                           "An application token needs the ExchangeImpersonation header.")
+            raise EwsError(
+                "ErrorMissingExchangeImpersonationHeader",
+                "An application token needs the ExchangeImpersonation header.",
+            )
         ctx = _Context(self, user, impersonated, number)
         handler = getattr(self, f"_op_{op}", None)
         if handler is None:
@@ -603,12 +664,21 @@ class Simulator:
         return msg
 
     def _op_ConvertId(self, ctx: _Context, el: Any) -> Any:
-        return self._response("ConvertId", [self._message(
-            "ConvertId", EwsError("ErrorInvalidIdMalformed", "Id is malformed."))])
+        return self._response(
+            "ConvertId",
+            [self._message("ConvertId", EwsError("ErrorInvalidIdMalformed", "Id is malformed."))],
+        )
 
     def _op_ResolveNames(self, ctx: _Context, el: Any) -> Any:
-        return self._response("ResolveNames", [self._message(
-            "ResolveNames", EwsError("ErrorNameResolutionNoResults", "No results were found."))])
+        return self._response(
+            "ResolveNames",
+            [
+                self._message(
+                    "ResolveNames",
+                    EwsError("ErrorNameResolutionNoResults", "No results were found."),
+                )
+            ],
+        )
 
     def _op_GetFolder(self, ctx: _Context, el: Any) -> Any:
         msgs = []
@@ -619,15 +689,20 @@ class Simulator:
                 msg = self._message("GetFolder")
                 folders = etree.SubElement(msg, q(M, "Folders"))
                 folder = etree.SubElement(folders, q(T, "Folder" if root else "CalendarFolder"))
-                etree.SubElement(folder, q(T, "FolderId"),
-                                 Id=_id("root" if root else "folder", mailbox),
-                                 ChangeKey="AgAAAA==")
+                etree.SubElement(
+                    folder,
+                    q(T, "FolderId"),
+                    Id=_id("root" if root else "folder", mailbox),
+                    ChangeKey="AgAAAA==",
+                )
                 if not root:
                     etree.SubElement(folder, q(T, "FolderClass")).text = "IPF.Appointment"
                 etree.SubElement(folder, q(T, "DisplayName")).text = (
-                    "Top of Information Store" if root else "Kalender")
+                    "Top of Information Store" if root else "Kalender"
+                )
                 etree.SubElement(folder, q(T, "TotalCount")).text = str(
-                    len(self.items.get(mailbox, {})))
+                    len(self.items.get(mailbox, {}))
+                )
                 etree.SubElement(folder, q(T, "ChildFolderCount")).text = "0"
             except EwsError as e:
                 msg = self._message("GetFolder", e)
@@ -650,22 +725,30 @@ class Simulator:
             items = list(self.items.get(mailbox, {}).values())
             if view is not None:
                 start, end = _dt(view.get("StartDate")), _dt(view.get("EndDate"))
-                rows = [o for item in items for o in self._expand(item)
-                        if o["start"] < end and o["end"] > start]
+                rows = [
+                    o
+                    for item in items
+                    for o in self._expand(item)
+                    if o["start"] < end and o["end"] > start
+                ]
                 rows.sort(key=lambda o: o["start"])
                 limit = view.get("MaxEntriesReturned")
                 if limit is not None and len(rows) > int(limit):
-                    raise EwsError("ErrorExceededFindCountLimit",
-                                   "Too many items in the calendar view.")
+                    raise EwsError(
+                        "ErrorExceededFindCountLimit", "Too many items in the calendar view."
+                    )
                 chosen = rows
                 offset, total, last = 0, len(rows), True
             else:
-                rows = [{"item": i, "occurrence": None} for i in items
-                        if restriction is None or _matches(i, restriction[0])]
+                rows = [
+                    {"item": i, "occurrence": None}
+                    for i in items
+                    if restriction is None or _matches(i, restriction[0])
+                ]
                 rows.sort(key=lambda o: (o["item"].start, o["item"].id))
                 offset = int(paged.get("Offset", "0")) if paged is not None else 0
                 size = int(paged.get("MaxEntriesReturned", "1000")) if paged is not None else 1000
-                chosen = rows[offset:offset + size]
+                chosen = rows[offset : offset + size]
                 total, last = len(rows), offset + size >= len(rows)
             msg = self._message("FindItem")
             root = etree.SubElement(msg, q(M, "RootFolder"))
@@ -675,8 +758,7 @@ class Simulator:
             root.set("IncludesLastItemInRange", "true" if last else "false")
             holder = etree.SubElement(root, q(T, "Items"))
             for row in chosen:
-                holder.append(self._render(row["item"], shape, row.get("index"),
-                                           find=True))
+                holder.append(self._render(row["item"], shape, row.get("index"), find=True))
             msgs.append(msg)
         return self._response("FindItem", msgs)
 
@@ -703,11 +785,12 @@ class Simulator:
                 if etree.QName(node).localname != "CalendarItem":
                     raise EwsError("ErrorInvalidRequest", "only calendar items are simulated")
                 if send is None:
-                    raise EwsError("ErrorSendMeetingInvitationsRequired",
-                                   "SendMeetingInvitations is required for calendar items.")
+                    raise EwsError(
+                        "ErrorSendMeetingInvitationsRequired",
+                        "SendMeetingInvitations is required for calendar items.",
+                    )
                 n = next(self._ids)
-                item = Item(id=_id("item", mailbox, str(n)), mailbox=mailbox,
-                            uid=uuid.uuid4().hex)
+                item = Item(id=_id("item", mailbox, str(n)), mailbox=mailbox, uid=uuid.uuid4().hex)
                 fields = _parse_fields(node)
                 if "uid" in fields:
                     item.uid = fields.pop("uid")
@@ -733,28 +816,35 @@ class Simulator:
             try:
                 ref = change[0]
                 item, index = ctx.resolve(ref)
-                if (resolution == "NeverOverwrite" and ref.get("ChangeKey")
-                        and etree.QName(ref).localname == "ItemId"
-                        and ref.get("ChangeKey") != item.change_key):
-                    raise EwsError("ErrorIrresolvableConflict",
-                                   "The change key is stale.")
+                if (
+                    resolution == "NeverOverwrite"
+                    and ref.get("ChangeKey")
+                    and etree.QName(ref).localname == "ItemId"
+                    and ref.get("ChangeKey") != item.change_key
+                ):
+                    raise EwsError("ErrorIrresolvableConflict", "The change key is stale.")
                 if send is None and item.attendees:
-                    raise EwsError("ErrorSendMeetingInvitationsOrCancellationsRequired",
-                                   "SendMeetingInvitationsOrCancellations is required.")
+                    raise EwsError(
+                        "ErrorSendMeetingInvitationsOrCancellationsRequired",
+                        "SendMeetingInvitationsOrCancellations is required.",
+                    )
                 updates = change.find("t:Updates", NSMAP)
                 if index is None:
                     self._update_item(item, updates, send or "SendToNone", ctx.number)
                 else:
-                    self._update_occurrence(item, index, updates, send or "SendToNone",
-                                            ctx.number)
+                    self._update_occurrence(item, index, updates, send or "SendToNone", ctx.number)
                 msg = self._message("UpdateItem")
                 items = etree.SubElement(msg, q(M, "Items"))
                 cal = etree.SubElement(items, q(T, "CalendarItem"))
                 if index is None:
                     etree.SubElement(cal, q(T, "ItemId"), Id=item.id, ChangeKey=item.change_key)
                 else:
-                    etree.SubElement(cal, q(T, "ItemId"), Id=_id("occ", item.id, str(index)),
-                                     ChangeKey=item.change_key)
+                    etree.SubElement(
+                        cal,
+                        q(T, "ItemId"),
+                        Id=_id("occ", item.id, str(index)),
+                        ChangeKey=item.change_key,
+                    )
                 conflicts = etree.SubElement(msg, q(M, "ConflictResults"))
                 etree.SubElement(conflicts, q(T, "Count")).text = "0"
             except EwsError as e:
@@ -795,26 +885,32 @@ class Simulator:
         removed = [a for a in before if a not in now]
         if send in ("SendOnlyToAll", "SendToAllAndSaveCopy"):
             self._notify(item, now, None, None, number)
-            self._notify(item, [a for a in removed if a in item.announced], "cancellation",
-                         None, number)
+            self._notify(
+                item, [a for a in removed if a in item.announced], "cancellation", None, number
+            )
         elif send in ("SendOnlyToChanged", "SendToChangedAndSaveCopy"):
             self._notify(item, added, None, None, number)
-            self._notify(item, [a for a in removed if a in item.announced], "cancellation",
-                         None, number)
+            self._notify(
+                item, [a for a in removed if a in item.announced], "cancellation", None, number
+            )
 
-    def _update_occurrence(self, item: Item, index: int, updates: Any, send: str,
-                           number: int) -> None:
+    def _update_occurrence(
+        self, item: Item, index: int, updates: Any, send: str, number: int
+    ) -> None:
         values: dict[str, Any] = {}
         for upd in updates:
             if etree.QName(upd).localname != "SetItemField":
-                raise EwsError("ErrorInvalidPropertyForOperation",
-                               "only SetItemField is simulated on occurrences")
+                raise EwsError(
+                    "ErrorInvalidPropertyForOperation",
+                    "only SetItemField is simulated on occurrences",
+                )
             values.update(_parse_fields(upd.find("t:CalendarItem", NSMAP)))
-        allowed = {"start", "end", "start_tz", "end_tz", "subject", "location", "body",
-                   "body_type"}
+        allowed = {"start", "end", "start_tz", "end_tz", "subject", "location", "body", "body_type"}
         if set(values) - allowed:
-            raise EwsError("ErrorInvalidPropertySet",
-                           f"not simulated on occurrences: {sorted(set(values) - allowed)}")
+            raise EwsError(
+                "ErrorInvalidPropertySet",
+                f"not simulated on occurrences: {sorted(set(values) - allowed)}",
+            )
         inst = {n: (s, e) for n, s, e in instances(item)}
         current = item.modified.get(index)
         start = values.get("start", current.start if current else inst[index][0])
@@ -827,8 +923,9 @@ class Simulator:
         if send in ("SendOnlyToAll", "SendToAllAndSaveCopy"):
             self._notify(item, item.attendees, None, inst[index][0], number)
 
-    def _check_crossing(self, item: Item, index: int, start: datetime,
-                        inst: dict[int, tuple[datetime, datetime]]) -> None:
+    def _check_crossing(
+        self, item: Item, index: int, start: datetime, inst: dict[int, tuple[datetime, datetime]]
+    ) -> None:
         """An occurrence may not move onto or past the day of a neighbouring one."""
         tz = item.tz
         day = _local_date(start, tz)
@@ -839,11 +936,15 @@ class Simulator:
             return item.modified[n].start if n in item.modified else inst[n][0]
 
         if pos > 0 and day <= _local_date(current(live[pos - 1]), tz):
-            raise EwsError("ErrorOccurrenceCrossingBoundary",
-                           "An occurrence cannot be moved onto or past the previous one.")
+            raise EwsError(
+                "ErrorOccurrenceCrossingBoundary",
+                "An occurrence cannot be moved onto or past the previous one.",
+            )
         if pos + 1 < len(live) and day >= _local_date(current(live[pos + 1]), tz):
-            raise EwsError("ErrorOccurrenceCrossingBoundary",
-                           "An occurrence cannot be moved onto or past the next one.")
+            raise EwsError(
+                "ErrorOccurrenceCrossingBoundary",
+                "An occurrence cannot be moved onto or past the next one.",
+            )
 
     def _op_DeleteItem(self, ctx: _Context, el: Any) -> Any:
         send = el.get("SendMeetingCancellations")
@@ -852,34 +953,53 @@ class Simulator:
             try:
                 item, index = ctx.resolve(ref)
                 if send is None and item.attendees:
-                    raise EwsError("ErrorSendMeetingCancellationsRequired",
-                                   "SendMeetingCancellations is required.")
+                    raise EwsError(
+                        "ErrorSendMeetingCancellationsRequired",
+                        "SendMeetingCancellations is required.",
+                    )
                 notify = send in ("SendOnlyToAll", "SendToAllAndSaveCopy")
                 if index is None:
                     del self.items[item.mailbox][item.id]
                     if notify:
-                        self._notify(item, [a for a in item.attendees if a in item.announced],
-                                     "cancellation", None, ctx.number)
+                        self._notify(
+                            item,
+                            [a for a in item.attendees if a in item.announced],
+                            "cancellation",
+                            None,
+                            ctx.number,
+                        )
                 else:
                     original = {n: s for n, s, _ in instances(item)}[index]
                     item.deleted.add(index)
                     item.modified.pop(index, None)
                     item.touch()
                     if notify:
-                        self._notify(item, [a for a in item.attendees if a in item.announced],
-                                     "cancellation", original, ctx.number)
+                        self._notify(
+                            item,
+                            [a for a in item.attendees if a in item.announced],
+                            "cancellation",
+                            original,
+                            ctx.number,
+                        )
                 msg = self._message("DeleteItem")
             except EwsError as e:
                 msg = self._message("DeleteItem", e)
             msgs.append(msg)
         return self._response("DeleteItem", msgs)
 
-    def _notify(self, item: Item, who: Iterable[str], kind: str | None,
-                occurrence: datetime | None, number: int) -> None:
+    def _notify(
+        self,
+        item: Item,
+        who: Iterable[str],
+        kind: str | None,
+        occurrence: datetime | None,
+        number: int,
+    ) -> None:
         for attendee in who:
             actual = kind or ("update" if attendee in item.announced else "invitation")
-            self.sent.append(Sent(item.mailbox, attendee, actual, item.uid, occurrence,
-                                  item.subject, number))
+            self.sent.append(
+                Sent(item.mailbox, attendee, actual, item.uid, occurrence, item.subject, number)
+            )
             if actual == "cancellation":
                 if occurrence is None:
                     item.announced.discard(attendee)
@@ -890,16 +1010,31 @@ class Simulator:
 
     def _expand(self, item: Item) -> list[dict[str, Any]]:
         if item.recurrence is None:
-            return [{"item": item, "index": None, "start": item.start, "end": item.end,
-                     "subject": item.subject, "original": None}]
+            return [
+                {
+                    "item": item,
+                    "index": None,
+                    "start": item.start,
+                    "end": item.end,
+                    "subject": item.subject,
+                    "original": None,
+                }
+            ]
         out = []
         for n, start, end in instances(item):
             if n in item.deleted:
                 continue
             mod = item.modified.get(n)
-            out.append({"item": item, "index": n, "start": mod.start if mod else start,
-                        "end": mod.end if mod else end, "subject": item.subject,
-                        "original": start})
+            out.append(
+                {
+                    "item": item,
+                    "index": n,
+                    "start": mod.start if mod else start,
+                    "end": mod.end if mod else end,
+                    "subject": item.subject,
+                    "original": start,
+                }
+            )
         return out
 
     def _render(self, item: Item, shape: _Shape, index: int | None, find: bool = False) -> Any:
@@ -907,8 +1042,12 @@ class Simulator:
         if index is not None:
             inst = {n: (s, e) for n, s, e in instances(item)}
             mod = item.modified.get(index)
-            occ = {"original": inst[index][0], "start": mod.start if mod else inst[index][0],
-                   "end": mod.end if mod else inst[index][1], "modified": mod is not None}
+            occ = {
+                "original": inst[index][0],
+                "start": mod.start if mod else inst[index][0],
+                "end": mod.end if mod else inst[index][1],
+                "modified": mod is not None,
+            }
         values: list[Any] = []
         el = etree.Element(q(T, "CalendarItem"))
         item_id = item.id if index is None else _id("occ", item.id, str(index))
@@ -952,8 +1091,9 @@ class _Context:
         if self.impersonated is not None:
             if mailbox != self.impersonated:
                 raise EwsError("ErrorAccessDenied", "Access is denied.")
-        elif mailbox != self.user.lower() and mailbox not in self.sim.delegates.get(self.user,
-                                                                                  set()):
+        elif mailbox != self.user.lower() and mailbox not in self.sim.delegates.get(
+            self.user, set()
+        ):
             raise EwsError("ErrorAccessDenied", "Access is denied. Check credentials.")
         self.mailbox_used = mailbox
         return mailbox
@@ -991,21 +1131,26 @@ class _Context:
         mailbox = self._allowed(parts[1])
         item = self.sim.items.get(mailbox, {}).get(value)
         if item is None:
-            raise EwsError("ErrorItemNotFound",
-                           "The specified object was not found in the store.")
+            raise EwsError("ErrorItemNotFound", "The specified object was not found in the store.")
         return item, None
 
     def _index(self, item: Item, index: int) -> int:
         if item.recurrence is None:
-            raise EwsError("ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange",
-                           "The item is not a recurring master.")
+            raise EwsError(
+                "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange",
+                "The item is not a recurring master.",
+            )
         count = len(instances(item))
         if not 1 <= index <= count:
-            raise EwsError("ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange",
-                           "The occurrence index is out of the recurrence range.")
+            raise EwsError(
+                "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange",
+                "The occurrence index is out of the recurrence range.",
+            )
         if index in item.deleted:
-            raise EwsError("ErrorCalendarOccurrenceIsDeletedFromRecurrence",
-                           "The occurrence was deleted from the recurrence.")
+            raise EwsError(
+                "ErrorCalendarOccurrenceIsDeletedFromRecurrence",
+                "The occurrence was deleted from the recurrence.",
+            )
         return index
 
 
@@ -1013,9 +1158,16 @@ class _Context:
 
 
 class _Shape:
-    DEFAULT = ("item:Subject", "calendar:Start", "calendar:End", "calendar:Location",
-               "calendar:IsAllDayEvent", "calendar:CalendarItemType", "calendar:UID",
-               "calendar:IsRecurring")
+    DEFAULT = (
+        "item:Subject",
+        "calendar:Start",
+        "calendar:End",
+        "calendar:Location",
+        "calendar:IsAllDayEvent",
+        "calendar:CalendarItemType",
+        "calendar:UID",
+        "calendar:IsRecurring",
+    )
 
     def __init__(self, el: Any):
         self.base = _text(el, "t:BaseShape") or "IdOnly"
@@ -1034,9 +1186,15 @@ class _Shape:
         return base + [f for f in self.fields if f not in base]
 
 
-NOT_IN_FIND = {"item:Body", "calendar:RequiredAttendees", "calendar:OptionalAttendees",
-               "calendar:Resources", "calendar:ModifiedOccurrences",
-               "calendar:DeletedOccurrences", "item:Attachments"}
+NOT_IN_FIND = {
+    "item:Body",
+    "calendar:RequiredAttendees",
+    "calendar:OptionalAttendees",
+    "calendar:Resources",
+    "calendar:ModifiedOccurrences",
+    "calendar:DeletedOccurrences",
+    "item:Attachments",
+}
 
 
 def _attendee_list(tag: str, addresses: list[str]) -> Any:
@@ -1132,8 +1290,9 @@ def _render_field(item: Item, uri: str, occ: dict[str, Any] | None, find: bool) 
         el = etree.Element(q(T, "ModifiedOccurrences"))
         for n in sorted(item.modified):
             o = etree.SubElement(el, q(T, "Occurrence"))
-            etree.SubElement(o, q(T, "ItemId"), Id=_id("occ", item.id, str(n)),
-                             ChangeKey=item.change_key)
+            etree.SubElement(
+                o, q(T, "ItemId"), Id=_id("occ", item.id, str(n)), ChangeKey=item.change_key
+            )
             etree.SubElement(o, q(T, "Start")).text = _iso(item.modified[n].start)
             etree.SubElement(o, q(T, "End")).text = _iso(item.modified[n].end)
             etree.SubElement(o, q(T, "OriginalStart")).text = _iso(inst[n])
@@ -1231,8 +1390,9 @@ def _parse_fields(node: Any) -> dict[str, Any]:
         elif name == "ExtendedProperty":
             uri = child.find("t:ExtendedFieldURI", NSMAP)
             values = child.find("t:Values", NSMAP)
-            value: Any = ([v.text or "" for v in values] if values is not None
-                          else _text(child, "t:Value"))
+            value: Any = (
+                [v.text or "" for v in values] if values is not None else _text(child, "t:Value")
+            )
             out.setdefault("extended", {})[_ext_key(uri)] = value
         elif name == "UID":
             out["uid"] = text
@@ -1308,26 +1468,36 @@ def _apply(item: Item, values: dict[str, Any]) -> None:
 
 def _check(item: Item) -> None:
     if item.end < item.start:
-        raise EwsError("ErrorCalendarEndDateIsEarlierThanStartDate",
-                       "EndDate is earlier than StartDate")
+        raise EwsError(
+            "ErrorCalendarEndDateIsEarlierThanStartDate", "EndDate is earlier than StartDate"
+        )
     if item.recurrence is not None:
         first = _local_date(item.start, item.tz)
         if item.recurrence["start"] != first:
             # Exchange moves the series start to the pattern's first day; plancal never
             # relies on that, so a mismatch here is a mistake worth failing on.
-            raise EwsError("ErrorRecurrenceHasNoOccurrence",
-                           "The recurrence start does not match the item's start date.")
+            raise EwsError(
+                "ErrorRecurrenceHasNoOccurrence",
+                "The recurrence start does not match the item's start date.",
+            )
         if not instances(item):
-            raise EwsError("ErrorRecurrenceHasNoOccurrence",
-                           "The recurrence pattern has no occurrence.")
+            raise EwsError(
+                "ErrorRecurrenceHasNoOccurrence", "The recurrence pattern has no occurrence."
+            )
 
 
 def _uri_field(uri: Any) -> str:
-    mapping = {"item:Subject": "subject", "item:Body": "body", "calendar:Location": "location",
-               "calendar:RequiredAttendees": "required", "calendar:OptionalAttendees": "optional",
-               "calendar:Resources": "resources", "calendar:Recurrence": "recurrence",
-               "item:Categories": "categories",
-               "item:ReminderMinutesBeforeStart": "reminder_minutes"}
+    mapping = {
+        "item:Subject": "subject",
+        "item:Body": "body",
+        "calendar:Location": "location",
+        "calendar:RequiredAttendees": "required",
+        "calendar:OptionalAttendees": "optional",
+        "calendar:Resources": "resources",
+        "calendar:Recurrence": "recurrence",
+        "item:Categories": "categories",
+        "item:ReminderMinutesBeforeStart": "reminder_minutes",
+    }
     value = uri.get("FieldURI")
     if value not in mapping:
         raise EwsError("ErrorInvalidPropertyDelete", f"{value} cannot be deleted here")
@@ -1342,9 +1512,13 @@ def _field_value(item: Item, uri: Any) -> Any:
     if name == "ExtendedFieldURI":
         return item.extended.get(_ext_key(uri))
     field_uri = uri.get("FieldURI")
-    return {"item:Subject": item.subject, "calendar:Start": _iso(item.start),
-            "calendar:End": _iso(item.end), "calendar:UID": item.uid,
-            "calendar:Location": item.location}.get(field_uri)
+    return {
+        "item:Subject": item.subject,
+        "calendar:Start": _iso(item.start),
+        "calendar:End": _iso(item.end),
+        "calendar:UID": item.uid,
+        "calendar:Location": item.location,
+    }.get(field_uri)
 
 
 def _matches(item: Item, cond: Any) -> bool:

@@ -13,19 +13,43 @@ from tests.ews.conftest import ORGANIZER, PASSWORD, USER
 from tests.ews.simulator import Simulator
 
 
-def plancal(sim: Simulator, tmp_path: Path, *args: str, password: str = PASSWORD,
-            ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PLANCAL_CONFIG": str(tmp_path / "none.toml"),
-           "PLANCAL_EXCHANGE_MAILBOX": ORGANIZER, "PLANCAL_EXCHANGE_URL": sim.url,
-           "PLANCAL_EXCHANGE_AUTH": "basic", "PLANCAL_EXCHANGE_USERNAME": USER,
-           "PLANCAL_EXCHANGE_PASSWORD": password, "PLANCAL_EXCHANGE_TIMEOUT": "10"}
-    return subprocess.run([sys.executable, "-m", "plancal.cli", "push", "exchange", *args,
-                           "--db", str(tmp_path / "state.sqlite")],
-                          capture_output=True, text=True, timeout=120, env=env)
+def plancal(
+    sim: Simulator,
+    tmp_path: Path,
+    *args: str,
+    password: str = PASSWORD,
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PLANCAL_CONFIG": str(tmp_path / "none.toml"),
+        "PLANCAL_EXCHANGE_MAILBOX": ORGANIZER,
+        "PLANCAL_EXCHANGE_URL": sim.url,
+        "PLANCAL_EXCHANGE_AUTH": "basic",
+        "PLANCAL_EXCHANGE_USERNAME": USER,
+        "PLANCAL_EXCHANGE_PASSWORD": password,
+        "PLANCAL_EXCHANGE_TIMEOUT": "10",
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "plancal.cli",
+            "push",
+            "exchange",
+            *args,
+            "--db",
+            str(tmp_path / "state.sqlite"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
 
 
-def test_dry_run_lists_changes_and_recipients_and_writes_nothing(sim: Simulator,
-                                                                 tmp_path: Path) -> None:
+def test_dry_run_lists_changes_and_recipients_and_writes_nothing(
+    sim: Simulator, tmp_path: Path
+) -> None:
     run = plancal(sim, tmp_path, str(SEED), "--dry-run", "--lang", "sv")
     assert run.returncode == 0, run.stderr
     assert "Beredningsgruppen (beredningsgrupp)" in run.stdout
@@ -46,8 +70,7 @@ def test_push_then_nothing_left_in_json(sim: Simulator, tmp_path: Path) -> None:
     assert "already equals the plan" in second.stdout
 
 
-def test_wrong_password_is_a_clear_error_not_a_traceback(sim: Simulator,
-                                                         tmp_path: Path) -> None:
+def test_wrong_password_is_a_clear_error_not_a_traceback(sim: Simulator, tmp_path: Path) -> None:
     run = plancal(sim, tmp_path, str(SEED), "--lang", "en", password="fel-lösen-123")
     assert run.returncode == 1
     assert "refused the sign-in" in run.stderr and "Traceback" not in run.stderr
@@ -57,8 +80,9 @@ def test_wrong_password_is_a_clear_error_not_a_traceback(sim: Simulator,
 
 def test_a_rule_exchange_cannot_repeat_names_the_line(sim: Simulator, tmp_path: Path) -> None:
     plan = tmp_path / "plan.yaml"
-    plan.write_text(plan_text(**{"Varje måndag kl. 14.00": "RRULE:FREQ=YEARLY;BYMONTH=3"}),
-                    encoding="utf-8")
+    plan.write_text(
+        plan_text(**{"Varje måndag kl. 14.00": "RRULE:FREQ=YEARLY;BYMONTH=3"}), encoding="utf-8"
+    )
     run = plancal(sim, tmp_path, str(plan), "--lang", "en")
     assert run.returncode == 1, run.stdout
     assert f"{plan}:11" in run.stderr and "Exchange cannot repeat" in run.stderr

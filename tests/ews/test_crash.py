@@ -35,8 +35,7 @@ from tests.ews.simulator import Simulator, restore, snapshot
 BATCH = 2  # small batches: more requests, so more places to die
 
 
-def push_killed_at(sim: Simulator, schedule: Any, store_path: Path, point: int,
-                   when: str) -> int:
+def push_killed_at(sim: Simulator, schedule: Any, store_path: Path, point: int, when: str) -> int:
     """Run a push in a child process that the simulator kills at request ``point``."""
     pid_box: list[int] = []
 
@@ -68,8 +67,12 @@ def push_killed_at(sim: Simulator, schedule: Any, store_path: Path, point: int,
 
 def check(sim: Simulator, schedule: Any) -> None:
     assert occurrences_in(sim, schedule.plan.tz) == agenda_of(schedule)
-    keys = [v for i in sim.calendar(ORGANIZER) for (_, n, _), v in i.extended.items()
-            if n == "plancal-key"]
+    keys = [
+        v
+        for i in sim.calendar(ORGANIZER)
+        for (_, n, _), v in i.extended.items()
+        if n == "plancal-key"
+    ]
     assert len(keys) == len(set(keys)) == len(schedule.series)
     sent = Counter((s.attendee, s.item, s.kind, s.occurrence) for s in sim.sent)
     assert max(sent.values(), default=1) == 1, [k for k, v in sent.items() if v > 1]
@@ -87,14 +90,24 @@ def requests_of(sim: Simulator, schedule: Any, store_path: Path) -> int:
 
 
 @pytest.mark.slow
-def test_killed_at_100_points_then_run_again(sim: Simulator, seed_schedule: Any,
-                                             tmp_path: Path) -> None:
-    changed = seed_variant(tmp_path, **beredning(
-        "    place: Kommunhuset\n    exceptions:\n      cancelled: [2023-03-14]\n"
-        "      moved: {2022-11-08: 2022-11-09 10:00}\n      added: [2023-03-21 09:00]\n"))
-    changed_time = seed_variant(tmp_path, "b.yaml", **{
-        "    when: 5 ggr/år\n": "    when: 5 ggr/år\n    place: Stadshuset\n",
-        "    when: Varje måndag kl. 15.00\n": "    when: Varje tisdag kl. 15.00\n"})
+def test_killed_at_100_points_then_run_again(
+    sim: Simulator, seed_schedule: Any, tmp_path: Path
+) -> None:
+    changed = seed_variant(
+        tmp_path,
+        **beredning(
+            "    place: Kommunhuset\n    exceptions:\n      cancelled: [2023-03-14]\n"
+            "      moved: {2022-11-08: 2022-11-09 10:00}\n      added: [2023-03-21 09:00]\n"
+        ),
+    )
+    changed_time = seed_variant(
+        tmp_path,
+        "b.yaml",
+        **{
+            "    when: 5 ggr/år\n": "    when: 5 ggr/år\n    place: Stadshuset\n",
+            "    when: Varje måndag kl. 15.00\n": "    when: Varje tisdag kl. 15.00\n",
+        },
+    )
     empty, base_store = snapshot(sim), tmp_path / "base.sqlite"
     Store(str(base_store)).close()
     # Scenario A: the first push of the seed. Scenario B, C: plan changes on a pushed calendar.
@@ -106,12 +119,23 @@ def test_killed_at_100_points_then_run_again(sim: Simulator, seed_schedule: Any,
     restore(sim, pushed)
     shutil.copy(tmp_path / "pushed.sqlite", tmp_path / "c.sqlite")
     total_c = requests_of(sim, changed_time, tmp_path / "c.sqlite")
-    points = ([(seed_schedule, empty, base_store, n, w) for n in range(1, total_a + 1)
-               for w in ("kill-after", "kill-before")]
-              + [(changed, pushed, tmp_path / "pushed.sqlite", n, w)
-                 for n in range(1, total_b + 1) for w in ("kill-after", "kill-before")]
-              + [(changed_time, pushed, tmp_path / "pushed.sqlite", n, w)
-                 for n in range(1, total_c + 1) for w in ("kill-after", "kill-before")])
+    points = (
+        [
+            (seed_schedule, empty, base_store, n, w)
+            for n in range(1, total_a + 1)
+            for w in ("kill-after", "kill-before")
+        ]
+        + [
+            (changed, pushed, tmp_path / "pushed.sqlite", n, w)
+            for n in range(1, total_b + 1)
+            for w in ("kill-after", "kill-before")
+        ]
+        + [
+            (changed_time, pushed, tmp_path / "pushed.sqlite", n, w)
+            for n in range(1, total_c + 1)
+            for w in ("kill-after", "kill-before")
+        ]
+    )
     assert len(points) >= 100, (total_a, total_b, total_c)
     step = len(points) / 100
     chosen = [points[int(i * step)] for i in range(100)]

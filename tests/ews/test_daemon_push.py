@@ -17,12 +17,20 @@ NOW = datetime(2022, 9, 1, 8, tzinfo=UTC)
 
 
 def test_daemon_publish_pushes_the_plan_and_a_second_tick_sends_nothing(
-        sim: Simulator, tmp_path: Path) -> None:
-    settings = load(None, {
-        "PLANCAL_CONFIG": str(tmp_path / "none.toml"), "PLANCAL_DAEMON_PUSH": "true",
-        "PLANCAL_EXCHANGE_MAILBOX": ORGANIZER, "PLANCAL_EXCHANGE_URL": sim.url,
-        "PLANCAL_EXCHANGE_AUTH": "basic", "PLANCAL_EXCHANGE_USERNAME": USER,
-        "PLANCAL_EXCHANGE_PASSWORD": PASSWORD})
+    sim: Simulator, tmp_path: Path
+) -> None:
+    settings = load(
+        None,
+        {
+            "PLANCAL_CONFIG": str(tmp_path / "none.toml"),
+            "PLANCAL_DAEMON_PUSH": "true",
+            "PLANCAL_EXCHANGE_MAILBOX": ORGANIZER,
+            "PLANCAL_EXCHANGE_URL": sim.url,
+            "PLANCAL_EXCHANGE_AUTH": "basic",
+            "PLANCAL_EXCHANGE_USERNAME": USER,
+            "PLANCAL_EXCHANGE_PASSWORD": PASSWORD,
+        },
+    )
     push = configured_push(settings)
     assert push is not None
     with Store(str(tmp_path / "state.sqlite")) as store:

@@ -22,8 +22,12 @@ class Sleeps(list[float]):
 
 def assert_converged(sim: Simulator, schedule: Any) -> None:
     assert occurrences_in(sim, schedule.plan.tz) == agenda_of(schedule)
-    keys = [v for i in sim.calendar(ORGANIZER) for (_, n, _), v in i.extended.items()
-            if n == "plancal-key"]
+    keys = [
+        v
+        for i in sim.calendar(ORGANIZER)
+        for (_, n, _), v in i.extended.items()
+        if n == "plancal-key"
+    ]
     assert len(keys) == len(set(keys)) == len(schedule.series)  # no duplicate item
     sent = Counter((s.attendee, s.item, s.kind, s.occurrence) for s in sim.sent)
     assert max(sent.values()) == 1  # nothing sent twice
@@ -51,8 +55,7 @@ def test_retry_after_of_a_503_is_honoured(sim: Simulator, seed_schedule: Any) ->
     assert_converged(sim, seed_schedule)
 
 
-def test_a_write_whose_answer_is_lost_is_not_sent_again(sim: Simulator,
-                                                        seed_schedule: Any) -> None:
+def test_a_write_whose_answer_is_lost_is_not_sent_again(sim: Simulator, seed_schedule: Any) -> None:
     """The server carried the write out, the client never heard: reread, do not replay."""
     lost: set[str] = set()
 
@@ -86,8 +89,9 @@ def test_answers_slower_than_the_timeout(sim: Simulator, seed_schedule: Any) -> 
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_twenty_percent_of_requests_failing_still_converges(sim: Simulator, seed_schedule: Any,
-                                                            seed: int) -> None:
+def test_twenty_percent_of_requests_failing_still_converges(
+    sim: Simulator, seed_schedule: Any, seed: int
+) -> None:
     rng = random.Random(seed)
     kinds = ["busy", "503", "slow", "drop", "lost"]
     sim.slow_seconds = 0.6

@@ -24,9 +24,12 @@ class TestExchange(TargetContract):
         return occurrences_in(self.sim, schedule.plan.tz)
 
     def add_foreign(self) -> Any:
-        return self.sim.add_item(ORGANIZER, subject="Tandläkare",
-                                 start=datetime(2022, 11, 8, 8, tzinfo=UTC),
-                                 end=datetime(2022, 11, 8, 9, tzinfo=UTC))
+        return self.sim.add_item(
+            ORGANIZER,
+            subject="Tandläkare",
+            start=datetime(2022, 11, 8, 8, tzinfo=UTC),
+            end=datetime(2022, 11, 8, 9, tzinfo=UTC),
+        )
 
     def foreign_untouched(self, token: Any) -> bool:
         now = {i.id: i for i in self.sim.calendar(ORGANIZER)}

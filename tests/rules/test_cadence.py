@@ -20,70 +20,90 @@ from plancal.rules.cadence import (
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    # The seed's own words
-    ("Varje måndag kl. 14.00", Weekly((MON,), 1, time(14))),
-    ("Varje måndag kl. 15.00", Weekly((MON,), 1, time(15))),
-    ("11 ggr/år", PerYear(11)),
-    ("5 ggr/år", PerYear(5)),
-    ("2 gånger/år", PerYear(2)),
-    ("Minst 2 gånger/år", PerYear(2, at_least=True)),
-    ("Minst 3 ggr/år", PerYear(3, at_least=True)),
-    ("1 ggr/månad", Monthly()),
-    ("Löpande under året utifrån behov", AsNeeded("Löpande under året utifrån behov")),
-    ("Behovsanpassat", AsNeeded("Behovsanpassat")),
-    ("När behov uppstår", AsNeeded("När behov uppstår")),
-    ("När behov uppstår utifrån lokala problembilder",
-     AsNeeded("När behov uppstår utifrån lokala problembilder")),
-    ("När en ungdom identifieras och uppfyller kriterierna för SIG",
-     AsNeeded("När en ungdom identifieras och uppfyller kriterierna för SIG")),
-    ("Löpande under projektiden", AsNeeded("Löpande under projektiden")),
-    ("Under 2022", AsNeeded("Under 2022", 2022)),
-    # English
-    ("every Monday 14:00", Weekly((MON,), 1, time(14))),
-    ("Every Monday at 2 pm", Weekly((MON,), 1, time(14))),
-    ("every Monday 14:00-15:00", Weekly((MON,), 1, time(14), time(15))),
-    ("every Monday 14:00 for 45 minutes", Weekly((MON,), 1, time(14), None, timedelta(minutes=45))),
-    ("every other Friday at 8:30", Weekly((FRI,), 2, time(8, 30))),
-    ("every 3 weeks on Thursday 10:00", Weekly((THU,), 3, time(10))),
-    ("5 times a year", PerYear(5)),
-    ("at least 3 times a year", PerYear(3, at_least=True)),
-    ("twice a year", PerYear(2)),
-    ("monthly", Monthly()),
-    ("once a month", Monthly()),
-    ("12 times a year", Monthly()),
-    ("quarterly", PerYear(4)),
-    ("as needed", AsNeeded("as needed")),
-    ("during 2023", AsNeeded("during 2023", 2023)),
-    # More Swedish
-    ("varannan tisdag 9-10", Weekly((TUE,), 2, time(9), time(10))),
-    ("Varje måndag kl. 14.00–15.30", Weekly((MON,), 1, time(14), time(15, 30))),
-    ("Varje måndag kl 14 i 1,5 timmar", Weekly((MON,), 1, time(14), None, timedelta(minutes=90))),
-    ("måndagar och torsdagar kl 13", Weekly((MON, THU), 1, time(13))),
-    ("varje månad", Monthly()),
-    ("kvartalsvis", PerYear(4)),
-    ("Varje onsdag", Weekly((WED,))),
-    ("11 ggr/år kl. 13.00", PerYear(11, start_time=time(13))),
-    # Exact
-    ("RRULE:FREQ=WEEKLY;BYDAY=MO,WE", RRule("FREQ=WEEKLY;BYDAY=MO,WE")),
-    ("FREQ=MONTHLY;BYMONTHDAY=15", RRule("FREQ=MONTHLY;BYMONTHDAY=15")),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The seed's own words
+        ("Varje måndag kl. 14.00", Weekly((MON,), 1, time(14))),
+        ("Varje måndag kl. 15.00", Weekly((MON,), 1, time(15))),
+        ("11 ggr/år", PerYear(11)),
+        ("5 ggr/år", PerYear(5)),
+        ("2 gånger/år", PerYear(2)),
+        ("Minst 2 gånger/år", PerYear(2, at_least=True)),
+        ("Minst 3 ggr/år", PerYear(3, at_least=True)),
+        ("1 ggr/månad", Monthly()),
+        ("Löpande under året utifrån behov", AsNeeded("Löpande under året utifrån behov")),
+        ("Behovsanpassat", AsNeeded("Behovsanpassat")),
+        ("När behov uppstår", AsNeeded("När behov uppstår")),
+        (
+            "När behov uppstår utifrån lokala problembilder",
+            AsNeeded("När behov uppstår utifrån lokala problembilder"),
+        ),
+        (
+            "När en ungdom identifieras och uppfyller kriterierna för SIG",
+            AsNeeded("När en ungdom identifieras och uppfyller kriterierna för SIG"),
+        ),
+        ("Löpande under projektiden", AsNeeded("Löpande under projektiden")),
+        ("Under 2022", AsNeeded("Under 2022", 2022)),
+        # English
+        ("every Monday 14:00", Weekly((MON,), 1, time(14))),
+        ("Every Monday at 2 pm", Weekly((MON,), 1, time(14))),
+        ("every Monday 14:00-15:00", Weekly((MON,), 1, time(14), time(15))),
+        (
+            "every Monday 14:00 for 45 minutes",
+            Weekly((MON,), 1, time(14), None, timedelta(minutes=45)),
+        ),
+        ("every other Friday at 8:30", Weekly((FRI,), 2, time(8, 30))),
+        ("every 3 weeks on Thursday 10:00", Weekly((THU,), 3, time(10))),
+        ("5 times a year", PerYear(5)),
+        ("at least 3 times a year", PerYear(3, at_least=True)),
+        ("twice a year", PerYear(2)),
+        ("monthly", Monthly()),
+        ("once a month", Monthly()),
+        ("12 times a year", Monthly()),
+        ("quarterly", PerYear(4)),
+        ("as needed", AsNeeded("as needed")),
+        ("during 2023", AsNeeded("during 2023", 2023)),
+        # More Swedish
+        ("varannan tisdag 9-10", Weekly((TUE,), 2, time(9), time(10))),
+        ("Varje måndag kl. 14.00–15.30", Weekly((MON,), 1, time(14), time(15, 30))),
+        (
+            "Varje måndag kl 14 i 1,5 timmar",
+            Weekly((MON,), 1, time(14), None, timedelta(minutes=90)),
+        ),
+        ("måndagar och torsdagar kl 13", Weekly((MON, THU), 1, time(13))),
+        ("varje månad", Monthly()),
+        ("kvartalsvis", PerYear(4)),
+        ("Varje onsdag", Weekly((WED,))),
+        ("11 ggr/år kl. 13.00", PerYear(11, start_time=time(13))),
+        # Exact
+        ("RRULE:FREQ=WEEKLY;BYDAY=MO,WE", RRule("FREQ=WEEKLY;BYDAY=MO,WE")),
+        ("FREQ=MONTHLY;BYMONTHDAY=15", RRule("FREQ=MONTHLY;BYMONTHDAY=15")),
+    ],
+)
 def test_accepted(text: str, expected: object) -> None:
     assert parse(text) == expected
 
 
-@pytest.mark.parametrize(("text", "message", "hint"), [
-    ("Varje mondag kl. 14.00", "unknown weekday 'mondag'", "did you mean 'måndag'"),
-    ("every Mondey 14:00", "unknown weekday 'mondey'", "did you mean 'monday'"),
-    ("Varje tisdg kl. 9", "unknown weekday 'tisdg'", "did you mean 'tisdag'"),
-    ("Varje måndag kl. 25.00", "is not a time of day", "e.g. 14:00"),
-    ("Varje måndag kl. 14.00-13.00", "ends (13:00) before it starts (14:00)", "start time first"),
-    ("13 ggr/år", "13 times a year does not fit", "1–12 times a year"),
-    ("2 ggr/månad", "more than once a month", "every other Monday"),
-    ("sometimes, maybe", "cannot read when", "every Monday 14:00"),
-    ("", "'when' is empty", "as needed"),
-    ("varje", "names no weekday", "every Monday"),
-])
+@pytest.mark.parametrize(
+    ("text", "message", "hint"),
+    [
+        ("Varje mondag kl. 14.00", "unknown weekday 'mondag'", "did you mean 'måndag'"),
+        ("every Mondey 14:00", "unknown weekday 'mondey'", "did you mean 'monday'"),
+        ("Varje tisdg kl. 9", "unknown weekday 'tisdg'", "did you mean 'tisdag'"),
+        ("Varje måndag kl. 25.00", "is not a time of day", "e.g. 14:00"),
+        (
+            "Varje måndag kl. 14.00-13.00",
+            "ends (13:00) before it starts (14:00)",
+            "start time first",
+        ),
+        ("13 ggr/år", "13 times a year does not fit", "1–12 times a year"),
+        ("2 ggr/månad", "more than once a month", "every other Monday"),
+        ("sometimes, maybe", "cannot read when", "every Monday 14:00"),
+        ("", "'when' is empty", "as needed"),
+        ("varje", "names no weekday", "every Monday"),
+    ],
+)
 def test_refused_with_a_hint(text: str, message: str, hint: str) -> None:
     with pytest.raises(CadenceError) as caught:
         parse(text)
@@ -93,10 +113,17 @@ def test_refused_with_a_hint(text: str, message: str, hint: str) -> None:
     assert caught.value.message.render("sv") != caught.value.message.render("en")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("14.00", time(14)), ("14:30", time(14, 30)), ("kl. 9", time(9)), ("2 pm", time(14)),
-    ("12 am", time(0)), ("0.05", time(0, 5)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14.00", time(14)),
+        ("14:30", time(14, 30)),
+        ("kl. 9", time(9)),
+        ("2 pm", time(14)),
+        ("12 am", time(0)),
+        ("0.05", time(0, 5)),
+    ],
+)
 def test_times(text: str, expected: time) -> None:
     assert parse_time(text) == expected
 

@@ -10,8 +10,7 @@ from plancal.rules.compile import Series, compile_plan
 from plancal.rules.errors import PlanError
 from plancal.rules.plan import loads
 
-SEED_MONDAY_HOLIDAYS = [date(2022, 12, 26), date(2023, 4, 10), date(2023, 5, 1),
-                        date(2023, 12, 25)]
+SEED_MONDAY_HOLIDAYS = [date(2022, 12, 26), date(2023, 4, 10), date(2023, 5, 1), date(2023, 12, 25)]
 
 PLAN = """
 id: test
@@ -51,12 +50,29 @@ def test_seed_monday_holidays_are_exactly_the_four(seed_schedule) -> None:  # ty
     assert moved == SEED_MONDAY_HOLIDAYS
 
 
-@pytest.mark.parametrize(("policy", "expected"), [
-    ("next", {date(2022, 12, 26): date(2022, 12, 27), date(2023, 4, 10): date(2023, 4, 11),
-              date(2023, 5, 1): date(2023, 5, 2), date(2023, 12, 25): date(2023, 12, 27)}),
-    ("previous", {date(2022, 12, 26): date(2022, 12, 23), date(2023, 4, 10): date(2023, 4, 6),
-                  date(2023, 5, 1): date(2023, 4, 28), date(2023, 12, 25): date(2023, 12, 22)}),
-])
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        (
+            "next",
+            {
+                date(2022, 12, 26): date(2022, 12, 27),
+                date(2023, 4, 10): date(2023, 4, 11),
+                date(2023, 5, 1): date(2023, 5, 2),
+                date(2023, 12, 25): date(2023, 12, 27),
+            },
+        ),
+        (
+            "previous",
+            {
+                date(2022, 12, 26): date(2022, 12, 23),
+                date(2023, 4, 10): date(2023, 4, 6),
+                date(2023, 5, 1): date(2023, 4, 28),
+                date(2023, 12, 25): date(2023, 12, 22),
+            },
+        ),
+    ],
+)
 def test_holiday_moves_on_the_seeds_monday_holidays(policy: str, expected: dict) -> None:  # type: ignore[type-arg]
     s = compiled(extra=f"    holidays: {policy}")
     m = master(s)
@@ -91,11 +107,17 @@ def test_easter_monday_moves_past_good_friday_when_moving_back() -> None:
 SUMMER = "  - {id: sommar, name: Sommaruppehåll 2023, from: 2023-06-26, to: 2023-08-06}"
 
 
-@pytest.mark.parametrize(("policy", "kept", "gone"), [
-    ("skip", [date(2023, 6, 19), date(2023, 8, 7)],
-     [date(2023, 6, 26), date(2023, 7, 3), date(2023, 7, 31)]),
-    ("continue", [date(2023, 6, 26), date(2023, 7, 17), date(2023, 7, 31)], []),
-])
+@pytest.mark.parametrize(
+    ("policy", "kept", "gone"),
+    [
+        (
+            "skip",
+            [date(2023, 6, 19), date(2023, 8, 7)],
+            [date(2023, 6, 26), date(2023, 7, 3), date(2023, 7, 31)],
+        ),
+        ("continue", [date(2023, 6, 26), date(2023, 7, 17), date(2023, 7, 31)], []),
+    ],
+)
 def test_weekly_in_summer_break(policy: str, kept: list[date], gone: list[date]) -> None:
     s = compiled(extra=f"    breaks: {policy}", breaks=SUMMER)
     got = set(days(s))
@@ -109,8 +131,11 @@ def test_break_move_after_merges_into_one_meeting() -> None:
     got = days(s)
     assert got.count(date(2023, 8, 7)) == 1
     assert not [d for d in got if date(2023, 6, 26) <= d <= date(2023, 8, 6)]
-    reasons = {c.recurrence_id.date(): c.reason.render("en") for c in s.cancelled()  # type: ignore[union-attr]
-               if date(2023, 6, 26) <= c.recurrence_id.date() <= date(2023, 8, 6)}  # type: ignore[union-attr]
+    reasons = {
+        c.recurrence_id.date(): c.reason.render("en")
+        for c in s.cancelled()  # type: ignore[union-attr]
+        if date(2023, 6, 26) <= c.recurrence_id.date() <= date(2023, 8, 6)
+    }  # type: ignore[union-attr]
     assert len(reasons) == 6
     assert all("merged into the meeting on 2023-08-07" in r for r in reasons.values())
 
@@ -118,8 +143,11 @@ def test_break_move_after_merges_into_one_meeting() -> None:
 def test_break_move_before_for_a_monthly_meeting() -> None:
     # The July meeting (2nd Tuesday, 07-11) moves before the break, to Friday 06-23? No:
     # midsommarafton 06-23 is a holiday, so to Thursday 06-22; June's own is on 06-13.
-    s = compiled(when="varje månad", extra="    breaks: before\n    weekday: tisdag\n    week: 2",
-                 breaks=SUMMER)
+    s = compiled(
+        when="varje månad",
+        extra="    breaks: before\n    weekday: tisdag\n    week: 2",
+        breaks=SUMMER,
+    )
     got = days(s)
     assert date(2023, 6, 22) in got and date(2023, 7, 11) not in got
     m = master(s)
@@ -135,8 +163,9 @@ def test_monthly_except_july_is_freq_monthly_plus_exdate(seed_schedule) -> None:
         rrule = series[0].rrule_text(tz)
         assert rrule.startswith("FREQ=MONTHLY;BYDAY=") and "BYMONTH" not in rrule
         assert [x.month for x in series[0].exdates()] == [7]  # type: ignore[union-attr]
-        months = {(o.start.year, o.start.month) for o in seed_schedule.occurrences(
-            activities=[activity])}
+        months = {
+            (o.start.year, o.start.month) for o in seed_schedule.occurrences(activities=[activity])
+        }
         assert (2023, 7) not in months and len(months) == 15  # Sep 2022 – Dec 2023 less July
 
 
@@ -161,13 +190,16 @@ def test_pinned_on_a_monthly_series_is_an_override() -> None:
     s = compiled(when="varje månad", extra="    pinned: [2023-03-16 10:00]")
     m = master(s)
     assert [(o.recurrence_id.date(), o.start) for o in m.overrides] == [  # type: ignore[union-attr]
-        (date(2023, 3, 14), datetime(2023, 3, 16, 10))]
+        (date(2023, 3, 14), datetime(2023, 3, 16, 10))
+    ]
 
 
 def test_written_exceptions() -> None:
-    s = compiled(extra="    exceptions:\n      cancelled: [2022-10-10]\n"
-                       "      moved: {2022-10-17: 2022-10-19 09:00}\n"
-                       "      added: [2022-10-20 16:00]")
+    s = compiled(
+        extra="    exceptions:\n      cancelled: [2022-10-10]\n"
+        "      moved: {2022-10-17: 2022-10-19 09:00}\n"
+        "      added: [2022-10-20 16:00]"
+    )
     got = {o.start.replace(tzinfo=None) for o in s.occurrences()}
     assert datetime(2022, 10, 10, 14) not in got
     assert datetime(2022, 10, 19, 9) in got and datetime(2022, 10, 17, 14) not in got
@@ -226,8 +258,9 @@ def test_deadline_kinds(seed_schedule) -> None:  # type: ignore[no-untyped-def]
     insatser = seed_schedule.occurrences(activities=["narkotikainsatser"])
     bra = seed_schedule.occurrences(activities=["bra-styrgrupp"])
     reports = by["narkotikainsats-rapport"]
-    assert [d.due for d in reports] == [o.day.toordinal() and date.fromordinal(
-        o.day.toordinal() + 14) for o in insatser]
+    assert [d.due for d in reports] == [
+        o.day.toordinal() and date.fromordinal(o.day.toordinal() + 14) for o in insatser
+    ]
     presented = by["narkotikainsats-bra"]
     for d, o in zip(presented, insatser, strict=True):
         assert d.due == min(b.day for b in bra if b.day > o.day)
@@ -238,8 +271,10 @@ def test_deadline_kinds(seed_schedule) -> None:  # type: ignore[no-untyped-def]
 
 def test_deadline_uids_follow_the_rule_date_so_a_move_keeps_them() -> None:
     base = compiled(extra="    followups:\n      - {id: r, what: R, due: 7 days after each}")
-    moved = compiled(extra="    exceptions:\n      moved: {2022-10-17: 2022-10-19 14:00}\n"
-                           "    followups:\n      - {id: r, what: R, due: 7 days after each}")
+    moved = compiled(
+        extra="    exceptions:\n      moved: {2022-10-17: 2022-10-19 14:00}\n"
+        "    followups:\n      - {id: r, what: R, due: 7 days after each}"
+    )
     old = {d.uid: d.due for d in base.deadlines}
     new = {d.uid: d.due for d in moved.deadlines}
     assert old.keys() == new.keys()

@@ -57,15 +57,23 @@ def test_seed_followups_of_the_plan_become_deadlines(seed_schedule) -> None:  # 
     assert dues["utvardering-handlingsplan"] == date(2023, 12, 31)
     september = [d for d in seed_schedule.deadlines if d.followup.id == "utbildning-utvardering"]
     assert [(d.start, d.due) for d in september] == [
-        (date(2022, 9, 1), date(2022, 9, 30)), (date(2023, 9, 1), date(2023, 9, 30))]
+        (date(2022, 9, 1), date(2022, 9, 30)),
+        (date(2023, 9, 1), date(2023, 9, 30)),
+    ]
 
 
 def test_time_and_duration_resolve_from_words_activity_and_defaults(load_text) -> None:  # type: ignore[no-untyped-def]
     plan = load_text(plan_text(**{"when: Varje måndag kl. 14.00": "when: Varje måndag 14-15.30"}))
     a = plan.activities[0]
     assert (a.start_time, a.duration) == (time(14), timedelta(minutes=90))
-    plan = load_text(plan_text(**{"when: Varje måndag kl. 14.00": "when: Varje måndag\n"
-                                  "    time: '8.15'\n    duration: 1 h 15 min"}))
+    plan = load_text(
+        plan_text(
+            **{
+                "when: Varje måndag kl. 14.00": "when: Varje måndag\n"
+                "    time: '8.15'\n    duration: 1 h 15 min"
+            }
+        )
+    )
     a = plan.activities[0]
     assert (a.start_time, a.duration) == (time(8, 15), timedelta(minutes=75))
     plan = load_text(plan_text(**{"when: Varje måndag kl. 14.00": "when: Varje måndag"}))
@@ -74,15 +82,25 @@ def test_time_and_duration_resolve_from_words_activity_and_defaults(load_text) -
 
 def test_time_in_words_and_field_must_agree(load_text) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(PlanError) as caught:
-        load_text(plan_text(**{"when: Varje måndag kl. 14.00": "when: Varje måndag kl. 14.00\n"
-                               "    time: '15.00'"}))
+        load_text(
+            plan_text(
+                **{
+                    "when: Varje måndag kl. 14.00": "when: Varje måndag kl. 14.00\n"
+                    "    time: '15.00'"
+                }
+            )
+        )
     assert "contradicts 'when'" in caught.value.render("en")
 
 
 def test_break_policies_resolve_activity_then_break_then_default(load_text) -> None:  # type: ignore[no-untyped-def]
-    text = plan_text(**{"roles:": "breaks:\n  - {id: sommar, name: Sommar, from: '07-01', "
-                        "to: '07-31', policy: after}\n  - {id: jul, name: Jul, from: '12-20', "
-                        "to: '01-06'}\nroles:"})
+    text = plan_text(
+        **{
+            "roles:": "breaks:\n  - {id: sommar, name: Sommar, from: '07-01', "
+            "to: '07-31', policy: after}\n  - {id: jul, name: Jul, from: '12-20', "
+            "to: '01-06'}\nroles:"
+        }
+    )
     plan = load_text(text)
     assert plan.activities[0].break_policies == (("sommar", "after"), ("jul", "skip"))
     plan = load_text(text.replace("    organizer:", "    breaks: {jul: continue}\n    organizer:"))
@@ -92,8 +110,11 @@ def test_break_policies_resolve_activity_then_break_then_default(load_text) -> N
 
 
 def test_yearly_break_may_wrap_new_year(load_text) -> None:  # type: ignore[no-untyped-def]
-    plan = load_text(plan_text(**{"roles:": "breaks:\n  - {id: jul, name: Jul, from: '12-20', "
-                                  "to: '01-06'}\nroles:"}))
+    plan = load_text(
+        plan_text(
+            **{"roles:": "breaks:\n  - {id: jul, name: Jul, from: '12-20', to: '01-06'}\nroles:"}
+        )
+    )
     spans = plan.breaks[0].spans(2023, 2023)
     assert (date(2022, 12, 20), date(2023, 1, 6)) in [(s.start, s.end) for s in spans]
     assert (date(2023, 12, 20), date(2024, 1, 6)) in [(s.start, s.end) for s in spans]
@@ -106,8 +127,14 @@ def test_as_needed_activity_during_a_year_is_bounded_to_it(seed_plan) -> None:  
 
 
 def test_swedish_values_are_accepted(load_text) -> None:  # type: ignore[no-untyped-def]
-    plan = load_text(plan_text(**{"    organizer: kommunpolis": "    organizer: kommunpolis\n"
-                                  "    holidays: nästa vardag\n    audience: offentlig\n"
-                                  "    weekday: onsdag\n    week: sista"}))
+    plan = load_text(
+        plan_text(
+            **{
+                "    organizer: kommunpolis": "    organizer: kommunpolis\n"
+                "    holidays: nästa vardag\n    audience: offentlig\n"
+                "    weekday: onsdag\n    week: sista"
+            }
+        )
+    )
     a = plan.activities[0]
     assert (a.holiday_policy, a.audience, a.weekday, a.week) == ("next", "public", 2, -1)

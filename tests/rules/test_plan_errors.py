@@ -46,8 +46,9 @@ def test_bad_plan_reports_every_problem(path: Path) -> None:
         expected = [(1, "the plan file is empty")]
     got = [(p.where.line, p.message.render("en")) for p in errors]
     assert len(errors) == len(expected), got
-    for (line, text), problem in zip(sorted(expected), sorted(errors, key=lambda p: p.sort_key()),
-                                     strict=True):
+    for (line, text), problem in zip(
+        sorted(expected), sorted(errors, key=lambda p: p.sort_key()), strict=True
+    ):
         assert problem.where.file == str(path)
         assert problem.where.line == line, got
         assert text in problem.message.render("en"), got
@@ -59,8 +60,12 @@ def test_bad_plan_reports_every_problem(path: Path) -> None:
 
 @pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
 def test_cli_validate_says_file_and_line_never_a_traceback(path: Path) -> None:
-    run = subprocess.run([sys.executable, "-m", "plancal.cli", "validate", str(path),
-                          "--lang", "sv"], capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "plancal.cli", "validate", str(path), "--lang", "sv"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 1
     assert "Traceback" not in run.stderr + run.stdout
     assert f"{path}:" in run.stderr

@@ -13,22 +13,34 @@ START = date(2022, 1, 1)
 
 
 def expanded(rule: Rule, first: date, last: date) -> list[date]:
-    return [d.date() for d in rule.dateutil(datetime.combine(first, datetime.min.time()),
-                                            datetime.combine(last, datetime.min.time()))]
+    return [
+        d.date()
+        for d in rule.dateutil(
+            datetime.combine(first, datetime.min.time()),
+            datetime.combine(last, datetime.min.time()),
+        )
+    ]
 
 
 rules = st.one_of(
-    st.builds(lambda days, interval: Rule("WEEKLY", interval, tuple(sorted(days))),
-              st.sets(st.integers(0, 6), min_size=1, max_size=3), st.integers(1, 4)),
-    st.builds(lambda day, nth: Rule("MONTHLY", 1, (day,), nth),
-              st.integers(0, 6), st.sampled_from([1, 2, 3, 4, -1])),
+    st.builds(
+        lambda days, interval: Rule("WEEKLY", interval, tuple(sorted(days))),
+        st.sets(st.integers(0, 6), min_size=1, max_size=3),
+        st.integers(1, 4),
+    ),
+    st.builds(
+        lambda day, nth: Rule("MONTHLY", 1, (day,), nth),
+        st.integers(0, 6),
+        st.sampled_from([1, 2, 3, 4, -1]),
+    ),
 )
 
 
 @settings(max_examples=200, deadline=None)
 @given(rule=rules, offset=st.integers(0, 400), length=st.integers(30, 800))
-def test_contains_first_last_and_neighbours_agree_with_dateutil(rule: Rule, offset: int,
-                                                                length: int) -> None:
+def test_contains_first_last_and_neighbours_agree_with_dateutil(
+    rule: Rule, offset: int, length: int
+) -> None:
     begin = START + timedelta(days=offset)
     first = rule.first_on_or_after(begin)
     assert first is not None
@@ -40,8 +52,11 @@ def test_contains_first_last_and_neighbours_agree_with_dateutil(rule: Rule, offs
     clock = datetime.min.time().replace(hour=14, minute=30)
     stepped = list(rule.instants(datetime.combine(first, clock), datetime.combine(last, clock)))
     assert [d.date() for d in stepped] == truth and all(d.time() == clock for d in stepped)
-    members = [first + timedelta(days=i) for i in range((last - first).days + 1)
-               if rule.contains(first + timedelta(days=i), first)]
+    members = [
+        first + timedelta(days=i)
+        for i in range((last - first).days + 1)
+        if rule.contains(first + timedelta(days=i), first)
+    ]
     assert members == truth
     for i, day in enumerate(truth):
         before, after = rule.neighbours(day, first, last)

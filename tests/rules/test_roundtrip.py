@@ -55,9 +55,11 @@ def test_an_edit_inside_a_line_ruamel_would_rewrite_is_refused() -> None:
 
 def test_an_edit_next_to_a_line_ruamel_would_rewrite_leaves_that_line_alone() -> None:
     text = (FIXTURES / "plans" / "edit" / "flow-style.yaml").read_text(encoding="utf-8")
-    odd = text.replace("attendees: [kommunpolis, ts]\n  # the last",
-                       "attendees: [ kommunpolis,ts ]\n  # the last")
+    odd = text.replace(
+        "attendees: [kommunpolis, ts]\n  # the last", "attendees: [ kommunpolis,ts ]\n  # the last"
+    )
     assert odd != text
     e = Editor(odd, "odd.yaml", editor(odd).old).cancel_from("manadsmote", date(2023, 10, 1))
-    assert e.text == odd.replace("  when: 1 ggr/månad\n",
-                                 "  when: 1 ggr/månad\n  until: 2023-09-30\n")
+    assert e.text == odd.replace(
+        "  when: 1 ggr/månad\n", "  when: 1 ggr/månad\n  until: 2023-09-30\n"
+    )

@@ -8,10 +8,21 @@ from plancal.rules.yamlread import YamlError, load
 
 
 def test_yaml_1_2_core_scalars() -> None:
-    doc = load("a: 14:00\nb: no\nc: 2023-02-06\nd: 14.30\ne: 7\nf: true\ng: ~\nh: '7'\n"
-               "i: 0x1F\nj: .inf\n")
-    assert doc == {"a": "14:00", "b": "no", "c": "2023-02-06", "d": 14.3, "e": 7, "f": True,
-                   "g": None, "h": "7", "i": 31, "j": float("inf")}
+    doc = load(
+        "a: 14:00\nb: no\nc: 2023-02-06\nd: 14.30\ne: 7\nf: true\ng: ~\nh: '7'\ni: 0x1F\nj: .inf\n"
+    )
+    assert doc == {
+        "a": "14:00",
+        "b": "no",
+        "c": "2023-02-06",
+        "d": 14.3,
+        "e": 7,
+        "f": True,
+        "g": None,
+        "h": "7",
+        "i": 31,
+        "j": float("inf"),
+    }
 
 
 def test_lines_of_keys_values_and_items() -> None:

@@ -42,8 +42,9 @@ class Mailbox:
     busy: bool = False  # answer every message 451 (try again later)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
         if address in self.refuse:
             return "550 5.1.1 no such mailbox"
         envelope.rcpt_tos.append(address)
@@ -106,16 +107,27 @@ def tls_smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
     cafile = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(cafile))
 
-    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str,
-                     data: Any) -> AuthResult:
-        ok = (isinstance(data, LoginPassword) and data.login == USER.encode()
-              and data.password == PASSWORD.encode())
+    def authenticate(
+        server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = (
+            isinstance(data, LoginPassword)
+            and data.login == USER.encode()
+            and data.password == PASSWORD.encode()
+        )
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
 
     mailbox = Mailbox()
-    controller = LoopbackController(mailbox, hostname="127.0.0.1", port=0, tls_context=context,
-                                    require_starttls=True, authenticator=authenticate,
-                                    auth_require_tls=True, auth_required=True)
+    controller = LoopbackController(
+        mailbox,
+        hostname="127.0.0.1",
+        port=0,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticate,
+        auth_require_tls=True,
+        auth_required=True,
+    )
     controller.start()
     try:
         yield SmtpServer("127.0.0.1", controller.port, mailbox, str(cafile))

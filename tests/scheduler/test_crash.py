@@ -27,8 +27,16 @@ POINTS = {"enqueue-open", "enqueued", "claim-open", "claimed", "sending", "accep
 KILLED = 137
 
 
-def sender(url: str, port: int, schedule: Schedule, moments: list[datetime], start: int,
-           delay: timedelta, die_at: int, report: Connection) -> None:
+def sender(
+    url: str,
+    port: int,
+    schedule: Schedule,
+    moments: list[datetime],
+    start: int,
+    delay: timedelta,
+    die_at: int,
+    report: Connection,
+) -> None:
     """Runs in the forked child: tick through the plan from ``start``; die at hit ``die_at``."""
     hits = 0
 
@@ -41,13 +49,13 @@ def sender(url: str, port: int, schedule: Schedule, moments: list[datetime], sta
 
     with Store(url) as store:
         outbox = Outbox(store)
-        with SmtpMailer(SmtpSettings("127.0.0.1", "plancal@soderhamn.example", port=port,
-                                     starttls=False)) as mailer:
+        with SmtpMailer(
+            SmtpSettings("127.0.0.1", "plancal@soderhamn.example", port=port, starttls=False)
+        ) as mailer:
             for i in range(start, len(moments)):
                 report.send(("tick", i))
                 now = moments[i] + (delay if i == start else timedelta(0))
-                while tick(schedule, outbox, mailer, now, f"pid{os.getpid()}",
-                           probe=probe).more:
+                while tick(schedule, outbox, mailer, now, f"pid{os.getpid()}", probe=probe).more:
                     pass
     report.send(("done", None))
     os._exit(0)
@@ -55,7 +63,8 @@ def sender(url: str, port: int, schedule: Schedule, moments: list[datetime], sta
 
 @pytest.mark.slow
 def test_killed_at_100_points_every_reminder_arrives_once(
-        seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer) -> None:
+    seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer
+) -> None:
     expected = planned(seed_schedule)
     moments = sorted({r.owed_at for r in expected})
     fork = multiprocessing.get_context("fork")
@@ -66,9 +75,19 @@ def test_killed_at_100_points_every_reminder_arrives_once(
         # after 100 kills, one run that is left alone.
         die_at = len(kills) % 5 + 1 if len(kills) < 100 else 0
         receive, send = fork.Pipe(duplex=False)
-        child = fork.Process(target=sender, args=(any_store.url, smtp_server.port,
-                                                  seed_schedule, moments, start, delay,
-                                                  die_at, send))
+        child = fork.Process(
+            target=sender,
+            args=(
+                any_store.url,
+                smtp_server.port,
+                seed_schedule,
+                moments,
+                start,
+                delay,
+                die_at,
+                send,
+            ),
+        )
         child.start()
         send.close()
         last_tick = start
@@ -86,8 +105,11 @@ def test_killed_at_100_points_every_reminder_arrives_once(
         child.join()
         assert child.exitcode == (0 if finished else KILLED)
         # The successor starts where the dead one was, once the dead one's lease has run out.
-        delay = delay + LEASE + timedelta(seconds=1) if last_tick == start else \
-            LEASE + timedelta(seconds=1)
+        delay = (
+            delay + LEASE + timedelta(seconds=1)
+            if last_tick == start
+            else LEASE + timedelta(seconds=1)
+        )
         start = last_tick
 
     assert len(kills) == 100 and set(kills) == POINTS

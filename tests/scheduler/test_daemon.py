@@ -51,7 +51,8 @@ def every(start: datetime, end: datetime, step: timedelta) -> Iterator[datetime]
 
 
 def test_a_week_of_downtime_delays_the_reminders_once_and_says_so(
-        plan_file: Path, any_store: Store, smtp_server: SmtpServer) -> None:
+    plan_file: Path, any_store: Store, smtp_server: SmtpServer
+) -> None:
     stopped = datetime(2022, 10, 5, 12, 0, tzinfo=UTC)
     restarted = stopped + timedelta(days=7)
     first = daemon(plan_file, any_store, smtp_server)
@@ -82,14 +83,18 @@ def test_a_week_of_downtime_delays_the_reminders_once_and_says_so(
     assert on_time and not any(row.late for row in on_time)
 
 
-def test_a_broken_edit_keeps_the_last_good_plan(plan_file: Path, any_store: Store,
-                                                smtp_server: SmtpServer,
-                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_a_broken_edit_keeps_the_last_good_plan(
+    plan_file: Path, any_store: Store, smtp_server: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
     d = daemon(plan_file, any_store, smtp_server)
     good = d.schedule()
     assert good is not None
-    plan_file.write_text(plan_file.read_text(encoding="utf-8").replace(
-        "timezone: Europe/Stockholm", "timezone: Europe/Stokholm"), encoding="utf-8")
+    plan_file.write_text(
+        plan_file.read_text(encoding="utf-8").replace(
+            "timezone: Europe/Stockholm", "timezone: Europe/Stokholm"
+        ),
+        encoding="utf-8",
+    )
     with caplog.at_level(logging.ERROR, logger="plancal"):
         assert d.schedule() is good
     invalid = [r for r in caplog.records if r.getMessage() == "plan.invalid"]
@@ -102,8 +107,10 @@ def test_a_broken_edit_keeps_the_last_good_plan(plan_file: Path, any_store: Stor
 def test_one_instance_per_plan_and_store(any_store: Store) -> None:
     with Store(any_store.url) as other:
         with single_instance(any_store, "p"):
-            with pytest.raises(AlreadyRunning, match="already running"), \
-                    single_instance(other, "p"):
+            with (
+                pytest.raises(AlreadyRunning, match="already running"),
+                single_instance(other, "p"),
+            ):
                 pass
             with single_instance(other, "another-plan"):
                 pass
@@ -116,13 +123,21 @@ def test_triggers(plan_file: Path, smtp_server: SmtpServer, tmp_path: Path) -> N
 
     with Store(str(tmp_path / "s.sqlite")) as store:
         start = datetime(2023, 1, 2, 8, 0, tzinfo=UTC)
-        only_mail = build_scheduler(daemon(plan_file, store, smtp_server),
-                                    timedelta(minutes=1), timedelta(minutes=15),
-                                    threading.Event(), start)
+        only_mail = build_scheduler(
+            daemon(plan_file, store, smtp_server),
+            timedelta(minutes=1),
+            timedelta(minutes=15),
+            threading.Event(),
+            start,
+        )
         assert [j.id for j in only_mail.get_jobs()] == ["reminders"]
-        both = build_scheduler(daemon(plan_file, store, smtp_server, out_dir=tmp_path / "f"),
-                               timedelta(minutes=1), timedelta(minutes=15),
-                               threading.Event(), start)
+        both = build_scheduler(
+            daemon(plan_file, store, smtp_server, out_dir=tmp_path / "f"),
+            timedelta(minutes=1),
+            timedelta(minutes=15),
+            threading.Event(),
+            start,
+        )
         jobs = {j.id: j for j in both.get_jobs()}
         assert jobs["reminders"].trigger.interval == timedelta(minutes=1)
         assert jobs["publish"].trigger.interval == timedelta(minutes=15)
@@ -137,8 +152,9 @@ def test_push_without_exchange_settings_is_refused_at_start(tmp_path: Path) -> N
     assert "PLANCAL_EXCHANGE_MAILBOX" in caught.value.render("en")
 
 
-def test_publish_writes_the_feeds(plan_file: Path, any_store: Store, smtp_server: SmtpServer,
-                                  tmp_path: Path) -> None:
+def test_publish_writes_the_feeds(
+    plan_file: Path, any_store: Store, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
     d = daemon(plan_file, any_store, smtp_server, out_dir=tmp_path / "feeds")
     written = d.publish(datetime(2023, 1, 2, tzinfo=UTC))
     assert written and (tmp_path / "feeds" / "public.ics").exists()
@@ -147,13 +163,26 @@ def test_publish_writes_the_feeds(plan_file: Path, any_store: Store, smtp_server
 
 def test_plancal_run_as_a_service(tmp_path: Path, smtp_server: SmtpServer) -> None:
     """A real process: starts, publishes, refuses a second instance, stops on SIGTERM."""
-    env = {**os.environ, "PLANCAL_CONFIG": str(tmp_path / "none.toml"),
-           "PLANCAL_SMTP_HOST": smtp_server.host, "PLANCAL_SMTP_PORT": str(smtp_server.port),
-           "PLANCAL_SMTP_STARTTLS": "false", "PLANCAL_SMTP_FROM": SENDER,
-           "PLANCAL_SMTP_USERNAME": "plancal", "PLANCAL_SMTP_PASSWORD": "hemligt-lösen",
-           "PLANCAL_DAEMON_OUT": str(tmp_path / "feeds")}
-    command = [sys.executable, "-m", "plancal.cli", "run", str(SEED), "--db",
-               str(tmp_path / "state.sqlite")]
+    env = {
+        **os.environ,
+        "PLANCAL_CONFIG": str(tmp_path / "none.toml"),
+        "PLANCAL_SMTP_HOST": smtp_server.host,
+        "PLANCAL_SMTP_PORT": str(smtp_server.port),
+        "PLANCAL_SMTP_STARTTLS": "false",
+        "PLANCAL_SMTP_FROM": SENDER,
+        "PLANCAL_SMTP_USERNAME": "plancal",
+        "PLANCAL_SMTP_PASSWORD": "hemligt-lösen",
+        "PLANCAL_DAEMON_OUT": str(tmp_path / "feeds"),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "plancal.cli",
+        "run",
+        str(SEED),
+        "--db",
+        str(tmp_path / "state.sqlite"),
+    ]
     service = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     assert service.stderr is not None
     lines: list[str] = []

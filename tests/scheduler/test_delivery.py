@@ -33,8 +33,9 @@ def mailer(smtp_server: SmtpServer) -> Iterator[SmtpMailer]:
         yield m
 
 
-def run_through(schedule: Schedule, outbox: Outbox, mailer: SmtpMailer,
-                moments: list[datetime]) -> list[Outcome]:
+def run_through(
+    schedule: Schedule, outbox: Outbox, mailer: SmtpMailer, moments: list[datetime]
+) -> list[Outcome]:
     """The daemon's reminder ticks at these moments (the store decides what is owed)."""
     return [tick(schedule, outbox, mailer, now, "worker") for now in moments]
 
@@ -44,8 +45,8 @@ def moments_of(reminders: list[Reminder]) -> list[datetime]:
 
 
 def test_each_seed_reminder_arrives_once_with_its_recipient_and_text(
-        seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer,
-        mailer: SmtpMailer) -> None:
+    seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
+) -> None:
     plan = seed_schedule.plan
     expected = planned(seed_schedule)
     outcomes = run_through(seed_schedule, Outbox(any_store), mailer, moments_of(expected))
@@ -76,15 +77,16 @@ def test_each_seed_reminder_arrives_once_with_its_recipient_and_text(
     assert sum(len(o.sent) for o in again) == 0 and len(mailbox.received) == 82
 
 
-def test_text_of_one_reminder_in_swedish(seed_schedule: Schedule, any_store: Store,
-                                         smtp_server: SmtpServer, mailer: SmtpMailer) -> None:
+def test_text_of_one_reminder_in_swedish(
+    seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
+) -> None:
     uid = "followup.ifo-rapport-bra-2022@soderhamn-2022-2023.plancal"
     first = next(r for r in planned(seed_schedule) if r.deadline == uid)
-    officer = next(r for r in planned(seed_schedule)
-                   if r.deadline == uid and r.recipient == "kommunpolis")
+    officer = next(
+        r for r in planned(seed_schedule) if r.deadline == uid and r.recipient == "kommunpolis"
+    )
     run_through(seed_schedule, Outbox(any_store), mailer, [first.owed_at])
-    got = [r for r in smtp_server.mailbox.received
-           if r.message["Message-ID"] == officer.message_id]
+    got = [r for r in smtp_server.mailbox.received if r.message["Message-ID"] == officer.message_id]
     assert len(got) == 1
     assert body(got[0]).splitlines()[:9] == [
         "Hej Kommunpolis!",
@@ -99,15 +101,17 @@ def test_text_of_one_reminder_in_swedish(seed_schedule: Schedule, any_store: Sto
     ]
 
 
-def test_english_plan_english_text_with_the_feed_link(any_store: Store,
-                                                      smtp_server: SmtpServer,
-                                                      mailer: SmtpMailer) -> None:
+def test_english_plan_english_text_with_the_feed_link(
+    any_store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
+) -> None:
     schedule = compile_plan(load(FIXTURES / "plans" / "reminders-en.yaml"))
     two_days = [r for r in planned(schedule) if r.offset_days == 2]
     run_through(schedule, Outbox(any_store), mailer, [two_days[0].owed_at])
     received = smtp_server.mailbox.received
-    assert sorted(r.rcpt_tos[0] for r in received) == ["kommunpolis@polisen.example",
-                                                       "ts@kommun.example"]
+    assert sorted(r.rcpt_tos[0] for r in received) == [
+        "kommunpolis@polisen.example",
+        "ts@kommun.example",
+    ]
     officer = next(r for r in received if r.rcpt_tos == ["kommunpolis@polisen.example"])
     assert officer.message["Subject"] == "Reminder: Short written report – due 2023-03-31"
     assert officer.message["Content-Language"] == "en"
@@ -119,10 +123,17 @@ def test_english_plan_english_text_with_the_feed_link(any_store: Store,
     assert "Calendar: https://plancal.example/reminders-en/" in text
 
 
-def test_starttls_and_login(tls_smtp_server: SmtpServer, any_store: Store,
-                            seed_schedule: Schedule) -> None:
-    settings = SmtpSettings(tls_smtp_server.host, SENDER, port=tls_smtp_server.port,
-                            username=USER, password=PASSWORD, cafile=tls_smtp_server.cafile)
+def test_starttls_and_login(
+    tls_smtp_server: SmtpServer, any_store: Store, seed_schedule: Schedule
+) -> None:
+    settings = SmtpSettings(
+        tls_smtp_server.host,
+        SENDER,
+        port=tls_smtp_server.port,
+        username=USER,
+        password=PASSWORD,
+        cafile=tls_smtp_server.cafile,
+    )
     first = planned(seed_schedule)[0]
     with SmtpMailer(settings) as m:
         outcome = tick(seed_schedule, Outbox(any_store), m, first.owed_at, "w")
@@ -132,9 +143,16 @@ def test_starttls_and_login(tls_smtp_server: SmtpServer, any_store: Store,
 
 
 def test_a_wrong_password_stops_delivery_and_keeps_the_reminders_owed(
-        tls_smtp_server: SmtpServer, any_store: Store, seed_schedule: Schedule) -> None:
-    settings = SmtpSettings(tls_smtp_server.host, SENDER, port=tls_smtp_server.port,
-                            username=USER, password="fel-lösen", cafile=tls_smtp_server.cafile)
+    tls_smtp_server: SmtpServer, any_store: Store, seed_schedule: Schedule
+) -> None:
+    settings = SmtpSettings(
+        tls_smtp_server.host,
+        SENDER,
+        port=tls_smtp_server.port,
+        username=USER,
+        password="fel-lösen",
+        cafile=tls_smtp_server.cafile,
+    )
     first = planned(seed_schedule)[0]
     outbox = Outbox(any_store)
     with SmtpMailer(settings) as m:
@@ -147,10 +165,12 @@ def test_a_wrong_password_stops_delivery_and_keeps_the_reminders_owed(
         assert len(tick(seed_schedule, outbox, m, first.owed_at, "w").sent) == 2
 
 
-def test_an_untrusted_certificate_is_refused(tls_smtp_server: SmtpServer,
-                                             any_store: Store, seed_schedule: Schedule) -> None:
-    settings = SmtpSettings(tls_smtp_server.host, SENDER, port=tls_smtp_server.port,
-                            username=USER, password=PASSWORD)  # no cafile: not trusted
+def test_an_untrusted_certificate_is_refused(
+    tls_smtp_server: SmtpServer, any_store: Store, seed_schedule: Schedule
+) -> None:
+    settings = SmtpSettings(
+        tls_smtp_server.host, SENDER, port=tls_smtp_server.port, username=USER, password=PASSWORD
+    )  # no cafile: not trusted
     first = planned(seed_schedule)[0]
     with SmtpMailer(settings) as m:
         outcome = tick(seed_schedule, Outbox(any_store), m, first.owed_at, "w")
@@ -158,8 +178,9 @@ def test_an_untrusted_certificate_is_refused(tls_smtp_server: SmtpServer,
     assert tls_smtp_server.mailbox.received == []
 
 
-def test_a_refused_recipient_fails_alone(seed_schedule: Schedule, any_store: Store,
-                                         smtp_server: SmtpServer, mailer: SmtpMailer) -> None:
+def test_a_refused_recipient_fails_alone(
+    seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
+) -> None:
     first = planned(seed_schedule)[0]
     smtp_server.mailbox.refuse.add(first.address)
     outbox = Outbox(any_store)
@@ -169,13 +190,14 @@ def test_a_refused_recipient_fails_alone(seed_schedule: Schedule, any_store: Sto
     failed = [r for r in outbox.rows(seed_schedule.plan.id) if r.status == "failed"]
     assert failed and failed[0].error is not None and "550" in failed[0].error
     assert first.address not in failed[0].error  # the outbox and the logs name roles
-    assert tick(seed_schedule, outbox, mailer, first.owed_at + timedelta(hours=1),
-                "w").failed == []  # a refusal is final: not retried every minute
+    assert (
+        tick(seed_schedule, outbox, mailer, first.owed_at + timedelta(hours=1), "w").failed == []
+    )  # a refusal is final: not retried every minute
 
 
-def test_a_busy_server_delays_without_losing(seed_schedule: Schedule, any_store: Store,
-                                             smtp_server: SmtpServer,
-                                             mailer: SmtpMailer) -> None:
+def test_a_busy_server_delays_without_losing(
+    seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
+) -> None:
     smtp_server.mailbox.busy = True
     first = planned(seed_schedule)[0]
     outbox = Outbox(any_store)
@@ -186,8 +208,7 @@ def test_a_busy_server_delays_without_losing(seed_schedule: Schedule, any_store:
     assert len(later.sent) == 2 and len(smtp_server.mailbox.received) == 2
 
 
-def test_an_unreachable_server_is_a_clear_stop(seed_schedule: Schedule,
-                                               any_store: Store) -> None:
+def test_an_unreachable_server_is_a_clear_stop(seed_schedule: Schedule, any_store: Store) -> None:
     import socket
 
     with socket.socket() as s:  # a port nobody listens on
@@ -200,22 +221,24 @@ def test_an_unreachable_server_is_a_clear_stop(seed_schedule: Schedule,
 
 
 def test_a_followup_removed_from_the_plan_is_not_reminded(
-        seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer,
-        mailer: SmtpMailer) -> None:
+    seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
+) -> None:
     first = planned(seed_schedule)[0]
     outbox = Outbox(any_store)
     smtp_server.mailbox.busy = True  # owed, but not delivered yet
     tick(seed_schedule, outbox, mailer, first.owed_at, "w")
     smtp_server.mailbox.busy = False
-    edited = replace(seed_schedule, deadlines=tuple(
-        d for d in seed_schedule.deadlines if d.uid != first.deadline))
+    edited = replace(
+        seed_schedule,
+        deadlines=tuple(d for d in seed_schedule.deadlines if d.uid != first.deadline),
+    )
     outcome = tick(edited, outbox, mailer, first.owed_at + timedelta(minutes=1), "w")
     assert outcome.cancelled == 2 and smtp_server.mailbox.received == []
 
 
-def test_logs_name_roles_not_addresses_or_secrets(seed_schedule: Schedule, any_store: Store,
-                                                  mailer: SmtpMailer,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+def test_logs_name_roles_not_addresses_or_secrets(
+    seed_schedule: Schedule, any_store: Store, mailer: SmtpMailer, caplog: pytest.LogCaptureFixture
+) -> None:
     first = planned(seed_schedule)[0]
     with caplog.at_level(logging.INFO, logger="plancal"):
         tick(seed_schedule, Outbox(any_store), mailer, first.owed_at, "w")
@@ -235,15 +258,29 @@ def test_smtp_settings_say_what_to_write(tmp_path: pytest.TempPathFactory) -> No
     text = caught.value.render("en")
     assert "PLANCAL_SMTP_HOST" in text and "PLANCAL_SMTP_FROM" in text
     with pytest.raises(PlanError) as caught:
-        smtp_settings(load(None, {"PLANCAL_SMTP_HOST": "smtp.example.org",
-                                  "PLANCAL_SMTP_FROM": SENDER, "PLANCAL_SMTP_USERNAME": "u",
-                                  "PLANCAL_SMTP_PASSWORD": "hemligt",
-                                  "PLANCAL_SMTP_STARTTLS": "false"}))
+        smtp_settings(
+            load(
+                None,
+                {
+                    "PLANCAL_SMTP_HOST": "smtp.example.org",
+                    "PLANCAL_SMTP_FROM": SENDER,
+                    "PLANCAL_SMTP_USERNAME": "u",
+                    "PLANCAL_SMTP_PASSWORD": "hemligt",
+                    "PLANCAL_SMTP_STARTTLS": "false",
+                },
+            )
+        )
     text = caught.value.render("sv")
     assert "okrypterat" in text and "starttls = true" in text and "hemligt" not in text
-    ok: Settings = load(None, {"PLANCAL_SMTP_HOST": "smtp.example.org",
-                               "PLANCAL_SMTP_FROM": SENDER, "PLANCAL_SMTP_USERNAME": "u",
-                               "PLANCAL_SMTP_PASSWORD": "hemligt"})
+    ok: Settings = load(
+        None,
+        {
+            "PLANCAL_SMTP_HOST": "smtp.example.org",
+            "PLANCAL_SMTP_FROM": SENDER,
+            "PLANCAL_SMTP_USERNAME": "u",
+            "PLANCAL_SMTP_PASSWORD": "hemligt",
+        },
+    )
     settings = smtp_settings(ok)
     assert (settings.port, settings.starttls, settings.password) == (587, True, "hemligt")
     assert "hemligt" not in repr(settings)

@@ -18,13 +18,26 @@ T0 = datetime(2023, 1, 23, 8, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=15)
 
 
-def reminder(n: int = 0, offset: int = 14, recipient: str = "kommunpolis",
-             due: date = date(2023, 2, 6), plan_id: str = "p") -> Reminder:
-    owed_at = datetime.combine(due - timedelta(days=offset), datetime.min.time(), UTC) \
-        + timedelta(hours=8, minutes=n)
-    return Reminder(plan_id, f"followup.f{n}@p.plancal", due, recipient, offset,
-                    f"{recipient}@example.org", owed_at,
-                    datetime.combine(due + timedelta(days=8), datetime.min.time(), UTC))
+def reminder(
+    n: int = 0,
+    offset: int = 14,
+    recipient: str = "kommunpolis",
+    due: date = date(2023, 2, 6),
+    plan_id: str = "p",
+) -> Reminder:
+    owed_at = datetime.combine(due - timedelta(days=offset), datetime.min.time(), UTC) + timedelta(
+        hours=8, minutes=n
+    )
+    return Reminder(
+        plan_id,
+        f"followup.f{n}@p.plancal",
+        due,
+        recipient,
+        offset,
+        f"{recipient}@example.org",
+        owed_at,
+        datetime.combine(due + timedelta(days=8), datetime.min.time(), UTC),
+    )
 
 
 class OutboxContract:
@@ -80,7 +93,11 @@ class OutboxContract:
         assert claim(outbox, now + 10 * LEASE) is None
         stored = outbox.rows("p")[0]
         assert (stored.status, stored.sent_at, stored.late, stored.lease_until) == (
-            "sent", now, True, None)
+            "sent",
+            now,
+            True,
+            None,
+        )
         assert outbox.enqueue([reminder(0)], now) == []
 
     def test_released_rows_are_owed_again_and_keep_the_error(self, outbox: Outbox) -> None:
@@ -140,8 +157,7 @@ class OutboxContract:
         keys = [r.key for rows in taken for r in rows]
         assert sorted(keys) == sorted(reminder(n).key for n in range(40))
 
-    def test_concurrent_enqueues_of_the_same_reminders(self, store: Store,
-                                                       outbox: Outbox) -> None:
+    def test_concurrent_enqueues_of_the_same_reminders(self, store: Store, outbox: Outbox) -> None:
         batch = [reminder(n) for n in range(30)]
         fresh: list[int] = []
         errors: list[BaseException] = []

@@ -16,8 +16,13 @@ TARGET = "exchange:samordnare@soderhamn.example@mail.example"
 
 
 def row(key: str, change: str = "ck1", digest: str = "d1") -> Pushed:
-    return Pushed(key, f"id-{key}", change, digest, {"attendees": ["a@b.example"],
-                                                      "cancelled": ["2023-07-11"]})
+    return Pushed(
+        key,
+        f"id-{key}",
+        change,
+        digest,
+        {"attendees": ["a@b.example"], "cancelled": ["2023-07-11"]},
+    )
 
 
 class PushStateContract:

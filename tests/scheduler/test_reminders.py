@@ -17,8 +17,9 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 def test_every_seed_followup_is_reminded_per_role_and_offset(seed_schedule: Schedule) -> None:
     plan = planned(seed_schedule)
-    expected = sum(len(d.followup.remind_days) * len(d.followup.responsible)
-                   for d in seed_schedule.deadlines)
+    expected = sum(
+        len(d.followup.remind_days) * len(d.followup.responsible) for d in seed_schedule.deadlines
+    )
     assert len(plan) == expected == 82
     assert len({r.key for r in plan}) == len(plan)
     assert len({r.message_id for r in plan}) == len(plan)
@@ -36,24 +37,29 @@ def test_reminders_fall_when_the_feed_alarms_ring(seed_schedule: Schedule) -> No
         for alarm in event.walk("VALARM"):
             # A relative trigger on an all-day event counts from local midnight.
             ring = datetime.combine(start, datetime.min.time(), STOCKHOLM) + alarm.decoded(
-                "TRIGGER")
+                "TRIGGER"
+            )
             alarms.add((str(event["UID"]), ring.astimezone(UTC)))
     mails = {(r.deadline, r.owed_at) for r in planned(seed_schedule)}
     assert mails == alarms
 
 
 def test_nine_local_on_both_sides_of_summer_time(seed_schedule: Schedule) -> None:
-    by_day = {r.owed_at.astimezone(STOCKHOLM).date().isoformat(): r.owed_at
-              for r in planned(seed_schedule)}
+    by_day = {
+        r.owed_at.astimezone(STOCKHOLM).date().isoformat(): r.owed_at
+        for r in planned(seed_schedule)
+    }
     assert by_day["2022-10-10"] == datetime(2022, 10, 10, 7, 0, tzinfo=UTC)  # CEST
     assert by_day["2023-01-23"] == datetime(2023, 1, 23, 8, 0, tzinfo=UTC)  # CET
-    assert {r.owed_at.astimezone(STOCKHOLM).time().isoformat()
-            for r in planned(seed_schedule)} == {"09:00:00"}
+    assert {r.owed_at.astimezone(STOCKHOLM).time().isoformat() for r in planned(seed_schedule)} == {
+        "09:00:00"
+    }
 
 
 def test_only_the_newest_reminder_reached_is_owed(seed_schedule: Schedule) -> None:
-    report = [r for r in planned(seed_schedule)
-              if r.deadline.startswith("followup.ifo-rapport-bra-2022@")]
+    report = [
+        r for r in planned(seed_schedule) if r.deadline.startswith("followup.ifo-rapport-bra-2022@")
+    ]
     fourteen = report[0].owed_at
     assert {r.offset_days for r in report} == {14, 2}
     assert owed_for(seed_schedule, report[0].deadline, fourteen - timedelta(seconds=1)) == []
@@ -63,7 +69,8 @@ def test_only_the_newest_reminder_reached_is_owed(seed_schedule: Schedule) -> No
 
 
 def test_a_missed_reminder_stays_owed_until_late_days_after_the_deadline(
-        seed_schedule: Schedule) -> None:
+    seed_schedule: Schedule,
+) -> None:
     uid = "followup.ifo-rapport-bra-2022@soderhamn-2022-2023.plancal"
     end_of_grace = datetime(2022, 11, 1, 0, 0, tzinfo=STOCKHOLM)  # due 10-24, + 1 + 7 days
     assert owed_for(seed_schedule, uid, end_of_grace - timedelta(seconds=1)) == [2, 2]

@@ -126,8 +126,9 @@ def test_schema_head_is_the_newest_migration() -> None:
     assert ScriptDirectory.from_config(config).get_heads() == [SCHEMA_HEAD]
 
 
-def test_default_store_is_a_sqlite_file_in_the_state_dir(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_store_is_a_sqlite_file_in_the_state_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PLANCAL_STATE_DIR", str(tmp_path / "st"))
     with Store() as store:
         assert store.dialect == "sqlite"

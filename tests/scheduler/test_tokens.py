@@ -25,12 +25,14 @@ class TokenContract:
     def test_created_token_is_stored_only_as_a_hash(self, store: Store) -> None:
         from sqlalchemy import text
 
-        token, info = tokens.create(store, KEY, "p", ["deadlines", "plan", "deadlines"],
-                                    PRIVATE, "Anna", T0)
+        token, info = tokens.create(
+            store, KEY, "p", ["deadlines", "plan", "deadlines"], PRIVATE, "Anna", T0
+        )
         assert len(token) == tokens.TOKEN_LENGTH and info.feeds == ("deadlines", "plan")
         with store.engine.connect() as conn:
-            rows = [tuple(str(v) for v in r) for r in conn.execute(text(
-                "SELECT * FROM feed_tokens"))]
+            rows = [
+                tuple(str(v) for v in r) for r in conn.execute(text("SELECT * FROM feed_tokens"))
+            ]
         assert rows and not any(token in v for r in rows for v in r)
         assert tokens.digest(token).hex() in rows[0]
 
@@ -67,10 +69,13 @@ class TokenContract:
             tokens.rederive(store, "x" * 40, "p")
         assert second != first
 
-    def test_served_versions_keep_last_modified_until_the_content_changes(self,
-                                                                        store: Store) -> None:
+    def test_served_versions_keep_last_modified_until_the_content_changes(
+        self, store: Store
+    ) -> None:
         assert versions.stamp(store, "p", {"public.ics": "a", "index.html": "b"}, T0) == {
-            "public.ics": T0, "index.html": T0}
+            "public.ics": T0,
+            "index.html": T0,
+        }
         assert versions.stamp(store, "p", {"public.ics": "a"}, T1) == {"public.ics": T0}
         assert versions.stamp(store, "p", {"public.ics": "c"}, T1) == {"public.ics": T1}
         assert versions.stamp(store, "q", {"public.ics": "c"}, T1) == {"public.ics": T1}
@@ -101,12 +106,17 @@ class TestPostgreSQL(TokenContract):
             yield s
 
 
-@pytest.mark.parametrize(("key", "message"), [
-    (None, "PLANCAL_SERVER_TOKEN_KEY"), ("", "PLANCAL_SERVER_TOKEN_KEY"),
-    ("short", "too short"),
-])
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (None, "PLANCAL_SERVER_TOKEN_KEY"),
+        ("", "PLANCAL_SERVER_TOKEN_KEY"),
+        ("short", "too short"),
+    ],
+)
 def test_a_missing_or_weak_key_is_refused_before_anything_is_written(
-        tmp_path: Path, key: str | None, message: str) -> None:
+    tmp_path: Path, key: str | None, message: str
+) -> None:
     with Store(str(tmp_path / "s.sqlite")) as store:
         with pytest.raises(tokens.TokenError, match=message):
             tokens.create(store, key, "p", ["plan"], PRIVATE, "", T0)

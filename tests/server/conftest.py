@@ -30,8 +30,13 @@ class Response:
         return self.headers.get(name.lower())
 
 
-def fetch(port: int, path: str, headers: Mapping[str, str] | None = None,
-          method: str = "GET", conn: http.client.HTTPConnection | None = None) -> Response:
+def fetch(
+    port: int,
+    path: str,
+    headers: Mapping[str, str] | None = None,
+    method: str = "GET",
+    conn: http.client.HTTPConnection | None = None,
+) -> Response:
     own = conn is None
     conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
@@ -48,15 +53,25 @@ def fetch(port: int, path: str, headers: Mapping[str, str] | None = None,
 
 
 def cli_env(tmp: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "PLANCAL_SERVER_TOKEN_KEY": KEY, "PLANCAL_SERVER_RELOAD": "1",
-           "PLANCAL_CONFIG": str(tmp / "no-settings.toml"), "PLANCAL_STATE_DIR": str(tmp)}
+    env = {
+        **os.environ,
+        "PLANCAL_SERVER_TOKEN_KEY": KEY,
+        "PLANCAL_SERVER_RELOAD": "1",
+        "PLANCAL_CONFIG": str(tmp / "no-settings.toml"),
+        "PLANCAL_STATE_DIR": str(tmp),
+    }
     env.update(extra)
     return env
 
 
 def plancal(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "plancal.cli", *args], capture_output=True,
-                          text=True, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "plancal.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
 
 
 @dataclass
@@ -69,8 +84,9 @@ class Server:
     log_path: Path
     tokens: dict[str, str] = field(default_factory=dict)  # feed slug → token URL path
 
-    def get(self, path: str, headers: Mapping[str, str] | None = None,
-            method: str = "GET") -> Response:
+    def get(
+        self, path: str, headers: Mapping[str, str] | None = None, method: str = "GET"
+    ) -> Response:
         return fetch(self.port, path, headers, method)
 
     def log(self) -> str:
@@ -82,8 +98,7 @@ class Server:
     def create_token(self, *feeds: str, label: str = "test") -> tuple[str, str, list[str]]:
         """(token id, token, URL paths) from ``plancal token create``."""
         args = [a for f in feeds for a in ("--feed", f)]
-        run = self.cli("token", "create", str(self.plan), *args, "--label", label,
-                       "--lang", "en")
+        run = self.cli("token", "create", str(self.plan), *args, "--label", label, "--lang", "en")
         assert run.returncode == 0, run.stderr
         token_id = re.search(r"Token (\w+) created", run.stdout)
         paths = re.findall(r"https?://[^/\s]+(/t/\S+)", run.stdout)
@@ -107,9 +122,26 @@ def start(tmp: Path, plan: Path, *args: str, **env: str) -> Server:
     full_env = cli_env(tmp, **env)
     log_path = tmp / "server.log"
     log = log_path.open("w", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "plancal.cli", "serve", str(plan), "--port",
-                             "0", "--db", db, "--lang", "en", *args], env=full_env,
-                            stdout=subprocess.PIPE, stderr=log, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "plancal.cli",
+            "serve",
+            str(plan),
+            "--port",
+            "0",
+            "--db",
+            db,
+            "--lang",
+            "en",
+            *args,
+        ],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
     log.close()
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -151,12 +183,15 @@ def current_plan(public_title: str = "Medborgardialog") -> str:
     """A plan whose period runs from this year to the next, so it has meetings to come:
     a public monthly dialogue and an internal weekly meeting about young people."""
     year = date.today().year
-    text = plan_text(**{
-        "period: {start: 2023-01-01, end: 2023-12-31}":
-            f"period: {{start: {year}-01-01, end: {year + 1}-12-31}}",
-        "title: Veckomöte": "title: Avstämning om unga i riskzon",
-    })
-    return text + f"""  - id: dialog
+    text = plan_text(
+        **{
+            "period: {start: 2023-01-01, end: 2023-12-31}": f"period: {{start: {year}-01-01, end: {year + 1}-12-31}}",
+            "title: Veckomöte": "title: Avstämning om unga i riskzon",
+        }
+    )
+    return (
+        text
+        + f"""  - id: dialog
     title: {public_title}
     area: Samverkan
     when: varje månad
@@ -169,3 +204,4 @@ def current_plan(public_title: str = "Medborgardialog") -> str:
     attendees: [trygghetssamordnare, kommunpolis]
     audience: public
 """
+    )

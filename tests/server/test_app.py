@@ -27,8 +27,14 @@ def serving(app: FeedServer) -> Iterator[int]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(100)
-    config = uvicorn.Config(app, lifespan="off", access_log=False, log_config=None,
-                            http=bounded_protocol(), loop="asyncio")
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        access_log=False,
+        log_config=None,
+        http=bounded_protocol(),
+        loop="asyncio",
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -70,9 +76,9 @@ def setup(tmp_path: Path) -> Iterator[tuple[FeedServer, Reloader, Clock, Store, 
         yield app, reloader, clock, store, lines
 
 
-def test_the_page_follows_the_day_and_the_feeds_do_not(setup: tuple[FeedServer, Reloader,
-                                                                    Clock, Store, list[str]]
-                                                       ) -> None:
+def test_the_page_follows_the_day_and_the_feeds_do_not(
+    setup: tuple[FeedServer, Reloader, Clock, Store, list[str]],
+) -> None:
     app, reloader, clock, _, _ = setup
     with serving(app) as port:
         page = fetch(port, "/")
@@ -88,13 +94,13 @@ def test_the_page_follows_the_day_and_the_feeds_do_not(setup: tuple[FeedServer, 
         assert later.header("etag") != page.header("etag")
         assert fetch(port, "/", {"If-None-Match": page.header("etag") or ""}).status == 200
         assert fetch(port, "/public.ics").header("etag") == feed.header("etag")
-        assert fetch(port, "/public.ics").header("last-modified") == feed.header(
-            "last-modified")
+        assert fetch(port, "/public.ics").header("last-modified") == feed.header("last-modified")
         assert reloader.builds == 2
 
 
-def test_a_revoke_takes_effect_at_the_next_step(setup: tuple[FeedServer, Reloader, Clock,
-                                                             Store, list[str]]) -> None:
+def test_a_revoke_takes_effect_at_the_next_step(
+    setup: tuple[FeedServer, Reloader, Clock, Store, list[str]],
+) -> None:
     app, reloader, clock, store, lines = setup
     plan_id = "minimal"
     token, info = tokens.create(store, KEY, plan_id, ["plan"], ["plan"], "", clock.now)
@@ -106,12 +112,12 @@ def test_a_revoke_takes_effect_at_the_next_step(setup: tuple[FeedServer, Reloade
         reloader.step()
         assert fetch(port, f"/t/{token}/plan.ics").status == 404
     assert lines and not any(token in line for line in lines)
-    assert any(f"/t/[{info.id}]/plan.ics\" 200" in line for line in lines)
+    assert any(f'/t/[{info.id}]/plan.ics" 200' in line for line in lines)
 
 
 def test_a_failing_store_leaves_the_last_version_online(
-        setup: tuple[FeedServer, Reloader, Clock, Store, list[str]],
-        caplog: pytest.LogCaptureFixture) -> None:
+    setup: tuple[FeedServer, Reloader, Clock, Store, list[str]], caplog: pytest.LogCaptureFixture
+) -> None:
     app, reloader, _, store, _ = setup
     from sqlalchemy import text
 
@@ -126,12 +132,25 @@ def test_a_failing_store_leaves_the_last_version_online(
         assert (after.status, after.body) == (200, before.body)
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    (b"gzip", True), (b"gzip, deflate, br", True), (b"br;q=1.0, gzip;q=0.5", True),
-    (b"GZIP", True), (b"x-gzip", True), (b"*", True), (b"identity", False), (b"", False),
-    (b"gzip;q=0", False), (b"gzip;q=0.0, *;q=1", False), (b"*;q=0", False),
-    (b"deflate, *;q=0.1", True), (b"gzip;q=abc", False), (b"gzip ; q=0.001", True),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (b"gzip", True),
+        (b"gzip, deflate, br", True),
+        (b"br;q=1.0, gzip;q=0.5", True),
+        (b"GZIP", True),
+        (b"x-gzip", True),
+        (b"*", True),
+        (b"identity", False),
+        (b"", False),
+        (b"gzip;q=0", False),
+        (b"gzip;q=0.0, *;q=1", False),
+        (b"*;q=0", False),
+        (b"deflate, *;q=0.1", True),
+        (b"gzip;q=abc", False),
+        (b"gzip ; q=0.001", True),
+    ],
+)
 def test_accept_encoding(header: bytes, expected: bool) -> None:
     assert accepts_gzip(header) is expected
 

@@ -17,8 +17,10 @@ from tests.server.conftest import Server, plancal
 
 def events(body: bytes) -> dict[tuple[str, str], icalendar.Event]:
     cal = icalendar.Calendar.from_ical(body)
-    return {(str(e["UID"]), e["RECURRENCE-ID"].to_ical().decode() if "RECURRENCE-ID" in e
-             else ""): e for e in cal.walk("VEVENT")}
+    return {
+        (str(e["UID"]), e["RECURRENCE-ID"].to_ical().decode() if "RECURRENCE-ID" in e else ""): e
+        for e in cal.walk("VEVENT")
+    }
 
 
 def test_every_feed_is_served_and_is_what_compile_writes(server: Server, tmp_path: Path) -> None:
@@ -61,13 +63,18 @@ def test_conditional_requests_head_and_gzip(server: Server) -> None:
     assert server.get("/public.ics", {"If-Modified-Since": earlier}).status == 200
     assert server.get("/public.ics", {"If-Modified-Since": "not a date"}).status == 200
     # If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2)
-    assert server.get("/public.ics", {"If-None-Match": '"stale"',
-                                      "If-Modified-Since": modified}).status == 200
+    assert (
+        server.get(
+            "/public.ics", {"If-None-Match": '"stale"', "If-Modified-Since": modified}
+        ).status
+        == 200
+    )
 
     head = server.get("/public.ics", method="HEAD")
     assert head.status == 200 and head.body == b""
-    assert {k: v for k, v in head.headers.items() if k != "date"} == \
-        {k: v for k, v in full.headers.items() if k != "date"}
+    assert {k: v for k, v in head.headers.items() if k != "date"} == {
+        k: v for k, v in full.headers.items() if k != "date"
+    }
 
     packed = server.get("/public.ics", {"Accept-Encoding": "br, gzip;q=0.8"})
     assert packed.header("content-encoding") == "gzip"
@@ -75,8 +82,10 @@ def test_conditional_requests_head_and_gzip(server: Server) -> None:
     assert gzip.decompress(packed.body) == full.body and len(packed.body) < len(full.body)
     gz_etag = packed.header("etag")
     assert gz_etag and gz_etag != etag  # another representation, another strong tag
-    assert server.get("/public.ics", {"Accept-Encoding": "gzip",
-                                      "If-None-Match": gz_etag}).status == 304
+    assert (
+        server.get("/public.ics", {"Accept-Encoding": "gzip", "If-None-Match": gz_etag}).status
+        == 304
+    )
     refused = server.get("/public.ics", {"Accept-Encoding": "gzip;q=0, identity"})
     assert refused.header("content-encoding") is None and refused.body == full.body
 
@@ -94,20 +103,22 @@ def test_a_changed_plan_file_changes_etag_and_content_without_restart(server: Se
     old_etag = before.header("etag")
     assert b"Medborgardialog i centrum" not in before.body
     text = server.plan.read_text(encoding="utf-8")
-    server.plan.write_text(text.replace("title: Medborgardialog",
-                                        "title: Medborgardialog i centrum"), encoding="utf-8")
-    server.wait_for(lambda: server.get("/public.ics").header("etag") != old_etag,
-                    "picked up the changed plan")
+    server.plan.write_text(
+        text.replace("title: Medborgardialog", "title: Medborgardialog i centrum"), encoding="utf-8"
+    )
+    server.wait_for(
+        lambda: server.get("/public.ics").header("etag") != old_etag, "picked up the changed plan"
+    )
     after = server.get("/public.ics")
     assert b"SUMMARY:Medborgardialog i centrum" in after.body
     assert server.get("/public.ics", {"If-None-Match": old_etag or ""}).status == 200
     old = events(before.body)
     new = events(after.body)
     changed = [k for k in new if "medborgardialoger" in k[0]]
-    assert changed and all(int(new[k]["SEQUENCE"]) == int(old[k]["SEQUENCE"]) + 1
-                           for k in changed)
-    assert parsedate_to_datetime(after.header("last-modified") or "") >= \
-        parsedate_to_datetime(before.header("last-modified") or "")
+    assert changed and all(int(new[k]["SEQUENCE"]) == int(old[k]["SEQUENCE"]) + 1 for k in changed)
+    assert parsedate_to_datetime(after.header("last-modified") or "") >= parsedate_to_datetime(
+        before.header("last-modified") or ""
+    )
     page = server.get("/")
     assert "Medborgardialog i centrum" in page.body.decode()
 
@@ -115,16 +126,20 @@ def test_a_changed_plan_file_changes_etag_and_content_without_restart(server: Se
 def test_a_broken_plan_keeps_the_last_good_version_online(server: Server) -> None:
     good = server.get("/public.ics")
     text = server.plan.read_text(encoding="utf-8")
-    server.plan.write_text(text.replace("when: Minst 3 ggr/år", "when: Minst 3 ggr/månadsskifte",
-                                        1), encoding="utf-8")
-    server.wait_for(lambda: "still serving the last good version" in server.log(),
-                    "reported the broken plan")
+    server.plan.write_text(
+        text.replace("when: Minst 3 ggr/år", "when: Minst 3 ggr/månadsskifte", 1), encoding="utf-8"
+    )
+    server.wait_for(
+        lambda: "still serving the last good version" in server.log(), "reported the broken plan"
+    )
     assert "Traceback" not in server.log()
     assert server.get("/public.ics").body == good.body
-    server.plan.write_text(text.replace("title: Medborgardialog", "title: Dialog"),
-                           encoding="utf-8")
-    server.wait_for(lambda: b"SUMMARY:Dialog" in server.get("/public.ics").body,
-                    "served the repaired plan")
+    server.plan.write_text(
+        text.replace("title: Medborgardialog", "title: Dialog"), encoding="utf-8"
+    )
+    server.wait_for(
+        lambda: b"SUMMARY:Dialog" in server.get("/public.ics").body, "served the repaired plan"
+    )
 
 
 def test_revoked_token_gets_the_same_404_as_a_missing_feed(server: Server) -> None:
@@ -138,10 +153,14 @@ def test_revoked_token_gets_the_same_404_as_a_missing_feed(server: Server) -> No
     server.wait_for(lambda: server.get(paths[0]).status == 404, "honoured the revocation")
     gone = server.get(paths[1])
     missing = server.get("/no-such-feed.ics")
-    assert (gone.status, gone.body) == (missing.status, missing.body) == (
-        404, b"Not found. Hittades inte.\n")
-    assert {k: v for k, v in gone.headers.items() if k != "date"} == \
-        {k: v for k, v in missing.headers.items() if k != "date"}
+    assert (
+        (gone.status, gone.body)
+        == (missing.status, missing.body)
+        == (404, b"Not found. Hittades inte.\n")
+    )
+    assert {k: v for k, v in gone.headers.items() if k != "date"} == {
+        k: v for k, v in missing.headers.items() if k != "date"
+    }
     assert "revoked" in server.cli("token", "list", str(server.plan), "--lang", "en").stdout
 
 
@@ -167,7 +186,8 @@ def test_token_commands_explain_their_errors(server: Server) -> None:
     run = server.cli("token", "revoke", str(server.plan), "0000000000", "--lang", "en")
     assert run.returncode == 1 and "no token '0000000000'" in run.stderr
     env = {k: v for k, v in server.env.items() if k != "PLANCAL_SERVER_TOKEN_KEY"}
-    run = plancal("token", "create", str(server.plan), "--feed", "deadlines", "--db", server.db,
-                  env=env)
+    run = plancal(
+        "token", "create", str(server.plan), "--feed", "deadlines", "--db", server.db, env=env
+    )
     assert run.returncode == 1 and "PLANCAL_SERVER_TOKEN_KEY" in run.stderr
     assert "Traceback" not in run.stderr

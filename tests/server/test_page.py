@@ -22,8 +22,11 @@ from tests.server.conftest import Server, current_plan, start, stop
 
 BASE = "https://kalender.example/"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(os.environ.get("PLANCAL_SCREENSHOTS", Path(__file__).resolve().parents[2]
-                                  / ".pytest_cache" / "screenshots"))
+SCREENSHOTS = Path(
+    os.environ.get(
+        "PLANCAL_SCREENSHOTS", Path(__file__).resolve().parents[2] / ".pytest_cache" / "screenshots"
+    )
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +42,25 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def chromium(tmp: Path, url: str, *args: str) -> subprocess.CompletedProcess[bytes]:
     assert os.path.exists(CHROMIUM), "Debian's chromium is needed (.ci/run installs it)"
     return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--hide-scrollbars", f"--user-data-dir={tmp / 'profile'}",
-         *args, url],
-        capture_output=True, timeout=120, cwd=tmp)
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={tmp / 'profile'}",
+            *args,
+            url,
+        ],
+        capture_output=True,
+        timeout=120,
+        cwd=tmp,
+    )
 
 
 class Dom(HTMLParser):
@@ -89,10 +106,10 @@ def png_size_and_colours(data: bytes) -> tuple[int, int, int]:
     width, height = struct.unpack(">II", data[16:24])
     pos, idat = 8, b""
     while pos < len(data):
-        length = struct.unpack(">I", data[pos:pos + 4])[0]
-        kind = data[pos + 4:pos + 8]
+        length = struct.unpack(">I", data[pos : pos + 4])[0]
+        kind = data[pos + 4 : pos + 8]
         if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
+            idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     return width, height, len(set(zlib.decompress(idat)))
 
@@ -129,13 +146,18 @@ def test_the_page_in_chromium_without_javascript(site: Server, tmp_path: Path) -
     # The QR code, read off the screenshot by a real reader, is the https address.
     zbar = shutil.which("zbarimg")
     assert zbar, "Debian's zbar-tools is needed (.ci/run installs it)"
-    read = subprocess.run([zbar, "--quiet", "--raw", str(shot)], capture_output=True,
-                          text=True, timeout=60)
+    read = subprocess.run(
+        [zbar, "--quiet", "--raw", str(shot)], capture_output=True, text=True, timeout=60
+    )
     assert read.stdout.strip() == "https://kalender.example/public.ics", read.stderr
 
 
 def test_the_page_links_follow_a_base_url_with_a_path() -> None:
     assert subscribe_urls("https://kommun.example/kalender/", "public.ics") == (
-        "https://kommun.example/kalender/public.ics", "webcal://kommun.example/kalender/public.ics")
-    assert subscribe_urls("http://127.0.0.1:8080", "public.ics")[1] == \
-        "webcal://127.0.0.1:8080/public.ics"
+        "https://kommun.example/kalender/public.ics",
+        "webcal://kommun.example/kalender/public.ics",
+    )
+    assert (
+        subscribe_urls("http://127.0.0.1:8080", "public.ics")[1]
+        == "webcal://127.0.0.1:8080/public.ics"
+    )

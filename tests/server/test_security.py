@@ -41,8 +41,11 @@ def granted(shared: Server) -> tuple[str, list[str]]:
 def same_404(body: bytes, headers: dict[str, str]) -> None:
     assert body == NOT_FOUND
     assert {k: v for k, v in headers.items() if k != "date"} == {
-        "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff",
-        "cache-control": "no-store", "content-length": str(len(NOT_FOUND))}
+        "content-type": "text/plain; charset=utf-8",
+        "x-content-type-options": "nosniff",
+        "cache-control": "no-store",
+        "content-length": str(len(NOT_FOUND)),
+    }
 
 
 def forged(token: str, rng: random.Random) -> Iterator[str]:
@@ -53,7 +56,7 @@ def forged(token: str, rng: random.Random) -> Iterator[str]:
     for i in range(2900):  # one character changed, at every position
         pos = i % len(token)
         wrong = rng.choice([c for c in alphabet if c != token[pos]])
-        yield token[:pos] + wrong + token[pos + 1:]
+        yield token[:pos] + wrong + token[pos + 1 :]
     for n in range(1, 43):
         yield token[:n]  # truncated
     for extra in alphabet[:57]:
@@ -61,8 +64,9 @@ def forged(token: str, rng: random.Random) -> Iterator[str]:
     yield token.upper() if token.upper() != token else token.lower()
 
 
-def test_ten_thousand_forged_tokens_get_the_plain_404(shared: Server,
-                                                     granted: tuple[str, list[str]]) -> None:
+def test_ten_thousand_forged_tokens_get_the_plain_404(
+    shared: Server, granted: tuple[str, list[str]]
+) -> None:
     token, _ = granted
     rng = random.Random(6)
     conn = http.client.HTTPConnection("127.0.0.1", shared.port, timeout=10)
@@ -93,27 +97,62 @@ def test_a_token_opens_only_its_own_feeds(shared: Server, granted: tuple[str, li
 
 def odd_paths(token: str) -> list[str]:
     return [
-        "/plan.ics", "/deadlines.ics", "/role-kommunpolis.ics", "/PUBLIC.ICS", "/public.ICS",
-        "/public.ics/", "//public.ics", "/./public.ics", "/x/../plan.ics", "/../plan.ics",
-        "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd",
-        "/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/public.ics%00", "/public.ics%00.html",
-        "/%70ublic.ics", "/public%2eics", "/t/", "/t", "/t//plan.ics", "/t/../plan.ics",
-        "/t/%2e%2e/plan.ics", f"/t/{token}", f"/t/{token}/", f"/t/{token}//deadlines.ics",
-        f"/t/{token}/deadlines.ics/", f"/t/{token}/../plan.ics", f"/t/{token}/./deadlines.ics",
-        f"/t/{token}%2fdeadlines.ics", f"/t/{token}/deadlines%2eics",
-        f"/t/{token}/%64eadlines.ics", f"/t/{token}/deadlines.ics%00",
-        f"/t/{token}/deadlines.ics/../plan.ics", f"/t/{token}/x/deadlines.ics",
-        f"/T/{token}/deadlines.ics", f"/t/{token.upper()}/deadlines.ics",
-        f"/t/{token}/DEADLINES.ICS", f"/t/%20{token}/deadlines.ics",
-        "/t/" + "A" * 43 + "/plan.ics", "/t/" + "A" * 1500 + "/plan.ics",
-        "/" + "a" * 1900, "/en/../plan.ics", "/index.html/../plan.ics", "/feeds.json",
-        "/.git/config", "/state.sqlite", "/%c0%ae%c0%ae/plan.ics", "/public.ics;.html",
+        "/plan.ics",
+        "/deadlines.ics",
+        "/role-kommunpolis.ics",
+        "/PUBLIC.ICS",
+        "/public.ICS",
+        "/public.ics/",
+        "//public.ics",
+        "/./public.ics",
+        "/x/../plan.ics",
+        "/../plan.ics",
+        "/../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2fetc%2fpasswd",
+        "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/public.ics%00",
+        "/public.ics%00.html",
+        "/%70ublic.ics",
+        "/public%2eics",
+        "/t/",
+        "/t",
+        "/t//plan.ics",
+        "/t/../plan.ics",
+        "/t/%2e%2e/plan.ics",
+        f"/t/{token}",
+        f"/t/{token}/",
+        f"/t/{token}//deadlines.ics",
+        f"/t/{token}/deadlines.ics/",
+        f"/t/{token}/../plan.ics",
+        f"/t/{token}/./deadlines.ics",
+        f"/t/{token}%2fdeadlines.ics",
+        f"/t/{token}/deadlines%2eics",
+        f"/t/{token}/%64eadlines.ics",
+        f"/t/{token}/deadlines.ics%00",
+        f"/t/{token}/deadlines.ics/../plan.ics",
+        f"/t/{token}/x/deadlines.ics",
+        f"/T/{token}/deadlines.ics",
+        f"/t/{token.upper()}/deadlines.ics",
+        f"/t/{token}/DEADLINES.ICS",
+        f"/t/%20{token}/deadlines.ics",
+        "/t/" + "A" * 43 + "/plan.ics",
+        "/t/" + "A" * 1500 + "/plan.ics",
+        "/" + "a" * 1900,
+        "/en/../plan.ics",
+        "/index.html/../plan.ics",
+        "/feeds.json",
+        "/.git/config",
+        "/state.sqlite",
+        "/%c0%ae%c0%ae/plan.ics",
+        "/public.ics;.html",
         "/%5c..%5cplan.ics",
     ]
 
 
 def test_traversal_encoded_and_overlong_paths_get_the_plain_404(
-        shared: Server, granted: tuple[str, list[str]]) -> None:
+    shared: Server, granted: tuple[str, list[str]]
+) -> None:
     token, _ = granted
     for path in odd_paths(token):
         for method in ("GET", "HEAD", "POST", "OPTIONS"):
@@ -123,15 +162,21 @@ def test_traversal_encoded_and_overlong_paths_get_the_plain_404(
             if method != "HEAD":
                 same_404(body, headers)
     # also in absolute form, with a query string and a fragment-like suffix
-    for target in ("http://127.0.0.1/plan.ics", "/plan.ics?token=" + token,
-                   f"/t/{token}/plan.ics?x=1", "*"):
-        status, _, body = parse(raw(shared.port, f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n"
-                                    .encode()))
+    for target in (
+        "http://127.0.0.1/plan.ics",
+        "/plan.ics?token=" + token,
+        f"/t/{token}/plan.ics?x=1",
+        "*",
+    ):
+        status, _, body = parse(
+            raw(shared.port, f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        )
         assert (status, body) == (404, NOT_FOUND), target
 
 
-def test_methods_other_than_get_and_head_are_refused(shared: Server,
-                                                     granted: tuple[str, list[str]]) -> None:
+def test_methods_other_than_get_and_head_are_refused(
+    shared: Server, granted: tuple[str, list[str]]
+) -> None:
     _, paths = granted
     for path in ("/public.ics", "/", paths[0]):
         for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "PROPFIND"):
@@ -158,8 +203,14 @@ def raw(port: int, data: bytes, read_all: bool = True) -> bytes:
                 break
             if b"\r\n\r\n" in b"".join(chunks):
                 head, _, rest = b"".join(chunks).partition(b"\r\n\r\n")
-                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                               if line.lower().startswith(b"content-length:")), 0)
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
                 if len(rest) >= length or b" 304 " in head[:15] or data.startswith(b"HEAD"):
                     break
         return b"".join(chunks)
@@ -176,26 +227,49 @@ def parse(response: bytes) -> tuple[int, dict[str, str], bytes]:
     return status, headers, body
 
 
-@pytest.mark.parametrize(("name", "request_bytes", "expected"), [
-    ("huge header", b"GET /public.ics HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 5_000_000
-     + b"\r\n\r\n", 431),
-    ("many headers", b"GET /public.ics HTTP/1.1\r\n" + b"".join(
-        b"X-H%d: v\r\n" % i for i in range(500)) + b"\r\n", 431),
-    ("long target", b"GET /" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
-    ("garbage", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(256)), 400),
-    ("bad version", b"GET /public.ics HTTP/9.9\r\nHost: x\r\n\r\n", 400),
-    ("bad method", b"G\x00T /public.ics HTTP/1.1\r\n\r\n", 400),
-    ("smuggling", b"POST /public.ics HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
-     b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
-    ("bad chunk", b"POST /public.ics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-     b"zz\r\n", 400),
-    ("raw UTF-8 in the target", "GET /\u00e5.ics HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 400),
-    ("huge body", b"POST /public.ics HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\n"
-     + b"a" * 1_000_000, 405),
-    ("header without colon", b"GET /public.ics HTTP/1.1\r\nHost x\r\n\r\n", 400),
-])
+@pytest.mark.parametrize(
+    ("name", "request_bytes", "expected"),
+    [
+        (
+            "huge header",
+            b"GET /public.ics HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 5_000_000 + b"\r\n\r\n",
+            431,
+        ),
+        (
+            "many headers",
+            b"GET /public.ics HTTP/1.1\r\n"
+            + b"".join(b"X-H%d: v\r\n" % i for i in range(500))
+            + b"\r\n",
+            431,
+        ),
+        ("long target", b"GET /" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        ("garbage", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(256)), 400),
+        ("bad version", b"GET /public.ics HTTP/9.9\r\nHost: x\r\n\r\n", 400),
+        ("bad method", b"G\x00T /public.ics HTTP/1.1\r\n\r\n", 400),
+        (
+            "smuggling",
+            b"POST /public.ics HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            400,
+        ),
+        (
+            "bad chunk",
+            b"POST /public.ics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            400,
+        ),
+        ("raw UTF-8 in the target", "GET /\u00e5.ics HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 400),
+        (
+            "huge body",
+            b"POST /public.ics HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\n"
+            + b"a" * 1_000_000,
+            405,
+        ),
+        ("header without colon", b"GET /public.ics HTTP/1.1\r\nHost x\r\n\r\n", 400),
+    ],
+)
 def test_oversized_and_malformed_requests_are_refused_and_the_server_carries_on(
-        shared: Server, name: str, request_bytes: bytes, expected: int) -> None:
+    shared: Server, name: str, request_bytes: bytes, expected: int
+) -> None:
     good = fetch(shared.port, "/public.ics")
     status, _, body = parse(raw(shared.port, request_bytes))
     assert status == expected, name
@@ -213,8 +287,7 @@ def test_a_slow_client_does_not_block_others(shared: Server) -> None:
 
 
 def test_hundreds_of_idle_connections_do_not_starve_a_client(shared: Server) -> None:
-    idle = [socket.create_connection(("127.0.0.1", shared.port), timeout=10)
-            for _ in range(300)]
+    idle = [socket.create_connection(("127.0.0.1", shared.port), timeout=10) for _ in range(300)]
     try:
         for s in idle[::3]:
             s.sendall(b"GET /public.ics HTTP/1.1\r\nHost: x\r\n")  # never finished

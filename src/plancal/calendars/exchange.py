@@ -99,6 +99,7 @@ class Connection:
         from plancal.settings import env_name
 
         problems = Problems()
+
         def get(key: str) -> Any:
             return settings.get("exchange", key)
 
@@ -107,14 +108,22 @@ class Connection:
         def need(key: str, why: Text) -> None:
             if not get(key):
                 secret = key in ("password", "client_secret")
-                problems.error(where, msg(Text("{key} is not set ({why})",
-                                               "{key} är inte satt ({why})"),
-                                          key=key, why=why),
-                               msg(Text("set ${var}" + ("" if secret else
-                                                        " or {key} = … in the file"),
-                                        "sätt ${var}" + ("" if secret else
-                                                         " eller {key} = … i filen")),
-                                   var=env_name("exchange", key), key=key))
+                problems.error(
+                    where,
+                    msg(
+                        Text("{key} is not set ({why})", "{key} är inte satt ({why})"),
+                        key=key,
+                        why=why,
+                    ),
+                    msg(
+                        Text(
+                            "set ${var}" + ("" if secret else " or {key} = … in the file"),
+                            "sätt ${var}" + ("" if secret else " eller {key} = … i filen"),
+                        ),
+                        var=env_name("exchange", key),
+                        key=key,
+                    ),
+                )
 
         need("mailbox", Text("the organizer's mailbox", "arrangörens brevlåda"))
         auth = get("auth") or "ntlm"
@@ -125,22 +134,40 @@ class Connection:
             for key in ("client_id", "tenant_id", "client_secret"):
                 need(key, Text("auth = oauth2", "auth = oauth2"))
             if not get("url"):
-                problems.error(where, msg(Text("url is not set (oauth2 has no autodiscover)",
-                                               "url är inte satt (oauth2 saknar autodiscover)")),
-                               msg(Text("Exchange Online: url = "
-                                        "\"https://outlook.office365.com/EWS/Exchange.asmx\"",
-                                        "Exchange Online: url = "
-                                        "\"https://outlook.office365.com/EWS/Exchange.asmx\"")))
+                problems.error(
+                    where,
+                    msg(
+                        Text(
+                            "url is not set (oauth2 has no autodiscover)",
+                            "url är inte satt (oauth2 saknar autodiscover)",
+                        )
+                    ),
+                    msg(
+                        Text(
+                            "Exchange Online: url = "
+                            '"https://outlook.office365.com/EWS/Exchange.asmx"',
+                            "Exchange Online: url = "
+                            '"https://outlook.office365.com/EWS/Exchange.asmx"',
+                        )
+                    ),
+                )
         problems.raise_if_errors()
         access = get("access") or ("impersonation" if auth == "oauth2" else "delegate")
-        return cls(mailbox=get("mailbox"), url=get("url"), auth=auth,
-                   username=get("username"), password=get("password"),
-                   client_id=get("client_id"), tenant_id=get("tenant_id"),
-                   client_secret=get("client_secret"),
-                   authority=(get("authority") or cls.authority).rstrip("/"),
-                   access=access, timeout=get("timeout") or 120,
-                   max_wait=get("max_wait") if get("max_wait") is not None else 900,
-                   batch=get("batch") or 100)
+        return cls(
+            mailbox=get("mailbox"),
+            url=get("url"),
+            auth=auth,
+            username=get("username"),
+            password=get("password"),
+            client_id=get("client_id"),
+            tenant_id=get("tenant_id"),
+            client_secret=get("client_secret"),
+            authority=(get("authority") or cls.authority).rstrip("/"),
+            access=access,
+            timeout=get("timeout") or 120,
+            max_wait=get("max_wait") if get("max_wait") is not None else 900,
+            batch=get("batch") or 100,
+        )
 
 
 # --- exchangelib, loaded on first use ---------------------------------------------------------
@@ -155,12 +182,18 @@ def _register() -> None:
         return
     from exchangelib import CalendarItem, ExtendedProperty
 
-    for attr, name in (("plancal_plan", "plancal-plan"), ("plancal_key", "plancal-key"),
-                       ("plancal_activity", "plancal-activity"),
-                       ("plancal_digest", "plancal-digest"),
-                       ("plancal_timing", "plancal-timing")):
-        prop = type(f"_{attr}", (ExtendedProperty,), {
-            "property_set_id": PROPERTY_SET, "property_name": name, "property_type": "String"})
+    for attr, name in (
+        ("plancal_plan", "plancal-plan"),
+        ("plancal_key", "plancal-key"),
+        ("plancal_activity", "plancal-activity"),
+        ("plancal_digest", "plancal-digest"),
+        ("plancal_timing", "plancal-timing"),
+    ):
+        prop = type(
+            f"_{attr}",
+            (ExtendedProperty,),
+            {"property_set_id": PROPERTY_SET, "property_name": name, "property_type": "String"},
+        )
         if attr not in {f.name for f in CalendarItem.FIELDS}:
             CalendarItem.register(attr, prop)
     _REGISTERED = True
@@ -198,9 +231,12 @@ def _credentials(c: Connection) -> Any:
             def token_url(self) -> str:
                 return f"{authority}/{self.tenant_id}/oauth2/v2.0/token"
 
-        return Credentials(client_id=c.client_id, client_secret=c.client_secret,
-                           tenant_id=c.tenant_id,
-                           identity=Identity(primary_smtp_address=c.mailbox))
+        return Credentials(
+            client_id=c.client_id,
+            client_secret=c.client_secret,
+            tenant_id=c.tenant_id,
+            identity=Identity(primary_smtp_address=c.mailbox),
+        )
     from exchangelib import Credentials as Plain
 
     return Plain(c.username, c.password)
@@ -230,9 +266,16 @@ class _Batch:
 
 
 class ExchangeTarget:
-    def __init__(self, connection: Connection, plan_id: str, tz: ZoneInfo,
-                 state: PushState | None = None, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], datetime] | None = None, record: bool = True):
+    def __init__(
+        self,
+        connection: Connection,
+        plan_id: str,
+        tz: ZoneInfo,
+        state: PushState | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] | None = None,
+        record: bool = True,
+    ):
         self.c = connection
         self.record = record  # False on a dry run: not even the state store is written
         self.plan_id = plan_id
@@ -275,16 +318,33 @@ class ExchangeTarget:
         tz = EWSTimeZone(self.tz.key)
         try:
             if c.url:
-                config = Configuration(service_endpoint=c.url, credentials=credentials,
-                                       auth_type=auth, retry_policy=_policy(),
-                                       max_connections=1)
-                account = Account(c.mailbox, config=config, autodiscover=False,
-                                  access_type=access, default_timezone=tz)
+                config = Configuration(
+                    service_endpoint=c.url,
+                    credentials=credentials,
+                    auth_type=auth,
+                    retry_policy=_policy(),
+                    max_connections=1,
+                )
+                account = Account(
+                    c.mailbox,
+                    config=config,
+                    autodiscover=False,
+                    access_type=access,
+                    default_timezone=tz,
+                )
             else:
-                account = self._call(lambda: Account(
-                    c.mailbox, credentials=credentials, autodiscover=True, access_type=access,
-                    default_timezone=tz, config=Configuration(
-                        credentials=credentials, retry_policy=_policy(), max_connections=1)))
+                account = self._call(
+                    lambda: Account(
+                        c.mailbox,
+                        credentials=credentials,
+                        autodiscover=True,
+                        access_type=access,
+                        default_timezone=tz,
+                        config=Configuration(
+                            credentials=credentials, retry_policy=_policy(), max_connections=1
+                        ),
+                    )
+                )
         except Exception as e:  # exchangelib's own errors, made readable
             raise ExchangeError(_explain(e, c)) from None
         # One connection and no waiting inside exchangelib: plancal decides about retries.
@@ -334,8 +394,9 @@ class ExchangeTarget:
                     raise Unsettled(f"no answer to a write ({type(e).__name__})") from None
                 attempts += 1
                 if attempts > 6:
-                    raise ExchangeError(f"Exchange did not answer at {self.c.url}: "
-                                        f"{type(e).__name__}") from None
+                    raise ExchangeError(
+                        f"Exchange did not answer at {self.c.url}: {type(e).__name__}"
+                    ) from None
                 wait = pause
                 pause = min(pause * 2, 30.0)
             except EWSError as e:
@@ -351,7 +412,8 @@ class ExchangeTarget:
             if self.waited + wait > self.c.max_wait:
                 raise ExchangeError(
                     f"Exchange stayed busy for more than {self.c.max_wait} s (max_wait); "
-                    "nothing is lost: run the push again later") from None
+                    "nothing is lost: run the push again later"
+                ) from None
             self.waited += wait
             self.sleep(wait)
 
@@ -362,15 +424,27 @@ class ExchangeTarget:
         out = Problems()
         for m in want.values():
             if m.rule is not None and _pattern_spec(m.rule) is None:
-                out.error(m.activity.at("when"), msg(Text(
-                    "Exchange cannot repeat {id!r} by this rule ({rule})",
-                    "Exchange kan inte upprepa {id!r} enligt denna regel ({rule})"),
-                    id=m.activity.id, rule=m.rule.text or m.rule.freq),
-                    msg(Text("write a weekly or monthly rule (RRULE:FREQ=WEEKLY;BYDAY=MO, "
-                             "FREQ=MONTHLY;BYDAY=2TU, FREQ=MONTHLY;BYMONTHDAY=5) or a list "
-                             "of dates", "skriv en vecko- eller månadsregel "
-                             "(RRULE:FREQ=WEEKLY;BYDAY=MO, FREQ=MONTHLY;BYDAY=2TU, "
-                             "FREQ=MONTHLY;BYMONTHDAY=5) eller en lista med datum")))
+                out.error(
+                    m.activity.at("when"),
+                    msg(
+                        Text(
+                            "Exchange cannot repeat {id!r} by this rule ({rule})",
+                            "Exchange kan inte upprepa {id!r} enligt denna regel ({rule})",
+                        ),
+                        id=m.activity.id,
+                        rule=m.rule.text or m.rule.freq,
+                    ),
+                    msg(
+                        Text(
+                            "write a weekly or monthly rule (RRULE:FREQ=WEEKLY;BYDAY=MO, "
+                            "FREQ=MONTHLY;BYDAY=2TU, FREQ=MONTHLY;BYMONTHDAY=5) or a list "
+                            "of dates",
+                            "skriv en vecko- eller månadsregel "
+                            "(RRULE:FREQ=WEEKLY;BYDAY=MO, FREQ=MONTHLY;BYDAY=2TU, "
+                            "FREQ=MONTHLY;BYMONTHDAY=5) eller en lista med datum",
+                        )
+                    ),
+                )
         return out.problems
 
     def interrupted(self) -> dict[str, set[str]]:
@@ -390,9 +464,20 @@ class ExchangeTarget:
         request: attendees and exceptions are not searchable properties).
         """
         folder = self.calendar()
-        fields = ["plancal_key", "plancal_activity", "plancal_digest", "plancal_timing",
-                  "subject", "type", "is_all_day", "required_attendees", "optional_attendees",
-                  "resources", "deleted_occurrences", "modified_occurrences"]
+        fields = [
+            "plancal_key",
+            "plancal_activity",
+            "plancal_digest",
+            "plancal_timing",
+            "subject",
+            "type",
+            "is_all_day",
+            "required_attendees",
+            "optional_attendees",
+            "resources",
+            "deleted_occurrences",
+            "modified_occurrences",
+        ]
 
         def find() -> list[Any]:
             query = folder.filter(plancal_plan=self.plan_id).only(*fields)
@@ -411,12 +496,13 @@ class ExchangeTarget:
                 continue
             held[h.key] = h
             handles[h.key] = _Handle(item.id, item.changekey, h, bool(item.is_all_day))
-            remembered.append(Pushed(h.key, item.id, item.changekey, h.digest or "",
-                                     _snapshot(h)))
+            remembered.append(Pushed(h.key, item.id, item.changekey, h.digest or "", _snapshot(h)))
         if duplicates:
             raise ExchangeError(
-                "the calendar holds two items tagged " + ", ".join(sorted(set(duplicates)))
-                + "; delete the copy in Outlook, then push again")
+                "the calendar holds two items tagged "
+                + ", ".join(sorted(set(duplicates)))
+                + "; delete the copy in Outlook, then push again"
+            )
         self.handles = handles
         if self.state is not None and self.record:
             known = self.state.load()
@@ -431,18 +517,29 @@ class ExchangeTarget:
         attendees = frozenset(
             a.mailbox.email_address.lower()
             for group in (item.required_attendees, item.optional_attendees, item.resources)
-            for a in (group or []) if a.mailbox and a.mailbox.email_address)
-        cancelled = frozenset(self._when(d.start, all_day)
-                              for d in (item.deleted_occurrences or []))
+            for a in (group or [])
+            if a.mailbox and a.mailbox.email_address
+        )
+        cancelled = frozenset(
+            self._when(d.start, all_day) for d in (item.deleted_occurrences or [])
+        )
         moved: dict[When, When] = {}
         for o in item.modified_occurrences or []:
             original, start = self._when(o.original_start, all_day), self._when(o.start, all_day)
             if original != start:
                 moved[original] = start
         digest = item.plancal_digest or None
-        return Held(item.plancal_key, item.plancal_activity or "", digest, attendees,
-                    cancelled, moved, item.type == "RecurringMaster", item.subject or "",
-                    item.plancal_timing or None)
+        return Held(
+            item.plancal_key,
+            item.plancal_activity or "",
+            digest,
+            attendees,
+            cancelled,
+            moved,
+            item.type == "RecurringMaster",
+            item.subject or "",
+            item.plancal_timing or None,
+        )
 
     def _when(self, value: Any, all_day: bool) -> When:
         moment = datetime.fromtimestamp(value.timestamp(), UTC)
@@ -483,7 +580,8 @@ class ExchangeTarget:
             if kinds & {"cancel-series", "cancel-meeting"} and handle is not None:
                 announced = handle.held.digest is not None
                 deletes[send_all if announced else send_none].add(
-                    key, self._ref(handle.item_id, handle.change_key))
+                    key, self._ref(handle.item_id, handle.change_key)
+                )
                 handle = None
             if want is None:
                 continue
@@ -501,8 +599,7 @@ class ExchangeTarget:
                 commits.append((key, want))
                 continue
             assert handle is not None
-            update = next((c for c in group if c.kind in ("update-series", "update-meeting")),
-                          None)
+            update = next((c for c in group if c.kind in ("update-series", "update-meeting")), None)
             if (update is not None and update.reschedules) or "restore-occurrence" in kinds:
                 item, names = self._rewrite(handle, want, PENDING)
                 resets.add(key, item, names)
@@ -512,7 +609,8 @@ class ExchangeTarget:
             if update is not None:
                 item, names = self._content(handle, want)
                 updates[send_all if update.update else SEND_TO_CHANGED_AND_SAVE_COPY].add(
-                    key, item, names)
+                    key, item, names
+                )
             for c in group:
                 if c.kind == "cancel-occurrence" and c.occurrence is not None:
                     occ_del[send_all].add(key, self._occurrence(handle, want, c.occurrence))
@@ -521,9 +619,17 @@ class ExchangeTarget:
                     occ.start, occ.end = self._span(want, c.start or c.occurrence)
                     occ_upd[send_all].add(key, occ, ["start", "end"])
 
-        total = sum(len(b.entries) for b in (*deletes.values(), *creates.values(), resets,
-                                               *updates.values(), *occ_del.values(),
-                                               *occ_upd.values())) + len(commits)
+        total = sum(
+            len(b.entries)
+            for b in (
+                *deletes.values(),
+                *creates.values(),
+                resets,
+                *updates.values(),
+                *occ_del.values(),
+                *occ_upd.values(),
+            )
+        ) + len(commits)
         total += sum(len(m.cancelled) + len(m.moved) for m in silent.values())
         done = [0]
 
@@ -573,18 +679,31 @@ class ExchangeTarget:
 
         def request(chunk: list[tuple[str, Any, list[str]]]) -> list[Any]:
             if batch.op == "create":
-                return list(account.bulk_create(
-                    folder=folder, items=[i for _, i, _ in chunk], message_disposition="SaveOnly",
-                    send_meeting_invitations=batch.send))
+                return list(
+                    account.bulk_create(
+                        folder=folder,
+                        items=[i for _, i, _ in chunk],
+                        message_disposition="SaveOnly",
+                        send_meeting_invitations=batch.send,
+                    )
+                )
             if batch.op == "update":
-                return list(account.bulk_update(
-                    items=[(i, f) for _, i, f in chunk], conflict_resolution="AlwaysOverwrite",
-                    message_disposition="SaveOnly",
-                    send_meeting_invitations_or_cancellations=batch.send))
-            return list(account.bulk_delete(
-                ids=[i for _, i, _ in chunk], delete_type="MoveToDeletedItems",
-                send_meeting_cancellations=batch.send,
-                affected_task_occurrences="AllOccurrences"))
+                return list(
+                    account.bulk_update(
+                        items=[(i, f) for _, i, f in chunk],
+                        conflict_resolution="AlwaysOverwrite",
+                        message_disposition="SaveOnly",
+                        send_meeting_invitations_or_cancellations=batch.send,
+                    )
+                )
+            return list(
+                account.bulk_delete(
+                    ids=[i for _, i, _ in chunk],
+                    delete_type="MoveToDeletedItems",
+                    send_meeting_cancellations=batch.send,
+                    affected_task_occurrences="AllOccurrences",
+                )
+            )
 
         for chunk in _chunks(batch.entries, self.c.batch):
             keys = [k for k, _, _ in chunk]
@@ -593,8 +712,10 @@ class ExchangeTarget:
             results = self._call(functools.partial(request, chunk), write=True)
             for (key, _, _), result in zip(chunk, results, strict=False):
                 if isinstance(result, Exception):
-                    if type(result).__name__ in ("ErrorItemNotFound",
-                                                 "ErrorCalendarOccurrenceIsDeletedFromRecurrence"):
+                    if type(result).__name__ in (
+                        "ErrorItemNotFound",
+                        "ErrorCalendarOccurrenceIsDeletedFromRecurrence",
+                    ):
                         continue  # already gone: what a delete wanted
                     failures.append(f"{key}: {type(result).__name__}: {result}")
                 elif batch.op == "create":
@@ -619,17 +740,25 @@ class ExchangeTarget:
         a = want.activity
         start, end = self._span(want, want.start)
         values: dict[str, Any] = {
-            "subject": want.title, "body": Body(want.body), "location": want.location,
-            "start": start, "end": end, "is_all_day": want.all_day,
+            "subject": want.title,
+            "body": Body(want.body),
+            "location": want.location,
+            "start": start,
+            "end": end,
+            "is_all_day": want.all_day,
             "legacy_free_busy_status": "Free" if want.all_day else "Busy",
             "reminder_is_set": want.reminder is not None,
             "reminder_minutes_before_start": want.reminder or 0,
             "sensitivity": "Private" if want.private else "Normal",
             "categories": list(a.areas) or None,
-            "required_attendees": [Attendee(mailbox=Mailbox(email_address=e))
-                                   for e in sorted(want.attendees)] or None,
-            "plancal_plan": self.plan_id, "plancal_key": want.key,
-            "plancal_activity": a.id, "plancal_timing": want.timing,
+            "required_attendees": [
+                Attendee(mailbox=Mailbox(email_address=e)) for e in sorted(want.attendees)
+            ]
+            or None,
+            "plancal_plan": self.plan_id,
+            "plancal_key": want.key,
+            "plancal_activity": a.id,
+            "plancal_timing": want.timing,
         }
         values["recurrence"] = self._recurrence(want) if want.rule is not None else None
         return values
@@ -639,8 +768,11 @@ class ExchangeTarget:
 
         values = self._fields(want)
         values["plancal_digest"] = digest
-        return CalendarItem(account=self.account(), folder=folder,
-                            **{k: v for k, v in values.items() if v is not None})
+        return CalendarItem(
+            account=self.account(),
+            folder=folder,
+            **{k: v for k, v in values.items() if v is not None},
+        )
 
     def _rewrite(self, handle: _Handle, want: Meeting, digest: str) -> tuple[Any, list[str]]:
         """Every field but the attendees (they change when the series is announced)."""
@@ -681,8 +813,12 @@ class ExchangeTarget:
         from exchangelib.properties import OccurrenceItemId
 
         index = instance_index(want, rid, self.tz)
-        return CalendarItem(account=self.account(), _id=OccurrenceItemId(
-            id=handle.item_id, changekey=handle.change_key, instance_index=index))
+        return CalendarItem(
+            account=self.account(),
+            _id=OccurrenceItemId(
+                id=handle.item_id, changekey=handle.change_key, instance_index=index
+            ),
+        )
 
     def _span(self, want: Meeting, start: When) -> tuple[Any, Any]:
         """Start and end in Exchange's types: EWSDateTime in the plan's zone, or EWSDate."""
@@ -693,8 +829,10 @@ class ExchangeTarget:
             tz = EWSTimeZone(self.tz.key)
             local = start.astimezone(self.tz).replace(tzinfo=None)
             end_local = local + length  # wall-clock arithmetic, as the plan means it
-            return (EWSDateTime.from_datetime(local).replace(tzinfo=tz),
-                    EWSDateTime.from_datetime(end_local).replace(tzinfo=tz))
+            return (
+                EWSDateTime.from_datetime(local).replace(tzinfo=tz),
+                EWSDateTime.from_datetime(end_local).replace(tzinfo=tz),
+            )
         # exchangelib takes an all-day end as the last day itself (it adds the day on the wire).
         return EWSDate.from_date(start), EWSDate.from_date(start + length - timedelta(days=1))
 
@@ -712,18 +850,23 @@ class ExchangeTarget:
         assert spec is not None
         kind, interval, values = spec
         if kind == "weekly":
-            pattern: Any = WeeklyPattern(interval=interval, weekdays=[d + 1 for d in values],
-                                         first_day_of_week=1)
+            pattern: Any = WeeklyPattern(
+                interval=interval, weekdays=[d + 1 for d in values], first_day_of_week=1
+            )
         elif kind == "relative":
             day, nth = values
-            pattern = RelativeMonthlyPattern(interval=interval, weekday=day + 1,
-                                             week_number=5 if nth == -1 else nth)
+            pattern = RelativeMonthlyPattern(
+                interval=interval, weekday=day + 1, week_number=5 if nth == -1 else nth
+            )
         elif kind == "absolute":
             pattern = AbsoluteMonthlyPattern(interval=interval, day_of_month=values[0])
         else:
             pattern = DailyPattern(interval=interval)
-        return Recurrence(pattern=pattern, start=_local_day(want.start, self.tz),
-                          end=_local_day(want.until, self.tz))
+        return Recurrence(
+            pattern=pattern,
+            start=_local_day(want.start, self.tz),
+            end=_local_day(want.until, self.tz),
+        )
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -765,8 +908,9 @@ def instance_index(want: Meeting, rid: When, tz: ZoneInfo) -> int:
     """Exchange's 1-based index of an occurrence: its place in the pattern from the start."""
     assert want.rule is not None and want.series is not None
     start = want.series.start
-    naive_start = start if isinstance(start, datetime) else datetime.combine(start,
-                                                                              datetime.min.time())
+    naive_start = (
+        start if isinstance(start, datetime) else datetime.combine(start, datetime.min.time())
+    )
     if isinstance(rid, datetime):
         target = rid.astimezone(tz).replace(tzinfo=None)
     else:
@@ -793,15 +937,20 @@ def _order(value: When) -> str:
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _snapshot(h: Held) -> dict[str, Any]:
-    return {"activity": h.activity, "digest": h.digest, "timing": h.timing,
-            "title": h.title, "recurring": h.recurring,
-            "attendees": sorted(h.attendees),
-            "cancelled": sorted(x.isoformat() for x in h.cancelled),
-            "moved": sorted([k.isoformat(), v.isoformat()] for k, v in h.moved.items())}
+    return {
+        "activity": h.activity,
+        "digest": h.digest,
+        "timing": h.timing,
+        "title": h.title,
+        "recurring": h.recurring,
+        "attendees": sorted(h.attendees),
+        "cancelled": sorted(x.isoformat() for x in h.cancelled),
+        "moved": sorted([k.isoformat(), v.isoformat()] for k, v in h.moved.items()),
+    }
 
 
 def _explain(e: Exception, c: Connection) -> str:
@@ -809,27 +958,43 @@ def _explain(e: Exception, c: Connection) -> str:
     name = type(e).__name__
     where = c.url or "autodiscover"
     if name == "UnauthorizedError":
-        return (f"Exchange at {where} refused the sign-in ({c.auth}); check the username and "
-                "PLANCAL_EXCHANGE_PASSWORD (or the OAuth2 client settings)")
-    if name in ("ErrorAccessDenied", "ErrorImpersonateUserDenied",
-                "ErrorNonExistentMailbox", "ErrorFolderNotFound"):
-        return (f"Exchange at {where} refused access to {c.mailbox} ({name}); the account needs "
-                f"{'impersonation' if c.access == 'impersonation' else 'delegate'} rights to "
-                "that mailbox's calendar")
+        return (
+            f"Exchange at {where} refused the sign-in ({c.auth}); check the username and "
+            "PLANCAL_EXCHANGE_PASSWORD (or the OAuth2 client settings)"
+        )
+    if name in (
+        "ErrorAccessDenied",
+        "ErrorImpersonateUserDenied",
+        "ErrorNonExistentMailbox",
+        "ErrorFolderNotFound",
+    ):
+        return (
+            f"Exchange at {where} refused access to {c.mailbox} ({name}); the account needs "
+            f"{'impersonation' if c.access == 'impersonation' else 'delegate'} rights to "
+            "that mailbox's calendar"
+        )
     if name in ("AutoDiscoverFailed", "AutoDiscoverCircularRedirect"):
-        return (f"autodiscover found no Exchange server for {c.mailbox}; set url = "
-                "\"https://…/EWS/Exchange.asmx\" in [exchange]")
+        return (
+            f"autodiscover found no Exchange server for {c.mailbox}; set url = "
+            '"https://…/EWS/Exchange.asmx" in [exchange]'
+        )
     return f"Exchange at {where}: {name}: {e}"
 
 
-def push_plan(schedule: Any, settings: Any, store: Any, dry_run: bool = False,
-              progress: Progress | None = None,
-              sleep: Callable[[float], None] = time.sleep) -> Any:
+def push_plan(
+    schedule: Any,
+    settings: Any,
+    store: Any,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Any:
     """``plancal push exchange``: the settings' mailbox made to hold the plan."""
     from plancal.calendars.push import push
 
     conn = Connection.from_settings(settings)
     state = PushState(store, conn.target, schedule.plan.id)
-    target = ExchangeTarget(conn, schedule.plan.id, schedule.plan.tz, state, sleep=sleep,
-                            record=not dry_run)
+    target = ExchangeTarget(
+        conn, schedule.plan.id, schedule.plan.tz, state, sleep=sleep, record=not dry_run
+    )
     return push(schedule, target, dry_run=dry_run, progress=progress, unsettled=Unsettled)

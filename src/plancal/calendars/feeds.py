@@ -60,7 +60,13 @@ def feeds_for(plan: Plan) -> list[Feed]:
         Feed("public", "public", TITLES["public"].render(lang, plan=plan.name)),
         Feed("deadlines", "deadlines", TITLES["deadlines"].render(lang, plan=plan.name)),
     ]
-    out += [Feed(f"role-{r.id}", "role", TITLES["role"].render(lang, plan=plan.name,
-                                                               role=r.label(lang)), r.id)
-            for r in plan.roles]
+    out += [
+        Feed(
+            f"role-{r.id}",
+            "role",
+            TITLES["role"].render(lang, plan=plan.name, role=r.label(lang)),
+            r.id,
+        )
+        for r in plan.roles
+    ]
     return out

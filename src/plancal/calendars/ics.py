@@ -71,8 +71,14 @@ class Component:
 
 
 def escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
 
 
 def param(text: str) -> str:
@@ -179,12 +185,19 @@ class _Writer:
             private.append(f"ORGANIZER;CN={param(role.label(self.lang))}:mailto:{role.email}")
         for role_id in a.attendees:
             role = self.plan.role_by_id[role_id]
-            private.append(f"ATTENDEE;CN={param(role.label(self.lang))};ROLE=REQ-PARTICIPANT;"
-                           f"PARTSTAT=NEEDS-ACTION:mailto:{role.email}")
+            private.append(
+                f"ATTENDEE;CN={param(role.label(self.lang))};ROLE=REQ-PARTICIPANT;"
+                f"PARTSTAT=NEEDS-ACTION:mailto:{role.email}"
+            )
         alarm: tuple[str, ...] = ()
         if a.reminder is not None:
-            alarm = ("BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{escape(a.title)}",
-                     f"TRIGGER:{duration(-timedelta(minutes=a.reminder))}", "END:VALARM")
+            alarm = (
+                "BEGIN:VALARM",
+                "ACTION:DISPLAY",
+                f"DESCRIPTION:{escape(a.title)}",
+                f"TRIGGER:{duration(-timedelta(minutes=a.reminder))}",
+                "END:VALARM",
+            )
         out = (tuple(private), tuple(public), alarm)
         self._shared[a.id] = out
         return out
@@ -207,9 +220,16 @@ class _Writer:
         parts.append(f"{self.t('plan')}: {self.plan.name}")
         return "DESCRIPTION:" + escape("\n".join(parts))
 
-    def event(self, s: Series, rid: datetime | date | None, start: datetime | date,
-              end: datetime | date, reason: str | None,
-              rrule: str | None = None, exdates: Sequence[datetime | date] = ()) -> Component:
+    def event(
+        self,
+        s: Series,
+        rid: datetime | date | None,
+        start: datetime | date,
+        end: datetime | date,
+        reason: str | None,
+        rrule: str | None = None,
+        exdates: Sequence[datetime | date] = (),
+    ) -> Component:
         a = s.activity
         private, public, alarm = self.shared(a)
         timing = []
@@ -223,11 +243,20 @@ class _Writer:
             timing.append(f"RRULE:{rrule}")
         timing += [_when("EXDATE", x, self.tzid) for x in exdates]
         body = (*timing, *private, self.description(a, reason, False), *alarm)
-        public_body = ((*timing, *public, self.description(a, reason, True), *alarm)
-                       if a.public else None)
+        public_body = (
+            (*timing, *public, self.description(a, reason, True), *alarm) if a.public else None
+        )
         roles = frozenset(r for r in (a.organizer, *a.attendees) if r)
-        return Component(s.uid, rid_text, body, public_body, roles, False, _digest(body),
-                         isinstance(start, datetime))
+        return Component(
+            s.uid,
+            rid_text,
+            body,
+            public_body,
+            roles,
+            False,
+            _digest(body),
+            isinstance(start, datetime),
+        )
 
     def series(self, s: Series) -> Iterable[Component]:
         reason = s.reason.render(self.lang) if s.reason else None
@@ -236,30 +265,41 @@ class _Writer:
             return
         yield self.event(s, None, s.start, s.end, None, s.rrule_text(self.plan.tz), s.exdates())
         for o in sorted(s.overrides, key=lambda o: o.recurrence_id):
-            yield self.event(s, o.recurrence_id, o.start, o.start + s.duration,
-                             o.reason.render(self.lang))
+            yield self.event(
+                s, o.recurrence_id, o.start, o.start + s.duration, o.reason.render(self.lang)
+            )
 
     def deadline(self, d: Deadline) -> Component:
         fu = d.followup
         lines = deadline_lines(self.plan, d, self.lang)
         summary = self.t("summary", what=fu.what)
         body: list[str] = [
-            _when("DTSTART", d.start, self.tzid), _when("DTEND", d.due + timedelta(days=1),
-                                                        self.tzid),
-            f"SUMMARY:{escape(summary)}", "DESCRIPTION:" + escape("\n".join(lines)),
-            f"CATEGORIES:{escape(self.t('followup'))}", "CLASS:CONFIDENTIAL",
-            "STATUS:CONFIRMED", "TRANSP:TRANSPARENT",
+            _when("DTSTART", d.start, self.tzid),
+            _when("DTEND", d.due + timedelta(days=1), self.tzid),
+            f"SUMMARY:{escape(summary)}",
+            "DESCRIPTION:" + escape("\n".join(lines)),
+            f"CATEGORIES:{escape(self.t('followup'))}",
+            "CLASS:CONFIDENTIAL",
+            "STATUS:CONFIRMED",
+            "TRANSP:TRANSPARENT",
         ]
         for days in fu.remind_days:  # 09:00 local, N days before the start
             trigger = duration(timedelta(days=-days, hours=9))
-            body += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{escape(summary)}",
-                     f"TRIGGER:{trigger}", "END:VALARM"]
-        return Component(d.uid, "", tuple(body), None, frozenset(fu.responsible), True,
-                         _digest(body), False)
+            body += [
+                "BEGIN:VALARM",
+                "ACTION:DISPLAY",
+                f"DESCRIPTION:{escape(summary)}",
+                f"TRIGGER:{trigger}",
+                "END:VALARM",
+            ]
+        return Component(
+            d.uid, "", tuple(body), None, frozenset(fu.responsible), True, _digest(body), False
+        )
 
 
 def deadline_lines(plan: Plan, d: Deadline, lang: Lang) -> list[str]:
     """What a follow-up deadline says, line by line: its event and its reminder e-mails."""
+
     def t(key: str, **values: object) -> str:
         return L[key].render(lang, **values)
 
@@ -307,8 +347,12 @@ def feed_body(c: Component, feed: Feed) -> tuple[str, ...] | None:
     return c.body if feed.wants_meeting(c.public_body is not None, c.roles) else None
 
 
-def render(schedule: Schedule, feed: Feed, parts: Sequence[Component] | None = None,
-           revisions: Mapping[Key, Revision] | None = None) -> bytes:
+def render(
+    schedule: Schedule,
+    feed: Feed,
+    parts: Sequence[Component] | None = None,
+    revisions: Mapping[Key, Revision] | None = None,
+) -> bytes:
     """One feed as iCalendar bytes."""
     plan = schedule.plan
     if parts is None:
@@ -316,10 +360,17 @@ def render(schedule: Schedule, feed: Feed, parts: Sequence[Component] | None = N
     revisions = revisions or {}
     chosen = [(c, body) for c in parts if (body := feed_body(c, feed)) is not None]
     ttl = duration(plan.refresh)
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-             f"NAME:{escape(feed.title)}", f"X-WR-CALNAME:{escape(feed.title)}",
-             f"X-WR-TIMEZONE:{plan.timezone}", f"REFRESH-INTERVAL;VALUE=DURATION:{ttl}",
-             f"X-PUBLISHED-TTL:{ttl}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        f"NAME:{escape(feed.title)}",
+        f"X-WR-CALNAME:{escape(feed.title)}",
+        f"X-WR-TIMEZONE:{plan.timezone}",
+        f"REFRESH-INTERVAL;VALUE=DURATION:{ttl}",
+        f"X-PUBLISHED-TTL:{ttl}",
+    ]
     if any(c.timed for c, _ in chosen):
         lines += vtimezone_lines(plan.timezone)
     out = [fold(line) for line in lines]
@@ -328,15 +379,20 @@ def render(schedule: Schedule, feed: Feed, parts: Sequence[Component] | None = N
         stamp = _utc(rev.modified)
         out.append(b"BEGIN:VEVENT\r\n")
         out.append(fold(f"UID:{c.uid}"))
-        out.append(f"DTSTAMP:{stamp}\r\nCREATED:{_utc(rev.created)}\r\nLAST-MODIFIED:{stamp}"
-                   f"\r\nSEQUENCE:{rev.sequence}\r\n".encode("ascii"))
+        out.append(
+            f"DTSTAMP:{stamp}\r\nCREATED:{_utc(rev.created)}\r\nLAST-MODIFIED:{stamp}"
+            f"\r\nSEQUENCE:{rev.sequence}\r\n".encode("ascii")
+        )
         out.extend(fold(line) for line in body)
         out.append(b"END:VEVENT\r\n")
     out.append(b"END:VCALENDAR\r\n")
     return b"".join(out)
 
 
-def render_all(schedule: Schedule, revisions: Mapping[Key, Revision] | None = None,
-               parts: Sequence[Component] | None = None) -> dict[Feed, bytes]:
+def render_all(
+    schedule: Schedule,
+    revisions: Mapping[Key, Revision] | None = None,
+    parts: Sequence[Component] | None = None,
+) -> dict[Feed, bytes]:
     parts = components(schedule) if parts is None else parts
     return {feed: render(schedule, feed, parts, revisions) for feed in feeds_for(schedule.plan)}

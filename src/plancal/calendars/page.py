@@ -26,63 +26,92 @@ T: dict[str, Text] = {
         "These are the public activities of {plan}. Subscribe to the calendar and new or "
         "changed times reach your own calendar by themselves.",
         "Här är de offentliga aktiviteterna i {plan}. Prenumerera på kalendern så kommer nya "
-        "och ändrade tider in i din egen kalender av sig själva."),
+        "och ändrade tider in i din egen kalender av sig själva.",
+    ),
     "subscribe": Text("Subscribe", "Prenumerera"),
     "webcal": Text("Subscribe in your calendar app", "Prenumerera i din kalenderapp"),
-    "https": Text("Calendar address (for Google and Outlook on the web)",
-                  "Kalenderadress (för Google och Outlook på webben)"),
+    "https": Text(
+        "Calendar address (for Google and Outlook on the web)",
+        "Kalenderadress (för Google och Outlook på webben)",
+    ),
     "copy": Text("Or copy the address:", "Eller kopiera adressen:"),
-    "qr": Text("Scan with your phone's camera to open the calendar address.",
-               "Skanna med mobilens kamera för att öppna kalenderadressen."),
+    "qr": Text(
+        "Scan with your phone's camera to open the calendar address.",
+        "Skanna med mobilens kamera för att öppna kalenderadressen.",
+    ),
     "qr_title": Text("QR code of the calendar address", "QR-kod med kalenderadressen"),
     "upcoming": Text("Coming up", "Kommande"),
-    "none": Text("No more public activities are scheduled (the plan runs {start} – {end}).",
-                 "Inga fler offentliga aktiviteter är inplanerade (planen gäller "
-                 "{start} – {end})."),
+    "none": Text(
+        "No more public activities are scheduled (the plan runs {start} – {end}).",
+        "Inga fler offentliga aktiviteter är inplanerade (planen gäller {start} – {end}).",
+    ),
     "activities": Text("Public activities", "Offentliga aktiviteter"),
     "how_often": Text("How often", "Hur ofta"),
     "place": Text("Place", "Plats"),
     "area": Text("Area", "Område"),
     "all_day": Text("all day", "hela dagen"),
-    "no_public": Text("The plan has no public activities.",
-                      "Planen har inga offentliga aktiviteter."),
+    "no_public": Text(
+        "The plan has no public activities.", "Planen har inga offentliga aktiviteter."
+    ),
     "howto": Text("How to subscribe", "Så prenumererar du"),
-    "footer": Text("Updated {day}. The calendar follows the plan: a change in the plan reaches "
-                   "every subscriber.",
-                   "Uppdaterad {day}. Kalendern följer planen: en ändring i planen når alla "
-                   "som prenumererar."),
+    "footer": Text(
+        "Updated {day}. The calendar follows the plan: a change in the plan reaches "
+        "every subscriber.",
+        "Uppdaterad {day}. Kalendern följer planen: en ändring i planen når alla som prenumererar.",
+    ),
     "other": Text("På svenska", "In English"),
 }
 
 HOWTO: tuple[tuple[str, tuple[Text, ...]], ...] = (
-    ("Outlook", (
-        Text("Outlook on the web and the new Outlook: Calendar → Add calendar → Subscribe from "
-             "web → paste the address → Import.",
-             "Outlook på webben och nya Outlook: Kalender → Lägg till kalender → Prenumerera "
-             "från webben → klistra in adressen → Importera."),
-        Text("Classic Outlook for Windows: Calendar → Add calendar → From Internet… → paste "
-             "the address → OK.",
-             "Klassiska Outlook för Windows: Kalender → Lägg till kalender → Från Internet… → "
-             "klistra in adressen → OK."),
-    )),
-    ("Google", (
-        Text("Open Google Calendar on a computer → Other calendars → + → From URL → paste the "
-             "address → Add calendar. It then shows on your phone too.",
-             "Öppna Google Kalender på en dator → Andra kalendrar → + → Från webbadress → "
-             "klistra in adressen → Lägg till kalender. Den syns sedan även i mobilen."),
-        Text("Google fetches changes every few hours, not at once.",
-             "Google hämtar ändringar med några timmars mellanrum, inte direkt."),
-    )),
-    ("Apple", (
-        Text("iPhone and iPad: tap “Subscribe in your calendar app” above, or Settings → "
-             "Calendar → Accounts → Add Account → Other → Add Subscribed Calendar → paste the "
-             "address.",
-             "iPhone och iPad: tryck på ”Prenumerera i din kalenderapp” ovan, eller "
-             "Inställningar → Kalender → Konton → Lägg till konto → Annat → Lägg till "
-             "prenumererad kalender → klistra in adressen."),
-        Text("Mac: Calendar → File → New Calendar Subscription… → paste the address.",
-             "Mac: Kalender → Arkiv → Ny kalenderprenumeration… → klistra in adressen."),
-    )),
+    (
+        "Outlook",
+        (
+            Text(
+                "Outlook on the web and the new Outlook: Calendar → Add calendar → Subscribe from "
+                "web → paste the address → Import.",
+                "Outlook på webben och nya Outlook: Kalender → Lägg till kalender → Prenumerera "
+                "från webben → klistra in adressen → Importera.",
+            ),
+            Text(
+                "Classic Outlook for Windows: Calendar → Add calendar → From Internet… → paste "
+                "the address → OK.",
+                "Klassiska Outlook för Windows: Kalender → Lägg till kalender → Från Internet… → "
+                "klistra in adressen → OK.",
+            ),
+        ),
+    ),
+    (
+        "Google",
+        (
+            Text(
+                "Open Google Calendar on a computer → Other calendars → + → From URL → paste the "
+                "address → Add calendar. It then shows on your phone too.",
+                "Öppna Google Kalender på en dator → Andra kalendrar → + → Från webbadress → "
+                "klistra in adressen → Lägg till kalender. Den syns sedan även i mobilen.",
+            ),
+            Text(
+                "Google fetches changes every few hours, not at once.",
+                "Google hämtar ändringar med några timmars mellanrum, inte direkt.",
+            ),
+        ),
+    ),
+    (
+        "Apple",
+        (
+            Text(
+                "iPhone and iPad: tap “Subscribe in your calendar app” above, or Settings → "
+                "Calendar → Accounts → Add Account → Other → Add Subscribed Calendar → paste the "
+                "address.",
+                "iPhone och iPad: tryck på ”Prenumerera i din kalenderapp” ovan, eller "
+                "Inställningar → Kalender → Konton → Lägg till konto → Annat → Lägg till "
+                "prenumererad kalender → klistra in adressen.",
+            ),
+            Text(
+                "Mac: Calendar → File → New Calendar Subscription… → paste the address.",
+                "Mac: Kalender → Arkiv → Ny kalenderprenumeration… → klistra in adressen.",
+            ),
+        ),
+    ),
 )
 
 
@@ -135,8 +164,9 @@ def _activities(schedule: Schedule, lang: Lang) -> str:
         if a.place:
             rows.append(f"<dt>{escape(T['place'].render(lang))}</dt><dd>{escape(a.place)}</dd>")
         if a.areas:
-            rows.append(f"<dt>{escape(T['area'].render(lang))}</dt>"
-                        f"<dd>{escape(', '.join(a.areas))}</dd>")
+            rows.append(
+                f"<dt>{escape(T['area'].render(lang))}</dt><dd>{escape(', '.join(a.areas))}</dd>"
+            )
         rows.append("</dl>")
         out.append("\n".join(rows))
     return "\n".join(out) or f"<p>{escape(T['no_public'].render(lang))}</p>"
@@ -145,9 +175,11 @@ def _activities(schedule: Schedule, lang: Lang) -> str:
 def _howto(lang: Lang) -> str:
     out = []
     for name, steps in HOWTO:
-        out.append(f"<h3>{escape(name)}</h3>\n<ul>\n"
-                   + "\n".join(f"<li>{escape(s.render(lang))}</li>" for s in steps)
-                   + "\n</ul>")
+        out.append(
+            f"<h3>{escape(name)}</h3>\n<ul>\n"
+            + "\n".join(f"<li>{escape(s.render(lang))}</li>" for s in steps)
+            + "\n</ul>"
+        )
     return "\n".join(out)
 
 
@@ -159,16 +191,21 @@ def qr_svg(url: str, title: str) -> str:
     return svg.replace("<svg ", '<svg role="img" ', 1)
 
 
-def render(schedule: Schedule, lang: Lang, base_url: str, feed_file: str, feed_title: str,
-           today: date) -> bytes:
+def render(
+    schedule: Schedule, lang: Lang, base_url: str, feed_file: str, feed_title: str, today: date
+) -> bytes:
     """The page in one language. ``today`` (the plan's local date) picks what comes next."""
     plan = schedule.plan
     https, webcal = subscribe_urls(base_url, feed_file)
     other: Lang = "en" if lang == "sv" else "sv"
-    template = Template(resources.files("plancal.calendars").joinpath(
-        "templates/index.html").read_text(encoding="utf-8"))
+    template = Template(
+        resources.files("plancal.calendars")
+        .joinpath("templates/index.html")
+        .read_text(encoding="utf-8")
+    )
     html = template.substitute(
-        lang=lang, other_lang=other,
+        lang=lang,
+        other_lang=other,
         other_href="en/" if lang == "sv" else "../",
         other_name=escape(T["other"].render(lang)),
         title=escape(T["title"].render(lang, plan=plan.name)),
@@ -176,7 +213,8 @@ def render(schedule: Schedule, lang: Lang, base_url: str, feed_file: str, feed_t
         feed_title=escape(feed_title),
         lead=escape(T["lead"].render(lang, plan=plan.name)),
         subscribe_heading=escape(T["subscribe"].render(lang)),
-        webcal_url=escape(webcal), https_url=escape(https),
+        webcal_url=escape(webcal),
+        https_url=escape(https),
         webcal_label=escape(T["webcal"].render(lang)),
         https_label=escape(T["https"].render(lang)),
         copy_label=escape(T["copy"].render(lang)),

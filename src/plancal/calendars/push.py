@@ -59,9 +59,14 @@ def plan_changes(schedule: Schedule, target: Target) -> tuple[dict[str, Meeting]
     return want, reconcile(want, target.read())
 
 
-def push(schedule: Schedule, target: Target, dry_run: bool = False,
-         progress: Progress | None = None, max_rounds: int = 30,
-         unsettled: type[Exception] = RuntimeError) -> PushResult:
+def push(
+    schedule: Schedule,
+    target: Target,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    max_rounds: int = 30,
+    unsettled: type[Exception] = RuntimeError,
+) -> PushResult:
     """Make the target hold the plan. ``unsettled`` is the target's "outcome unknown" error."""
     interrupted = len(target.interrupted())
     want, changes = plan_changes(schedule, target)
@@ -79,8 +84,10 @@ def push(schedule: Schedule, target: Target, dry_run: bool = False,
         except unsettled as e:
             result.unsettled.append(str(e))
         todo = reconcile(want, target.read())
-    raise PushError(f"the target still differs from the plan after {max_rounds} rounds: "
-                    + (result.unsettled[-1] if result.unsettled else "no reason given"))
+    raise PushError(
+        f"the target still differs from the plan after {max_rounds} rounds: "
+        + (result.unsettled[-1] if result.unsettled else "no reason given")
+    )
 
 
 # --- reporting (no terminal here: the CLI prints what these return) ----------------------------
@@ -112,10 +119,17 @@ def when_text(value: When | None, tz: ZoneInfo) -> str:
 
 
 def change_json(c: Change, tz: ZoneInfo) -> dict[str, object]:
-    return {"kind": c.kind, "activity": c.activity, "key": c.key, "title": c.title,
-            "occurrence": when_text(c.occurrence, tz) or None,
-            "start": when_text(c.start, tz) or None,
-            "invite": sorted(c.invite), "update": sorted(c.update), "cancel": sorted(c.cancel)}
+    return {
+        "kind": c.kind,
+        "activity": c.activity,
+        "key": c.key,
+        "title": c.title,
+        "occurrence": when_text(c.occurrence, tz) or None,
+        "start": when_text(c.start, tz) or None,
+        "invite": sorted(c.invite),
+        "update": sorted(c.update),
+        "cancel": sorted(c.cancel),
+    }
 
 
 def change_lines(changes: list[Change], tz: ZoneInfo, lang: Lang) -> list[str]:
@@ -138,27 +152,38 @@ def change_lines(changes: list[Change], tz: ZoneInfo, lang: Lang) -> list[str]:
 
 def summary(result: PushResult, lang: Lang) -> dict[str, object]:
     m = messages(result.changes)
-    return {"changes": len(result.changes), "invitations": sum(m.invitations.values()),
-            "updates": sum(m.updates.values()), "cancellations": sum(m.cancellations.values()),
-            "addresses": len(set(m.invitations) | set(m.updates) | set(m.cancellations)),
-            "rounds": result.rounds, "repaired": result.interrupted,
-            "dry_run": result.dry_run}
+    return {
+        "changes": len(result.changes),
+        "invitations": sum(m.invitations.values()),
+        "updates": sum(m.updates.values()),
+        "cancellations": sum(m.cancellations.values()),
+        "addresses": len(set(m.invitations) | set(m.updates) | set(m.cancellations)),
+        "rounds": result.rounds,
+        "repaired": result.interrupted,
+        "dry_run": result.dry_run,
+    }
 
 
 def summary_line(result: PushResult, lang: Lang) -> str:
     s = summary(result, lang)
     if not result.changes:
-        return Text("The calendar already equals the plan; nothing was sent.",
-                    "Kalendern stämmer redan med planen; inget skickades.").render(lang)
-    text = (Text("{changes} change(s): {invitations} invitation(s), {updates} update(s), "
-                 "{cancellations} cancellation(s) to {addresses} address(es).",
-                 "{changes} ändring(ar): {invitations} inbjudningar, {updates} uppdateringar, "
-                 "{cancellations} avbokningar till {addresses} adresser."))
+        return Text(
+            "The calendar already equals the plan; nothing was sent.",
+            "Kalendern stämmer redan med planen; inget skickades.",
+        ).render(lang)
+    text = Text(
+        "{changes} change(s): {invitations} invitation(s), {updates} update(s), "
+        "{cancellations} cancellation(s) to {addresses} address(es).",
+        "{changes} ändring(ar): {invitations} inbjudningar, {updates} uppdateringar, "
+        "{cancellations} avbokningar till {addresses} adresser.",
+    )
     line = text.render(lang, **s)
     if result.dry_run:
-        line += " " + Text("Dry run: nothing was written.",
-                           "Provkörning: inget skrevs.").render(lang)
+        line += " " + Text("Dry run: nothing was written.", "Provkörning: inget skrevs.").render(
+            lang
+        )
     if result.interrupted:
-        line += " " + Text("An interrupted push was repaired.",
-                           "En avbruten push reparerades.").render(lang)
+        line += " " + Text(
+            "An interrupted push was repaired.", "En avbruten push reparerades."
+        ).render(lang)
     return line

@@ -39,34 +39,52 @@ class Variant:
 
     def __init__(self, body: bytes, etag: bytes, headers: Headers, validators: Headers):
         self.etag = etag
-        self.ok: Message = {"type": "http.response.start", "status": 200, "headers": [
-            *headers, (b"content-length", str(len(body)).encode("ascii")), *validators]}
-        self.not_modified: Message = {"type": "http.response.start", "status": 304,
-                                      "headers": validators}
+        self.ok: Message = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [*headers, (b"content-length", str(len(body)).encode("ascii")), *validators],
+        }
+        self.not_modified: Message = {
+            "type": "http.response.start",
+            "status": 304,
+            "headers": validators,
+        }
         self.body: Message = {"type": "http.response.body", "body": body}
 
 
 class Resource:
     """A feed or a page, ready to be sent; immutable once built (a new version is a new one)."""
 
-    __slots__ = ("etags", "gzip", "identity", "last_modified", "last_modified_header",
-                 "size")
+    __slots__ = ("etags", "gzip", "identity", "last_modified", "last_modified_header", "size")
 
-    def __init__(self, body: bytes, content_type: str, last_modified: datetime,
-                 cache_control: str, extra: Iterable[tuple[str, str]] = ()):
+    def __init__(
+        self,
+        body: bytes,
+        content_type: str,
+        last_modified: datetime,
+        cache_control: str,
+        extra: Iterable[tuple[str, str]] = (),
+    ):
         self.last_modified = last_modified.astimezone(UTC).replace(microsecond=0)
         self.last_modified_header = http_date(self.last_modified).encode("ascii")
         self.size = len(body)
         tag = etag_of(body)
-        plain = [(b"content-type", content_type.encode("ascii")), *COMMON,
-                 *((k.encode("ascii"), v.encode("ascii")) for k, v in extra)]
+        plain = [
+            (b"content-type", content_type.encode("ascii")),
+            *COMMON,
+            *((k.encode("ascii"), v.encode("ascii")) for k, v in extra),
+        ]
         packed = gzip.compress(body, compresslevel=9, mtime=0)
         compress = len(packed) < len(body) * 0.9
         vary = [(b"vary", b"accept-encoding")] if compress else []
 
         def validators(etag: bytes) -> Headers:
-            return [(b"etag", etag), (b"last-modified", self.last_modified_header),
-                    (b"cache-control", cache_control.encode("ascii")), *vary]
+            return [
+                (b"etag", etag),
+                (b"last-modified", self.last_modified_header),
+                (b"cache-control", cache_control.encode("ascii")),
+                *vary,
+            ]
 
         identity_tag = f'"{tag}"'.encode("ascii")
         self.identity = Variant(body, identity_tag, plain, validators(identity_tag))
@@ -74,8 +92,9 @@ class Resource:
         tags = {identity_tag}
         if compress:
             gzip_tag = f'"{tag}-gz"'.encode("ascii")
-            self.gzip = Variant(packed, gzip_tag, [*plain, (b"content-encoding", b"gzip")],
-                                validators(gzip_tag))
+            self.gzip = Variant(
+                packed, gzip_tag, [*plain, (b"content-encoding", b"gzip")], validators(gzip_tag)
+            )
             tags.add(gzip_tag)
         self.etags = frozenset(tags)
 
@@ -149,8 +168,14 @@ def _parse_accept_gzip(header: bytes) -> bool:
 
 def fixed(status: int, body: bytes, headers: Mapping[str, str]) -> tuple[Message, Message]:
     """The two messages of a response that never varies (404, 405, ...)."""
-    start = {"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"text/plain; charset=utf-8"), *COMMON,
-        *((k.encode("ascii"), v.encode("ascii")) for k, v in headers.items()),
-        (b"content-length", str(len(body)).encode("ascii"))]}
+    start = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            *COMMON,
+            *((k.encode("ascii"), v.encode("ascii")) for k, v in headers.items()),
+            (b"content-length", str(len(body)).encode("ascii")),
+        ],
+    }
     return start, {"type": "http.response.body", "body": body}

@@ -37,8 +37,9 @@ Send = Callable[[Message], Awaitable[None]]
 TOKEN_PREFIX = b"/t/"
 TOKEN_LENGTH = 43  # base64url of 32 bytes, unpadded (scheduler/tokens.py)
 NOT_FOUND = fixed(404, b"Not found. Hittades inte.\n", {"cache-control": "no-store"})
-NOT_ALLOWED = fixed(405, b"Method not allowed.\n", {"allow": "GET, HEAD",
-                                                     "cache-control": "no-store"})
+NOT_ALLOWED = fixed(
+    405, b"Method not allowed.\n", {"allow": "GET, HEAD", "cache-control": "no-store"}
+)
 SHA256 = hashlib.sha256
 compare_digest = hmac.compare_digest
 
@@ -90,8 +91,9 @@ class AccessLog:
             self._agents[raw] = known
         return known
 
-    def __call__(self, scope: Scope, path: str, status: int, size: int,
-                 agent: bytes | None) -> None:
+    def __call__(
+        self, scope: Scope, path: str, status: int, size: int, agent: bytes | None
+    ) -> None:
         now = time.time()
         second = int(now)
         if second != self._second:
@@ -101,7 +103,8 @@ class AccessLog:
         self.lines.append(
             f"{self._stamp},{int((now - second) * 1000):03d} INFO plancal.access: "
             f'{client[0] if client else "-"} "{scope["method"]} {path}" {status} {size} '
-            f'"{self.agent(agent)}"\n')
+            f'"{self.agent(agent)}"\n'
+        )
         if len(self.lines) >= self.batch:
             self.flush()
 
@@ -134,8 +137,9 @@ def shown_path(path: bytes) -> str:
 class FeedServer:
     """The ASGI application. ``site`` and ``grants`` are swapped whole by whoever reloads."""
 
-    def __init__(self, site: Site, grants: Mapping[bytes, Grant] | None = None,
-                 log: AccessLog | None = None):
+    def __init__(
+        self, site: Site, grants: Mapping[bytes, Grant] | None = None, log: AccessLog | None = None
+    ):
         self.site = site
         self.grants: Mapping[bytes, Grant] = grants or {}
         self.log = log
@@ -171,16 +175,22 @@ class FeedServer:
         variant = resource.identity
         if encoding is not None and resource.gzip is not None and accepts_gzip(encoding):
             variant = resource.gzip
-        if (resource.etag_matches(match) if match is not None else
-                since is not None and resource.unmodified_since(since)):
+        if (
+            resource.etag_matches(match)
+            if match is not None
+            else since is not None and resource.unmodified_since(since)
+        ):
             start, body = variant.not_modified, EMPTY_BODY
         else:
             start, body = variant.ok, (EMPTY_BODY if method == "HEAD" else variant.body)
         await send(start)
         await send(body)
         if self.log is not None:
-            shown = (f"/t/[{grant.id}]/{path.rsplit(b'/', 1)[1].decode('ascii')}"
-                     if grant is not None else site.labels.get(path) or path.decode("ascii"))
+            shown = (
+                f"/t/[{grant.id}]/{path.rsplit(b'/', 1)[1].decode('ascii')}"
+                if grant is not None
+                else site.labels.get(path) or path.decode("ascii")
+            )
             self.log(scope, shown, start["status"], len(body["body"]), agent)
 
     def _private(self, site: Site, path: bytes) -> tuple[Resource | None, Grant | None]:
@@ -196,8 +206,14 @@ class FeedServer:
             return None, None
         return site.private.get(parts[3]), grant
 
-    async def _fixed(self, scope: Scope, send: Send, response: tuple[Message, Message],
-                     path: bytes, grant: Grant | None) -> None:
+    async def _fixed(
+        self,
+        scope: Scope,
+        send: Send,
+        response: tuple[Message, Message],
+        path: bytes,
+        grant: Grant | None,
+    ) -> None:
         start, body = response
         await send(start)
         await send(EMPTY_BODY if scope["method"] == "HEAD" else body)

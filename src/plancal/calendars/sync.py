@@ -47,9 +47,15 @@ from plancal.rules.recurrence import Rule
 When = datetime | date  # aware (UTC-comparable) for timed meetings, a date for all-day ones
 
 ChangeKind = Literal[
-    "create-series", "update-series", "cancel-series",
-    "move-occurrence", "cancel-occurrence", "restore-occurrence",
-    "create-meeting", "update-meeting", "cancel-meeting",
+    "create-series",
+    "update-series",
+    "cancel-series",
+    "move-occurrence",
+    "cancel-occurrence",
+    "restore-occurrence",
+    "create-meeting",
+    "update-meeting",
+    "cancel-meeting",
 ]
 
 
@@ -148,8 +154,9 @@ def meeting(plan: Plan, s: Series, organizer: str) -> Meeting:
     a = s.activity
     lang: Lang = "sv" if plan.language == "sv" else "en"
     people = [r for r in (a.organizer, *a.attendees) if r]
-    attendees = frozenset(e for e in (plan.role_by_id[r].email.strip().lower() for r in people)
-                          if e != organizer)
+    attendees = frozenset(
+        e for e in (plan.role_by_id[r].email.strip().lower() for r in people) if e != organizer
+    )
     lines = []
     if s.reason is not None and s.rule is None:
         lines.append(s.reason.render(lang))
@@ -158,8 +165,9 @@ def meeting(plan: Plan, s: Series, organizer: str) -> Meeting:
     if a.areas:
         lines.append(f"{BODY['area'].render(lang)}: {', '.join(a.areas)}")
     if a.organizer:
-        lines.append(f"{BODY['organizer'].render(lang)}: "
-                     f"{plan.role_by_id[a.organizer].label(lang)}")
+        lines.append(
+            f"{BODY['organizer'].render(lang)}: {plan.role_by_id[a.organizer].label(lang)}"
+        )
     # No list of attendees: targets show them, and a new attendee must not change the text
     # everyone else already has (they would all get an update).
     lines += [f"{BODY['followup'].render(lang)}: {f.what}" for f in a.followups]
@@ -171,15 +179,50 @@ def meeting(plan: Plan, s: Series, organizer: str) -> Meeting:
     moved: dict[When, When] = {}
     if s.rule is not None:
         cancelled = frozenset(aware(x, tz) for x in s.exdates())
-        moved = {aware(o.recurrence_id, tz): aware(o.start, tz) for o in s.overrides
-                 if o.start != o.recurrence_id}
-    timing = _hash([_iso(s.start), _iso(s.end), s.rrule_text(tz) or "",
-                    _iso(s.until) if s.until is not None else ""])
+        moved = {
+            aware(o.recurrence_id, tz): aware(o.start, tz)
+            for o in s.overrides
+            if o.start != o.recurrence_id
+        }
+    timing = _hash(
+        [
+            _iso(s.start),
+            _iso(s.end),
+            s.rrule_text(tz) or "",
+            _iso(s.until) if s.until is not None else "",
+        ]
+    )
     reminder = a.reminder
-    content = _hash([timing, a.title, a.place or "", body, str(reminder),
-                     "public" if a.public else "private", "v1"])
-    return Meeting(s.uid, a, a.title, a.place, body, start, end, s.rule, until, reminder,
-                   not a.public, attendees, cancelled, moved, content, timing, s)
+    content = _hash(
+        [
+            timing,
+            a.title,
+            a.place or "",
+            body,
+            str(reminder),
+            "public" if a.public else "private",
+            "v1",
+        ]
+    )
+    return Meeting(
+        s.uid,
+        a,
+        a.title,
+        a.place,
+        body,
+        start,
+        end,
+        s.rule,
+        until,
+        reminder,
+        not a.public,
+        attendees,
+        cancelled,
+        moved,
+        content,
+        timing,
+        s,
+    )
 
 
 def aware(slot: datetime | date, tz: ZoneInfo) -> When:
@@ -208,19 +251,52 @@ def reconcile(want: Mapping[str, Meeting], held: Mapping[str, Held]) -> list[Cha
         if w is None:
             assert h is not None
             kind: ChangeKind = "cancel-series" if h.recurring else "cancel-meeting"
-            changes.append(Change(kind, key, h.activity, h.title,
-                                  cancel=h.attendees if h.digest is not None else frozenset(),
-                                  held=h))
+            changes.append(
+                Change(
+                    kind,
+                    key,
+                    h.activity,
+                    h.title,
+                    cancel=h.attendees if h.digest is not None else frozenset(),
+                    held=h,
+                )
+            )
         elif h is None or h.digest is None:
             kind = "create-series" if w.recurring else "create-meeting"
-            changes.append(Change(kind, key, w.activity.id, w.title, start=w.start,
-                                  invite=w.attendees, want=w, held=h))
+            changes.append(
+                Change(
+                    kind,
+                    key,
+                    w.activity.id,
+                    w.title,
+                    start=w.start,
+                    invite=w.attendees,
+                    want=w,
+                    held=h,
+                )
+            )
         elif w.recurring != h.recurring:  # a series became one meeting or back: replace it
-            changes.append(Change("cancel-series" if h.recurring else "cancel-meeting", key,
-                                  h.activity, h.title, cancel=h.attendees, held=h))
-            changes.append(Change("create-series" if w.recurring else "create-meeting", key,
-                                  w.activity.id, w.title, start=w.start, invite=w.attendees,
-                                  want=w))
+            changes.append(
+                Change(
+                    "cancel-series" if h.recurring else "cancel-meeting",
+                    key,
+                    h.activity,
+                    h.title,
+                    cancel=h.attendees,
+                    held=h,
+                )
+            )
+            changes.append(
+                Change(
+                    "create-series" if w.recurring else "create-meeting",
+                    key,
+                    w.activity.id,
+                    w.title,
+                    start=w.start,
+                    invite=w.attendees,
+                    want=w,
+                )
+            )
         else:
             changes.extend(_compare(w, h))
     return changes
@@ -233,25 +309,69 @@ def _compare(w: Meeting, h: Held) -> list[Change]:
     reschedules = content_changed and w.recurring and not _same_timing(w, h)
     if content_changed or added or removed:
         kind: ChangeKind = "update-series" if w.recurring else "update-meeting"
-        out.append(Change(kind, w.key, w.activity.id, w.title, start=w.start, invite=added,
-                          update=(w.attendees - added) if content_changed else frozenset(),
-                          cancel=removed, want=w, held=h, reschedules=reschedules))
+        out.append(
+            Change(
+                kind,
+                w.key,
+                w.activity.id,
+                w.title,
+                start=w.start,
+                invite=added,
+                update=(w.attendees - added) if content_changed else frozenset(),
+                cancel=removed,
+                want=w,
+                held=h,
+                reschedules=reschedules,
+            )
+        )
     if not w.recurring or reschedules:
         return out
     everyone = w.attendees
     for rid in sorted(w.cancelled - h.cancelled, key=_order):
-        out.append(Change("cancel-occurrence", w.key, w.activity.id, w.title, occurrence=rid,
-                          cancel=everyone, want=w, held=h))
+        out.append(
+            Change(
+                "cancel-occurrence",
+                w.key,
+                w.activity.id,
+                w.title,
+                occurrence=rid,
+                cancel=everyone,
+                want=w,
+                held=h,
+            )
+        )
     for rid in sorted(h.cancelled - w.cancelled, key=_order):
-        out.append(Change("restore-occurrence", w.key, w.activity.id, w.title, occurrence=rid,
-                          start=w.moved.get(rid, rid), update=everyone, want=w, held=h))
+        out.append(
+            Change(
+                "restore-occurrence",
+                w.key,
+                w.activity.id,
+                w.title,
+                occurrence=rid,
+                start=w.moved.get(rid, rid),
+                update=everyone,
+                want=w,
+                held=h,
+            )
+        )
     for rid in sorted(set(w.moved) | set(h.moved), key=_order):
         if rid in w.cancelled or rid in h.cancelled:
             continue  # a cancelled occurrence has no time; a restored one is placed above
         new, old = w.moved.get(rid, rid), h.moved.get(rid, rid)
         if new != old:
-            out.append(Change("move-occurrence", w.key, w.activity.id, w.title, occurrence=rid,
-                              start=new, update=everyone, want=w, held=h))
+            out.append(
+                Change(
+                    "move-occurrence",
+                    w.key,
+                    w.activity.id,
+                    w.title,
+                    occurrence=rid,
+                    start=new,
+                    update=everyone,
+                    want=w,
+                    held=h,
+                )
+            )
     return out
 
 

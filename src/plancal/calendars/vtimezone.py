@@ -82,12 +82,12 @@ def parse_posix(tz: str) -> PosixRule:
     for i in (5, 9):
         seconds = _seconds(m.group(i + 3)) if m.group(i + 3) else 7200
         if not 0 <= seconds < 86400:
-            raise TimezoneRuleError(f"the change at {m.group(i + 3)} in {tz!r} is not "
-                                    "within a day; RRULE cannot express it")
-        rules.append(Transition(int(m.group(i)), int(m.group(i + 1)), int(m.group(i + 2)),
-                                seconds))
-    return PosixRule(std_name, std_offset, m.group(3).strip("<>"), dst_offset, rules[0],
-                     rules[1])
+            raise TimezoneRuleError(
+                f"the change at {m.group(i + 3)} in {tz!r} is not "
+                "within a day; RRULE cannot express it"
+            )
+        rules.append(Transition(int(m.group(i)), int(m.group(i + 1)), int(m.group(i + 2)), seconds))
+    return PosixRule(std_name, std_offset, m.group(3).strip("<>"), dst_offset, rules[0], rules[1])
 
 
 def _tzif_bytes(key: str) -> bytes:
@@ -116,7 +116,8 @@ def _offset(seconds: int) -> str:
 
 def _local(day: date, seconds: int) -> str:
     return (datetime(day.year, day.month, day.day) + timedelta(seconds=seconds)).strftime(
-        "%Y%m%dT%H%M%S")
+        "%Y%m%dT%H%M%S"
+    )
 
 
 @lru_cache(maxsize=16)
@@ -125,17 +126,28 @@ def vtimezone_lines(key: str) -> tuple[str, ...]:
     rule = posix_rule(key)
     lines = ["BEGIN:VTIMEZONE", f"TZID:{key}"]
     if rule.dst_start is None or rule.dst_end is None or rule.dst_offset is None:
-        lines += ["BEGIN:STANDARD", "DTSTART:19700101T000000",
-                  f"TZOFFSETFROM:{_offset(rule.std_offset)}",
-                  f"TZOFFSETTO:{_offset(rule.std_offset)}", f"TZNAME:{rule.std_name}",
-                  "END:STANDARD"]
+        lines += [
+            "BEGIN:STANDARD",
+            "DTSTART:19700101T000000",
+            f"TZOFFSETFROM:{_offset(rule.std_offset)}",
+            f"TZOFFSETTO:{_offset(rule.std_offset)}",
+            f"TZNAME:{rule.std_name}",
+            "END:STANDARD",
+        ]
     else:
         for name, kind, start, offset_from, offset_to in (
-                (rule.dst_name, "DAYLIGHT", rule.dst_start, rule.std_offset, rule.dst_offset),
-                (rule.std_name, "STANDARD", rule.dst_end, rule.dst_offset, rule.std_offset)):
-            lines += [f"BEGIN:{kind}", f"DTSTART:{_local(start.on(1970), start.seconds)}",
-                      f"RRULE:{start.rrule()}", f"TZOFFSETFROM:{_offset(offset_from)}",
-                      f"TZOFFSETTO:{_offset(offset_to)}", f"TZNAME:{name}", f"END:{kind}"]
+            (rule.dst_name, "DAYLIGHT", rule.dst_start, rule.std_offset, rule.dst_offset),
+            (rule.std_name, "STANDARD", rule.dst_end, rule.dst_offset, rule.std_offset),
+        ):
+            lines += [
+                f"BEGIN:{kind}",
+                f"DTSTART:{_local(start.on(1970), start.seconds)}",
+                f"RRULE:{start.rrule()}",
+                f"TZOFFSETFROM:{_offset(offset_from)}",
+                f"TZOFFSETTO:{_offset(offset_to)}",
+                f"TZNAME:{name}",
+                f"END:{kind}",
+            ]
     lines.append("END:VTIMEZONE")
     return tuple(lines)
 
@@ -153,7 +165,8 @@ def check_rules(key: str, first_year: int, last_year: int) -> None:
                 if actual is None or int(actual.total_seconds()) != expected:
                     raise TimezoneRuleError(
                         f"{key}: the current rule does not match {year}-{month:02d}; "
-                        "the zone changed its rules inside the plan period")
+                        "the zone changed its rules inside the plan period"
+                    )
 
 
 def _rule_offset(rule: PosixRule, moment: datetime) -> int:
@@ -161,8 +174,10 @@ def _rule_offset(rule: PosixRule, moment: datetime) -> int:
         return rule.std_offset
     year = moment.year
     start = datetime.combine(rule.dst_start.on(year), datetime.min.time(), UTC) + timedelta(
-        seconds=rule.dst_start.seconds - rule.std_offset)
+        seconds=rule.dst_start.seconds - rule.std_offset
+    )
     end = datetime.combine(rule.dst_end.on(year), datetime.min.time(), UTC) + timedelta(
-        seconds=rule.dst_end.seconds - rule.dst_offset)
+        seconds=rule.dst_end.seconds - rule.dst_offset
+    )
     in_dst = start <= moment < end if start < end else not end <= moment < start
     return rule.dst_offset if in_dst else rule.std_offset

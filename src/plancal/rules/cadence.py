@@ -27,15 +27,17 @@ from datetime import date, datetime, time, timedelta
 from plancal.i18n import Message, Text, msg
 
 WEEKDAY_WORDS: dict[str, int] = {}
-for _i, _names in enumerate([
-    ("måndag", "mån", "monday", "mon", "mo"),
-    ("tisdag", "tis", "tuesday", "tue", "tues", "tu"),
-    ("onsdag", "ons", "wednesday", "wed", "we"),
-    ("torsdag", "tor", "tors", "thursday", "thu", "thur", "thurs", "th"),
-    ("fredag", "fre", "friday", "fri", "fr"),
-    ("lördag", "lör", "saturday", "sat", "sa"),
-    ("söndag", "sön", "sunday", "sun", "su"),
-]):
+for _i, _names in enumerate(
+    [
+        ("måndag", "mån", "monday", "mon", "mo"),
+        ("tisdag", "tis", "tuesday", "tue", "tues", "tu"),
+        ("onsdag", "ons", "wednesday", "wed", "we"),
+        ("torsdag", "tor", "tors", "thursday", "thu", "thur", "thurs", "th"),
+        ("fredag", "fre", "friday", "fri", "fr"),
+        ("lördag", "lör", "saturday", "sat", "sa"),
+        ("söndag", "sön", "sunday", "sun", "su"),
+    ]
+):
     for _n in _names:
         WEEKDAY_WORDS[_n] = _i
         if len(_n) > 3:
@@ -44,10 +46,34 @@ for _i, _names in enumerate([
 RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 NUMBER_WORDS = {
-    "en": 1, "ett": 1, "one": 1, "once": 1, "två": 2, "two": 2, "twice": 2, "tre": 3,
-    "three": 3, "thrice": 3, "fyra": 4, "four": 4, "fem": 5, "five": 5, "sex": 6, "six": 6,
-    "sju": 7, "seven": 7, "åtta": 8, "eight": 8, "nio": 9, "nine": 9, "tio": 10, "ten": 10,
-    "elva": 11, "eleven": 11, "tolv": 12, "twelve": 12,
+    "en": 1,
+    "ett": 1,
+    "one": 1,
+    "once": 1,
+    "två": 2,
+    "two": 2,
+    "twice": 2,
+    "tre": 3,
+    "three": 3,
+    "thrice": 3,
+    "fyra": 4,
+    "four": 4,
+    "fem": 5,
+    "five": 5,
+    "sex": 6,
+    "six": 6,
+    "sju": 7,
+    "seven": 7,
+    "åtta": 8,
+    "eight": 8,
+    "nio": 9,
+    "nine": 9,
+    "tio": 10,
+    "ten": 10,
+    "elva": 11,
+    "eleven": 11,
+    "tolv": 12,
+    "twelve": 12,
 }
 
 
@@ -124,10 +150,13 @@ def parse_time(text: str) -> time:
     m = _TIME_RE.match(text.strip().lower())
     if not m:
         raise CadenceError(
-            msg(Text("{text!r} is not a time of day", "{text!r} är inte ett klockslag"),
-                text=text),
-            msg(Text("write hours and minutes, e.g. 14:00 or 14.00",
-                     "skriv timmar och minuter, t.ex. 14.00 eller 14:00")),
+            msg(Text("{text!r} is not a time of day", "{text!r} är inte ett klockslag"), text=text),
+            msg(
+                Text(
+                    "write hours and minutes, e.g. 14:00 or 14.00",
+                    "skriv timmar och minuter, t.ex. 14.00 eller 14:00",
+                )
+            ),
         )
     return _time_from_match(m.group(1), m.group(2), m.group(3), text)
 
@@ -140,8 +169,13 @@ def _time_from_match(h: str, mnt: str | None, ampm: str | None, text: str) -> ti
         hour = 0
     if hour > 23 or minute > 59:
         raise CadenceError(
-            msg(Text("{text!r} is not a time of day: hours go 0–23, minutes 0–59",
-                     "{text!r} är inget klockslag: timmar 0–23, minuter 0–59"), text=text),
+            msg(
+                Text(
+                    "{text!r} is not a time of day: hours go 0–23, minutes 0–59",
+                    "{text!r} är inget klockslag: timmar 0–23, minuter 0–59",
+                ),
+                text=text,
+            ),
             msg(Text("write e.g. 14:00", "skriv t.ex. 14.00")),
         )
     return time(hour, minute)
@@ -165,23 +199,42 @@ def _parse_tail(tail: str, whole: str) -> tuple[time | None, time | None, timede
     m = _TAIL_RE.match(tail)
     if not m:
         raise CadenceError(
-            msg(Text("cannot read the time in {text!r} (the part {tail!r})",
-                     "kan inte läsa klockslaget i {text!r} (delen {tail!r})"),
-                text=whole, tail=tail),
-            msg(Text("write e.g. 'every Monday 14:00', 'every Monday 14:00-15:00' or "
-                     "'every Monday 14:00 for 45 minutes'",
-                     "skriv t.ex. 'Varje måndag kl. 14.00', 'Varje måndag kl. 14.00–15.00' "
-                     "eller 'Varje måndag kl. 14.00 i 45 minuter'")),
+            msg(
+                Text(
+                    "cannot read the time in {text!r} (the part {tail!r})",
+                    "kan inte läsa klockslaget i {text!r} (delen {tail!r})",
+                ),
+                text=whole,
+                tail=tail,
+            ),
+            msg(
+                Text(
+                    "write e.g. 'every Monday 14:00', 'every Monday 14:00-15:00' or "
+                    "'every Monday 14:00 for 45 minutes'",
+                    "skriv t.ex. 'Varje måndag kl. 14.00', 'Varje måndag kl. 14.00–15.00' "
+                    "eller 'Varje måndag kl. 14.00 i 45 minuter'",
+                )
+            ),
         )
     start = _time_from_match(m.group(1), m.group(2), m.group(3), whole)
     end = _time_from_match(m.group(4), m.group(5), m.group(6), whole) if m.group(4) else None
     if end is not None and end <= start:
         raise CadenceError(
-            msg(Text("in {text!r} the meeting ends ({end}) before it starts ({start})",
-                     "i {text!r} slutar mötet ({end}) innan det börjar ({start})"),
-                text=whole, start=start.strftime("%H:%M"), end=end.strftime("%H:%M")),
-            msg(Text("write the start time first, e.g. 14:00-15:00",
-                     "skriv starttiden först, t.ex. 14.00–15.00")),
+            msg(
+                Text(
+                    "in {text!r} the meeting ends ({end}) before it starts ({start})",
+                    "i {text!r} slutar mötet ({end}) innan det börjar ({start})",
+                ),
+                text=whole,
+                start=start.strftime("%H:%M"),
+                end=end.strftime("%H:%M"),
+            ),
+            msg(
+                Text(
+                    "write the start time first, e.g. 14:00-15:00",
+                    "skriv starttiden först, t.ex. 14.00–15.00",
+                )
+            ),
         )
     duration = None
     if m.group(7):
@@ -206,13 +259,22 @@ _PER_RE = re.compile(
     r"(år|året|year|månad|månaden|month)$"
 )
 _NAMED_PER = {
-    "monthly": (1, "month"), "varje månad": (1, "month"), "månadsvis": (1, "month"),
-    "en gång i månaden": (1, "month"), "once a month": (1, "month"),
+    "monthly": (1, "month"),
+    "varje månad": (1, "month"),
+    "månadsvis": (1, "month"),
+    "en gång i månaden": (1, "month"),
+    "once a month": (1, "month"),
     "every month": (1, "month"),
-    "yearly": (1, "year"), "annually": (1, "year"), "årligen": (1, "year"),
-    "once a year": (1, "year"), "en gång om året": (1, "year"),
-    "twice a year": (2, "year"), "halvårsvis": (2, "year"),
-    "quarterly": (4, "year"), "kvartalsvis": (4, "year"), "varje kvartal": (4, "year"),
+    "yearly": (1, "year"),
+    "annually": (1, "year"),
+    "årligen": (1, "year"),
+    "once a year": (1, "year"),
+    "en gång om året": (1, "year"),
+    "twice a year": (2, "year"),
+    "halvårsvis": (2, "year"),
+    "quarterly": (4, "year"),
+    "kvartalsvis": (4, "year"),
+    "varje kvartal": (4, "year"),
 }
 _WEEKLY_HEAD_RE = re.compile(
     r"^(?:(?:every|var)\s+(\d+)(?::?[ae])?\s+(?:weeks?|veckor|vecka)\s+(?:on\s+|på\s+)?|"
@@ -231,8 +293,12 @@ def parse(text: str) -> Cadence:
     if not t:
         raise CadenceError(
             msg(Text("'when' is empty", "'när' är tomt")),
-            msg(Text("write e.g. 'every Monday 14:00', '5 times a year' or 'as needed'",
-                     "skriv t.ex. 'Varje måndag kl. 14.00', '5 ggr/år' eller 'Behovsanpassat'")),
+            msg(
+                Text(
+                    "write e.g. 'every Monday 14:00', '5 times a year' or 'as needed'",
+                    "skriv t.ex. 'Varje måndag kl. 14.00', '5 ggr/år' eller 'Behovsanpassat'",
+                )
+            ),
         )
     if t.startswith(("rrule:", "freq=")):
         return RRule(raw.strip().split(":", 1)[1] if t.startswith("rrule:") else raw.strip())
@@ -242,7 +308,7 @@ def parse(text: str) -> Cadence:
         return AsNeeded(raw.strip())
 
     split = _TAIL_START_RE.search(t)
-    head, tail = (t[: split.start()].strip(), t[split.start():]) if split else (t, "")
+    head, tail = (t[: split.start()].strip(), t[split.start() :]) if split else (t, "")
     if head in _NAMED_PER:
         count, unit = _NAMED_PER[head]
         return _per(count, unit, False, tail, raw)
@@ -258,7 +324,7 @@ def parse(text: str) -> Cadence:
         interval = 1
         rest = t
         if weekly:
-            rest = t[weekly.end():]
+            rest = t[weekly.end() :]
             if weekly.group(1):
                 interval = int(weekly.group(1))
             elif weekly.group(2) or weekly.group(3):
@@ -266,12 +332,18 @@ def parse(text: str) -> Cadence:
         return _weekly(rest, interval, raw)
 
     raise CadenceError(
-        msg(Text("cannot read when {text!r} happens", "kan inte läsa när {text!r} sker"),
-            text=raw.strip()),
-        msg(Text("write e.g. 'every Monday 14:00', '11 times a year', 'monthly', "
-                 "'RRULE:FREQ=WEEKLY;BYDAY=MO' or 'as needed'",
-                 "skriv t.ex. 'Varje måndag kl. 14.00', '11 ggr/år', '1 ggr/månad', "
-                 "'RRULE:FREQ=WEEKLY;BYDAY=MO' eller 'Behovsanpassat'")),
+        msg(
+            Text("cannot read when {text!r} happens", "kan inte läsa när {text!r} sker"),
+            text=raw.strip(),
+        ),
+        msg(
+            Text(
+                "write e.g. 'every Monday 14:00', '11 times a year', 'monthly', "
+                "'RRULE:FREQ=WEEKLY;BYDAY=MO' or 'as needed'",
+                "skriv t.ex. 'Varje måndag kl. 14.00', '11 ggr/år', '1 ggr/månad', "
+                "'RRULE:FREQ=WEEKLY;BYDAY=MO' eller 'Behovsanpassat'",
+            )
+        ),
     )
 
 
@@ -280,20 +352,37 @@ def _per(count: int, unit: str, at_least: bool, tail: str, raw: str) -> Cadence:
     if unit == "month":
         if count != 1:
             raise CadenceError(
-                msg(Text("{text!r}: more than once a month is a weekly cadence",
-                         "{text!r}: oftare än en gång i månaden är en veckorytm"),
-                    text=raw.strip()),
-                msg(Text("write e.g. 'every other Monday 10:00' or an RRULE",
-                         "skriv t.ex. 'Varannan måndag kl. 10.00' eller en RRULE")),
+                msg(
+                    Text(
+                        "{text!r}: more than once a month is a weekly cadence",
+                        "{text!r}: oftare än en gång i månaden är en veckorytm",
+                    ),
+                    text=raw.strip(),
+                ),
+                msg(
+                    Text(
+                        "write e.g. 'every other Monday 10:00' or an RRULE",
+                        "skriv t.ex. 'Varannan måndag kl. 10.00' eller en RRULE",
+                    )
+                ),
             )
         return Monthly(start, end)
     if not 1 <= count <= 12:
         raise CadenceError(
-            msg(Text("{text!r}: {count} times a year does not fit in the months of a year",
-                     "{text!r}: {count} gånger per år ryms inte i årets månader"),
-                text=raw.strip(), count=count),
-            msg(Text("use 1–12 times a year, or a weekly cadence such as 'every other Monday'",
-                     "använd 1–12 ggr/år, eller en veckorytm som 'Varannan måndag'")),
+            msg(
+                Text(
+                    "{text!r}: {count} times a year does not fit in the months of a year",
+                    "{text!r}: {count} gånger per år ryms inte i årets månader",
+                ),
+                text=raw.strip(),
+                count=count,
+            ),
+            msg(
+                Text(
+                    "use 1–12 times a year, or a weekly cadence such as 'every other Monday'",
+                    "använd 1–12 ggr/år, eller en veckorytm som 'Varannan måndag'",
+                )
+            ),
         )
     if count == 12:
         return Monthly(start, end)
@@ -317,20 +406,34 @@ def _weekly(rest: str, interval: int, raw: str) -> Weekly:
         if not days or (word.isalpha() and len(word) > 2):
             close = _closest_weekday(word)
             raise CadenceError(
-                msg(Text("unknown weekday {word!r} in {text!r}",
-                         "okänd veckodag {word!r} i {text!r}"), word=word, text=raw.strip()),
-                msg(Text("did you mean {close!r}? Weekdays: måndag … söndag or Monday … Sunday",
-                         "menade du {close!r}? Veckodagar: måndag … söndag eller Monday … Sunday"),
-                    close=close[0])
-                if close else
-                msg(Text("write a weekday: måndag … söndag or Monday … Sunday",
-                         "skriv en veckodag: måndag … söndag eller Monday … Sunday")),
+                msg(
+                    Text(
+                        "unknown weekday {word!r} in {text!r}", "okänd veckodag {word!r} i {text!r}"
+                    ),
+                    word=word,
+                    text=raw.strip(),
+                ),
+                msg(
+                    Text(
+                        "did you mean {close!r}? Weekdays: måndag … söndag or Monday … Sunday",
+                        "menade du {close!r}? Veckodagar: måndag … söndag eller Monday … Sunday",
+                    ),
+                    close=close[0],
+                )
+                if close
+                else msg(
+                    Text(
+                        "write a weekday: måndag … söndag or Monday … Sunday",
+                        "skriv en veckodag: måndag … söndag eller Monday … Sunday",
+                    )
+                ),
             )
         break
     if not days:
         raise CadenceError(
-            msg(Text("{text!r} names no weekday", "{text!r} anger ingen veckodag"),
-                text=raw.strip()),
+            msg(
+                Text("{text!r} names no weekday", "{text!r} anger ingen veckodag"), text=raw.strip()
+            ),
             msg(Text("write e.g. 'every Monday 14:00'", "skriv t.ex. 'Varje måndag kl. 14.00'")),
         )
     start, end, duration = _parse_tail(rest[pos:], raw)
@@ -344,8 +447,14 @@ def _fold(word: str) -> str:
 def _closest_weekday(word: str) -> list[str]:
     """The likeliest weekday a misspelt word meant; ties go to the same first letter."""
     candidates = [w for w in WEEKDAY_WORDS if len(w) > 3 and not w.endswith(("ar", "s"))]
-    scored = [(difflib.SequenceMatcher(None, _fold(word), _fold(w)).ratio(),
-               _fold(w)[:1] == _fold(word)[:1], w) for w in candidates]
+    scored = [
+        (
+            difflib.SequenceMatcher(None, _fold(word), _fold(w)).ratio(),
+            _fold(w)[:1] == _fold(word)[:1],
+            w,
+        )
+        for w in candidates
+    ]
     best = max(scored)
     return [best[2]] if best[0] >= 0.6 else []
 

@@ -97,8 +97,9 @@ class Series:
         """Excluded occurrences inside the rule's span: what EXDATE must list."""
         if self.rule is None or self.until is None:
             return []
-        return sorted(e.recurrence_id for e in self.exclusions
-                      if self.start <= e.recurrence_id <= self.until)
+        return sorted(
+            e.recurrence_id for e in self.exclusions if self.start <= e.recurrence_id <= self.until
+        )
 
     def until_utc(self, tz: ZoneInfo) -> datetime | date | None:
         if self.until is None:
@@ -114,8 +115,16 @@ class Series:
         """Every occurrence, from the series form itself (dateutil on the same RRULE)."""
         aware = isinstance(self.start, datetime)
         if self.rule is None:
-            return [Occurrence(self, None, _aware(self.start, tz), _aware(self.end, tz),
-                               self.kind if self.kind != "single" else None, self.reason)]
+            return [
+                Occurrence(
+                    self,
+                    None,
+                    _aware(self.start, tz),
+                    _aware(self.end, tz),
+                    self.kind if self.kind != "single" else None,
+                    self.reason,
+                )
+            ]
         assert self.until is not None
         start = self.start if aware else datetime.combine(self.start, time())
         until = self.until if aware else datetime.combine(self.until, time())
@@ -124,8 +133,10 @@ class Series:
         duration = self.duration
         instants = self.rule.instants(start, until)  # type: ignore[arg-type]
         if aware and not excluded and not overrides:  # the common case, kept tight
-            return [Occurrence(self, r, r, r + duration, None, None)
-                    for r in (i.replace(tzinfo=tz) for i in instants)]
+            return [
+                Occurrence(self, r, r, r + duration, None, None)
+                for r in (i.replace(tzinfo=tz) for i in instants)
+            ]
         out: list[Occurrence] = []
         append = out.append
         for instant in instants:
@@ -140,13 +151,20 @@ class Series:
                     append(Occurrence(self, rid_tz, rid_tz, rid_tz + duration, None, None))
                 else:
                     new = _aware(override.start, tz)
-                    append(Occurrence(self, rid_tz, new, new + duration, "moved",
-                                      override.reason))
+                    append(Occurrence(self, rid_tz, new, new + duration, "moved", override.reason))
             elif override is None:
                 append(Occurrence(self, rid, rid, rid + duration, None, None))
             else:
-                append(Occurrence(self, rid, override.start, override.start + duration,
-                                  "moved", override.reason))
+                append(
+                    Occurrence(
+                        self,
+                        rid,
+                        override.start,
+                        override.start + duration,
+                        "moved",
+                        override.reason,
+                    )
+                )
         return out
 
 
@@ -159,9 +177,15 @@ class Occurrence:
 
     __slots__ = ("change", "end", "reason", "recurrence_id", "series", "start")
 
-    def __init__(self, series: Series, recurrence_id: datetime | date | None,
-                 start: datetime | date, end: datetime | date, change: str | None,
-                 reason: Message | None):
+    def __init__(
+        self,
+        series: Series,
+        recurrence_id: datetime | date | None,
+        start: datetime | date,
+        end: datetime | date,
+        change: str | None,
+        reason: Message | None,
+    ):
         self.series = series
         self.recurrence_id = recurrence_id
         self.start = start
@@ -182,8 +206,11 @@ class Occurrence:
         return self.start.date() if isinstance(self.start, datetime) else self.start
 
     def sort_key(self) -> tuple[str, str, str]:
-        return (self.start.isoformat(), self.uid, "" if self.recurrence_id is None
-                else self.recurrence_id.isoformat())
+        return (
+            self.start.isoformat(),
+            self.uid,
+            "" if self.recurrence_id is None else self.recurrence_id.isoformat(),
+        )
 
     def __repr__(self) -> str:
         return f"<Occurrence {self.uid} {self.start}>"
@@ -219,25 +246,37 @@ class Schedule:
     warnings: tuple[Problem, ...] = ()
     _occurrences: list[Occurrence] = field(default_factory=list, compare=False, repr=False)
 
-    def occurrences(self, start: date | None = None, end: date | None = None,
-                    activities: Iterable[str] | None = None) -> list[Occurrence]:
+    def occurrences(
+        self,
+        start: date | None = None,
+        end: date | None = None,
+        activities: Iterable[str] | None = None,
+    ) -> list[Occurrence]:
         """Occurrences starting on days start..end (inclusive), in time order."""
         if not self._occurrences:
             tz = self.plan.tz
             per_series = [s.expand(tz) for s in self.series]
             self._occurrences.extend(heapq.merge(*per_series, key=_start_key))
         wanted = set(activities) if activities is not None else None
-        return [o for o in self._occurrences
-                if (wanted is None or o.activity.id in wanted)
-                and (start is None or o.day >= start) and (end is None or o.day <= end)]
+        return [
+            o
+            for o in self._occurrences
+            if (wanted is None or o.activity.id in wanted)
+            and (start is None or o.day >= start)
+            and (end is None or o.day <= end)
+        ]
 
     def cancelled(self) -> list[Cancelled]:
         out = list(self.cancelled_singles)
         for s in self.series:
-            out.extend(Cancelled(s.activity, s.uid, e.recurrence_id, e.reason)
-                       for e in s.exclusions if e.moved_to is None)
-        return sorted(out, key=lambda c: (day_of(c.recurrence_id) if c.recurrence_id else date.min,
-                                          c.uid))
+            out.extend(
+                Cancelled(s.activity, s.uid, e.recurrence_id, e.reason)
+                for e in s.exclusions
+                if e.moved_to is None
+            )
+        return sorted(
+            out, key=lambda c: (day_of(c.recurrence_id) if c.recurrence_id else date.min, c.uid)
+        )
 
     @property
     def as_needed(self) -> tuple[Activity, ...]:
@@ -259,8 +298,9 @@ R_MOVED = Text("moved from {day} in the plan", "flyttat från {day} i planen")
 R_PINNED = Text("pinned to {day} in the plan", "fast datum {day} i planen")
 R_MERGED = Text("merged into the meeting on {day}", "slås ihop med mötet {day}")
 R_OUTSIDE = Text("would move outside the plan period", "skulle flyttas utanför planperioden")
-R_MONTH_OFF = Text("{month}: not one of the {count} months a year",
-                   "{month}: inte en av årets {count} månader")
+R_MONTH_OFF = Text(
+    "{month}: not one of the {count} months a year", "{month}: inte en av årets {count} månader"
+)
 R_ADDED = Text("added in the plan", "tillagt i planen")
 
 
@@ -282,8 +322,9 @@ def work_calendar(plan: Plan, holidays: Mapping[date, str] | None = None) -> Wor
     return WorkCalendar(table, spans)
 
 
-def compile_with_problems(plan: Plan, problems: Problems,
-                          holidays: Mapping[date, str] | None = None) -> Schedule:
+def compile_with_problems(
+    plan: Plan, problems: Problems, holidays: Mapping[date, str] | None = None
+) -> Schedule:
     cal = work_calendar(plan, holidays)
     gaps = _dst_gap_days(plan.tz, plan.start, plan.end)
     series: list[Series] = []
@@ -294,8 +335,9 @@ def compile_with_problems(plan: Plan, problems: Problems,
         cancelled.extend(compiler.cancelled)
     series.sort(key=lambda s: s.uid)
     deadlines = _deadlines(plan, series, problems)
-    return Schedule(plan, tuple(series), tuple(deadlines), tuple(cancelled),
-                    tuple(problems.warnings))
+    return Schedule(
+        plan, tuple(series), tuple(deadlines), tuple(cancelled), tuple(problems.warnings)
+    )
 
 
 def _dst_gap_days(tz: ZoneInfo, start: date, end: date) -> set[date]:
@@ -303,6 +345,7 @@ def _dst_gap_days(tz: ZoneInfo, start: date, end: date) -> set[date]:
 
     Offsets are compared month by month, and a change is bisected down to its day.
     """
+
     def offset(day: date) -> timedelta | None:
         return datetime.combine(day, time(12), tz).utcoffset()
 
@@ -343,8 +386,9 @@ class _Fate:
 
 
 class _ActivityCompiler:
-    def __init__(self, plan: Plan, activity: Activity, cal: WorkCalendar, problems: Problems,
-                 gaps: set[date]):
+    def __init__(
+        self, plan: Plan, activity: Activity, cal: WorkCalendar, problems: Problems, gaps: set[date]
+    ):
         self.plan = plan
         self.a = activity
         self.cal = cal
@@ -374,8 +418,7 @@ class _ActivityCompiler:
         if isinstance(c, cad.Weekly):
             return self.rule_series(Rule("WEEKLY", c.interval, c.weekdays))
         if isinstance(c, cad.Monthly):
-            return self.rule_series(Rule("MONTHLY", 1, (a.weekday,), a.week),
-                                    pins=a.pinned)
+            return self.rule_series(Rule("MONTHLY", 1, (a.weekday,), a.week), pins=a.pinned)
         if isinstance(c, cad.PerYear):
             return self.per_year(c)
         if isinstance(c, cad.Dates):
@@ -387,11 +430,22 @@ class _ActivityCompiler:
                 end = datetime.combine(self.last_day, a.start_time or time())
                 rule = explicit_rule(c.text, start, end)
             except RuleError as e:
-                self.p.error(a.at("when"), msg(Text("the RRULE is not usable: {error}",
-                                                    "RRULE går inte att använda: {error}"),
-                                               error=str(e)),
-                             msg(Text("write e.g. RRULE:FREQ=WEEKLY;BYDAY=MO",
-                                      "skriv t.ex. RRULE:FREQ=WEEKLY;BYDAY=MO")))
+                self.p.error(
+                    a.at("when"),
+                    msg(
+                        Text(
+                            "the RRULE is not usable: {error}",
+                            "RRULE går inte att använda: {error}",
+                        ),
+                        error=str(e),
+                    ),
+                    msg(
+                        Text(
+                            "write e.g. RRULE:FREQ=WEEKLY;BYDAY=MO",
+                            "skriv t.ex. RRULE:FREQ=WEEKLY;BYDAY=MO",
+                        )
+                    ),
+                )
                 return []
             return self.rule_series(rule)
         return self.added_singles()
@@ -425,26 +479,50 @@ class _ActivityCompiler:
     def check_exists(self, slot: Slot, where: Where) -> bool:
         if nonexistent(slot, self.plan.tz):
             assert isinstance(slot, datetime)
-            self.p.error(where, msg(Text(
-                "{when} does not exist in {tz}: the clocks jump forward that night",
-                "{when} finns inte i {tz}: klockan ställs fram den natten"),
-                when=slot.strftime("%Y-%m-%d %H:%M"), tz=self.plan.timezone),
-                msg(Text("choose a time outside 02:00–03:00 on that day",
-                         "välj en tid utanför 02.00–03.00 den dagen")))
+            self.p.error(
+                where,
+                msg(
+                    Text(
+                        "{when} does not exist in {tz}: the clocks jump forward that night",
+                        "{when} finns inte i {tz}: klockan ställs fram den natten",
+                    ),
+                    when=slot.strftime("%Y-%m-%d %H:%M"),
+                    tz=self.plan.timezone,
+                ),
+                msg(
+                    Text(
+                        "choose a time outside 02:00–03:00 on that day",
+                        "välj en tid utanför 02.00–03.00 den dagen",
+                    )
+                ),
+            )
             return False
         return True
 
     # --- rule series -------------------------------------------------------------------------
 
-    def rule_series(self, rule: Rule, pins: Iterable[datetime | date] = (),
-                    skips: Mapping[date, Message] | None = None) -> list[Series]:
+    def rule_series(
+        self,
+        rule: Rule,
+        pins: Iterable[datetime | date] = (),
+        skips: Mapping[date, Message] | None = None,
+    ) -> list[Series]:
         a = self.a
         first = rule.first_on_or_after(self.first_day)
         last = rule.last_on_or_before(self.last_day, first) if first else None
         if first is None or last is None or first > self.last_day:
-            self.p.warn(a.at("when"), msg(Text("{id!r} has no occurrence in {start} – {end}",
-                                               "{id!r} har inget tillfälle {start} – {end}"),
-                                          id=a.id, start=self.first_day, end=self.last_day))
+            self.p.warn(
+                a.at("when"),
+                msg(
+                    Text(
+                        "{id!r} has no occurrence in {start} – {end}",
+                        "{id!r} har inget tillfälle {start} – {end}",
+                    ),
+                    id=a.id,
+                    start=self.first_day,
+                    end=self.last_day,
+                ),
+            )
             return self.added_singles()
         ex = a.exceptions
         fates: dict[date, _Fate] = {}
@@ -456,11 +534,22 @@ class _ActivityCompiler:
             before = rule.last_on_or_before(day, first)
             after = rule.first_on_or_after(day, first)
             near = ", ".join(str(d) for d in (before, after) if d and first <= d <= last)
-            self.p.error(a.at("exceptions"), msg(Text(
-                "{day} ({key}) is not an occurrence of {id!r}",
-                "{day} ({key}) är inget tillfälle för {id!r}"), day=day, key=key, id=a.id),
-                msg(Text("nearest occurrences: {near}", "närmaste tillfällen: {near}"),
-                    near=near or "–"))
+            self.p.error(
+                a.at("exceptions"),
+                msg(
+                    Text(
+                        "{day} ({key}) is not an occurrence of {id!r}",
+                        "{day} ({key}) är inget tillfälle för {id!r}",
+                    ),
+                    day=day,
+                    key=key,
+                    id=a.id,
+                ),
+                msg(
+                    Text("nearest occurrences: {near}", "närmaste tillfällen: {near}"),
+                    near=near or "–",
+                ),
+            )
             return False
 
         for day in ex.cancelled:
@@ -470,8 +559,9 @@ class _ActivityCompiler:
                 ok = False
         for day, new in ex.moved:
             if require_occurrence(day, "moved"):
-                fates[day] = _Fate("move", msg(R_MOVED, day=day), self.explicit_slot(new),
-                                   explicit=True)
+                fates[day] = _Fate(
+                    "move", msg(R_MOVED, day=day), self.explicit_slot(new), explicit=True
+                )
             else:
                 ok = False
         for day, reason in (skips or {}).items():
@@ -480,13 +570,21 @@ class _ActivityCompiler:
         for pin in pins:
             target = self.nearest(rule, first, last, day_of(pin), fates)
             if target is None:
-                self.p.error(a.at("pinned"), msg(Text("{day} is not near any occurrence",
-                                                      "{day} ligger inte nära något tillfälle"),
-                                                 day=day_of(pin)))
+                self.p.error(
+                    a.at("pinned"),
+                    msg(
+                        Text(
+                            "{day} is not near any occurrence",
+                            "{day} ligger inte nära något tillfälle",
+                        ),
+                        day=day_of(pin),
+                    ),
+                )
                 ok = False
                 continue
-            fates[target] = _Fate("move", msg(R_PINNED, day=day_of(pin)), self.explicit_slot(pin),
-                                  explicit=True)
+            fates[target] = _Fate(
+                "move", msg(R_PINNED, day=day_of(pin)), self.explicit_slot(pin), explicit=True
+            )
         for day in sorted(d for d in self.cal.special_days() if first <= d <= last):
             if day in fates or not rule.contains(day, first):
                 continue
@@ -494,8 +592,11 @@ class _ActivityCompiler:
             if fate is not None:
                 fates[day] = fate
         for day in sorted(self.gaps):
-            if first <= day <= last and rule.contains(day, first) and \
-                    (day not in fates or fates[day].action == "move"):
+            if (
+                first <= day <= last
+                and rule.contains(day, first)
+                and (day not in fates or fates[day].action == "move")
+            ):
                 ok &= self.check_exists(self.at_time(day), a.at("when"))
         for fate in fates.values():
             if fate.action == "move" and fate.new is not None:
@@ -519,8 +620,11 @@ class _ActivityCompiler:
             else:
                 uid = self.uid(f"moved-{day.strftime('%Y%m%d')}")
                 exclusions.append(Exclusion(rid, fate.reason, moved_to=uid))
-                singles.append(Series(uid, a, fate.new, a.duration, kind="moved",
-                                      reason=fate.reason, replaces=rid))
+                singles.append(
+                    Series(
+                        uid, a, fate.new, a.duration, kind="moved", reason=fate.reason, replaces=rid
+                    )
+                )
         # The series starts and ends at its first and last occurrence that stays in it.
         staying = [d for d in (first, last) if d not in fates or fates[d].action == "move"]
         start_day = first if first in staying else self.next_staying(rule, first, last, fates)
@@ -528,27 +632,40 @@ class _ActivityCompiler:
         moved_to = {day_of(f.new) for f in fates.values() if f.action == "move" and f.new}
 
         def occupied(day: date) -> bool:
-            return day in moved_to or (first <= day <= last and rule.contains(day, first)
-                                       and day not in fates)
+            return day in moved_to or (
+                first <= day <= last and rule.contains(day, first) and day not in fates
+            )
 
         out = singles + self.added_singles(occupied)
         if start_day is None or end_day is None:
             return out
-        series = Series(self.uid(), a, self.at_time(start_day), a.duration, rule,
-                        self.at_time(end_day), tuple(exclusions), tuple(overrides))
+        series = Series(
+            self.uid(),
+            a,
+            self.at_time(start_day),
+            a.duration,
+            rule,
+            self.at_time(end_day),
+            tuple(exclusions),
+            tuple(overrides),
+        )
         return [series, *out]
 
-    def nearest(self, rule: Rule, first: date, last: date, day: date,
-                fates: Mapping[date, _Fate]) -> date | None:
+    def nearest(
+        self, rule: Rule, first: date, last: date, day: date, fates: Mapping[date, _Fate]
+    ) -> date | None:
         before = rule.last_on_or_before(day, first)
         after = rule.first_on_or_after(day, first)
-        candidates = [d for d in (before, after)
-                      if d is not None and first <= d <= last and d not in fates
-                      and abs((d - day).days) <= 45]
+        candidates = [
+            d
+            for d in (before, after)
+            if d is not None and first <= d <= last and d not in fates and abs((d - day).days) <= 45
+        ]
         return min(candidates, key=lambda d: (abs((d - day).days), d)) if candidates else None
 
-    def next_staying(self, rule: Rule, first: date, last: date,
-                     fates: Mapping[date, _Fate]) -> date | None:
+    def next_staying(
+        self, rule: Rule, first: date, last: date, fates: Mapping[date, _Fate]
+    ) -> date | None:
         day: date | None = first
         while day is not None and day <= last:
             if day not in fates or fates[day].action == "move":
@@ -556,8 +673,9 @@ class _ActivityCompiler:
             day = rule.first_on_or_after(day + ONE_DAY, first)
         return None
 
-    def previous_staying(self, rule: Rule, first: date, last: date,
-                         fates: Mapping[date, _Fate]) -> date | None:
+    def previous_staying(
+        self, rule: Rule, first: date, last: date, fates: Mapping[date, _Fate]
+    ) -> date | None:
         day: date | None = last
         while day is not None and day >= first:
             if day not in fates or fates[day].action == "move":
@@ -574,17 +692,28 @@ class _ActivityCompiler:
                 continue
             assert fate.new is not None
             target = day_of(fate.new)
-            stays_there = (target != day and rule.contains(target, first)
-                           and (target not in fates))
+            stays_there = target != day and rule.contains(target, first) and (target not in fates)
             clash = stays_there or target in taken
             if fate.explicit:
                 if clash:
-                    self.p.error(self.a.at("exceptions"), msg(Text(
-                        "moving {day} to {target} puts two occurrences of {id!r} on one day",
-                        "att flytta {day} till {target} ger två tillfällen av {id!r} samma dag"),
-                        day=day, target=target, id=self.a.id),
-                        msg(Text("choose another day, or cancel one of them",
-                                 "välj en annan dag, eller ställ in ett av dem")))
+                    self.p.error(
+                        self.a.at("exceptions"),
+                        msg(
+                            Text(
+                                "moving {day} to {target} puts two occurrences of {id!r} on one day",
+                                "att flytta {day} till {target} ger två tillfällen av {id!r} samma dag",
+                            ),
+                            day=day,
+                            target=target,
+                            id=self.a.id,
+                        ),
+                        msg(
+                            Text(
+                                "choose another day, or cancel one of them",
+                                "välj en annan dag, eller ställ in ett av dem",
+                            )
+                        ),
+                    )
                 taken[target] = day
                 continue
             if not self.first_day <= target <= self.last_day:
@@ -594,8 +723,15 @@ class _ActivityCompiler:
             else:
                 taken[target] = day
 
-    def outlook_allows(self, rule: Rule, first: date, last: date, day: date, target: date,
-                       fates: Mapping[date, _Fate]) -> bool:
+    def outlook_allows(
+        self,
+        rule: Rule,
+        first: date,
+        last: date,
+        day: date,
+        target: date,
+        fates: Mapping[date, _Fate],
+    ) -> bool:
         """An override may not reach the day of, or pass, a neighbouring occurrence."""
         before, after = rule.neighbours(day, first, last)
         for neighbour, later in ((before, False), (after, True)):
@@ -612,26 +748,50 @@ class _ActivityCompiler:
 
     # --- single events -----------------------------------------------------------------------
 
-    def added_singles(self, occupied: Callable[[date], bool] = lambda day: False
-                      ) -> list[Series]:
+    def added_singles(self, occupied: Callable[[date], bool] = lambda day: False) -> list[Series]:
         out = []
         for value in self.a.exceptions.added:
             slot = self.explicit_slot(value)
             if occupied(day_of(slot)):
-                self.p.error(self.a.at("exceptions"), msg(Text(
-                    "{id!r} already has an occurrence on {day}",
-                    "{id!r} har redan ett tillfälle {day}"), id=self.a.id, day=day_of(slot)),
-                    msg(Text("move that occurrence instead (exceptions: moved)",
-                             "flytta det tillfället i stället (exceptions: moved)")))
+                self.p.error(
+                    self.a.at("exceptions"),
+                    msg(
+                        Text(
+                            "{id!r} already has an occurrence on {day}",
+                            "{id!r} har redan ett tillfälle {day}",
+                        ),
+                        id=self.a.id,
+                        day=day_of(slot),
+                    ),
+                    msg(
+                        Text(
+                            "move that occurrence instead (exceptions: moved)",
+                            "flytta det tillfället i stället (exceptions: moved)",
+                        )
+                    ),
+                )
                 continue
             if not self.check_exists(slot, self.a.at("exceptions")):
                 continue
-            out.append(Series(self.uid(f"added-{day_of(slot).strftime('%Y%m%d')}"), self.a, slot,
-                              self.a.duration, kind="added", reason=msg(R_ADDED)))
+            out.append(
+                Series(
+                    self.uid(f"added-{day_of(slot).strftime('%Y%m%d')}"),
+                    self.a,
+                    slot,
+                    self.a.duration,
+                    kind="added",
+                    reason=msg(R_ADDED),
+                )
+            )
         return out
 
-    def singles(self, slots: list[tuple[str, Slot]], kind: SeriesKind,
-                apply_policy: bool, pinned: Mapping[str, Slot] | None = None) -> list[Series]:
+    def singles(
+        self,
+        slots: list[tuple[str, Slot]],
+        kind: SeriesKind,
+        apply_policy: bool,
+        pinned: Mapping[str, Slot] | None = None,
+    ) -> list[Series]:
         """Single events, with written exceptions and (for computed slots) the policies."""
         ex = self.a.exceptions
         cancelled = set(ex.cancelled)
@@ -660,7 +820,8 @@ class _ActivityCompiler:
                 slot, reason = fate.new, fate.reason
             if day_of(slot) in taken:
                 self.cancelled.append(
-                    Cancelled(self.a, uid, slot, msg(R_MERGED, day=day_of(slot)), True))
+                    Cancelled(self.a, uid, slot, msg(R_MERGED, day=day_of(slot)), True)
+                )
                 continue
             if not self.check_exists(slot, self.a.at("when")):
                 continue
@@ -668,11 +829,21 @@ class _ActivityCompiler:
             out.append(Series(uid, self.a, slot, self.a.duration, kind=kind, reason=reason))
         out.extend(self.added_singles(lambda day: day in taken))
         for day in sorted((cancelled | set(moved)) - used):
-            self.p.error(self.a.at("exceptions"), msg(Text(
-                "{day} is not an occurrence of {id!r}", "{day} är inget tillfälle för {id!r}"),
-                day=day, id=self.a.id),
-                msg(Text("occurrences: {days}", "tillfällen: {days}"),
-                    days=", ".join(sorted(str(day_of(s)) for _, s in slots)) or "–"))
+            self.p.error(
+                self.a.at("exceptions"),
+                msg(
+                    Text(
+                        "{day} is not an occurrence of {id!r}",
+                        "{day} är inget tillfälle för {id!r}",
+                    ),
+                    day=day,
+                    id=self.a.id,
+                ),
+                msg(
+                    Text("occurrences: {days}", "tillfällen: {days}"),
+                    days=", ".join(sorted(str(day_of(s)) for _, s in slots)) or "–",
+                ),
+            )
         return out
 
     # --- N times a year ---------------------------------------------------------------------
@@ -692,8 +863,7 @@ class _ActivityCompiler:
         for year in range(self.first_day.year, self.last_day.year + 1):
             covered = self.covered_months(year)
             full = [m for m in range(1, 13) if m not in covered]
-            allowed = [m for m in full
-                       if self.first_day <= self.slot_day(year, m) <= self.last_day]
+            allowed = [m for m in full if self.first_day <= self.slot_day(year, m) <= self.last_day]
             if not full or not allowed:
                 continue
             n = c.count if len(allowed) == len(full) else round(c.count * len(allowed) / len(full))
@@ -706,29 +876,45 @@ class _ActivityCompiler:
                 if self.first_day <= day <= self.last_day:
                     skipped[day] = self.month_off_reason(year, m, c.count, lang)
         if monthly_form and by_year:
-            return self.rule_series(Rule("MONTHLY", 1, (a.weekday,), a.week), pins=a.pinned,
-                                    skips=skipped)
-        slots = [(f"{y}-{k + 1}", self.at_time(self.slot_day(y, m)))
-                 for y, months in by_year.items() for k, m in enumerate(months)]
+            return self.rule_series(
+                Rule("MONTHLY", 1, (a.weekday,), a.week), pins=a.pinned, skips=skipped
+            )
+        slots = [
+            (f"{y}-{k + 1}", self.at_time(self.slot_day(y, m)))
+            for y, months in by_year.items()
+            for k, m in enumerate(months)
+        ]
         pinned = self.match_pins(slots)
         extra = [p for p in a.pinned if self.explicit_slot(p) not in pinned.values()]
         series = self.singles(slots, "single", apply_policy=True, pinned=pinned)
         for pin in extra:
             slot = self.explicit_slot(pin)
             if self.check_exists(slot, a.at("pinned")):
-                series.append(Series(self.uid(f"pinned-{day_of(slot).strftime('%Y%m%d')}"), a,
-                                     slot, a.duration, kind="single",
-                                     reason=msg(R_PINNED, day=day_of(slot))))
+                series.append(
+                    Series(
+                        self.uid(f"pinned-{day_of(slot).strftime('%Y%m%d')}"),
+                        a,
+                        slot,
+                        a.duration,
+                        kind="single",
+                        reason=msg(R_PINNED, day=day_of(slot)),
+                    )
+                )
         return sorted(series, key=lambda s: s.uid)
 
     def month_off_reason(self, year: int, month: int, count: int, lang: str) -> Message:
-        names = sorted({s.name for s in self.cal.breaks
-                        if s.break_id in self.honoured and s.start <= date(year, month, 15)
-                        <= s.end})
+        names = sorted(
+            {
+                s.name
+                for s in self.cal.breaks
+                if s.break_id in self.honoured and s.start <= date(year, month, 15) <= s.end
+            }
+        )
         if names:
             return msg(R_BREAK_SKIP, brk=", ".join(names))
-        return msg(R_MONTH_OFF, month=MONTHS["sv" if lang == "sv" else "en"][month - 1],
-                   count=count)
+        return msg(
+            R_MONTH_OFF, month=MONTHS["sv" if lang == "sv" else "en"][month - 1], count=count
+        )
 
     def slot_day(self, year: int, month: int) -> date:
         return nth_weekday(year, month, self.a.weekday, self.a.week)
@@ -737,8 +923,10 @@ class _ActivityCompiler:
         """Each pinned date replaces the nearest computed slot (closest pairs first)."""
         pairs = sorted(
             (abs((day_of(slot) - day_of(pin)).days), day_of(pin), qualifier, pin)
-            for qualifier, slot in slots for pin in self.a.pinned
-            if abs((day_of(slot) - day_of(pin)).days) <= 45)
+            for qualifier, slot in slots
+            for pin in self.a.pinned
+            if abs((day_of(slot) - day_of(pin)).days) <= 45
+        )
         out: dict[str, Slot] = {}
         used_pins: set[date] = set()
         for _, pin_day, qualifier, pin in pairs:
@@ -777,8 +965,9 @@ def _followup_uid(plan: Plan, fu: FollowUp, qualifier: str | None = None) -> str
     return f"{local}@{plan.id}.plancal"
 
 
-def _deadlines_of(plan: Plan, fu: FollowUp, by_activity: Mapping[str, list[Occurrence]],
-                  problems: Problems) -> Iterator[Deadline]:
+def _deadlines_of(
+    plan: Plan, fu: FollowUp, by_activity: Mapping[str, list[Occurrence]], problems: Problems
+) -> Iterator[Deadline]:
     due = fu.due
     activity = plan.activity_by_id.get(fu.activity_id) if fu.activity_id else None
     span_start = max(activity.start, plan.start) if activity else plan.start
@@ -805,18 +994,38 @@ def _deadlines_of(plan: Plan, fu: FollowUp, by_activity: Mapping[str, list[Occur
         for o in own:
             nxt = next((m for m in meetings if m.day > o.day), None)
             if nxt is None:
-                problems.warn(fu.where, msg(Text(
-                    "{id!r}: no {ref!r} after {day} to present it at",
-                    "{id!r}: inget {ref!r} efter {day} att föredra den på"),
-                    id=fu.id, ref=due.activity, day=o.day))
+                problems.warn(
+                    fu.where,
+                    msg(
+                        Text(
+                            "{id!r}: no {ref!r} after {day} to present it at",
+                            "{id!r}: inget {ref!r} efter {day} att föredra den på",
+                        ),
+                        id=fu.id,
+                        ref=due.activity,
+                        day=o.day,
+                    ),
+                )
                 continue
-            yield Deadline(_followup_uid(plan, fu, _qualifier(o)), fu, nxt.day, nxt.day,
-                           source=o.recurrence_id or o.start, meeting=nxt)
+            yield Deadline(
+                _followup_uid(plan, fu, _qualifier(o)),
+                fu,
+                nxt.day,
+                nxt.day,
+                source=o.recurrence_id or o.start,
+                meeting=nxt,
+            )
     elif due.kind == "at_each" and due.activity:
         for m in by_activity.get(due.activity, []):
             if span_start <= m.day <= span_end:
-                yield Deadline(_followup_uid(plan, fu, _qualifier(m)), fu, m.day, m.day,
-                               source=m.recurrence_id or m.start, meeting=m)
+                yield Deadline(
+                    _followup_uid(plan, fu, _qualifier(m)),
+                    fu,
+                    m.day,
+                    m.day,
+                    source=m.recurrence_id or m.start,
+                    meeting=m,
+                )
 
 
 def _qualifier(o: Occurrence) -> str:
@@ -827,5 +1036,3 @@ def _qualifier(o: Occurrence) -> str:
         return day_of(o.series.replaces).strftime("%Y%m%d")
     local = o.uid.split("@")[0]
     return local.split(".", 1)[1] if "." in local else o.day.strftime("%Y%m%d")
-
-

@@ -67,8 +67,11 @@ def _compute_holidays(spec: HolidaySpec, years: Iterable[int]) -> dict[date, str
 
     categories = ("public", "de_facto") if spec.de_facto else ("public",)
     table = holidays.country_holidays(
-        spec.country, subdiv=spec.subdivision, years=sorted(years),
-        language=spec.language, categories=categories,
+        spec.country,
+        subdiv=spec.subdivision,
+        years=sorted(years),
+        language=spec.language,
+        categories=categories,
     )
     return {day: str(name) for day, name in sorted(table.items())}
 
@@ -78,8 +81,10 @@ def holiday_table(spec: HolidaySpec, years: Iterable[int]) -> dict[date, str]:
     years = sorted(set(years))
     version = _holidays_version()
     cache = _cache_dir()
-    key = (f"{spec.country}-{spec.subdivision or ''}-{int(spec.de_facto)}-{spec.language}-"
-           f"{years[0]}-{years[-1]}-{version}.json")
+    key = (
+        f"{spec.country}-{spec.subdivision or ''}-{int(spec.de_facto)}-{spec.language}-"
+        f"{years[0]}-{years[-1]}-{version}.json"
+    )
     path = cache / "holidays" / key if version else None
     if path is not None:
         try:
@@ -135,8 +140,9 @@ class WorkCalendar:
             day += ONE_DAY
         return day
 
-    def previous_working_day(self, day: date,
-                             honoured_breaks: frozenset[str] = frozenset()) -> date:
+    def previous_working_day(
+        self, day: date, honoured_breaks: frozenset[str] = frozenset()
+    ) -> date:
         day -= ONE_DAY
         while not self.is_working_day(day, honoured_breaks):
             day -= ONE_DAY

@@ -103,11 +103,20 @@ def diff(old: Schedule, new: Schedule, gone: Message | None = None) -> ScheduleD
         a, b = before.get(key), after.get(key)
         if a is not None and b is not None:
             if (a.start, a.end) != (b.start, b.end):
-                changes.append(OccurrenceChange("moved", b.activity, key, a.start, b.start,
-                                                b.reason))
+                changes.append(
+                    OccurrenceChange("moved", b.activity, key, a.start, b.start, b.reason)
+                )
         elif a is not None:
-            changes.append(OccurrenceChange("skipped", a.activity, key, a.start, None,
-                                            gone_why.get(key, gone or msg(R_GONE))))
+            changes.append(
+                OccurrenceChange(
+                    "skipped",
+                    a.activity,
+                    key,
+                    a.start,
+                    None,
+                    gone_why.get(key, gone or msg(R_GONE)),
+                )
+            )
         elif b is not None:
             changes.append(OccurrenceChange("added", b.activity, key, None, b.start, b.reason))
     return ScheduleDiff(tuple(sorted(changes, key=_order(new, old))), _deadlines(old, new))
@@ -142,8 +151,9 @@ def _deadlines(old: Schedule, new: Schedule) -> tuple[DeadlineChange, ...]:
     return tuple(sorted(out, key=lambda c: ((c.after or c.before or date.min), c.uid)))
 
 
-def kept_in_break(new: Schedule, break_id: str,
-                  changed: Iterable[OccurrenceChange] = ()) -> list[OccurrenceChange]:
+def kept_in_break(
+    new: Schedule, break_id: str, changed: Iterable[OccurrenceChange] = ()
+) -> list[OccurrenceChange]:
     """Occurrences inside a break that stay because their activity continues through it."""
     brk = next((b for b in new.plan.breaks if b.id == break_id), None)
     if brk is None:
@@ -155,6 +165,7 @@ def kept_in_break(new: Schedule, break_id: str,
         if o.activity.break_policy(break_id) != "continue" or origin(o) in touched:
             continue
         if any(s.start <= o.day <= s.end for s in spans):
-            out.append(OccurrenceChange("kept", o.activity, origin(o), o.start, o.start,
-                                        msg(R_CONTINUES)))
+            out.append(
+                OccurrenceChange("kept", o.activity, origin(o), o.start, o.start, msg(R_CONTINUES))
+            )
     return out

@@ -41,8 +41,18 @@ Mutation = Callable[[Any], None]  # changes ruamel's tree of the plan in place
 MonthDay = tuple[int, int]
 
 # Where a new key goes in an activity: before the first of these that the activity has.
-_AFTER_UNTIL = ("pinned", "place", "organizer", "attendees", "audience", "reminder", "holidays",
-                "breaks", "exceptions", "followups")
+_AFTER_UNTIL = (
+    "pinned",
+    "place",
+    "organizer",
+    "attendees",
+    "audience",
+    "reminder",
+    "holidays",
+    "breaks",
+    "exceptions",
+    "followups",
+)
 _AFTER_BREAKS = ("roles", "activities", "followups", "feeds")
 
 
@@ -229,31 +239,65 @@ class Editor:
             import difflib
 
             close = difflib.get_close_matches(activity_id, list(self.plan.activity_by_id), n=1)
-            hint = (msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=close[0])
-                    if close else msg(Text("known: {known}", "kända: {known}"),
-                                      known=", ".join(self.plan.activity_by_id)))
-            raise self.refuse(self.plan.where, msg(Text(
-                "the plan has no activity {id!r}", "planen har ingen aktivitet {id!r}"),
-                id=activity_id), hint)
+            hint = (
+                msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=close[0])
+                if close
+                else msg(
+                    Text("known: {known}", "kända: {known}"),
+                    known=", ".join(self.plan.activity_by_id),
+                )
+            )
+            raise self.refuse(
+                self.plan.where,
+                msg(
+                    Text("the plan has no activity {id!r}", "planen har ingen aktivitet {id!r}"),
+                    id=activity_id,
+                ),
+                hint,
+            )
         return a
 
     def inside_period(self, day: date, what: str, where: Where) -> None:
         if not self.plan.start <= day <= self.plan.end:
-            raise self.refuse(where, msg(Text(
-                "{what} {day} is outside the plan period {start} – {end}",
-                "{what} {day} ligger utanför planperioden {start} – {end}"),
-                what=what, day=day, start=self.plan.start, end=self.plan.end),
-                msg(Text("choose a day inside the period, or change period: in the plan",
-                         "välj en dag inom perioden, eller ändra period: i planen")))
+            raise self.refuse(
+                where,
+                msg(
+                    Text(
+                        "{what} {day} is outside the plan period {start} – {end}",
+                        "{what} {day} ligger utanför planperioden {start} – {end}",
+                    ),
+                    what=what,
+                    day=day,
+                    start=self.plan.start,
+                    end=self.plan.end,
+                ),
+                msg(
+                    Text(
+                        "choose a day inside the period, or change period: in the plan",
+                        "välj en dag inom perioden, eller ändra period: i planen",
+                    )
+                ),
+            )
 
     def exists(self, a: Activity, slot: Slot) -> None:
         if nonexistent(slot, self.plan.tz):
-            raise self.refuse(a.at("when"), msg(Text(
-                "{when} does not exist in {tz}: the clocks jump forward that night",
-                "{when} finns inte i {tz}: klockan ställs fram den natten"),
-                when=stamp(slot), tz=self.plan.timezone),
-                msg(Text("choose a time outside 02:00–03:00 on that day",
-                         "välj en tid utanför 02.00–03.00 den dagen")))
+            raise self.refuse(
+                a.at("when"),
+                msg(
+                    Text(
+                        "{when} does not exist in {tz}: the clocks jump forward that night",
+                        "{when} finns inte i {tz}: klockan ställs fram den natten",
+                    ),
+                    when=stamp(slot),
+                    tz=self.plan.timezone,
+                ),
+                msg(
+                    Text(
+                        "choose a time outside 02:00–03:00 on that day",
+                        "välj en tid utanför 02.00–03.00 den dagen",
+                    )
+                ),
+            )
 
     def occurrences(self, a: Activity) -> list[Occurrence]:
         return self.old.occurrences(activities=[a.id])
@@ -267,27 +311,54 @@ class Editor:
         by_origin = [o for o in mine if _origin_day(o) == day]
         if by_origin:
             return by_origin[0]
-        gone = [c for c in self.old.cancelled() if c.activity.id == a.id
-                and c.recurrence_id is not None and _day(c.recurrence_id) == day]
+        gone = [
+            c
+            for c in self.old.cancelled()
+            if c.activity.id == a.id
+            and c.recurrence_id is not None
+            and _day(c.recurrence_id) == day
+        ]
         if gone:
-            raise self.refuse(a.at("when"), msg(Text(
-                "{id!r} on {day} already does not take place: {reason}",
-                "{id!r} {day} blir redan inte av: {reason}"),
-                id=a.id, day=day, reason=gone[0].reason),
-                msg(Text("`plancal add` puts it back", "`plancal add` lägger tillbaka det")))
+            raise self.refuse(
+                a.at("when"),
+                msg(
+                    Text(
+                        "{id!r} on {day} already does not take place: {reason}",
+                        "{id!r} {day} blir redan inte av: {reason}",
+                    ),
+                    id=a.id,
+                    day=day,
+                    reason=gone[0].reason,
+                ),
+                msg(Text("`plancal add` puts it back", "`plancal add` lägger tillbaka det")),
+            )
         if not mine:
-            raise self.refuse(a.at("when"), msg(Text(
-                "{id!r} has no dated occurrences ({when})",
-                "{id!r} har inga daterade tillfällen ({when})"), id=a.id, when=a.when),
-                msg(Text("`plancal add` adds one", "`plancal add` lägger till ett")))
+            raise self.refuse(
+                a.at("when"),
+                msg(
+                    Text(
+                        "{id!r} has no dated occurrences ({when})",
+                        "{id!r} har inga daterade tillfällen ({when})",
+                    ),
+                    id=a.id,
+                    when=a.when,
+                ),
+                msg(Text("`plancal add` adds one", "`plancal add` lägger till ett")),
+            )
         before = [o.day for o in mine if o.day < day][-1:]
         after = [o.day for o in mine if o.day > day][:1]
         near = ", ".join(str(d) for d in before + after)
-        raise self.refuse(a.at("when"), msg(Text(
-            "{id!r} has no occurrence on {day}", "{id!r} har inget tillfälle {day}"),
-            id=a.id, day=day),
-            msg(Text("nearest occurrences: {near}", "närmaste tillfällen: {near}"),
-                near=near or "–"))
+        raise self.refuse(
+            a.at("when"),
+            msg(
+                Text("{id!r} has no occurrence on {day}", "{id!r} har inget tillfälle {day}"),
+                id=a.id,
+                day=day,
+            ),
+            msg(
+                Text("nearest occurrences: {near}", "närmaste tillfällen: {near}"), near=near or "–"
+            ),
+        )
 
     # --- trying ------------------------------------------------------------------------------
 
@@ -311,9 +382,14 @@ class Editor:
         schedule = compile_with_problems(plan, problems)
         return text, None if problems.errors else schedule, problems
 
-    def first(self, candidates: Iterable[Sequence[Mutation]],
-              proves: Callable[[Schedule], Message | None], summary: Message,
-              break_id: str | None = None, gone: Message | None = None) -> Edited:
+    def first(
+        self,
+        candidates: Iterable[Sequence[Mutation]],
+        proves: Callable[[Schedule], Message | None],
+        summary: Message,
+        break_id: str | None = None,
+        gone: Message | None = None,
+    ) -> Edited:
         """The first candidate edit that compiles and does what was asked."""
         failures: list[Problem] = []
         for mutations in candidates:
@@ -328,26 +404,55 @@ class Editor:
             wrong = proves(schedule)
             if wrong is None:
                 return Edited(text, schedule, summary, break_id, gone)
-            failures.append(Problem(Where(self.name), wrong, msg(Text(
-                "write the change by hand; `plancal diff OLD NEW` shows what it does",
-                "skriv ändringen för hand; `plancal diff GAMMAL NY` visar vad den gör"))))
-        raise PlanError(failures[:1] or [Problem(Where(self.name), msg(Text(
-            "the plan has no way to say this: {change}",
-            "planen kan inte uttrycka detta: {change}"), change=summary))])
+            failures.append(
+                Problem(
+                    Where(self.name),
+                    wrong,
+                    msg(
+                        Text(
+                            "write the change by hand; `plancal diff OLD NEW` shows what it does",
+                            "skriv ändringen för hand; `plancal diff GAMMAL NY` visar vad den gör",
+                        )
+                    ),
+                )
+            )
+        raise PlanError(
+            failures[:1]
+            or [
+                Problem(
+                    Where(self.name),
+                    msg(
+                        Text(
+                            "the plan has no way to say this: {change}",
+                            "planen kan inte uttrycka detta: {change}",
+                        ),
+                        change=summary,
+                    ),
+                )
+            ]
+        )
 
-    def only(self, expected: set[tuple[Any, ...]], what: Message
-             ) -> Callable[[Schedule], Message | None]:
+    def only(
+        self, expected: set[tuple[Any, ...]], what: Message
+    ) -> Callable[[Schedule], Message | None]:
         """A proof: after the edit, the occurrences are exactly ``expected``."""
+
         def proves(new: Schedule) -> Message | None:
             got = {signature(o) for o in new.occurrences()}
             if got == expected:
                 return None
             lost = sorted(s[1][:16] for s in expected - got)
             extra = sorted(s[1][:16] for s in got - expected)
-            return msg(Text("the change would not only {what}: lost {lost}, gained {extra}",
-                            "ändringen skulle inte bara {what}: försvinner {lost}, tillkommer "
-                            "{extra}"), what=what, lost=", ".join(lost) or "–",
-                       extra=", ".join(extra) or "–")
+            return msg(
+                Text(
+                    "the change would not only {what}: lost {lost}, gained {extra}",
+                    "ändringen skulle inte bara {what}: försvinner {lost}, tillkommer {extra}",
+                ),
+                what=what,
+                lost=", ".join(lost) or "–",
+                extra=", ".join(extra) or "–",
+            )
+
         return proves
 
     def others(self, *left_out: Occurrence) -> set[tuple[Any, ...]]:
@@ -367,8 +472,7 @@ class Editor:
     def _skip_candidates(self, a: Activity, o: Occurrence) -> list[list[Mutation]]:
         start = _naive(o.start)
         if o.series.kind == "added":
-            return [[self._on(a, lambda n: _replace_slot(_exceptions(n), "added", a, start,
-                                                         None))]]
+            return [[self._on(a, lambda n: _replace_slot(_exceptions(n), "added", a, start, None))]]
         unpin = self._unpin(a, start)
         out = []
         for d in self._origins(a, o):
@@ -377,8 +481,9 @@ class Editor:
             out += self._pinned_single_skip(a, o, unpin)
         return out
 
-    def _pinned_single_skip(self, a: Activity, o: Occurrence, unpin: Mutation
-                            ) -> list[list[Mutation]]:
+    def _pinned_single_skip(
+        self, a: Activity, o: Occurrence, unpin: Mutation
+    ) -> list[list[Mutation]]:
         """A pinned one of N-a-year: without the pin, where would the slot be? Cancel that."""
         _, schedule, _ = self.attempt([unpin])
         if schedule is None:
@@ -396,10 +501,18 @@ class Editor:
         self.inside_period(day, "DATE", a.at("when"))
         o = self.find(a, day)
         if a.all_day and isinstance(to, datetime):
-            raise self.refuse(a.at("all_day"), msg(Text(
-                "{id!r} is an all-day activity", "{id!r} är en heldagsaktivitet"), id=a.id),
-                msg(Text("write --to as a date, e.g. {day}", "skriv --to som ett datum, t.ex. "
-                         "{day}"), day=to.date()))
+            raise self.refuse(
+                a.at("all_day"),
+                msg(
+                    Text("{id!r} is an all-day activity", "{id!r} är en heldagsaktivitet"), id=a.id
+                ),
+                msg(
+                    Text(
+                        "write --to as a date, e.g. {day}", "skriv --to som ett datum, t.ex. {day}"
+                    ),
+                    day=to.date(),
+                ),
+            )
         start = o.start
         if isinstance(to, datetime) or not isinstance(start, datetime):
             target: Slot = to
@@ -410,24 +523,47 @@ class Editor:
         self.inside_period(to_day, "--to", a.at("when"))
         self.exists(a, target)
         if target == _naive(start):
-            raise self.refuse(a.at("when"), msg(Text(
-                "{id!r} on {day} is already at {when}", "{id!r} {day} är redan {when}"),
-                id=a.id, day=o.day, when=stamp(target)))
+            raise self.refuse(
+                a.at("when"),
+                msg(
+                    Text("{id!r} on {day} is already at {when}", "{id!r} {day} är redan {when}"),
+                    id=a.id,
+                    day=o.day,
+                    when=stamp(target),
+                ),
+            )
         taken = [x for x in self.occurrences(a) if x.day == to_day and x is not o]
         if taken:
-            raise self.refuse(a.at("when"), msg(Text(
-                "{id!r} already has an occurrence on {day}: two would fall on one day",
-                "{id!r} har redan ett tillfälle {day}: två skulle hamna samma dag"),
-                id=a.id, day=to_day),
-                msg(Text("skip that one first (plancal skip), or choose another day",
-                         "hoppa över det först (plancal skip), eller välj en annan dag")))
-        summary = msg(Text("move {id} from {day} to {to}", "flytta {id} från {day} till {to}"),
-                      id=a.id, day=o.day, to=stamp(target))
-        return self.first(self._move_candidates(a, o, target), self._moved_to(a, o, target),
-                          summary)
+            raise self.refuse(
+                a.at("when"),
+                msg(
+                    Text(
+                        "{id!r} already has an occurrence on {day}: two would fall on one day",
+                        "{id!r} har redan ett tillfälle {day}: två skulle hamna samma dag",
+                    ),
+                    id=a.id,
+                    day=to_day,
+                ),
+                msg(
+                    Text(
+                        "skip that one first (plancal skip), or choose another day",
+                        "hoppa över det först (plancal skip), eller välj en annan dag",
+                    )
+                ),
+            )
+        summary = msg(
+            Text("move {id} from {day} to {to}", "flytta {id} från {day} till {to}"),
+            id=a.id,
+            day=o.day,
+            to=stamp(target),
+        )
+        return self.first(
+            self._move_candidates(a, o, target), self._moved_to(a, o, target), summary
+        )
 
-    def _moved_to(self, a: Activity, o: Occurrence, target: Slot
-                  ) -> Callable[[Schedule], Message | None]:
+    def _moved_to(
+        self, a: Activity, o: Occurrence, target: Slot
+    ) -> Callable[[Schedule], Message | None]:
         rest = self.others(o)
 
         def proves(new: Schedule) -> Message | None:
@@ -436,17 +572,24 @@ class Editor:
             arrived = [s for s in extra if s[1] == _aware(target, self.plan).isoformat()]
             if rest <= got and len(extra) == 1 and arrived:
                 return None
-            return msg(Text("the change would not move only {id!r} on {day}",
-                            "ändringen skulle inte bara flytta {id!r} {day}"), id=a.id, day=o.day)
+            return msg(
+                Text(
+                    "the change would not move only {id!r} on {day}",
+                    "ändringen skulle inte bara flytta {id!r} {day}",
+                ),
+                id=a.id,
+                day=o.day,
+            )
+
         return proves
 
-    def _move_candidates(self, a: Activity, o: Occurrence, target: Slot
-                         ) -> list[list[Mutation]]:
+    def _move_candidates(self, a: Activity, o: Occurrence, target: Slot) -> list[list[Mutation]]:
         start = _naive(o.start)
         value = _value(target)
         if o.series.kind == "added":
-            return [[self._on(a, lambda n: _replace_slot(_exceptions(n), "added", a, start,
-                                                         value))]]
+            return [
+                [self._on(a, lambda n: _replace_slot(_exceptions(n), "added", a, start, value))]
+            ]
         out: list[list[Mutation]] = []
         if any(_slot(a, p) == start for p in a.pinned):
             out.append([self._on(a, lambda n: _replace_slot(n, "pinned", a, start, value))])
@@ -458,10 +601,16 @@ class Editor:
     def add(self, activity_id: str, when: datetime | date) -> Edited:
         a = self.activity(activity_id)
         if a.all_day and isinstance(when, datetime):
-            raise self.refuse(a.at("all_day"), msg(Text(
-                "{id!r} is an all-day activity", "{id!r} är en heldagsaktivitet"), id=a.id),
-                msg(Text("write a date, e.g. {day}", "skriv ett datum, t.ex. {day}"),
-                    day=when.date()))
+            raise self.refuse(
+                a.at("all_day"),
+                msg(
+                    Text("{id!r} is an all-day activity", "{id!r} är en heldagsaktivitet"), id=a.id
+                ),
+                msg(
+                    Text("write a date, e.g. {day}", "skriv ett datum, t.ex. {day}"),
+                    day=when.date(),
+                ),
+            )
         target = _slot(a, when)
         day = _day(target)
         assert day is not None
@@ -469,12 +618,24 @@ class Editor:
         self.exists(a, target)
         taken = [x for x in self.occurrences(a) if x.day == day]
         if taken:
-            raise self.refuse(a.at("when"), msg(Text(
-                "{id!r} already has an occurrence on {day} ({when})",
-                "{id!r} har redan ett tillfälle {day} ({when})"),
-                id=a.id, day=day, when=stamp(_naive(taken[0].start))),
-                msg(Text("move that one instead (plancal move)",
-                         "flytta det i stället (plancal move)")))
+            raise self.refuse(
+                a.at("when"),
+                msg(
+                    Text(
+                        "{id!r} already has an occurrence on {day} ({when})",
+                        "{id!r} har redan ett tillfälle {day} ({when})",
+                    ),
+                    id=a.id,
+                    day=day,
+                    when=stamp(_naive(taken[0].start)),
+                ),
+                msg(
+                    Text(
+                        "move that one instead (plancal move)",
+                        "flytta det i stället (plancal move)",
+                    )
+                ),
+            )
         rest = self.others()
         aware = _aware(target, self.plan).isoformat()
 
@@ -483,20 +644,26 @@ class Editor:
             extra = got - rest
             if rest <= got and len(extra) == 1 and next(iter(extra))[1] == aware:
                 return None
-            return msg(Text("the change would not only add {id!r} on {day}",
-                            "ändringen skulle inte bara lägga till {id!r} {day}"), id=a.id,
-                       day=day)
+            return msg(
+                Text(
+                    "the change would not only add {id!r} on {day}",
+                    "ändringen skulle inte bara lägga till {id!r} {day}",
+                ),
+                id=a.id,
+                day=day,
+            )
 
         value = _value(when)
         candidates: list[list[Mutation]] = []
         if day in a.exceptions.cancelled:  # put the cancelled occurrence back: same event
-            uncancel = self._on(a, lambda n: _remove_days(_exceptions(n), "cancelled",
-                                                          lambda d: d != day))
-            candidates += [[uncancel],
-                           [uncancel, self._on(a, _move(day, value))]]
+            uncancel = self._on(
+                a, lambda n: _remove_days(_exceptions(n), "cancelled", lambda d: d != day)
+            )
+            candidates += [[uncancel], [uncancel, self._on(a, _move(day, value))]]
         candidates.append([self._on(a, lambda n: _add_to_list(_exceptions(n), "added", value))])
-        summary = msg(Text("add {id} on {when}", "lägg till {id} {when}"), id=a.id,
-                      when=stamp(target))
+        summary = msg(
+            Text("add {id} on {when}", "lägg till {id} {when}"), id=a.id, when=stamp(target)
+        )
         return self.first(candidates, proves, summary)
 
     def cancel_from(self, activity_id: str, day: date) -> Edited:
@@ -504,22 +671,48 @@ class Editor:
         self.inside_period(day, "--from", a.at("when"))
         first_day = max(a.start, self.plan.start)
         if day <= first_day:
-            raise self.refuse(a.at("when"), msg(Text(
-                "{id!r} starts on {first}: ending it from {day} leaves nothing",
-                "{id!r} börjar {first}: att avsluta den från {day} lämnar inget kvar"),
-                id=a.id, first=first_day, day=day),
-                msg(Text("remove the activity from the plan instead",
-                         "ta bort aktiviteten ur planen i stället")))
+            raise self.refuse(
+                a.at("when"),
+                msg(
+                    Text(
+                        "{id!r} starts on {first}: ending it from {day} leaves nothing",
+                        "{id!r} börjar {first}: att avsluta den från {day} lämnar inget kvar",
+                    ),
+                    id=a.id,
+                    first=first_day,
+                    day=day,
+                ),
+                msg(
+                    Text(
+                        "remove the activity from the plan instead",
+                        "ta bort aktiviteten ur planen i stället",
+                    )
+                ),
+            )
         ending = [o for o in self.occurrences(a) if o.day >= day]
         if not ending:
-            raise self.refuse(a.at("when"), msg(Text(
-                "{id!r} has no occurrence on or after {day}",
-                "{id!r} har inget tillfälle {day} eller senare"), id=a.id, day=day))
+            raise self.refuse(
+                a.at("when"),
+                msg(
+                    Text(
+                        "{id!r} has no occurrence on or after {day}",
+                        "{id!r} har inget tillfälle {day} eller senare",
+                    ),
+                    id=a.id,
+                    day=day,
+                ),
+            )
         expected = self.others(*ending)
         until = day - timedelta(days=1)
-        summary = msg(Text("end {id} from {day} (last day {until})",
-                           "avsluta {id} från {day} (sista dag {until})"),
-                      id=a.id, day=day, until=until)
+        summary = msg(
+            Text(
+                "end {id} from {day} (last day {until})",
+                "avsluta {id} från {day} (sista dag {until})",
+            ),
+            id=a.id,
+            day=day,
+            until=until,
+        )
         tidy = self._on(a, lambda n: _drop_from(n, day))
         set_until = self._on(a, lambda n: _set_key(n, "until", until, _AFTER_UNTIL))
         candidates: list[list[Mutation]] = [[set_until, tidy]]
@@ -531,47 +724,83 @@ class Editor:
             one_by_one += options[0]
         else:
             candidates.append(one_by_one)
-        proves = self.only(expected, msg(Text("end it from {day}", "avsluta den från {day}"),
-                                         day=day))
+        proves = self.only(
+            expected, msg(Text("end it from {day}", "avsluta den från {day}"), day=day)
+        )
         gone = msg(Text("the series ends on {until}", "serien slutar {until}"), until=until)
         return self.first(candidates, proves, summary, gone=gone)
 
     # --- breaks ------------------------------------------------------------------------------
 
-    def add_break(self, name: str, start: date | MonthDay, end: date | MonthDay,
-                  policy: BreakPolicy | None = None, break_id: str | None = None) -> Edited:
+    def add_break(
+        self,
+        name: str,
+        start: date | MonthDay,
+        end: date | MonthDay,
+        policy: BreakPolicy | None = None,
+        break_id: str | None = None,
+    ) -> Edited:
         where = self.plan.where
         if isinstance(start, date) != isinstance(end, date):
-            raise self.refuse(where, msg(Text(
-                "FROM and TO must both be dates, or both MM-DD (every year)",
-                "FRÅN och TILL måste båda vara datum, eller båda MM-DD (varje år)")))
+            raise self.refuse(
+                where,
+                msg(
+                    Text(
+                        "FROM and TO must both be dates, or both MM-DD (every year)",
+                        "FRÅN och TILL måste båda vara datum, eller båda MM-DD (varje år)",
+                    )
+                ),
+            )
         if isinstance(start, date) and isinstance(end, date):
             if end < start:
-                raise self.refuse(where, msg(Text("the break ends ({end}) before it starts "
-                                                  "({start})", "uppehållet slutar ({end}) "
-                                                  "innan det börjar ({start})"),
-                                             start=start, end=end))
+                raise self.refuse(
+                    where,
+                    msg(
+                        Text(
+                            "the break ends ({end}) before it starts ({start})",
+                            "uppehållet slutar ({end}) innan det börjar ({start})",
+                        ),
+                        start=start,
+                        end=end,
+                    ),
+                )
             if end < self.plan.start or start > self.plan.end:
-                raise self.refuse(where, msg(Text(
-                    "{start} – {end} is outside the plan period {pstart} – {pend}",
-                    "{start} – {end} ligger utanför planperioden {pstart} – {pend}"),
-                    start=start, end=end, pstart=self.plan.start, pend=self.plan.end),
-                    msg(Text("choose days inside the plan period",
-                             "välj dagar inom planperioden")))
+                raise self.refuse(
+                    where,
+                    msg(
+                        Text(
+                            "{start} – {end} is outside the plan period {pstart} – {pend}",
+                            "{start} – {end} ligger utanför planperioden {pstart} – {pend}",
+                        ),
+                        start=start,
+                        end=end,
+                        pstart=self.plan.start,
+                        pend=self.plan.end,
+                    ),
+                    msg(Text("choose days inside the plan period", "välj dagar inom planperioden")),
+                )
         taken = {b.id for b in self.plan.breaks}
         if break_id is not None and break_id in taken:
-            raise self.refuse(where, msg(Text("the plan already has a break {id!r}",
-                                              "planen har redan ett uppehåll {id!r}"),
-                                         id=break_id),
-                              msg(Text("choose another --id", "välj ett annat --id")))
+            raise self.refuse(
+                where,
+                msg(
+                    Text(
+                        "the plan already has a break {id!r}",
+                        "planen har redan ett uppehåll {id!r}",
+                    ),
+                    id=break_id,
+                ),
+                msg(Text("choose another --id", "välj ett annat --id")),
+            )
         bid = break_id or _unique(slug(name), taken)
 
         def written(day: date | MonthDay) -> Any:
             return day if isinstance(day, date) else roundtrip.quoted(f"{day[0]:02d}-{day[1]:02d}")
 
         def add(data: Any) -> None:
-            node = roundtrip.block_map(id=bid, name=name, **{"from": written(start),
-                                                             "to": written(end)})
+            node = roundtrip.block_map(
+                id=bid, name=name, **{"from": written(start), "to": written(end)}
+            )
             if policy is not None:
                 node["policy"] = policy
             if data.get("breaks") is None:
@@ -579,18 +808,30 @@ class Editor:
             roundtrip.like_siblings(node, data["breaks"])
             data["breaks"].append(node)
 
-        summary = msg(Text("add the break {name} ({id}), {start} – {end}",
-                           "lägg till uppehållet {name} ({id}), {start} – {end}"),
-                      name=name, id=bid, start=_md(start), end=_md(end))
+        summary = msg(
+            Text(
+                "add the break {name} ({id}), {start} – {end}",
+                "lägg till uppehållet {name} ({id}), {start} – {end}",
+            ),
+            name=name,
+            id=bid,
+            start=_md(start),
+            end=_md(end),
+        )
         return self.first([[add]], lambda new: None, summary, bid)
 
     def remove_break(self, break_id: str) -> Edited:
         brk = next((b for b in self.plan.breaks if b.id == break_id), None)
         if brk is None:
             known = ", ".join(b.id for b in self.plan.breaks) or "–"
-            raise self.refuse(self.plan.where, msg(Text(
-                "the plan has no break {id!r}", "planen har inget uppehåll {id!r}"),
-                id=break_id), msg(Text("breaks: {known}", "uppehåll: {known}"), known=known))
+            raise self.refuse(
+                self.plan.where,
+                msg(
+                    Text("the plan has no break {id!r}", "planen har inget uppehåll {id!r}"),
+                    id=break_id,
+                ),
+                msg(Text("breaks: {known}", "uppehåll: {known}"), known=known),
+            )
 
         def remove(data: Any) -> None:
             breaks = data["breaks"]
@@ -606,8 +847,11 @@ class Editor:
                     if len(policies) == 0:
                         del node["breaks"]
 
-        summary = msg(Text("remove the break {name} ({id})", "ta bort uppehållet {name} ({id})"),
-                      name=brk.name, id=break_id)
+        summary = msg(
+            Text("remove the break {name} ({id})", "ta bort uppehållet {name} ({id})"),
+            name=brk.name,
+            id=break_id,
+        )
         return self.first([[remove]], lambda new: None, summary, break_id)
 
     # --- helpers ---------------------------------------------------------------------------
@@ -618,6 +862,7 @@ class Editor:
             written_empty = "exceptions" in node and node["exceptions"] is None
             change(node)
             _prune(node, written_empty)
+
         return mutate
 
     def _unpin(self, a: Activity, start: Slot) -> Mutation:
@@ -688,6 +933,9 @@ def _drop_from(node: Any, day: date) -> None:
 
 
 def _after_edit(p: Problem) -> Problem:
-    return Problem(p.where, msg(Text("after the change: {problem}",
-                                     "efter ändringen: {problem}"), problem=p.message),
-                   p.hint, p.severity)
+    return Problem(
+        p.where,
+        msg(Text("after the change: {problem}", "efter ändringen: {problem}"), problem=p.message),
+        p.hint,
+        p.severity,
+    )

@@ -34,8 +34,10 @@ class Problem:
     severity: Severity = "error"
 
     def render(self, lang: Lang) -> str:
-        label = {"error": {"sv": "fel", "en": "error"},
-                 "warning": {"sv": "varning", "en": "warning"}}[self.severity][lang]
+        label = {
+            "error": {"sv": "fel", "en": "error"},
+            "warning": {"sv": "varning", "en": "warning"},
+        }[self.severity][lang]
         text = f"{self.where}: {label}: {self.message.render(lang)}"
         if self.hint is not None:
             text += "\n    " + ("tips" if lang == "sv" else "hint") + ": " + self.hint.render(lang)

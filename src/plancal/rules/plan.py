@@ -48,9 +48,13 @@ def load_with_problems(path: str | Path) -> tuple[Plan | None, Problems]:
     try:
         data = Path(path).read_bytes()
     except OSError as e:
-        problems.error(Where(name), msg(Text("cannot read the plan file: {error}",
-                                             "kan inte läsa planfilen: {error}"),
-                                        error=e.strerror or str(e)))
+        problems.error(
+            Where(name),
+            msg(
+                Text("cannot read the plan file: {error}", "kan inte läsa planfilen: {error}"),
+                error=e.strerror or str(e),
+            ),
+        )
         return None, problems
     return loads_with_problems(data, name)
 
@@ -69,9 +73,11 @@ def loads_with_problems(data: bytes | str, name: str = "<plan>") -> tuple[Plan |
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as e:
             line = data[: e.start].count(b"\n") + 1
-            problems.error(Where(name, line), msg(Text("the file is not UTF-8 text",
-                                                       "filen är inte UTF-8-text")),
-                           msg(Text("save the file as UTF-8", "spara filen som UTF-8")))
+            problems.error(
+                Where(name, line),
+                msg(Text("the file is not UTF-8 text", "filen är inte UTF-8-text")),
+                msg(Text("save the file as UTF-8", "spara filen som UTF-8")),
+            )
             return None, problems
     else:
         text = data
@@ -98,19 +104,38 @@ def parse_yaml(text: str, name: str, problems: Problems) -> Any:
         if e.begun is not None and e.begun != e.line and "duplicate" not in what:
             what += f" (begun on line {e.begun})"
         if "duplicate key" in what:
-            hint = msg(Text("a key may appear once in a mapping: remove or rename one",
-                            "en nyckel får bara finnas en gång: ta bort eller byt namn på en"))
+            hint = msg(
+                Text(
+                    "a key may appear once in a mapping: remove or rename one",
+                    "en nyckel får bara finnas en gång: ta bort eller byt namn på en",
+                )
+            )
         else:
-            hint = msg(Text("check the indentation, colons, quotes and brackets here and on "
-                            "the line it began", "kontrollera indrag, kolon, citattecken och "
-                            "parenteser här och på raden där det började"))
-        problems.error(Where(name, e.line, e.column),
-                       msg(Text("YAML syntax: {what}", "YAML-syntax: {what}"), what=what), hint)
+            hint = msg(
+                Text(
+                    "check the indentation, colons, quotes and brackets here and on "
+                    "the line it began",
+                    "kontrollera indrag, kolon, citattecken och "
+                    "parenteser här och på raden där det började",
+                )
+            )
+        problems.error(
+            Where(name, e.line, e.column),
+            msg(Text("YAML syntax: {what}", "YAML-syntax: {what}"), what=what),
+            hint,
+        )
         return None
     if doc is None:
-        problems.error(Where(name, 1), msg(Text("the plan file is empty", "planfilen är tom")),
-                       msg(Text("start from examples/soderhamn-2022-2023.yaml",
-                                "utgå från examples/soderhamn-2022-2023.yaml")))
+        problems.error(
+            Where(name, 1),
+            msg(Text("the plan file is empty", "planfilen är tom")),
+            msg(
+                Text(
+                    "start from examples/soderhamn-2022-2023.yaml",
+                    "utgå från examples/soderhamn-2022-2023.yaml",
+                )
+            ),
+        )
         return None
     return doc
 
@@ -132,8 +157,9 @@ class _Valid(Located):
     """A record whose invalid values read as absent, for checks that run on partial records."""
 
     def __init__(self, rec: Located):
-        super().__init__({k: v for k, v in rec.values.items() if v is not INVALID}, rec.where,
-                         rec.lines)
+        super().__init__(
+            {k: v for k, v in rec.values.items() if v is not INVALID}, rec.where, rec.lines
+        )
 
 
 class _Builder:
@@ -147,8 +173,10 @@ class _Builder:
         # Defaults are declared in DEFAULTS; fill what the file leaves out.
         base = DEFAULTS.check({}, record.where, Problems())
         assert isinstance(base, Located)
-        self.default = {**base.values, **{k: v for k, v in self.defaults.values.items()
-                                          if v is not INVALID}}
+        self.default = {
+            **base.values,
+            **{k: v for k, v in self.defaults.values.items() if v is not INVALID},
+        }
 
     def build(self) -> Plan | None:
         r = self.r
@@ -157,17 +185,29 @@ class _Builder:
         end = period.get("end") if period else None
         if isinstance(start, date) and isinstance(end, date):
             if end < start:
-                self.p.error(period.at("end") if period else r.where,
-                             msg(Text("the period ends ({end}) before it starts ({start})",
-                                      "perioden slutar ({end}) innan den börjar ({start})"),
-                                 start=start, end=end))
+                self.p.error(
+                    period.at("end") if period else r.where,
+                    msg(
+                        Text(
+                            "the period ends ({end}) before it starts ({start})",
+                            "perioden slutar ({end}) innan den börjar ({start})",
+                        ),
+                        start=start,
+                        end=end,
+                    ),
+                )
                 start, end = None, None  # one problem, not one more per activity
             if start is not None and end is not None and end.year - start.year > MAX_PLAN_YEARS:
-                self.p.error(period.at("end") if period else r.where,
-                             msg(Text("a plan period longer than {n} years",
-                                      "en planperiod längre än {n} år"), n=MAX_PLAN_YEARS),
-                             msg(Text("split it into several plans", "dela upp den i flera "
-                                      "planer")))
+                self.p.error(
+                    period.at("end") if period else r.where,
+                    msg(
+                        Text(
+                            "a plan period longer than {n} years", "en planperiod längre än {n} år"
+                        ),
+                        n=MAX_PLAN_YEARS,
+                    ),
+                    msg(Text("split it into several plans", "dela upp den i flera planer")),
+                )
         if not (isinstance(start, date) and isinstance(end, date)):
             start, end = None, None
         self.start, self.end = start, end
@@ -187,17 +227,27 @@ class _Builder:
         holidays = _rec(r.get("holidays"))
         feeds = _rec(r.get("feeds"))
         return Plan(
-            id=r["id"], name=r["name"], timezone=r.get("timezone"), start=start, end=end,
+            id=r["id"],
+            name=r["name"],
+            timezone=r.get("timezone"),
+            start=start,
+            end=end,
             language=r.get("language", "sv"),
-            holidays=HolidaySpec(country=holidays.get("country", "SE"),
-                                 subdivision=holidays.get("subdivision"),
-                                 de_facto=holidays.get("de_facto", True))
-            if holidays else HolidaySpec(),
-            breaks=tuple(breaks), roles=tuple(roles.values()), activities=tuple(activities),
+            holidays=HolidaySpec(
+                country=holidays.get("country", "SE"),
+                subdivision=holidays.get("subdivision"),
+                de_facto=holidays.get("de_facto", True),
+            )
+            if holidays
+            else HolidaySpec(),
+            breaks=tuple(breaks),
+            roles=tuple(roles.values()),
+            activities=tuple(activities),
             followups=tuple(plan_followups),
             refresh=feeds.get("refresh", timedelta(hours=1)) if feeds else timedelta(hours=1),
             url=feeds.get("url") if feeds else None,
-            source=self.name, where=r.where,
+            source=self.name,
+            where=r.where,
         )
 
     # --- roles and breaks ------------------------------------------------------------------
@@ -213,8 +263,7 @@ class _Builder:
                 continue
             if not isinstance(value, Located):
                 continue
-            roles[role_id] = Role(role_id, rec["name"], rec["email"], rec.get("name_en"),
-                                  rec.where)
+            roles[role_id] = Role(role_id, rec["name"], rec["email"], rec.get("name_en"), rec.where)
         return roles
 
     def _breaks(self) -> list[Break]:
@@ -230,13 +279,25 @@ class _Builder:
                 continue
             start, end = rec["from"], rec["to"]
             if isinstance(start, tuple) != isinstance(end, tuple):
-                self.p.error(rec.at("to"), msg(Text(
-                    "'from' and 'to' must both be dates or both be MM-DD (every year)",
-                    "'from' och 'to' ska båda vara datum eller båda MM-DD (varje år)")))
+                self.p.error(
+                    rec.at("to"),
+                    msg(
+                        Text(
+                            "'from' and 'to' must both be dates or both be MM-DD (every year)",
+                            "'from' och 'to' ska båda vara datum eller båda MM-DD (varje år)",
+                        )
+                    ),
+                )
                 continue
             if isinstance(start, date) and isinstance(end, date) and end < start:
-                self.p.error(rec.at("to"), msg(Text("the break ends before it starts",
-                                                    "uppehållet slutar innan det börjar")))
+                self.p.error(
+                    rec.at("to"),
+                    msg(
+                        Text(
+                            "the break ends before it starts", "uppehållet slutar innan det börjar"
+                        )
+                    ),
+                )
                 continue
             out.append(Break(bid, rec["name"], start, end, rec.get("policy"), rec.where))
         return out
@@ -249,11 +310,19 @@ class _Builder:
         if ident not in seen:
             seen[ident] = rec.at("id")
             return
-        self.p.error(rec.at("id"), msg(Text("duplicate {what} id {id!r} (first at line {line})",
-                                            "{what}-id {id!r} finns redan (först på rad {line})"),
-                                       what=what, id=ident, line=seen[ident].line),
-                     msg(Text("give every {what} its own id", "ge varje {what} ett eget id"),
-                         what=what))
+        self.p.error(
+            rec.at("id"),
+            msg(
+                Text(
+                    "duplicate {what} id {id!r} (first at line {line})",
+                    "{what}-id {id!r} finns redan (först på rad {line})",
+                ),
+                what=what,
+                id=ident,
+                line=seen[ident].line,
+            ),
+            msg(Text("give every {what} its own id", "ge varje {what} ett eget id"), what=what),
+        )
 
     # --- activities --------------------------------------------------------------------------
 
@@ -297,14 +366,19 @@ class _Builder:
         for key in ("organizer",):
             ref = rec.get(key)
             if ref is not None and ref not in self.role_ids:
-                self.p.error(rec.at(key), msg(Text("unknown role {role!r}", "okänd roll {role!r}"),
-                                              role=ref), _suggest(ref, roles))
+                self.p.error(
+                    rec.at(key),
+                    msg(Text("unknown role {role!r}", "okänd roll {role!r}"), role=ref),
+                    _suggest(ref, roles),
+                )
                 ok = False
         for ref in rec.get("attendees") or []:
             if ref is not INVALID and ref not in self.role_ids:
-                self.p.error(rec.at("attendees"), msg(Text("unknown role {role!r}",
-                                                           "okänd roll {role!r}"), role=ref),
-                             _suggest(ref, roles))
+                self.p.error(
+                    rec.at("attendees"),
+                    msg(Text("unknown role {role!r}", "okänd roll {role!r}"), role=ref),
+                    _suggest(ref, roles),
+                )
                 ok = False
 
         start_time, duration = self._time_and_duration(rec, cadence)
@@ -312,11 +386,21 @@ class _Builder:
         span_start, span_end = self._span(rec, cadence)
         pinned = tuple(rec.get("pinned") or ())
         if pinned and not isinstance(cadence, cad.PerYear | cad.Monthly):
-            self.p.error(rec.at("pinned"), msg(Text(
-                "'pinned' is for N-times-a-year and monthly activities",
-                "'pinned' gäller aktiviteter N ggr/år och månatliga")),
-                msg(Text("move a single occurrence with exceptions: moved",
-                         "flytta ett enskilt tillfälle med exceptions: moved")))
+            self.p.error(
+                rec.at("pinned"),
+                msg(
+                    Text(
+                        "'pinned' is for N-times-a-year and monthly activities",
+                        "'pinned' gäller aktiviteter N ggr/år och månatliga",
+                    )
+                ),
+                msg(
+                    Text(
+                        "move a single occurrence with exceptions: moved",
+                        "flytta ett enskilt tillfälle med exceptions: moved",
+                    )
+                ),
+            )
             ok = False
         for day in pinned:
             ok &= self._inside(day, rec.at("pinned"), span_start, span_end)
@@ -331,43 +415,76 @@ class _Builder:
         if not ok or exceptions is None or aid is None:
             return None
         return Activity(
-            id=aid, title=rec["title"], when=when_text, cadence=cadence,
-            areas=tuple(rec.get("area") or ()), description=rec.get("description"),
-            start_time=None if all_day else start_time, duration=duration, all_day=all_day,
-            weekday=WEEKDAY_INDEX[weekday], week=week,
-            start=span_start or date.min, end=span_end or date.max, pinned=pinned,
+            id=aid,
+            title=rec["title"],
+            when=when_text,
+            cadence=cadence,
+            areas=tuple(rec.get("area") or ()),
+            description=rec.get("description"),
+            start_time=None if all_day else start_time,
+            duration=duration,
+            all_day=all_day,
+            weekday=WEEKDAY_INDEX[weekday],
+            week=week,
+            start=span_start or date.min,
+            end=span_end or date.max,
+            pinned=pinned,
             place=rec.get("place", self.default.get("place")),
-            organizer=rec.get("organizer"), attendees=tuple(rec.get("attendees") or ()),
+            organizer=rec.get("organizer"),
+            attendees=tuple(rec.get("attendees") or ()),
             audience=rec.get("audience", "internal"),
             reminder=None if reminder is False else reminder,
             holiday_policy=rec.get("holidays", self.default["holidays"]),
-            break_policies=policies, exceptions=exceptions, followups=tuple(followups),
-            where=rec.where, lines=tuple(rec.lines.items()),
+            break_policies=policies,
+            exceptions=exceptions,
+            followups=tuple(followups),
+            where=rec.where,
+            lines=tuple(rec.lines.items()),
         )
 
-    def _time_and_duration(self, rec: Located,
-                           cadence: cad.Cadence) -> tuple[time, timedelta]:
+    def _time_and_duration(self, rec: Located, cadence: cad.Cadence) -> tuple[time, timedelta]:
         c_time = getattr(cadence, "start_time", None)
         c_end = getattr(cadence, "end_time", None)
         c_duration = getattr(cadence, "duration", None)
         if c_time is not None and rec.get("time") is not None and rec["time"] != c_time:
-            self.p.error(rec.at("time"), msg(Text(
-                "'time' ({time}) contradicts 'when', which says {when_time}",
-                "'time' ({time}) motsäger 'when', som säger {when_time}"),
-                time=rec["time"].strftime("%H:%M"), when_time=c_time.strftime("%H:%M")),
-                msg(Text("keep the time in one place", "ange tiden på ett ställe")))
+            self.p.error(
+                rec.at("time"),
+                msg(
+                    Text(
+                        "'time' ({time}) contradicts 'when', which says {when_time}",
+                        "'time' ({time}) motsäger 'when', som säger {when_time}",
+                    ),
+                    time=rec["time"].strftime("%H:%M"),
+                    when_time=c_time.strftime("%H:%M"),
+                ),
+                msg(Text("keep the time in one place", "ange tiden på ett ställe")),
+            )
         start: time = c_time or rec.get("time") or self.default["time"]
         end_time = c_end or rec.get("end")
         if rec.get("end") is not None and rec.get("duration") is not None:
-            self.p.error(rec.at("duration"), msg(Text("give 'end' or 'duration', not both",
-                                                      "ange 'end' eller 'duration', inte båda")))
+            self.p.error(
+                rec.at("duration"),
+                msg(
+                    Text(
+                        "give 'end' or 'duration', not both",
+                        "ange 'end' eller 'duration', inte båda",
+                    )
+                ),
+            )
         if end_time is not None:
             minutes = (end_time.hour * 60 + end_time.minute) - (start.hour * 60 + start.minute)
             if minutes <= 0:
-                self.p.error(rec.at("end"), msg(Text(
-                    "the meeting ends ({end}) before it starts ({start})",
-                    "mötet slutar ({end}) innan det börjar ({start})"),
-                    end=end_time.strftime("%H:%M"), start=start.strftime("%H:%M")))
+                self.p.error(
+                    rec.at("end"),
+                    msg(
+                        Text(
+                            "the meeting ends ({end}) before it starts ({start})",
+                            "mötet slutar ({end}) innan det börjar ({start})",
+                        ),
+                        end=end_time.strftime("%H:%M"),
+                        start=start.strftime("%H:%M"),
+                    ),
+                )
                 minutes = 60
             return start, timedelta(minutes=minutes)
         if rec.get("all_day"):
@@ -384,27 +501,45 @@ class _Builder:
             if day is not None:
                 self._inside(day, rec.at(key), self.start, self.end)
         if start and end and end < start:
-            self.p.error(rec.at("until") if "until" in rec.lines else rec.at("when"),
-                         msg(Text("the activity ends ({end}) before it starts ({start})",
-                                  "aktiviteten slutar ({end}) innan den börjar ({start})"),
-                             start=start, end=end))
+            self.p.error(
+                rec.at("until") if "until" in rec.lines else rec.at("when"),
+                msg(
+                    Text(
+                        "the activity ends ({end}) before it starts ({start})",
+                        "aktiviteten slutar ({end}) innan den börjar ({start})",
+                    ),
+                    start=start,
+                    end=end,
+                ),
+            )
         return start, end
 
-    def _inside(self, day: date | datetime, where: Where, start: date | None,
-                end: date | None) -> bool:
+    def _inside(
+        self, day: date | datetime, where: Where, start: date | None, end: date | None
+    ) -> bool:
         d = day.date() if isinstance(day, datetime) else day
         if start is not None and end is not None and not start <= d <= end:
-            self.p.error(where, msg(Text("{day} is outside {start} – {end}",
-                                         "{day} ligger utanför {start} – {end}"),
-                                    day=d, start=start, end=end),
-                         msg(Text("use a date inside the plan period (and the activity's "
-                                  "from/until)", "använd ett datum inom planperioden (och "
-                                  "aktivitetens from/until)")))
+            self.p.error(
+                where,
+                msg(
+                    Text(
+                        "{day} is outside {start} – {end}", "{day} ligger utanför {start} – {end}"
+                    ),
+                    day=d,
+                    start=start,
+                    end=end,
+                ),
+                msg(
+                    Text(
+                        "use a date inside the plan period (and the activity's from/until)",
+                        "använd ett datum inom planperioden (och aktivitetens from/until)",
+                    )
+                ),
+            )
             return False
         return True
 
-    def _exceptions(self, rec: Located, start: date | None, end: date | None
-                    ) -> Exceptions | None:
+    def _exceptions(self, rec: Located, start: date | None, end: date | None) -> Exceptions | None:
         ex = _rec(rec.get("exceptions"))
         if ex is None:
             return Exceptions()
@@ -421,9 +556,14 @@ class _Builder:
             ok &= self._inside(day, ex.at("added"), self.start, self.end)
         both = set(cancelled) & {o for o, _ in moved}
         for day in sorted(both):
-            self.p.error(ex.at("moved"), msg(Text("{day} is both cancelled and moved",
-                                                  "{day} är både inställd och flyttad"), day=day),
-                         msg(Text("keep one of them", "behåll en av dem")))
+            self.p.error(
+                ex.at("moved"),
+                msg(
+                    Text("{day} is both cancelled and moved", "{day} är både inställd och flyttad"),
+                    day=day,
+                ),
+                msg(Text("keep one of them", "behåll en av dem")),
+            )
             ok = False
         return Exceptions(cancelled, moved, added) if ok else None
 
@@ -434,13 +574,18 @@ class _Builder:
         if isinstance(raw, dict):
             for bid, policy in raw.items():
                 if bid not in self.break_ids:
-                    self.p.error(rec.at("breaks"), msg(Text("unknown break {id!r}",
-                                                            "okänt uppehåll {id!r}"), id=bid),
-                                 _suggest(bid, self.break_ids))
+                    self.p.error(
+                        rec.at("breaks"),
+                        msg(Text("unknown break {id!r}", "okänt uppehåll {id!r}"), id=bid),
+                        _suggest(bid, self.break_ids),
+                    )
                 per_break[bid] = policy
         elif isinstance(raw, str):
-            return tuple((b.get("id"), cast(BreakPolicy, raw))
-                         for b in map(record_of, self.r.get("breaks") or []) if b)
+            return tuple(
+                (b.get("id"), cast(BreakPolicy, raw))
+                for b in map(record_of, self.r.get("breaks") or [])
+                if b
+            )
         out = []
         for value in self.r.get("breaks") or []:
             b = _rec(value)
@@ -452,8 +597,14 @@ class _Builder:
 
     # --- follow-ups --------------------------------------------------------------------------
 
-    def _followups(self, raw: Any, activity_id: str | None, organizer: str | None,
-                   roles: dict[str, Role], _activities: Any) -> list[FollowUp]:
+    def _followups(
+        self,
+        raw: Any,
+        activity_id: str | None,
+        organizer: str | None,
+        roles: dict[str, Role],
+        _activities: Any,
+    ) -> list[FollowUp]:
         out: list[FollowUp] = []
         for value in raw or []:
             rec = _rec(value)
@@ -465,57 +616,112 @@ class _Builder:
                 continue
             due: Due = rec.get("due") or Due("none")
             if due.kind == "after_each" and activity_id is None:
-                self.p.error(rec.at("due"), msg(Text(
-                    "a follow-up of the whole plan has no 'each occurrence'",
-                    "en uppföljning av hela planen har inga tillfällen")),
-                    msg(Text("put it under the activity it follows",
-                             "lägg den under aktiviteten den följer upp")))
+                self.p.error(
+                    rec.at("due"),
+                    msg(
+                        Text(
+                            "a follow-up of the whole plan has no 'each occurrence'",
+                            "en uppföljning av hela planen har inga tillfällen",
+                        )
+                    ),
+                    msg(
+                        Text(
+                            "put it under the activity it follows",
+                            "lägg den under aktiviteten den följer upp",
+                        )
+                    ),
+                )
                 continue
             responsible = tuple(rec.get("responsible") or ((organizer,) if organizer else ()))
             if not responsible and due.kind != "none":
-                self.p.error(rec.at("id"), msg(Text("nobody is reminded of {id!r}",
-                                                    "ingen påminns om {id!r}"), id=fid),
-                             msg(Text("add responsible: [ROLE-ID]",
-                                      "lägg till responsible: [ROLL-ID]")))
+                self.p.error(
+                    rec.at("id"),
+                    msg(Text("nobody is reminded of {id!r}", "ingen påminns om {id!r}"), id=fid),
+                    msg(Text("add responsible: [ROLE-ID]", "lägg till responsible: [ROLL-ID]")),
+                )
                 continue
             bad = [r for r in responsible if r not in self.role_ids]
             for ref in bad:
-                self.p.error(rec.at("responsible"), msg(Text("unknown role {role!r}",
-                                                             "okänd roll {role!r}"), role=ref),
-                             _suggest(ref, roles))
+                self.p.error(
+                    rec.at("responsible"),
+                    msg(Text("unknown role {role!r}", "okänd roll {role!r}"), role=ref),
+                    _suggest(ref, roles),
+                )
             if due.kind == "date" and due.on is not None:
-                self._inside(due.on, rec.at("due"), self.start,
-                             self.end + timedelta(days=366) if self.end else None)
+                self._inside(
+                    due.on,
+                    rec.at("due"),
+                    self.start,
+                    self.end + timedelta(days=366) if self.end else None,
+                )
             if bad:
                 continue
-            out.append(FollowUp(
-                id=fid, what=rec["what"], due=due, to=rec.get("to"), responsible=responsible,
-                remind_days=tuple(sorted(set(rec.get("remind") or self.default["remind"]),
-                                         reverse=True)),
-                activity_id=activity_id, where=rec.where))
+            out.append(
+                FollowUp(
+                    id=fid,
+                    what=rec["what"],
+                    due=due,
+                    to=rec.get("to"),
+                    responsible=responsible,
+                    remind_days=tuple(
+                        sorted(set(rec.get("remind") or self.default["remind"]), reverse=True)
+                    ),
+                    activity_id=activity_id,
+                    where=rec.where,
+                )
+            )
         return out
 
-    def _check_followup_refs(self, activities: list[Activity],
-                             plan_followups: list[FollowUp]) -> None:
+    def _check_followup_refs(
+        self, activities: list[Activity], plan_followups: list[FollowUp]
+    ) -> None:
         by_id = {a.id: a for a in activities}
         for fu in [f for a in activities for f in a.followups] + plan_followups:
             ref = fu.due.activity
             if ref is None:
                 continue
             if ref not in self.activity_ids:
-                self.p.error(fu.where, msg(Text(
-                    "follow-up {id!r} names an unknown activity {ref!r}",
-                    "uppföljningen {id!r} nämner en okänd aktivitet {ref!r}"), id=fu.id, ref=ref),
-                    _suggest(ref, self.activity_ids))
-            elif ref in by_id and isinstance(by_id[ref].cadence, cad.AsNeeded) and \
-                    not by_id[ref].exceptions.added:
-                self.p.warn(fu.where, msg(Text(
-                    "follow-up {id!r} waits for {ref!r}, which has no fixed dates",
-                    "uppföljningen {id!r} väntar på {ref!r}, som saknar fasta datum"),
-                    id=fu.id, ref=ref))
+                self.p.error(
+                    fu.where,
+                    msg(
+                        Text(
+                            "follow-up {id!r} names an unknown activity {ref!r}",
+                            "uppföljningen {id!r} nämner en okänd aktivitet {ref!r}",
+                        ),
+                        id=fu.id,
+                        ref=ref,
+                    ),
+                    _suggest(ref, self.activity_ids),
+                )
+            elif (
+                ref in by_id
+                and isinstance(by_id[ref].cadence, cad.AsNeeded)
+                and not by_id[ref].exceptions.added
+            ):
+                self.p.warn(
+                    fu.where,
+                    msg(
+                        Text(
+                            "follow-up {id!r} waits for {ref!r}, which has no fixed dates",
+                            "uppföljningen {id!r} väntar på {ref!r}, som saknar fasta datum",
+                        ),
+                        id=fu.id,
+                        ref=ref,
+                    ),
+                )
             if fu.activity_id is None and fu.due.kind == "at_next":
-                self.p.error(fu.where, msg(Text(
-                    "'at next' needs an activity whose occurrences it follows",
-                    "'vid nästa' behöver en aktivitet vars tillfällen den följer")),
-                    msg(Text("use 'at each' or put it under an activity",
-                             "använd 'vid varje' eller lägg den under en aktivitet")))
+                self.p.error(
+                    fu.where,
+                    msg(
+                        Text(
+                            "'at next' needs an activity whose occurrences it follows",
+                            "'vid nästa' behöver en aktivitet vars tillfällen den följer",
+                        )
+                    ),
+                    msg(
+                        Text(
+                            "use 'at each' or put it under an activity",
+                            "använd 'vid varje' eller lägg den under en aktivitet",
+                        )
+                    ),
+                )

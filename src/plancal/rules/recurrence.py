@@ -77,11 +77,22 @@ class Rule:
             assert isinstance(rule, du.rrule)
             return rule.replace(until=until)
         if self.freq == "WEEKLY":
-            return du.rrule(du.WEEKLY, dtstart=dtstart, until=until, interval=self.interval,
-                            byweekday=[days[d] for d in self.weekdays], wkst=du.MO)
+            return du.rrule(
+                du.WEEKLY,
+                dtstart=dtstart,
+                until=until,
+                interval=self.interval,
+                byweekday=[days[d] for d in self.weekdays],
+                wkst=du.MO,
+            )
         assert self.nth is not None
-        return du.rrule(du.MONTHLY, dtstart=dtstart, until=until, interval=self.interval,
-                        byweekday=[days[self.weekdays[0]](self.nth)])
+        return du.rrule(
+            du.MONTHLY,
+            dtstart=dtstart,
+            until=until,
+            interval=self.interval,
+            byweekday=[days[self.weekdays[0]](self.nth)],
+        )
 
     def instants(self, dtstart: datetime, until: datetime) -> Iterator[datetime]:
         """The occurrences from ``dtstart`` to ``until`` (inclusive), naive local.
@@ -153,8 +164,7 @@ class Rule:
         if self.freq == "TEXT":
             ordered = sorted(self._explicit)
             i = ordered.index(day)
-            return (ordered[i - 1] if i else None,
-                    ordered[i + 1] if i + 1 < len(ordered) else None)
+            return (ordered[i - 1] if i else None, ordered[i + 1] if i + 1 < len(ordered) else None)
         span = 370 * self.interval
         before = after = None
         d = day - ONE_DAY

@@ -76,20 +76,35 @@ def load(text: str, name: str = "<plan>") -> tuple[Document, str]:
         data = load_data(text)
     except YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        raise PlanError([Problem(
-            Where(name, mark.line + 1 if mark else None),
-            msg(Text("the file cannot be edited: {error}", "filen kan inte redigeras: {error}"),
-                error=str(e).splitlines()[0]),
-            msg(Text("fix the YAML first (plancal validate shows where)",
-                     "rätta YAML-koden först (plancal validate visar var)")))]) from None
+        raise PlanError(
+            [
+                Problem(
+                    Where(name, mark.line + 1 if mark else None),
+                    msg(
+                        Text(
+                            "the file cannot be edited: {error}",
+                            "filen kan inte redigeras: {error}",
+                        ),
+                        error=str(e).splitlines()[0],
+                    ),
+                    msg(
+                        Text(
+                            "fix the YAML first (plancal validate shows where)",
+                            "rätta YAML-koden först (plancal validate visar var)",
+                        )
+                    ),
+                )
+            ]
+        ) from None
     best: tuple[float, Document, str] | None = None
     for layout in _layouts(text):  # the one ruamel reproduces the file with, or the closest
         doc = Document(text, data, layout, name)
         dumped = doc.dump()
         if dumped == text:
             return doc, dumped
-        ratio = SequenceMatcher(None, text.splitlines(), dumped.splitlines(),
-                                autojunk=False).ratio()
+        ratio = SequenceMatcher(
+            None, text.splitlines(), dumped.splitlines(), autojunk=False
+        ).ratio()
         if best is None or ratio > best[0]:
             best = (ratio, doc, dumped)
     assert best is not None
@@ -98,8 +113,9 @@ def load(text: str, name: str = "<plan>") -> tuple[Document, str]:
 
 def _layouts(text: str) -> list[tuple[int, int, int]]:
     """The likely layouts: what the file's first nested mapping and block list show first."""
-    lines = [line for line in text.splitlines() if line.strip() and
-             not line.lstrip().startswith("#")]
+    lines = [
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
     mapping: int | None = None
     sequence: tuple[int, int] | None = None
     for line, nxt in itertools.pairwise(lines):
@@ -152,8 +168,7 @@ def _lift_insertions(before: str, after: str) -> str:
         if tag == "insert" and first is not None:
             depth = _indent(first)
             lifted: list[str] = []
-            while out and _is_filler(out[-1]) and (not out[-1].strip()
-                                                   or _indent(out[-1]) < depth):
+            while out and _is_filler(out[-1]) and (not out[-1].strip() or _indent(out[-1]) < depth):
                 lifted.insert(0, out.pop())
             out += new + lifted
         elif tag == "delete" or (tag == "replace" and i2 - i1 > j2 - j1):
@@ -205,8 +220,9 @@ def _apply(original: str, before: str, after: str, name: str) -> str:
     return "".join(out)
 
 
-def _span_in_original(to_original: dict[int, int], i1: int, i2: int, size: int,
-                      original_size: int) -> tuple[int, int] | None:
+def _span_in_original(
+    to_original: dict[int, int], i1: int, i2: int, size: int, original_size: int
+) -> tuple[int, int] | None:
     """Where dump lines i1..i2 stand in the original, if they stand there unchanged.
 
     Replaced lines must be identical and adjacent in the original; an insertion goes after
@@ -233,13 +249,26 @@ def _span_in_original(to_original: dict[int, int], i1: int, i2: int, size: int,
 
 
 def _conflict(name: str, line: int) -> EditConflict:
-    return EditConflict([Problem(
-        Where(name, line),
-        msg(Text("the change cannot be written here without re-formatting the lines around "
-                 "it", "ändringen kan inte skrivas här utan att raderna runt den formateras "
-                 "om")),
-        msg(Text("write the change by hand; `plancal validate` checks it",
-                 "skriv ändringen för hand; `plancal validate` kontrollerar den")))])
+    return EditConflict(
+        [
+            Problem(
+                Where(name, line),
+                msg(
+                    Text(
+                        "the change cannot be written here without re-formatting the lines around "
+                        "it",
+                        "ändringen kan inte skrivas här utan att raderna runt den formateras om",
+                    )
+                ),
+                msg(
+                    Text(
+                        "write the change by hand; `plancal validate` checks it",
+                        "skriv ändringen för hand; `plancal validate` kontrollerar den",
+                    )
+                ),
+            )
+        ]
+    )
 
 
 def _line_map(a: Sequence[str], o: Sequence[str]) -> dict[int, int]:
@@ -265,8 +294,12 @@ def block_map(**values: Any) -> Any:
 
 def like_siblings(node: Any, siblings: Sequence[Any]) -> Any:
     """A new mapping or list written in flow style when its siblings are."""
-    if siblings and hasattr(siblings[-1], "fa") and siblings[-1].fa.flow_style() and \
-            hasattr(node, "fa"):
+    if (
+        siblings
+        and hasattr(siblings[-1], "fa")
+        and siblings[-1].fa.flow_style()
+        and hasattr(node, "fa")
+    ):
         node.fa.set_flow_style()
     return node
 

@@ -95,15 +95,20 @@ class Kind:
     def expected(self) -> Text:
         raise NotImplementedError
 
-    def wrong_type(self, value: Any, where: Where, problems: Problems,
-                   example: str | None = None) -> Any:
+    def wrong_type(
+        self, value: Any, where: Where, problems: Problems, example: str | None = None
+    ) -> Any:
         got = _type_name(value)
         problems.error(
             where,
-            msg(Text("expected {what}, found {got}", "väntade {what}, fann {got}"),
-                what=self.expected(), got=got),
+            msg(
+                Text("expected {what}, found {got}", "väntade {what}, fann {got}"),
+                what=self.expected(),
+                got=got,
+            ),
             msg(Text("write e.g. {example}", "skriv t.ex. {example}"), example=example)
-            if example else None,
+            if example
+            else None,
         )
         return INVALID
 
@@ -117,20 +122,31 @@ class Str(Kind):
 
     def check(self, value: Any, where: Where, problems: Problems) -> Any:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            return self.wrong_type(value, where, problems, self.examples[0] if self.examples
-                                   else None)
+            return self.wrong_type(
+                value, where, problems, self.examples[0] if self.examples else None
+            )
         text = str(value).strip()
         if not text:
             problems.error(where, msg(Text("this must not be empty", "detta får inte vara tomt")))
             return INVALID
         if len(text) > self.max_length:
-            problems.error(where, msg(Text("text longer than {n} characters",
-                                           "text längre än {n} tecken"), n=self.max_length))
+            problems.error(
+                where,
+                msg(
+                    Text("text longer than {n} characters", "text längre än {n} tecken"),
+                    n=self.max_length,
+                ),
+            )
             return INVALID
         if self.pattern and not re.fullmatch(self.pattern, text):
-            problems.error(where, msg(Text("{value!r} is not allowed here",
-                                           "{value!r} är inte tillåtet här"), value=text),
-                           msg(self.pattern_hint) if self.pattern_hint else None)
+            problems.error(
+                where,
+                msg(
+                    Text("{value!r} is not allowed here", "{value!r} är inte tillåtet här"),
+                    value=text,
+                ),
+                msg(self.pattern_hint) if self.pattern_hint else None,
+            )
             return INVALID
         return text
 
@@ -146,14 +162,22 @@ class Str(Kind):
         return out
 
 
-SLUG = Str(r"[a-z0-9][a-z0-9-]{0,62}",
-           Text("use lowercase letters a–z, digits and '-', e.g. 'beredningsgrupp'",
-                "använd små bokstäver a–z, siffror och '-', t.ex. 'beredningsgrupp'"),
-           examples=("beredningsgrupp",))
-EMAIL = Str(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+",
-            Text("write one e-mail address, e.g. kommunpolis@polisen.example",
-                 "skriv en e-postadress, t.ex. kommunpolis@polisen.example"),
-            examples=("kommunpolis@polisen.example",))
+SLUG = Str(
+    r"[a-z0-9][a-z0-9-]{0,62}",
+    Text(
+        "use lowercase letters a–z, digits and '-', e.g. 'beredningsgrupp'",
+        "använd små bokstäver a–z, siffror och '-', t.ex. 'beredningsgrupp'",
+    ),
+    examples=("beredningsgrupp",),
+)
+EMAIL = Str(
+    r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+",
+    Text(
+        "write one e-mail address, e.g. kommunpolis@polisen.example",
+        "skriv en e-postadress, t.ex. kommunpolis@polisen.example",
+    ),
+    examples=("kommunpolis@polisen.example",),
+)
 
 
 @dataclass
@@ -168,10 +192,17 @@ class Int(Kind):
             else:
                 return self.wrong_type(value, where, problems, str(self.minimum or 1))
         if (self.minimum is not None and value < self.minimum) or (
-                self.maximum is not None and value > self.maximum):
-            problems.error(where, msg(Text("{value} is outside {lo}–{hi}",
-                                           "{value} ligger utanför {lo}–{hi}"),
-                                      value=value, lo=self.minimum, hi=self.maximum))
+            self.maximum is not None and value > self.maximum
+        ):
+            problems.error(
+                where,
+                msg(
+                    Text("{value} is outside {lo}–{hi}", "{value} ligger utanför {lo}–{hi}"),
+                    value=value,
+                    lo=self.minimum,
+                    hi=self.maximum,
+                ),
+            )
             return INVALID
         return int(value)
 
@@ -190,8 +221,17 @@ class Int(Kind):
 @dataclass
 class Bool(Kind):
     WORDS: ClassVar[dict[str, bool]] = {
-        "true": True, "yes": True, "ja": True, "1": True, "on": True,
-        "false": False, "no": False, "nej": False, "0": False, "off": False}
+        "true": True,
+        "yes": True,
+        "ja": True,
+        "1": True,
+        "on": True,
+        "false": False,
+        "no": False,
+        "nej": False,
+        "0": False,
+        "off": False,
+    }
 
     def check(self, value: Any, where: Where, problems: Problems) -> Any:
         if isinstance(value, bool):
@@ -225,10 +265,14 @@ class Choice(Kind):
         close = difflib.get_close_matches(key, list(self.values), n=1, cutoff=0.6)
         problems.error(
             where,
-            msg(Text("{value!r} is not one of {choices}", "{value!r} är inte något av {choices}"),
-                value=value, choices=", ".join(self.canonical())),
+            msg(
+                Text("{value!r} is not one of {choices}", "{value!r} är inte något av {choices}"),
+                value=value,
+                choices=", ".join(self.canonical()),
+            ),
             msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=close[0])
-            if close else None,
+            if close
+            else None,
         )
         return INVALID
 
@@ -236,8 +280,9 @@ class Choice(Kind):
         return sorted(set(self.values.values()))
 
     def expected(self) -> Text:
-        return Text("one of " + ", ".join(self.canonical()),
-                    "något av " + ", ".join(self.canonical()))
+        return Text(
+            "one of " + ", ".join(self.canonical()), "något av " + ", ".join(self.canonical())
+        )
 
     def json(self, lang: Lang) -> dict[str, Any]:
         return {"type": "string", "enum": sorted(self.values)}
@@ -250,8 +295,9 @@ def _parse_date_text(text: str) -> date | None:
         return None
 
 
-DATE_HINT = Text("write a date as YYYY-MM-DD, e.g. 2023-02-06",
-                 "skriv datum som ÅÅÅÅ-MM-DD, t.ex. 2023-02-06")
+DATE_HINT = Text(
+    "write a date as YYYY-MM-DD, e.g. 2023-02-06", "skriv datum som ÅÅÅÅ-MM-DD, t.ex. 2023-02-06"
+)
 
 
 @dataclass
@@ -265,9 +311,11 @@ class DateK(Kind):
             parsed = _parse_date_text(value)
             if parsed:
                 return parsed
-            problems.error(where, msg(Text("{value!r} is not a date",
-                                           "{value!r} är inget datum"), value=value),
-                           msg(DATE_HINT))
+            problems.error(
+                where,
+                msg(Text("{value!r} is not a date", "{value!r} är inget datum"), value=value),
+                msg(DATE_HINT),
+            )
             return INVALID
         return self.wrong_type(value, where, problems, "2023-02-06")
 
@@ -295,17 +343,26 @@ class DateOrMonthDay(Kind):
                 try:
                     date(2024, month, day)  # a leap year: 02-29 is a month-day
                 except ValueError:
-                    problems.error(where, msg(Text("{value!r} is not a day of the year",
-                                                   "{value!r} är ingen dag på året"),
-                                              value=value))
+                    problems.error(
+                        where,
+                        msg(
+                            Text(
+                                "{value!r} is not a day of the year",
+                                "{value!r} är ingen dag på året",
+                            ),
+                            value=value,
+                        ),
+                    )
                     return INVALID
                 return (month, day)
             return DateK().check(value, where, problems)
         return self.wrong_type(value, where, problems, "07-01")
 
     def expected(self) -> Text:
-        return Text("a date (YYYY-MM-DD) or a day of every year (MM-DD)",
-                    "ett datum (ÅÅÅÅ-MM-DD) eller en dag varje år (MM-DD)")
+        return Text(
+            "a date (YYYY-MM-DD) or a day of every year (MM-DD)",
+            "ett datum (ÅÅÅÅ-MM-DD) eller en dag varje år (MM-DD)",
+        )
 
     def json(self, lang: Lang) -> dict[str, Any]:
         return {"type": "string", "pattern": r"^(\d{4}-)?\d{2}-\d{2}$"}
@@ -332,9 +389,14 @@ class DateTimeK(Kind):
                 hour, minute = int(m.group(2)), int(m.group(3))
                 if hour < 24 and minute < 60:
                     return datetime.combine(day, time(hour, minute))
-            problems.error(where, msg(Text("{value!r} is not a date and time",
-                                           "{value!r} är inte datum och tid"), value=value),
-                           msg(Text("write e.g. 2022-10-24 13:00", "skriv t.ex. 2022-10-24 13.00")))
+            problems.error(
+                where,
+                msg(
+                    Text("{value!r} is not a date and time", "{value!r} är inte datum och tid"),
+                    value=value,
+                ),
+                msg(Text("write e.g. 2022-10-24 13:00", "skriv t.ex. 2022-10-24 13.00")),
+            )
             return INVALID
         return self.wrong_type(value, where, problems, "2022-10-24 13:00")
 
@@ -342,8 +404,10 @@ class DateTimeK(Kind):
         return Text("a date and time (YYYY-MM-DD HH:MM)", "datum och tid (ÅÅÅÅ-MM-DD TT.MM)")
 
     def json(self, lang: Lang) -> dict[str, Any]:
-        return {"type": "string",
-                "pattern": r"^\d{4}-\d{2}-\d{2}([ T](kl\.? ?)?\d{1,2}[.:]\d{2})?$"}
+        return {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}([ T](kl\.? ?)?\d{1,2}[.:]\d{2})?$",
+        }
 
 
 @dataclass
@@ -374,7 +438,8 @@ class TimeK(Kind):
 
 _DURATION_RE = re.compile(
     r"(?:(\d+(?:[.,]\d+)?)\s*(?:h|tim|timme|timmar|hours?))?\s*"
-    r"(?:(\d+)\s*(?:m|min|minuter|minutes?))?")
+    r"(?:(\d+)\s*(?:m|min|minuter|minutes?))?"
+)
 _ISO_DURATION_RE = re.compile(r"PT(?:(\d+)H)?(?:(\d+)M)?")
 
 
@@ -399,10 +464,19 @@ class DurationK(Kind):
             elif m and (m.group(1) or m.group(2)):
                 minutes = float((m.group(1) or "0").replace(",", ".")) * 60 + int(m.group(2) or 0)
         if minutes is None or minutes <= 0 or minutes > 24 * 60 * 14:
-            problems.error(where, msg(Text("{value!r} is not a duration",
-                                           "{value!r} är ingen varaktighet"), value=value),
-                           msg(Text("write minutes (90) or e.g. '1 h 30 min'",
-                                    "skriv minuter (90) eller t.ex. '1 h 30 min'")))
+            problems.error(
+                where,
+                msg(
+                    Text("{value!r} is not a duration", "{value!r} är ingen varaktighet"),
+                    value=value,
+                ),
+                msg(
+                    Text(
+                        "write minutes (90) or e.g. '1 h 30 min'",
+                        "skriv minuter (90) eller t.ex. '1 h 30 min'",
+                    )
+                ),
+            )
             return INVALID
         return timedelta(minutes=round(minutes))
 
@@ -423,10 +497,16 @@ class TimeZoneK(Kind):
         try:
             ZoneInfo(value.strip())
         except (ZoneInfoNotFoundError, ValueError):
-            problems.error(where, msg(Text("unknown time zone {value!r}",
-                                           "okänd tidszon {value!r}"), value=value),
-                           msg(Text("write an IANA zone, e.g. Europe/Stockholm",
-                                    "skriv en IANA-zon, t.ex. Europe/Stockholm")))
+            problems.error(
+                where,
+                msg(Text("unknown time zone {value!r}", "okänd tidszon {value!r}"), value=value),
+                msg(
+                    Text(
+                        "write an IANA zone, e.g. Europe/Stockholm",
+                        "skriv en IANA-zon, t.ex. Europe/Stockholm",
+                    )
+                ),
+            )
             return INVALID
         return value.strip()
 
@@ -450,8 +530,9 @@ class ListOf(Kind):
                 return INVALID if item is INVALID else [item]
             return self.wrong_type(value, where, problems)
         if len(value) > self.max_items:
-            problems.error(where, msg(Text("more than {n} items", "fler än {n} poster"),
-                                      n=self.max_items))
+            problems.error(
+                where, msg(Text("more than {n} items", "fler än {n} poster"), n=self.max_items)
+            )
             return INVALID
         out = []
         ok = True
@@ -526,9 +607,16 @@ class Field:
 
 
 RECORD_NAMES_SV = {
-    "plan": "plan", "activity": "aktivitet", "follow-up": "uppföljning",
-    "exceptions": "undantag", "role": "roll", "break": "uppehåll", "defaults": "standardvärden",
-    "period": "period", "holidays": "helgdagar", "feeds": "flöden",
+    "plan": "plan",
+    "activity": "aktivitet",
+    "follow-up": "uppföljning",
+    "exceptions": "undantag",
+    "role": "roll",
+    "break": "uppehåll",
+    "defaults": "standardvärden",
+    "period": "period",
+    "holidays": "helgdagar",
+    "feeds": "flöden",
 }
 
 
@@ -557,25 +645,33 @@ class Record(Kind):
                 close = difflib.get_close_matches(name, list(by_name), n=1)
                 problems.error(
                     kw,
-                    msg(Text("unknown key {key!r} in {title}", "okänd nyckel {key!r} i {title}"),
-                        key=name, title=self.name),
+                    msg(
+                        Text("unknown key {key!r} in {title}", "okänd nyckel {key!r} i {title}"),
+                        key=name,
+                        title=self.name,
+                    ),
                     msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=close[0])
-                    if close else
-                    msg(Text("allowed keys: {keys}", "tillåtna nycklar: {keys}"),
-                        keys=", ".join(by_name)),
+                    if close
+                    else msg(
+                        Text("allowed keys: {keys}", "tillåtna nycklar: {keys}"),
+                        keys=", ".join(by_name),
+                    ),
                 )
                 ok = False
                 continue
             if f.name in values:
-                problems.error(kw, msg(Text("{key!r} is given twice", "{key!r} anges två gånger"),
-                                       key=f.name))
+                problems.error(
+                    kw, msg(Text("{key!r} is given twice", "{key!r} anges två gånger"), key=f.name)
+                )
                 ok = False
                 continue
             lines[f.name] = kw
             if raw is None:
                 if f.required:
-                    problems.error(kw, msg(Text("{key!r} needs a value",
-                                                "{key!r} behöver ett värde"), key=f.name))
+                    problems.error(
+                        kw,
+                        msg(Text("{key!r} needs a value", "{key!r} behöver ett värde"), key=f.name),
+                    )
                     ok = False
                 continue
             converted = f.kind.check(raw, child_where(value, key, where), problems)
@@ -585,10 +681,15 @@ class Record(Kind):
         for f in self.fields:
             if f.name not in values and f.name not in lines:
                 if f.required:
-                    problems.error(where, msg(Text("{title} needs {key!r}",
-                                                   "{title} saknar {key!r}"),
-                                              title=self.name, key=f.name),
-                                   msg(f.doc))
+                    problems.error(
+                        where,
+                        msg(
+                            Text("{title} needs {key!r}", "{title} saknar {key!r}"),
+                            title=self.name,
+                            key=f.name,
+                        ),
+                        msg(f.doc),
+                    )
                     ok = False
                 elif f.default is not None:
                     values[f.name] = f.kind.check(f.default, where, problems)
@@ -607,7 +708,9 @@ class Record(Kind):
                 schema["default"] = f.default
             props[f.name] = schema
         out: dict[str, Any] = {
-            "type": "object", "title": self.title, "properties": props,
+            "type": "object",
+            "title": self.title,
+            "properties": props,
             "additionalProperties": False,
             "required": [f.name for f in self.fields if f.required],
         }

@@ -18,20 +18,28 @@ from typing import Any
 MAX_NODES = 200_000  # aliases can make a small file expand enormously ("billion laughs")
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False,
-         "FALSE": False}
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _INT_OCT = re.compile(r"^0o[0-7]+$")
 _INT_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_SPECIAL_FLOAT = {".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
-                  "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf"),
-                  ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan")}
+_SPECIAL_FLOAT = {
+    ".inf": float("inf"),
+    ".Inf": float("inf"),
+    ".INF": float("inf"),
+    "-.inf": float("-inf"),
+    "-.Inf": float("-inf"),
+    "-.INF": float("-inf"),
+    ".nan": float("nan"),
+    ".NaN": float("nan"),
+    ".NAN": float("nan"),
+}
 
 
 class YamlError(ValueError):
-    def __init__(self, message: str, line: int | None, column: int | None,
-                 begun: int | None = None):
+    def __init__(
+        self, message: str, line: int | None, column: int | None, begun: int | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.line = line  # 1-based
@@ -78,8 +86,9 @@ def load(text: str) -> Any:
         mark = e.problem_mark or e.context_mark
         what = " ".join(str(x) for x in (e.context, e.problem) if x)
         begun = e.context_mark.line + 1 if e.context_mark is not None else None
-        raise YamlError(what, mark.line + 1 if mark else None, mark.column + 1 if mark else None,
-                        begun) from None
+        raise YamlError(
+            what, mark.line + 1 if mark else None, mark.column + 1 if mark else None, begun
+        ) from None
     except yaml.YAMLError as e:
         raise YamlError(str(e), None, None) from None
     if node is None:
@@ -96,8 +105,11 @@ class _Converter:
 
         self.count += 1
         if self.count > MAX_NODES:
-            raise YamlError(f"more than {MAX_NODES} values (aliases expanding?)",
-                            node.start_mark.line + 1, node.start_mark.column + 1)
+            raise YamlError(
+                f"more than {MAX_NODES} values (aliases expanding?)",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         if isinstance(node, yaml.SequenceNode):
@@ -118,33 +130,45 @@ class _Converter:
         out.lc = Lines(node.start_mark.line, node.start_mark.column)
         merged: list[Any] = []
         for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and \
-                    not key_node.style:
+            if (
+                isinstance(key_node, yaml.ScalarNode)
+                and key_node.value == "<<"
+                and not key_node.style
+            ):
                 merged.append(value_node)  # YAML merge key: defaults from an anchor
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlError("a key must be plain text", key_node.start_mark.line + 1,
-                                key_node.start_mark.column + 1)
+                raise YamlError(
+                    "a key must be plain text",
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
             key = self.scalar(key_node)
             if key in out:
                 first = out.lc.keys[key][0] + 1
-                raise YamlError(f'found duplicate key "{key}" (first on line {first})',
-                                key_node.start_mark.line + 1, key_node.start_mark.column + 1,
-                                first)
+                raise YamlError(
+                    f'found duplicate key "{key}" (first on line {first})',
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                    first,
+                )
             out.lc.keys[key] = (key_node.start_mark.line, key_node.start_mark.column)
             out.lc.values[key] = (value_node.start_mark.line, value_node.start_mark.column)
             out[key] = self.convert(value_node)
         for value_node in merged:
-            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else \
-                [value_node]
+            sources = (
+                value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            )
             for source in sources:
                 if not isinstance(source, yaml.MappingNode):
                     raise YamlError("'<<' merges a mapping", source.start_mark.line + 1, None)
                 for key, value in self.mapping(source).items():
                     if key not in out:
                         out[key] = value
-                        out.lc.keys[key] = (value_node.start_mark.line,
-                                            value_node.start_mark.column)
+                        out.lc.keys[key] = (
+                            value_node.start_mark.line,
+                            value_node.start_mark.column,
+                        )
                         out.lc.values[key] = out.lc.keys[key]
         return out
 
@@ -153,8 +177,11 @@ class _Converter:
         if node.style:  # quoted or block: always text (plain is None, or '' from libyaml)
             return value
         if node.tag and not node.tag.startswith("tag:yaml.org,2002:"):
-            raise YamlError(f"unknown tag {node.tag!r}; write the value without it",
-                            node.start_mark.line + 1, node.start_mark.column + 1)
+            raise YamlError(
+                f"unknown tag {node.tag!r}; write the value without it",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
         if _NULL.match(value):
             return None
         if value in _BOOL:

@@ -63,8 +63,10 @@ def configured_push(settings: Settings) -> Push | None:
 
     def push(schedule: Schedule, store: Store, now: datetime) -> None:
         result = push_plan(schedule, settings, store)
-        log.info("targets.push", extra={"fields": {
-            "plan": schedule.plan.id, "changes": len(result.changes)}})
+        log.info(
+            "targets.push",
+            extra={"fields": {"plan": schedule.plan.id, "changes": len(result.changes)}},
+        )
 
     return push
 
@@ -86,8 +88,9 @@ def single_instance(store: Store, plan_id: str) -> Iterator[None]:
         key = _lock_key(plan_id)
         with store.engine.connect() as conn:
             if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
-                raise AlreadyRunning(f"plancal run is already running for {plan_id} on this "
-                                     "database")
+                raise AlreadyRunning(
+                    f"plancal run is already running for {plan_id} on this database"
+                )
             conn.commit()
             try:
                 yield
@@ -106,8 +109,9 @@ def single_instance(store: Store, plan_id: str) -> Iterator[None]:
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        raise AlreadyRunning(f"plancal run is already running for {plan_id} on {database} "
-                             f"(lock {lock.lock_file})") from None
+        raise AlreadyRunning(
+            f"plancal run is already running for {plan_id} on {database} (lock {lock.lock_file})"
+        ) from None
     try:
         yield
     finally:
@@ -138,21 +142,36 @@ class Daemon:
             try:
                 source = self.plan_path.read_bytes()
             except OSError as e:
-                log.error("plan.unreadable", extra={"fields": {
-                    "plan": str(self.plan_path), "error": e.strerror or str(e)}})
+                log.error(
+                    "plan.unreadable",
+                    extra={"fields": {"plan": str(self.plan_path), "error": e.strerror or str(e)}},
+                )
                 return self._schedule
             if source != self._source:
                 checked = check(self.plan_path)
                 self._source = source
                 if checked.schedule is None:
-                    log.error("plan.invalid", extra={"fields": {
-                        "plan": str(self.plan_path), "kept": self._schedule is not None,
-                        "problems": [p.render("en") for p in checked.errors]}})
+                    log.error(
+                        "plan.invalid",
+                        extra={
+                            "fields": {
+                                "plan": str(self.plan_path),
+                                "kept": self._schedule is not None,
+                                "problems": [p.render("en") for p in checked.errors],
+                            }
+                        },
+                    )
                 else:
                     self._schedule = checked.schedule
-                    log.info("plan.loaded", extra={"fields": {
-                        "plan": checked.schedule.plan.id,
-                        "deadlines": len(checked.schedule.deadlines)}})
+                    log.info(
+                        "plan.loaded",
+                        extra={
+                            "fields": {
+                                "plan": checked.schedule.plan.id,
+                                "deadlines": len(checked.schedule.deadlines),
+                            }
+                        },
+                    )
             return self._schedule
 
     def remind(self, now: datetime, stop: Callable[[], bool] = lambda: False) -> Outcome | None:
@@ -160,13 +179,24 @@ class Daemon:
         if schedule is None:
             return None
         with SmtpMailer(self.smtp) as mailer:
-            outcome = tick(schedule, self.outbox, mailer, now, self.worker,
-                           late_days=self.late_days, stop=stop)
+            outcome = tick(
+                schedule, self.outbox, mailer, now, self.worker, late_days=self.late_days, stop=stop
+            )
         if outcome.enqueued or outcome.sent or outcome.failed or outcome.stopped:
-            log.info("reminders.tick", extra={"fields": {
-                "plan": schedule.plan.id, "owed": outcome.enqueued, "sent": len(outcome.sent),
-                "late": outcome.late, "failed": len(outcome.failed), "more": outcome.more,
-                **outcome.retired}})
+            log.info(
+                "reminders.tick",
+                extra={
+                    "fields": {
+                        "plan": schedule.plan.id,
+                        "owed": outcome.enqueued,
+                        "sent": len(outcome.sent),
+                        "late": outcome.late,
+                        "failed": len(outcome.failed),
+                        "more": outcome.more,
+                        **outcome.retired,
+                    }
+                },
+            )
         return outcome
 
     def publish(self, now: datetime) -> list[Written] | None:
@@ -178,9 +208,16 @@ class Daemon:
         written = None
         if self.out_dir is not None:
             written = publish(schedule, self.out_dir, self.store, now)
-            log.info("feeds.published", extra={"fields": {
-                "plan": schedule.plan.id, "dir": str(self.out_dir),
-                "changed": [w.feed.slug for w in written if w.changed]}})
+            log.info(
+                "feeds.published",
+                extra={
+                    "fields": {
+                        "plan": schedule.plan.id,
+                        "dir": str(self.out_dir),
+                        "changed": [w.feed.slug for w in written if w.changed],
+                    }
+                },
+            )
         if self.push is not None:
             self.push(schedule, self.store, now)
             log.info("targets.pushed", extra={"fields": {"plan": schedule.plan.id}})
@@ -190,38 +227,60 @@ class Daemon:
 def _guarded(name: str, work: Callable[[], object]) -> Callable[[], None]:
     """A job that logs its failure and lets the next run try again (a database restart, a
     full disk), instead of an APScheduler traceback."""
+
     def job() -> None:
         try:
             work()
         except Exception as e:
-            log.error("job.failed", extra={"fields": {"job": name, "error": str(e),
-                                                      "type": type(e).__name__}})
+            log.error(
+                "job.failed",
+                extra={"fields": {"job": name, "error": str(e), "type": type(e).__name__}},
+            )
+
     return job
 
 
-def build_scheduler(daemon: Daemon, reminder_every: timedelta,
-                    publish_every: timedelta | None, stop: threading.Event,
-                    start: datetime) -> BackgroundScheduler:
+def build_scheduler(
+    daemon: Daemon,
+    reminder_every: timedelta,
+    publish_every: timedelta | None,
+    stop: threading.Event,
+    start: datetime,
+) -> BackgroundScheduler:
     """The triggers: both jobs run at ``start`` and then at their intervals, never twice at
     once, and a run missed while the machine slept is run once, not caught up run by run."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.interval import IntervalTrigger
 
     scheduler = BackgroundScheduler(timezone=UTC)
-    common: dict[str, Any] = {"max_instances": 1, "coalesce": True,
-                              "misfire_grace_time": None, "next_run_time": start}
-    scheduler.add_job(_guarded("reminders", lambda: daemon.remind(clock.utcnow(), stop.is_set)),
-                      IntervalTrigger(seconds=reminder_every.total_seconds(), timezone=UTC),
-                      id="reminders", **common)
+    common: dict[str, Any] = {
+        "max_instances": 1,
+        "coalesce": True,
+        "misfire_grace_time": None,
+        "next_run_time": start,
+    }
+    scheduler.add_job(
+        _guarded("reminders", lambda: daemon.remind(clock.utcnow(), stop.is_set)),
+        IntervalTrigger(seconds=reminder_every.total_seconds(), timezone=UTC),
+        id="reminders",
+        **common,
+    )
     if publish_every is not None and (daemon.out_dir is not None or daemon.push is not None):
-        scheduler.add_job(_guarded("publish", lambda: daemon.publish(clock.utcnow())),
-                          IntervalTrigger(seconds=publish_every.total_seconds(), timezone=UTC),
-                          id="publish", **common)
+        scheduler.add_job(
+            _guarded("publish", lambda: daemon.publish(clock.utcnow())),
+            IntervalTrigger(seconds=publish_every.total_seconds(), timezone=UTC),
+            id="publish",
+            **common,
+        )
     return scheduler
 
 
-def serve(daemon: Daemon, reminder_every: timedelta, publish_every: timedelta | None,
-          stop: threading.Event | None = None) -> None:
+def serve(
+    daemon: Daemon,
+    reminder_every: timedelta,
+    publish_every: timedelta | None,
+    stop: threading.Event | None = None,
+) -> None:
     """Run until SIGTERM or SIGINT; a job in flight finishes its current message first."""
     stop = stop or threading.Event()
 
@@ -233,10 +292,17 @@ def serve(daemon: Daemon, reminder_every: timedelta, publish_every: timedelta | 
     signal.signal(signal.SIGINT, on_signal)
     scheduler = build_scheduler(daemon, reminder_every, publish_every, stop, clock.utcnow())
     scheduler.start()
-    log.info("daemon.ready", extra={"fields": {
-        "plan": str(daemon.plan_path), "jobs": sorted(j.id for j in scheduler.get_jobs()),
-        "reminder_every_s": reminder_every.total_seconds(),
-        "publish_every_s": publish_every.total_seconds() if publish_every else None}})
+    log.info(
+        "daemon.ready",
+        extra={
+            "fields": {
+                "plan": str(daemon.plan_path),
+                "jobs": sorted(j.id for j in scheduler.get_jobs()),
+                "reminder_every_s": reminder_every.total_seconds(),
+                "publish_every_s": publish_every.total_seconds() if publish_every else None,
+            }
+        },
+    )
     try:
         stop.wait()
     finally:
@@ -250,8 +316,10 @@ class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(), "logger": record.name,
-            "event": record.getMessage()}
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
         out.update(getattr(record, "fields", {}))
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)

@@ -57,24 +57,42 @@ class Outcome:
         return sum(1 for r in self.sent if r.late)
 
 
-def tick(schedule: Schedule, outbox: Outbox, mailer: Mailer, now: datetime, worker: str, *,
-         late_days: int = LATE_DAYS, batch: int = BATCH, probe: Probe = no_probe,
-         stop: Callable[[], bool] = lambda: False) -> Outcome:
+def tick(
+    schedule: Schedule,
+    outbox: Outbox,
+    mailer: Mailer,
+    now: datetime,
+    worker: str,
+    *,
+    late_days: int = LATE_DAYS,
+    batch: int = BATCH,
+    probe: Probe = no_probe,
+    stop: Callable[[], bool] = lambda: False,
+) -> Outcome:
     """Enqueue what is owed at ``now`` and deliver up to ``batch`` rows."""
     outcome = Outcome()
     fresh = outbox.enqueue(owed(schedule, now, late_days), now, probe)
     outcome.enqueued = len(fresh)
     for r in fresh:
-        log.info("reminder.owed", extra={"fields": _fields(r.key) | {
-            "owed_at": r.owed_at.isoformat()}})
+        log.info(
+            "reminder.owed", extra={"fields": _fields(r.key) | {"owed_at": r.owed_at.isoformat()}}
+        )
     outcome.retired = outbox.sweep(schedule.plan.id, now)
     deliver(schedule, outbox, mailer, now, worker, outcome, batch, probe, stop)
     return outcome
 
 
-def deliver(schedule: Schedule, outbox: Outbox, mailer: Mailer, now: datetime, worker: str,
-            outcome: Outcome, batch: int = BATCH, probe: Probe = no_probe,
-            stop: Callable[[], bool] = lambda: False) -> None:
+def deliver(
+    schedule: Schedule,
+    outbox: Outbox,
+    mailer: Mailer,
+    now: datetime,
+    worker: str,
+    outcome: Outcome,
+    batch: int = BATCH,
+    probe: Probe = no_probe,
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
     plan = schedule.plan
     deadlines = by_deadline(schedule)
     for _ in range(batch):
@@ -99,8 +117,7 @@ def deliver(schedule: Schedule, outbox: Outbox, mailer: Mailer, now: datetime, w
             if e.permanent:
                 outbox.settle(row, "failed", str(e))
                 outcome.failed.append(row)
-                log.error("reminder.failed", extra={"fields": _fields(row.key) | {
-                    "error": str(e)}})
+                log.error("reminder.failed", extra={"fields": _fields(row.key) | {"error": str(e)}})
                 continue
             outbox.release(row, str(e))
             outcome.stopped = str(e)
@@ -109,14 +126,25 @@ def deliver(schedule: Schedule, outbox: Outbox, mailer: Mailer, now: datetime, w
         probe("accepted")  # the window: the server has it, the store does not know yet
         outbox.mark_sent(row, now, late)
         probe("marked")
-        outcome.sent.append(replace(row, status="sent", lease_until=None, sent_at=now,
-                                    late=late, error=None))
-        log.info("reminder.sent", extra={"fields": _fields(row.key) | {
-            "late": late, "attempt": row.attempts, "message_id": r.message_id}})
+        outcome.sent.append(
+            replace(row, status="sent", lease_until=None, sent_at=now, late=late, error=None)
+        )
+        log.info(
+            "reminder.sent",
+            extra={
+                "fields": _fields(row.key)
+                | {"late": late, "attempt": row.attempts, "message_id": r.message_id}
+            },
+        )
     outcome.more = True
 
 
 def _fields(key: tuple[object, ...]) -> dict[str, object]:
     plan_id, deadline, due, recipient, offset = key
-    return {"plan": plan_id, "deadline": deadline, "due": str(due), "recipient": recipient,
-            "days_before": offset}
+    return {
+        "plan": plan_id,
+        "deadline": deadline,
+        "due": str(due),
+        "recipient": recipient,
+        "days_before": offset,
+    }

@@ -34,23 +34,28 @@ UTF8.header_encoding = UTF8.body_encoding = QP  # readable in any mail source vi
 
 M: dict[str, Text] = {
     "subject": Text("Reminder: {what} – due {due}", "Påminnelse: {what} – senast {due}"),
-    "late_subject": Text("Late reminder: {what} – due {due}",
-                         "Försenad påminnelse: {what} – senast {due}"),
+    "late_subject": Text(
+        "Late reminder: {what} – due {due}", "Försenad påminnelse: {what} – senast {due}"
+    ),
     "hello": Text("Hello {name},", "Hej {name}!"),
-    "intro": Text("This is a reminder of a follow-up due {when}:",
-                  "Det här är en påminnelse om en uppföljning {when}:"),
+    "intro": Text(
+        "This is a reminder of a follow-up due {when}:",
+        "Det här är en påminnelse om en uppföljning {when}:",
+    ),
     "in_days": Text("in {n} days", "om {n} dagar"),
     "today": Text("today", "i dag"),
     "passed": Text("{n} days ago", "för {n} dagar sedan"),
-    "late": Text("This reminder is late: it was due to be sent on {day}, but plancal was not "
-                 "running then.",
-                 "Påminnelsen är försenad: den skulle ha skickats {day}, men plancal var inte "
-                 "igång då."),
+    "late": Text(
+        "This reminder is late: it was due to be sent on {day}, but plancal was not running then.",
+        "Påminnelsen är försenad: den skulle ha skickats {day}, men plancal var inte igång då.",
+    ),
     "feeds": Text("Calendar", "Kalender"),
-    "footer": Text("Sent automatically by plancal from the plan file; do not reply. Changes "
-                   "go through whoever keeps the plan.",
-                   "Skickat automatiskt av plancal utifrån planfilen; svara inte. Ändringar "
-                   "görs av den som förvaltar planen."),
+    "footer": Text(
+        "Sent automatically by plancal from the plan file; do not reply. Changes "
+        "go through whoever keeps the plan.",
+        "Skickat automatiskt av plancal utifrån planfilen; svara inte. Ändringar "
+        "görs av den som förvaltar planen.",
+    ),
 }
 
 
@@ -65,8 +70,14 @@ def _when(day: date, today: date, lang: Lang) -> str:
     return M["in_days" if n > 0 else "passed"].render(lang, n=abs(n))
 
 
-def compose(schedule: Schedule, deadline: Deadline, reminder: Reminder, sender: str,
-            now: datetime, late: bool) -> Message[str, str | Header]:
+def compose(
+    schedule: Schedule,
+    deadline: Deadline,
+    reminder: Reminder,
+    sender: str,
+    now: datetime,
+    late: bool,
+) -> Message[str, str | Header]:
     """The reminder as an e-mail, in the plan's language."""
     plan = schedule.plan
     lang = _lang(schedule)
@@ -79,8 +90,13 @@ def compose(schedule: Schedule, deadline: Deadline, reminder: Reminder, sender: 
 
     subject = t("late_subject" if late else "subject", what=fu.what, due=deadline.due)
     when = _when(deadline.start, today, lang)  # a window (e.g. September) counts to its start
-    lines = [t("hello", name=role.label(lang)), "", t("intro", when=when), "",
-             *deadline_lines(plan, deadline, lang)]
+    lines = [
+        t("hello", name=role.label(lang)),
+        "",
+        t("intro", when=when),
+        "",
+        *deadline_lines(plan, deadline, lang),
+    ]
     if late:
         lines += ["", t("late", day=reminder.owed_at.astimezone(plan.tz).date())]
     if plan.url:
@@ -125,12 +141,24 @@ def smtp_settings(settings: Settings) -> SmtpSettings:
         return settings.get("smtp", key)
 
     def need(key: str) -> None:
-        problems.error(Where(f"{settings.source} [smtp] {key}"),
-                       msg(Text("reminders need the SMTP setting {key}",
-                                "påminnelser behöver SMTP-inställningen {key}"), key=key),
-                       msg(Text("write {key} = … under [smtp], or set {var}",
-                                "skriv {key} = … under [smtp], eller sätt {var}"),
-                           key=key, var=env_name("smtp", key)))
+        problems.error(
+            Where(f"{settings.source} [smtp] {key}"),
+            msg(
+                Text(
+                    "reminders need the SMTP setting {key}",
+                    "påminnelser behöver SMTP-inställningen {key}",
+                ),
+                key=key,
+            ),
+            msg(
+                Text(
+                    "write {key} = … under [smtp], or set {var}",
+                    "skriv {key} = … under [smtp], eller sätt {var}",
+                ),
+                key=key,
+                var=env_name("smtp", key),
+            ),
+        )
 
     for key in ("host", "from"):
         if not get(key):
@@ -138,14 +166,26 @@ def smtp_settings(settings: Settings) -> SmtpSettings:
     if get("username") and not get("password"):
         need("password")
     if get("username") and not get("starttls") and get("host") not in LOOPBACK:
-        problems.error(Where(f"{settings.source} [smtp] starttls"),
-                       msg(Text("the password would cross the network unencrypted",
-                                "lösenordet skulle gå okrypterat över nätet")),
-                       msg(Text("set starttls = true", "sätt starttls = true")))
+        problems.error(
+            Where(f"{settings.source} [smtp] starttls"),
+            msg(
+                Text(
+                    "the password would cross the network unencrypted",
+                    "lösenordet skulle gå okrypterat över nätet",
+                )
+            ),
+            msg(Text("set starttls = true", "sätt starttls = true")),
+        )
     problems.raise_if_errors()
-    return SmtpSettings(host=get("host"), sender=get("from"), port=get("port"),
-                        starttls=get("starttls"), username=get("username"),
-                        password=get("password"), cafile=get("cafile"))
+    return SmtpSettings(
+        host=get("host"),
+        sender=get("from"),
+        port=get("port"),
+        starttls=get("starttls"),
+        username=get("username"),
+        password=get("password"),
+        cafile=get("cafile"),
+    )
 
 
 class SendError(Exception):
@@ -190,30 +230,36 @@ class SmtpMailer:
             self._smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as e:
             codes = [code for code, _text in e.recipients.values()]
-            raise SendError(_refusal(e.recipients), permanent=all(c >= 500 for c in codes)
-                            ) from None
+            raise SendError(
+                _refusal(e.recipients), permanent=all(c >= 500 for c in codes)
+            ) from None
         except smtplib.SMTPAuthenticationError as e:
             self.close()
-            raise SendError(f"SMTP login to {s.host} refused ({e.smtp_code}); check "
-                            f"{env_name('smtp', 'username')} and "
-                            f"{env_name('smtp', 'password')}") from None
+            raise SendError(
+                f"SMTP login to {s.host} refused ({e.smtp_code}); check "
+                f"{env_name('smtp', 'username')} and "
+                f"{env_name('smtp', 'password')}"
+            ) from None
         except smtplib.SMTPNotSupportedError as e:
             self.close()
             raise SendError(f"{s.host}: {e}") from None
         except smtplib.SMTPSenderRefused as e:  # our own address: every message would fail
             self.close()
-            raise SendError(f"{s.host} refuses the sender address ({e.smtp_code} "
-                            f"{_decoded(e.smtp_error)})") from None
+            raise SendError(
+                f"{s.host} refuses the sender address ({e.smtp_code} {_decoded(e.smtp_error)})"
+            ) from None
         except smtplib.SMTPResponseException as e:
             if e.smtp_code < 500:
                 self.close()
-            raise SendError(f"{s.host}: {e.smtp_code} {_decoded(e.smtp_error)}",
-                            permanent=e.smtp_code >= 500) from None
+            raise SendError(
+                f"{s.host}: {e.smtp_code} {_decoded(e.smtp_error)}", permanent=e.smtp_code >= 500
+            ) from None
         except (smtplib.SMTPException, OSError) as e:  # refused, timed out, TLS, dropped
             self.close()
-            raise SendError(f"cannot deliver to {s.host}:{s.port}: "
-                            f"{e.strerror if isinstance(e, OSError) and e.strerror else e}"
-                            ) from None
+            raise SendError(
+                f"cannot deliver to {s.host}:{s.port}: "
+                f"{e.strerror if isinstance(e, OSError) and e.strerror else e}"
+            ) from None
 
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None
@@ -226,8 +272,12 @@ class SmtpMailer:
     def __enter__(self) -> SmtpMailer:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 

@@ -51,10 +51,27 @@ class Row:
 
 
 def _row(r: Any) -> Row:
-    reminder = Reminder(r.plan_id, r.deadline, r.due, r.recipient, r.offset_days, r.address,
-                        _utc(r.owed_at), _utc(r.expires))
-    return Row(reminder, r.status, r.attempts, r.lease_until and _utc(r.lease_until), r.worker,
-               _utc(r.created), r.sent_at and _utc(r.sent_at), r.late, r.error)
+    reminder = Reminder(
+        r.plan_id,
+        r.deadline,
+        r.due,
+        r.recipient,
+        r.offset_days,
+        r.address,
+        _utc(r.owed_at),
+        _utc(r.expires),
+    )
+    return Row(
+        reminder,
+        r.status,
+        r.attempts,
+        r.lease_until and _utc(r.lease_until),
+        r.worker,
+        _utc(r.created),
+        r.sent_at and _utc(r.sent_at),
+        r.late,
+        r.error,
+    )
 
 
 class Outbox:
@@ -67,19 +84,24 @@ class Outbox:
         from plancal.scheduler.tables import outbox as t
 
         plan_id, deadline, due, recipient, offset = key
-        return and_(t.c.plan_id == plan_id, t.c.deadline == deadline, t.c.due == due,
-                    t.c.recipient == recipient, t.c.offset_days == offset)
+        return and_(
+            t.c.plan_id == plan_id,
+            t.c.deadline == deadline,
+            t.c.due == due,
+            t.c.recipient == recipient,
+            t.c.offset_days == offset,
+        )
 
     def _claimable(self, now: datetime) -> ColumnElement[bool]:
         from sqlalchemy import and_, or_
 
         from plancal.scheduler.tables import outbox as t
 
-        return or_(t.c.status == "pending",
-                   and_(t.c.status == "sending", t.c.lease_until < now))
+        return or_(t.c.status == "pending", and_(t.c.status == "sending", t.c.lease_until < now))
 
-    def enqueue(self, reminders: Sequence[Reminder], now: datetime,
-                probe: Probe = no_probe) -> list[Reminder]:
+    def enqueue(
+        self, reminders: Sequence[Reminder], now: datetime, probe: Probe = no_probe
+    ) -> list[Reminder]:
         """Insert what is not yet in the outbox; return the reminders that were new."""
         from sqlalchemy import select
 
@@ -89,8 +111,7 @@ class Outbox:
         cols = (t.c.plan_id, t.c.deadline, t.c.due, t.c.recipient, t.c.offset_days)
         plans = sorted({r.plan_id for r in reminders})
         with self.store.engine.connect() as conn:  # most ticks owe nothing new: no write
-            known = {tuple(k) for k in conn.execute(select(*cols).where(
-                t.c.plan_id.in_(plans)))}
+            known = {tuple(k) for k in conn.execute(select(*cols).where(t.c.plan_id.in_(plans)))}
         candidates = [r for r in reminders if r.key not in known]
         if not candidates:
             return []
@@ -98,14 +119,29 @@ class Outbox:
         def work(conn: Connection) -> list[Reminder]:
             # ON CONFLICT DO NOTHING ... RETURNING: another host may insert the same key
             # meanwhile; only the rows this call created count as new.
-            created = {tuple(k) for k in conn.execute(
-                self._insert_new().returning(*cols), [{
-                    "plan_id": r.plan_id, "deadline": r.deadline, "due": r.due,
-                    "recipient": r.recipient, "offset_days": r.offset_days,
-                    "address": r.address, "owed_at": _utc(r.owed_at),
-                    "expires": _utc(r.expires), "message_id": r.message_id,
-                    "status": "pending", "attempts": 0, "created": now}
-                    for r in candidates])}
+            created = {
+                tuple(k)
+                for k in conn.execute(
+                    self._insert_new().returning(*cols),
+                    [
+                        {
+                            "plan_id": r.plan_id,
+                            "deadline": r.deadline,
+                            "due": r.due,
+                            "recipient": r.recipient,
+                            "offset_days": r.offset_days,
+                            "address": r.address,
+                            "owed_at": _utc(r.owed_at),
+                            "expires": _utc(r.expires),
+                            "message_id": r.message_id,
+                            "status": "pending",
+                            "attempts": 0,
+                            "created": now,
+                        }
+                        for r in candidates
+                    ],
+                )
+            }
             probe("enqueue-open")
             return [r for r in candidates if r.key in created]
 
@@ -132,43 +168,64 @@ class Outbox:
 
         now = _utc(now)
         newer = t.alias("newer")
-        has_newer = exists(select(newer.c.plan_id).where(
-            newer.c.plan_id == t.c.plan_id, newer.c.deadline == t.c.deadline,
-            newer.c.due == t.c.due, newer.c.recipient == t.c.recipient,
-            newer.c.offset_days < t.c.offset_days))
+        has_newer = exists(
+            select(newer.c.plan_id).where(
+                newer.c.plan_id == t.c.plan_id,
+                newer.c.deadline == t.c.deadline,
+                newer.c.due == t.c.due,
+                newer.c.recipient == t.c.recipient,
+                newer.c.offset_days < t.c.offset_days,
+            )
+        )
         with self.store.writing() as conn:
-            expired = conn.execute(update(t).where(
-                t.c.plan_id == plan_id, self._claimable(now), t.c.expires <= now)
-                .values(status="expired", lease_until=None)).rowcount
-            superseded = conn.execute(update(t).where(
-                and_(t.c.plan_id == plan_id, self._claimable(now), has_newer))
-                .values(status="superseded", lease_until=None)).rowcount
+            expired = conn.execute(
+                update(t)
+                .where(t.c.plan_id == plan_id, self._claimable(now), t.c.expires <= now)
+                .values(status="expired", lease_until=None)
+            ).rowcount
+            superseded = conn.execute(
+                update(t)
+                .where(and_(t.c.plan_id == plan_id, self._claimable(now), has_newer))
+                .values(status="superseded", lease_until=None)
+            ).rowcount
         return {"expired": expired, "superseded": superseded}
 
-    def claim(self, plan_id: str, now: datetime, worker: str, lease: timedelta,
-              probe: Probe = no_probe) -> Row | None:
+    def claim(
+        self, plan_id: str, now: datetime, worker: str, lease: timedelta, probe: Probe = no_probe
+    ) -> Row | None:
         """Take the oldest owed row for ``lease``; None when nothing is owed."""
         from sqlalchemy import select, update
 
         from plancal.scheduler.tables import outbox as t
 
         now = _utc(now)
-        query = (select(t).where(t.c.plan_id == plan_id, self._claimable(now),
-                                 t.c.owed_at <= now)
-                 .order_by(t.c.owed_at, t.c.deadline, t.c.recipient, t.c.offset_days)
-                 .limit(1).with_for_update(skip_locked=True))  # SQLite: no-op, BEGIN IMMEDIATE
+        query = (
+            select(t)
+            .where(t.c.plan_id == plan_id, self._claimable(now), t.c.owed_at <= now)
+            .order_by(t.c.owed_at, t.c.deadline, t.c.recipient, t.c.offset_days)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )  # SQLite: no-op, BEGIN IMMEDIATE
         with self.store.writing() as conn:
             found = conn.execute(query).first()
             if found is None:
                 return None
             row = _row(found)
-            conn.execute(update(t).where(self._is(row.key)).values(
-                status="sending", lease_until=now + lease, worker=worker,
-                attempts=t.c.attempts + 1))
+            conn.execute(
+                update(t)
+                .where(self._is(row.key))
+                .values(
+                    status="sending",
+                    lease_until=now + lease,
+                    worker=worker,
+                    attempts=t.c.attempts + 1,
+                )
+            )
             probe("claim-open")
         probe("claimed")
-        return replace(row, status="sending", attempts=row.attempts + 1,
-                       lease_until=now + lease, worker=worker)
+        return replace(
+            row, status="sending", attempts=row.attempts + 1, lease_until=now + lease, worker=worker
+        )
 
     def _set(self, key: Key, **values: Any) -> None:
         from sqlalchemy import update
@@ -179,8 +236,9 @@ class Outbox:
             conn.execute(update(t).where(self._is(key)).values(**values))
 
     def mark_sent(self, row: Row, now: datetime, late: bool) -> None:
-        self._set(row.key, status="sent", sent_at=_utc(now), late=late, lease_until=None,
-                  error=None)
+        self._set(
+            row.key, status="sent", sent_at=_utc(now), late=late, lease_until=None, error=None
+        )
 
     def release(self, row: Row, error: str) -> None:
         """Back to pending: the server could not take it now; the next tick tries again."""
@@ -200,4 +258,3 @@ class Outbox:
         query = query.order_by(t.c.owed_at, t.c.deadline, t.c.recipient, t.c.offset_days)
         with self.store.engine.connect() as conn:
             return [_row(r) for r in conn.execute(query)]
-

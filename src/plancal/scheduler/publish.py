@@ -32,8 +32,7 @@ class Written:
     changed: bool
 
 
-def compiled_feeds(schedule: Schedule, store: Store | None, now: datetime
-                   ) -> dict[Feed, bytes]:
+def compiled_feeds(schedule: Schedule, store: Store | None, now: datetime) -> dict[Feed, bytes]:
     """Every feed's bytes, with SEQUENCE and DTSTAMP from the store (bumped where changed)."""
     parts = ics.components(schedule)
     revisions = None
@@ -68,8 +67,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
-def publish(schedule: Schedule, out_dir: Path, store: Store | None, now: datetime
-            ) -> list[Written]:
+def publish(schedule: Schedule, out_dir: Path, store: Store | None, now: datetime) -> list[Written]:
     out_dir.mkdir(parents=True, exist_ok=True)
     feeds = compiled_feeds(schedule, store, now)
     written = []
@@ -82,12 +80,23 @@ def publish(schedule: Schedule, out_dir: Path, store: Store | None, now: datetim
         previous = {f["file"] for f in json.loads(manifest_path.read_text("utf-8"))["feeds"]}
     except (OSError, ValueError, KeyError, TypeError):
         previous = set()
-    manifest = {"plan": schedule.plan.id, "name": schedule.plan.name, "feeds": [
-        {"file": w.feed.filename, "slug": w.feed.slug, "kind": w.feed.kind,
-         "title": w.feed.title, "public": w.feed.public, "role": w.feed.role,
-         "events": w.events} for w in written]}
-    write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode()
-                 + b"\n")
+    manifest = {
+        "plan": schedule.plan.id,
+        "name": schedule.plan.name,
+        "feeds": [
+            {
+                "file": w.feed.filename,
+                "slug": w.feed.slug,
+                "kind": w.feed.kind,
+                "title": w.feed.title,
+                "public": w.feed.public,
+                "role": w.feed.role,
+                "events": w.events,
+            }
+            for w in written
+        ],
+    }
+    write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode() + b"\n")
     current = {w.feed.filename for w in written}
     for stale in sorted(previous - current):
         if "/" not in stale and stale.endswith(".ics"):

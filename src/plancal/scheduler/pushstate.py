@@ -43,10 +43,13 @@ class PushState:
         from plancal.scheduler.tables import pushed as t
 
         with self.store.engine.connect() as conn:
-            rows = conn.execute(select(t).where(t.c.target == self.target,
-                                                t.c.plan_id == self.plan_id)).all()
-        return {r.key: Pushed(r.key, r.item_id, r.change_key, r.digest, json.loads(r.snapshot))
-                for r in rows}
+            rows = conn.execute(
+                select(t).where(t.c.target == self.target, t.c.plan_id == self.plan_id)
+            ).all()
+        return {
+            r.key: Pushed(r.key, r.item_id, r.change_key, r.digest, json.loads(r.snapshot))
+            for r in rows
+        }
 
     def remember(self, rows: Iterable[Pushed], now: datetime) -> None:
         """Replace what is known of these keys (one transaction)."""
@@ -57,15 +60,28 @@ class PushState:
         items = list(rows)
         if not items:
             return
-        values = [{"target": self.target, "plan_id": self.plan_id, "key": p.key,
-                   "item_id": p.item_id, "change_key": p.change_key, "digest": p.digest,
-                   "snapshot": json.dumps(p.snapshot, sort_keys=True),
-                   "updated": now.astimezone(UTC)} for p in items]
+        values = [
+            {
+                "target": self.target,
+                "plan_id": self.plan_id,
+                "key": p.key,
+                "item_id": p.item_id,
+                "change_key": p.change_key,
+                "digest": p.digest,
+                "snapshot": json.dumps(p.snapshot, sort_keys=True),
+                "updated": now.astimezone(UTC),
+            }
+            for p in items
+        ]
 
         def work(conn: Any) -> None:
-            conn.execute(delete(t).where(t.c.target == self.target,
-                                         t.c.plan_id == self.plan_id,
-                                         t.c.key.in_([p.key for p in items])))
+            conn.execute(
+                delete(t).where(
+                    t.c.target == self.target,
+                    t.c.plan_id == self.plan_id,
+                    t.c.key.in_([p.key for p in items]),
+                )
+            )
             conn.execute(insert(t), values)
 
         self.store.retrying(work)
@@ -83,8 +99,7 @@ class PushState:
         wanted = None if keys is None else sorted(set(keys))
         if wanted == []:
             return
-        query = delete(table).where(table.c.target == self.target,
-                                    table.c.plan_id == self.plan_id)
+        query = delete(table).where(table.c.target == self.target, table.c.plan_id == self.plan_id)
         if wanted is not None:
             query = query.where(table.c.key.in_(wanted))
         with self.store.writing() as conn:
@@ -104,12 +119,27 @@ class PushState:
 
         def work(conn: Any) -> None:
             for key, action in pairs:
-                conn.execute(delete(t).where(t.c.target == self.target,
-                                             t.c.plan_id == self.plan_id, t.c.key == key,
-                                             t.c.action == action))
-            conn.execute(insert(t), [{"target": self.target, "plan_id": self.plan_id,
-                                      "key": key, "action": action,
-                                      "started": now.astimezone(UTC)} for key, action in pairs])
+                conn.execute(
+                    delete(t).where(
+                        t.c.target == self.target,
+                        t.c.plan_id == self.plan_id,
+                        t.c.key == key,
+                        t.c.action == action,
+                    )
+                )
+            conn.execute(
+                insert(t),
+                [
+                    {
+                        "target": self.target,
+                        "plan_id": self.plan_id,
+                        "key": key,
+                        "action": action,
+                        "started": now.astimezone(UTC),
+                    }
+                    for key, action in pairs
+                ],
+            )
 
         self.store.retrying(work)
 
@@ -126,8 +156,11 @@ class PushState:
         from plancal.scheduler.tables import push_intents as t
 
         with self.store.engine.connect() as conn:
-            rows = conn.execute(select(t.c.key, t.c.action).where(
-                t.c.target == self.target, t.c.plan_id == self.plan_id)).all()
+            rows = conn.execute(
+                select(t.c.key, t.c.action).where(
+                    t.c.target == self.target, t.c.plan_id == self.plan_id
+                )
+            ).all()
         out: dict[str, set[str]] = {}
         for key, action in rows:
             out.setdefault(key, set()).add(action)

@@ -51,8 +51,9 @@ class Reminder:
 def message_id(key: Key) -> str:
     """Derived from the key alone: a resend after a crash is the same message to a receiver."""
     plan_id, deadline, due, recipient, offset = key
-    digest = hashlib.sha256(f"{plan_id}\n{deadline}\n{due.isoformat()}\n{recipient}\n{offset}"
-                            .encode()).hexdigest()[:40]
+    digest = hashlib.sha256(
+        f"{plan_id}\n{deadline}\n{due.isoformat()}\n{recipient}\n{offset}".encode()
+    ).hexdigest()[:40]
     return f"<{digest}.reminder@plancal>"  # short enough never to be folded
 
 
@@ -64,10 +65,20 @@ def of_deadline(schedule: Schedule, d: Deadline, late_days: int = LATE_DAYS) -> 
     """Every reminder of one deadline, earliest first."""
     plan = schedule.plan
     expires = local_instant(d.due + timedelta(days=1 + late_days), time(0), plan.tz)
-    return [Reminder(plan.id, d.uid, d.due, role, days, plan.role_by_id[role].email,
-                     local_instant(d.start - timedelta(days=days), REMIND_AT, plan.tz), expires)
-            for days in sorted(d.followup.remind_days, reverse=True)
-            for role in d.followup.responsible]
+    return [
+        Reminder(
+            plan.id,
+            d.uid,
+            d.due,
+            role,
+            days,
+            plan.role_by_id[role].email,
+            local_instant(d.start - timedelta(days=days), REMIND_AT, plan.tz),
+            expires,
+        )
+        for days in sorted(d.followup.remind_days, reverse=True)
+        for role in d.followup.responsible
+    ]
 
 
 def planned(schedule: Schedule, late_days: int = LATE_DAYS) -> list[Reminder]:

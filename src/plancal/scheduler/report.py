@@ -20,20 +20,29 @@ class Preview:
     rows: list[Row]  # everything the outbox holds for the plan (sent, failed, ...)
 
 
-def preview(schedule: Schedule, outbox: Outbox, now: datetime,
-            late_days: int = LATE_DAYS) -> Preview:
+def preview(
+    schedule: Schedule, outbox: Outbox, now: datetime, late_days: int = LATE_DAYS
+) -> Preview:
     """Mirrors a tick: enqueue the newly owed, retire the expired and superseded, send the rest."""
     rows = outbox.rows(schedule.plan.id)
     known = {r.key for r in rows}
     fresh = [r for r in owed(schedule, now, late_days) if r.key not in known]
-    waiting = [r.reminder for r in rows if r.status == "pending" or (
-        r.status == "sending" and r.lease_until is not None and r.lease_until < now)]
+    waiting = [
+        r.reminder
+        for r in rows
+        if r.status == "pending"
+        or (r.status == "sending" and r.lease_until is not None and r.lease_until < now)
+    ]
     newest: dict[tuple[str, date, str], int] = {}  # per deadline and recipient: fewest days
     for _plan, deadline, due, recipient, days in known | {r.key for r in fresh}:
         group = (deadline, due, recipient)
         newest[group] = min(days, newest.get(group, days))
-    chosen = [r for r in waiting + fresh if r.owed_at <= now < r.expires
-              and r.offset_days == newest[(r.deadline, r.due, r.recipient)]]
+    chosen = [
+        r
+        for r in waiting + fresh
+        if r.owed_at <= now < r.expires
+        and r.offset_days == newest[(r.deadline, r.due, r.recipient)]
+    ]
     chosen.sort(key=lambda r: (r.owed_at, r.deadline, r.recipient))
     return Preview(chosen, [r for r in rows if r.status != "pending"])
 
@@ -68,12 +77,16 @@ def lines(schedule: Schedule, p: Preview, now: datetime, lang: Lang) -> list[str
     def describe(r: Reminder) -> str:
         d = deadlines.get((r.deadline, r.due))
         what = d.followup.what if d else t("gone")
-        return (f"{local(r.owed_at)}  {r.recipient} <{r.address}>  "
-                f"{t('before', n=r.offset_days)}  {what}  {t('due', due=r.due)}")
+        return (
+            f"{local(r.owed_at)}  {r.recipient} <{r.address}>  "
+            f"{t('before', n=r.offset_days)}  {what}  {t('due', due=r.due)}"
+        )
 
     out = [t("owed", n=len(p.owed))]
-    out += [f"  {describe(r)}" + (f"  [{t('late')}]" if is_late(r.owed_at, now, plan.tz)
-                                  else "") for r in p.owed] or [t("none")]
+    out += [
+        f"  {describe(r)}" + (f"  [{t('late')}]" if is_late(r.owed_at, now, plan.tz) else "")
+        for r in p.owed
+    ] or [t("none")]
     out += ["", t("done", n=len(p.rows))]
     for row in p.rows:
         status = t(row.status)

@@ -67,8 +67,16 @@ def _fingerprint(path: Path) -> tuple[int, int, int] | None:
 class Reloader:
     """Keeps ``app.site`` and ``app.grants`` current; every step runs in a worker thread."""
 
-    def __init__(self, app: FeedServer, plan_path: Path, store: Store, options: Options,
-                 port: int, clock: Callable[[], datetime], lang: Lang = "en"):
+    def __init__(
+        self,
+        app: FeedServer,
+        plan_path: Path,
+        store: Store,
+        options: Options,
+        port: int,
+        clock: Callable[[], datetime],
+        lang: Lang = "en",
+    ):
         self.app = app
         self.plan_path = plan_path
         self.store = store
@@ -115,12 +123,14 @@ class Reloader:
                 except PlanError as e:
                     # report once per change of the file (or of the day), not every interval
                     self.seen, self.day = _fingerprint(self.plan_path), today
-                    log.warning("plan %s has problems; still serving the last good "
-                                "version:\n%s", self.plan_path, e.render(self.lang))
+                    log.warning(
+                        "plan %s has problems; still serving the last good version:\n%s",
+                        self.plan_path,
+                        e.render(self.lang),
+                    )
             self.refresh_tokens()
         except Exception as e:  # the store is down, the disk is full: keep serving
-            log.warning("reload failed, still serving the last version: %s",
-                        _safe_error(e))
+            log.warning("reload failed, still serving the last version: %s", _safe_error(e))
 
     async def run(self, interval: float) -> None:
         while True:
@@ -185,16 +195,24 @@ def bounded_protocol() -> type[Any]:
                 return
             reason = b"URI Too Long" if status == 414 else b"Request Header Fields Too Large"
             body = reason + b"\n"
-            self.transport.write(b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8"
-                                 b"\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%s"
-                                 % (status, reason, len(body), body))
+            self.transport.write(
+                b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8"
+                b"\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%s"
+                % (status, reason, len(body), body)
+            )
             self.transport.close()
 
     return Bounded
 
 
-def serve(plan_path: Path, store: Store, options: Options, clock: Callable[[], datetime],
-          ready: Callable[[str, int], None], lang: Lang = "en") -> None:
+def serve(
+    plan_path: Path,
+    store: Store,
+    options: Options,
+    clock: Callable[[], datetime],
+    ready: Callable[[str, int], None],
+    lang: Lang = "en",
+) -> None:
     """Compile, bind, announce (``ready(base_url, port)``) and serve until interrupted.
 
     PlanError if the plan does not compile at start; OSError if the address is taken.
@@ -212,9 +230,16 @@ def serve(plan_path: Path, store: Store, options: Options, clock: Callable[[], d
         sock.close()
         raise
     config = uvicorn.Config(
-        app, lifespan="off", access_log=False, server_header=False, log_config=None,
-        http=bounded_protocol(), loop=_loop(), limit_concurrency=MAX_CONNECTIONS,
-        timeout_graceful_shutdown=5)
+        app,
+        lifespan="off",
+        access_log=False,
+        server_header=False,
+        log_config=None,
+        http=bounded_protocol(),
+        loop=_loop(),
+        limit_concurrency=MAX_CONNECTIONS,
+        timeout_graceful_shutdown=5,
+    )
     server = uvicorn.Server(config)
     ready(reloader.base_url, port)
 
@@ -224,8 +249,10 @@ def serve(plan_path: Path, store: Store, options: Options, clock: Callable[[], d
             app.log.flush()
 
     async def main() -> None:
-        tasks = [asyncio.create_task(reloader.run(options.interval)),
-                 asyncio.create_task(flush_log())]
+        tasks = [
+            asyncio.create_task(reloader.run(options.interval)),
+            asyncio.create_task(flush_log()),
+        ]
         try:
             await server.serve(sockets=[sock])
         finally:

@@ -26,8 +26,11 @@ CALENDAR = "text/calendar; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 # No script at all, no referrer (a private URL never leaks through a link), no framing.
 PAGE_HEADERS = (
-    ("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' "
-     "data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+    (
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' "
+        "data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    ),
     ("referrer-policy", "no-referrer"),
 )
 PRIVATE_HEADERS = (("referrer-policy", "no-referrer"), ("x-robots-tag", "noindex"))
@@ -61,8 +64,7 @@ def build(schedule: Schedule, store: Store, now: datetime, base_url: str) -> Bui
     today = now.astimezone(plan.tz).date()
     files = {f.filename: data for f, data in feeds.items()}
     for lang, name in PAGES.items():
-        files[name] = page.render(schedule, lang, base_url, public.filename, public.title,
-                                  today)
+        files[name] = page.render(schedule, lang, base_url, public.filename, public.title, today)
     modified = versions.stamp(store, plan.id, {n: etag_of(b) for n, b in files.items()}, now)
     return Built(plan.id, files, modified, list(feeds))
 
@@ -81,13 +83,17 @@ def site(built: Built, max_age: int) -> Site:
             res = Resource(built.files[name], CALENDAR, built.modified[name], public_cache)
             routes[f"/{name}".encode("ascii")] = res
         else:
-            private[name.encode("ascii")] = Resource(built.files[name], CALENDAR,
-                                                     built.modified[name], private_cache,
-                                                     PRIVATE_HEADERS)
+            private[name.encode("ascii")] = Resource(
+                built.files[name], CALENDAR, built.modified[name], private_cache, PRIVATE_HEADERS
+            )
     for name, paths in ALIASES.items():
-        res = Resource(built.files[name], HTML, built.modified[name], public_cache,
-                       (*PAGE_HEADERS, ("content-language", "sv" if name == "index.html"
-                                        else "en")))
+        res = Resource(
+            built.files[name],
+            HTML,
+            built.modified[name],
+            public_cache,
+            (*PAGE_HEADERS, ("content-language", "sv" if name == "index.html" else "en")),
+        )
         for path in paths:
             routes[path.encode("ascii")] = res
     for route in routes:
@@ -95,8 +101,7 @@ def site(built: Built, max_age: int) -> Site:
     return Site(routes, private, labels)
 
 
-def export(built: Built, out_dir: Path, tokens: Iterable[tuple[str, Iterable[str]]]
-           ) -> list[Path]:
+def export(built: Built, out_dir: Path, tokens: Iterable[tuple[str, Iterable[str]]]) -> list[Path]:
     """The public page and feed, and each token's feeds under ``t/<token>/``, as files.
 
     ``t/`` belongs to plancal: a feed file there that no active token opens any more (a

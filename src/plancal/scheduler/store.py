@@ -84,8 +84,9 @@ class Store:
         try:
             self.migrate()
         except OperationalError as e:
-            raise StoreError(f"cannot open the database {safe_url(self.url)}: "
-                             f"{e.orig or e}") from None
+            raise StoreError(
+                f"cannot open the database {safe_url(self.url)}: {e.orig or e}"
+            ) from None
 
     @property
     def dialect(self) -> str:
@@ -154,7 +155,8 @@ class Store:
             raise StoreError(
                 f"the database {safe_url(self.url)} is at schema version {current}, which this "
                 f"plancal does not know (it knows up to {SCHEMA_HEAD}): a newer plancal has "
-                "used it; upgrade plancal, or use another database")
+                "used it; upgrade plancal, or use another database"
+            )
         with self.engine.begin() as conn:
             if self.dialect == "postgresql":  # two hosts starting at once migrate once
                 conn.execute(text("SELECT pg_advisory_xact_lock(7240311)"))
@@ -170,11 +172,14 @@ class Store:
 
         with self.engine.connect() as conn:
             rows = conn.execute(select(t).where(t.c.plan_id == plan_id)).all()
-        return {(r.uid, r.recurrence_id): Revision(r.sequence, _utc(r.modified), _utc(r.created))
-                for r in rows}
+        return {
+            (r.uid, r.recurrence_id): Revision(r.sequence, _utc(r.modified), _utc(r.created))
+            for r in rows
+        }
 
-    def revise(self, plan_id: str, digests: Mapping[Key, str],
-               now: datetime) -> dict[Key, Revision]:
+    def revise(
+        self, plan_id: str, digests: Mapping[Key, str], now: datetime
+    ) -> dict[Key, Revision]:
         """Record what each component now says; a changed one gets SEQUENCE+1 and ``now``.
 
         A new override of an existing series starts above its master's SEQUENCE, so the
@@ -200,15 +205,33 @@ class Store:
                 if row is None:
                     master = result.get((key[0], ""))
                     existed = (key[0], "") in known  # an override of a series clients hold
-                    sequence = master.sequence + 1 if key[1] and master and existed else (
-                        master.sequence if key[1] and master else 0)
-                    inserts.append({"plan_id": plan_id, "uid": key[0], "recurrence_id": key[1],
-                                    "digest": digest, "sequence": sequence, "created": now,
-                                    "modified": now})
+                    sequence = (
+                        master.sequence + 1
+                        if key[1] and master and existed
+                        else (master.sequence if key[1] and master else 0)
+                    )
+                    inserts.append(
+                        {
+                            "plan_id": plan_id,
+                            "uid": key[0],
+                            "recurrence_id": key[1],
+                            "digest": digest,
+                            "sequence": sequence,
+                            "created": now,
+                            "modified": now,
+                        }
+                    )
                     result[key] = Revision(sequence, now, now)
                 elif row.digest != digest:
-                    updates.append({"k_uid": key[0], "k_rid": key[1], "digest": digest,
-                                    "sequence": row.sequence + 1, "modified": now})
+                    updates.append(
+                        {
+                            "k_uid": key[0],
+                            "k_rid": key[1],
+                            "digest": digest,
+                            "sequence": row.sequence + 1,
+                            "modified": now,
+                        }
+                    )
                     result[key] = Revision(row.sequence + 1, now, _utc(row.created))
                 else:
                     result[key] = Revision(row.sequence, _utc(row.modified), _utc(row.created))
@@ -216,10 +239,19 @@ class Store:
                 conn.execute(insert(t), inserts)
             if updates:
                 conn.execute(
-                    update(t).where(t.c.plan_id == plan_id, t.c.uid == bindparam("k_uid"),
-                                    t.c.recurrence_id == bindparam("k_rid"))
-                    .values(digest=bindparam("digest"), sequence=bindparam("sequence"),
-                            modified=bindparam("modified")), updates)
+                    update(t)
+                    .where(
+                        t.c.plan_id == plan_id,
+                        t.c.uid == bindparam("k_uid"),
+                        t.c.recurrence_id == bindparam("k_rid"),
+                    )
+                    .values(
+                        digest=bindparam("digest"),
+                        sequence=bindparam("sequence"),
+                        modified=bindparam("modified"),
+                    ),
+                    updates,
+                )
             return result
 
         return self.retrying(work)

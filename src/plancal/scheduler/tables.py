@@ -21,7 +21,8 @@ metadata = MetaData()
 # One row per calendar component ever published: SEQUENCE and DTSTAMP survive restarts and
 # hosts, so a client sees every content change as an update of the same event.
 revisions = Table(
-    "revisions", metadata,
+    "revisions",
+    metadata,
     Column("plan_id", String(100), nullable=False),
     Column("uid", String(300), nullable=False),
     Column("recurrence_id", String(40), nullable=False),  # "" for a master or single event
@@ -36,7 +37,8 @@ revisions = Table(
 # (deadline and its due day, recipient role, days before), so inserting it twice is a no-op and
 # a reminder is delivered once even if every tick recomputes what is owed.
 outbox = Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     Column("plan_id", String(100), nullable=False),
     Column("deadline", String(300), nullable=False),  # the deadline's UID
     Column("due", Date, nullable=False),  # a moved deadline is a new deadline to remind of
@@ -61,7 +63,8 @@ outbox = Table(
 # Feed tokens (issue 6): a token opens a set of private feeds of one plan. Only a SHA-256 of
 # the token is kept; the token itself is shown once, when it is created.
 feed_tokens = Table(
-    "feed_tokens", metadata,
+    "feed_tokens",
+    metadata,
     Column("id", String(20), primary_key=True),  # public name, for list/revoke and logs
     Column("plan_id", String(100), nullable=False, index=True),
     Column("token_hash", String(64), nullable=False, unique=True),
@@ -74,7 +77,8 @@ feed_tokens = Table(
 # What each served resource (feed file or page) last said and since when, so Last-Modified
 # survives restarts and is the same on every host that shares the store.
 served_versions = Table(
-    "served_versions", metadata,
+    "served_versions",
+    metadata,
     Column("plan_id", String(100), nullable=False),
     Column("name", String(200), nullable=False),  # e.g. "public.ics", "en/index.html"
     Column("etag", String(64), nullable=False),
@@ -86,7 +90,8 @@ served_versions = Table(
 # read. The target itself is the truth (its items carry plancal's tag); this record tells which
 # items vanished since (deleted by hand) and what plancal believes it owns.
 pushed = Table(
-    "pushed", metadata,
+    "pushed",
+    metadata,
     Column("target", String(300), nullable=False),  # e.g. exchange:mailbox@host
     Column("plan_id", String(100), nullable=False),
     Column("key", String(300), nullable=False),  # the plan's UID
@@ -101,7 +106,8 @@ pushed = Table(
 # Writes in flight: recorded before a request, cleared after its answer. A row left over means a
 # push was interrupted; the next push re-reads those items before deciding anything.
 push_intents = Table(
-    "push_intents", metadata,
+    "push_intents",
+    metadata,
     Column("target", String(300), nullable=False),
     Column("plan_id", String(100), nullable=False),
     Column("key", String(300), nullable=False),

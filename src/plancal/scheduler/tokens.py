@@ -27,8 +27,19 @@ from plancal.i18n import Lang, Message, Text, msg
 from plancal.scheduler.store import Store
 
 MIN_KEY_LENGTH = 32
-__all__ = ["TOKEN_LENGTH", "Grant", "TokenError", "TokenInfo", "active", "create",
-           "derive", "digest", "listing", "rederive", "revoke"]
+__all__ = [
+    "TOKEN_LENGTH",
+    "Grant",
+    "TokenError",
+    "TokenInfo",
+    "active",
+    "create",
+    "derive",
+    "digest",
+    "listing",
+    "rederive",
+    "revoke",
+]
 
 
 class TokenError(ValueError):
@@ -42,7 +53,7 @@ class TokenError(ValueError):
         return self.message.render(lang)
 
 
-KEY_HINT = ("python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
+KEY_HINT = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,16 +69,27 @@ class TokenInfo:
 
 def check_key(key: str | None) -> bytes:
     if not key:
-        raise TokenError(msg(Text(
-            "no token key: set PLANCAL_SERVER_TOKEN_KEY (or the keyring entry plancal / "
-            "server.token_key) to a long random secret, e.g. the output of: {hint}",
-            "ingen tokennyckel: sätt PLANCAL_SERVER_TOKEN_KEY (eller nyckelringens plancal / "
-            "server.token_key) till en lång slumpmässig hemlighet, t.ex. utdata från: {hint}"),
-            hint=KEY_HINT))
+        raise TokenError(
+            msg(
+                Text(
+                    "no token key: set PLANCAL_SERVER_TOKEN_KEY (or the keyring entry plancal / "
+                    "server.token_key) to a long random secret, e.g. the output of: {hint}",
+                    "ingen tokennyckel: sätt PLANCAL_SERVER_TOKEN_KEY (eller nyckelringens plancal / "
+                    "server.token_key) till en lång slumpmässig hemlighet, t.ex. utdata från: {hint}",
+                ),
+                hint=KEY_HINT,
+            )
+        )
     if len(key) < MIN_KEY_LENGTH:
-        raise TokenError(msg(Text(
-            "the token key is too short: use at least {n} random characters",
-            "tokennyckeln är för kort: använd minst {n} slumpmässiga tecken"), n=MIN_KEY_LENGTH))
+        raise TokenError(
+            msg(
+                Text(
+                    "the token key is too short: use at least {n} random characters",
+                    "tokennyckeln är för kort: använd minst {n} slumpmässiga tecken",
+                ),
+                n=MIN_KEY_LENGTH,
+            )
+        )
     return key.encode("utf-8")
 
 
@@ -84,21 +106,40 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def create(store: Store, key: str | None, plan_id: str, feeds: Iterable[str],
-           private: Collection[str], label: str, now: datetime) -> tuple[str, TokenInfo]:
+def create(
+    store: Store,
+    key: str | None,
+    plan_id: str,
+    feeds: Iterable[str],
+    private: Collection[str],
+    label: str,
+    now: datetime,
+) -> tuple[str, TokenInfo]:
     """A new token for some of the ``private`` feeds; the token is returned once, here."""
     slugs = tuple(dict.fromkeys(feeds))
     if not slugs:
-        raise TokenError(msg(Text("a token must open at least one feed (--feed)",
-                                  "en token måste öppna minst ett flöde (--feed)")))
+        raise TokenError(
+            msg(
+                Text(
+                    "a token must open at least one feed (--feed)",
+                    "en token måste öppna minst ett flöde (--feed)",
+                )
+            )
+        )
     unknown = [s for s in slugs if s not in private]
     if unknown:
-        raise TokenError(msg(Text(
-            "not a private feed of this plan: {unknown}; the private feeds are: {known} (the "
-            "public feed needs no token)",
-            "inget privat flöde i planen: {unknown}; de privata flödena är: {known} (det "
-            "offentliga flödet behöver ingen token)"),
-            unknown=", ".join(unknown), known=", ".join(private)))
+        raise TokenError(
+            msg(
+                Text(
+                    "not a private feed of this plan: {unknown}; the private feeds are: {known} (the "
+                    "public feed needs no token)",
+                    "inget privat flöde i planen: {unknown}; de privata flödena är: {known} (det "
+                    "offentliga flödet behöver ingen token)",
+                ),
+                unknown=", ".join(unknown),
+                known=", ".join(private),
+            )
+        )
     secret = check_key(key)
     from sqlalchemy import insert
 
@@ -108,9 +149,17 @@ def create(store: Store, key: str | None, plan_id: str, feeds: Iterable[str],
     token_id = secrets.token_hex(5)
     token = derive(secret, plan_id, token_id)
     with store.writing() as conn:
-        conn.execute(insert(t).values(id=token_id, plan_id=plan_id,
-                                      token_hash=digest(token).hex(), label=label,
-                                      feeds=" ".join(slugs), created=now, revoked=None))
+        conn.execute(
+            insert(t).values(
+                id=token_id,
+                plan_id=plan_id,
+                token_hash=digest(token).hex(),
+                label=label,
+                feeds=" ".join(slugs),
+                created=now,
+                revoked=None,
+            )
+        )
     return token, TokenInfo(token_id, label, slugs, now, None)
 
 
@@ -120,10 +169,21 @@ def listing(store: Store, plan_id: str) -> list[TokenInfo]:
     from plancal.scheduler.tables import feed_tokens as t
 
     with store.engine.connect() as conn:
-        rows = conn.execute(select(t.c.id, t.c.label, t.c.feeds, t.c.created, t.c.revoked)
-                            .where(t.c.plan_id == plan_id).order_by(t.c.created, t.c.id)).all()
-    return [TokenInfo(r.id, r.label, tuple(r.feeds.split()), _utc(r.created),
-                      _utc(r.revoked) if r.revoked else None) for r in rows]
+        rows = conn.execute(
+            select(t.c.id, t.c.label, t.c.feeds, t.c.created, t.c.revoked)
+            .where(t.c.plan_id == plan_id)
+            .order_by(t.c.created, t.c.id)
+        ).all()
+    return [
+        TokenInfo(
+            r.id,
+            r.label,
+            tuple(r.feeds.split()),
+            _utc(r.created),
+            _utc(r.revoked) if r.revoked else None,
+        )
+        for r in rows
+    ]
 
 
 def revoke(store: Store, plan_id: str, token_id: str, now: datetime) -> TokenInfo:
@@ -135,9 +195,16 @@ def revoke(store: Store, plan_id: str, token_id: str, now: datetime) -> TokenInf
     with store.writing() as conn:
         row = conn.execute(select(t).where(t.c.plan_id == plan_id, t.c.id == token_id)).first()
         if row is None:
-            raise TokenError(msg(Text("no token {id!r} for the plan {plan}",
-                                      "ingen token {id!r} för planen {plan}"),
-                                 id=token_id, plan=plan_id))
+            raise TokenError(
+                msg(
+                    Text(
+                        "no token {id!r} for the plan {plan}",
+                        "ingen token {id!r} för planen {plan}",
+                    ),
+                    id=token_id,
+                    plan=plan_id,
+                )
+            )
         revoked = _utc(row.revoked) if row.revoked else now
         if row.revoked is None:
             conn.execute(update(t).where(t.c.id == token_id).values(revoked=now))
@@ -151,8 +218,11 @@ def active(store: Store, plan_id: str) -> dict[bytes, Grant]:
     from plancal.scheduler.tables import feed_tokens as t
 
     with store.engine.connect() as conn:
-        rows = conn.execute(select(t.c.id, t.c.token_hash, t.c.feeds).where(
-            t.c.plan_id == plan_id, t.c.revoked.is_(None))).all()
+        rows = conn.execute(
+            select(t.c.id, t.c.token_hash, t.c.feeds).where(
+                t.c.plan_id == plan_id, t.c.revoked.is_(None)
+            )
+        ).all()
     out = {}
     for r in rows:
         d = bytes.fromhex(r.token_hash)
@@ -171,8 +241,14 @@ def rederive(store: Store, key: str | None, plan_id: str) -> list[tuple[str, Tok
     for info in infos:
         token = derive(secret, plan_id, info.id)
         if not hmac.compare_digest(digest(token), known.get(info.id, b"")):
-            raise TokenError(msg(Text(
-                "the token key is not the one token {id} was created with",
-                "tokennyckeln är inte den som token {id} skapades med"), id=info.id))
+            raise TokenError(
+                msg(
+                    Text(
+                        "the token key is not the one token {id} was created with",
+                        "tokennyckeln är inte den som token {id} skapades med",
+                    ),
+                    id=info.id,
+                )
+            )
         out.append((token, info))
     return out

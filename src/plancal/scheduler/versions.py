@@ -21,8 +21,9 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def stamp(store: Store, plan_id: str, etags: Mapping[str, str], now: datetime
-          ) -> dict[str, datetime]:
+def stamp(
+    store: Store, plan_id: str, etags: Mapping[str, str], now: datetime
+) -> dict[str, datetime]:
     """Record each resource's ETag; a new or changed one is modified ``now`` (whole seconds)."""
     from sqlalchemy import bindparam, insert, select, update
 
@@ -41,8 +42,7 @@ def stamp(store: Store, plan_id: str, etags: Mapping[str, str], now: datetime
         for name, etag in etags.items():
             row = known.get(name)
             if row is None:
-                inserts.append({"plan_id": plan_id, "name": name, "etag": etag,
-                                "modified": now})
+                inserts.append({"plan_id": plan_id, "name": name, "etag": etag, "modified": now})
                 out[name] = now
             elif row.etag != etag:
                 # Always later than before, even if another host's clock ran ahead of ours:
@@ -55,9 +55,12 @@ def stamp(store: Store, plan_id: str, etags: Mapping[str, str], now: datetime
         if inserts:
             conn.execute(insert(t), inserts)
         if updates:
-            conn.execute(update(t).where(t.c.plan_id == plan_id, t.c.name == bindparam("k_name"))
-                         .values(etag=bindparam("etag"), modified=bindparam("modified")),
-                         updates)
+            conn.execute(
+                update(t)
+                .where(t.c.plan_id == plan_id, t.c.name == bindparam("k_name"))
+                .values(etag=bindparam("etag"), modified=bindparam("modified")),
+                updates,
+            )
         return out
 
     return store.retrying(work)
