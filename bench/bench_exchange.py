@@ -109,7 +109,7 @@ def fresh(schema: Any) -> tuple[Any, Any]:
     from tests.ews.conftest import ORGANIZER, PASSWORD, USER
     from tests.ews.simulator import Simulator
 
-    from plancal.scheduler.store import Store
+    from plancal.state.store import Store
 
     sim = Simulator(schema, users={USER: PASSWORD}, delegates={USER: {ORGANIZER}}).start()
     sim.check_answers = 0  # validation is the tests' job; here it would only add time
@@ -125,7 +125,7 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=300)
     args = parser.parse_args()
     schema = xmlschema.XMLSchema(str(schema_dir() / "messages.xsd"), validation="lax")
-    from plancal.core import load_schedule
+    from plancal.app.check import load_schedule
 
     seed, _ = load_schedule(ROOT / "examples" / "soderhamn-2022-2023.yaml")
     rows: list[tuple[str, str, str, str]] = []

@@ -27,13 +27,13 @@ sys.path.insert(0, str(ROOT))
 
 from tests.scheduler.conftest import LoopbackController, Mailbox  # noqa: E402
 
+from plancal.calendars.reminders import by_deadline, owed, planned  # noqa: E402
 from plancal.rules.compile import compile_plan  # noqa: E402
 from plancal.rules.plan import load  # noqa: E402
 from plancal.scheduler.dispatch import tick  # noqa: E402
 from plancal.scheduler.mail import SmtpMailer, SmtpSettings, compose  # noqa: E402
-from plancal.scheduler.outbox import Outbox  # noqa: E402
-from plancal.scheduler.reminders import by_deadline, owed, planned  # noqa: E402
-from plancal.scheduler.store import Store  # noqa: E402
+from plancal.state.outbox import Outbox  # noqa: E402
+from plancal.state.store import Store  # noqa: E402
 
 SEED = ROOT / "examples" / "soderhamn-2022-2023.yaml"
 SENDER = "plancal@soderhamn.example"

@@ -44,7 +44,7 @@ def main() -> None:
 
     from ruamel.yaml import YAML
 
-    from plancal import reschedule
+    from plancal.app import reschedule
     from plancal.rules import roundtrip
     from plancal.rules.compile import compile_plan
     from plancal.rules.plan import loads

@@ -486,8 +486,8 @@ def test_line_ends_permissions_and_symlinks_are_kept(tmp_path: Path) -> None:
 def test_a_concurrent_change_is_never_overwritten(tmp_path: Path) -> None:
     from datetime import date as day
 
-    from plancal import reschedule
-    from plancal.rules.errors import PlanError
+    from plancal.app import reschedule
+    from plancal.errors import PlanError
 
     plan = seed_copy(tmp_path)
     proposal = reschedule.prepare(plan, lambda ed: ed.skip("lagesbild", day(2023, 3, 7)))
@@ -500,7 +500,7 @@ def test_a_concurrent_change_is_never_overwritten(tmp_path: Path) -> None:
 
 KILLED = r"""
 import os, sys
-import plancal.planfile as planfile
+import plancal.files as files
 
 def pause(*_):
     print("PAUSED", flush=True)
@@ -520,7 +520,7 @@ elif point == "replacing":
         real_replace(src, dst)
     os.replace = replace
 elif point == "replaced":  # renamed, the folder not yet synced
-    planfile._sync_dir = pause
+    files._sync_dir = pause
 from plancal.cli import main
 main(sys.argv[2:])
 """
@@ -532,7 +532,7 @@ main(sys.argv[2:])
 def test_a_process_killed_during_the_write_leaves_the_old_file_or_the_new(
     tmp_path: Path, point: str, survivor: str
 ) -> None:
-    from plancal import reschedule
+    from plancal.app import reschedule
 
     plan = seed_copy(tmp_path)
     args = ["break", "add", str(plan), "Sommaruppehåll 2023", "2023-06-26", "2023-08-06"]

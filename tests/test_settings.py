@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from plancal import settings
-from plancal.rules.errors import PlanError
+from plancal.config import settings
+from plancal.errors import PlanError
 
 
 def write(tmp_path: Path, text: str) -> Path:

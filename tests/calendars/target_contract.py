@@ -13,7 +13,7 @@ from tests.conftest import SEED
 
 
 def edited_seed(tmp_path: Path) -> Any:
-    from plancal.core import load_schedule
+    from plancal.app.check import load_schedule
 
     text = SEED.read_text(encoding="utf-8").replace(
         '    time: "09.00"\n    organizer: trygghetssamordnare\n',

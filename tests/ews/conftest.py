@@ -54,7 +54,7 @@ BEREDNING_KEY = "beredningsgrupp@soderhamn-2022-2023.plancal"
 
 def seed_variant(tmp_path: Path, name: str = "plan.yaml", **replace: str) -> Any:
     """The seed plan with some text replaced, compiled (a real file, as a user edits it)."""
-    from plancal.core import load_schedule
+    from plancal.app.check import load_schedule
     from tests.conftest import SEED
 
     text = SEED.read_text(encoding="utf-8")
@@ -74,7 +74,7 @@ def beredning(extra: str) -> dict[str, str]:
 
 
 def connection(sim: Simulator, **over: Any) -> Any:
-    from plancal.calendars.exchange import Connection
+    from plancal.calendars.targets.exchange.target import Connection
 
     values: dict[str, Any] = {
         "mailbox": ORGANIZER,
@@ -100,9 +100,9 @@ def run_push(
     """One `plancal push exchange`, as the CLI runs it, against the simulator."""
     import time
 
-    from plancal.calendars.exchange import ExchangeTarget, Unsettled
     from plancal.calendars.push import push
-    from plancal.scheduler.pushstate import PushState
+    from plancal.calendars.targets.exchange.target import ExchangeTarget, Unsettled
+    from plancal.state.pushstate import PushState
 
     conn = connection(sim, **over)
     state = PushState(store, conn.target, schedule.plan.id) if store is not None else None

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from plancal.scheduler.pushstate import PushState
-from plancal.scheduler.store import Store
+from plancal.state.pushstate import PushState
+from plancal.state.store import Store
 from tests.ews.conftest import (
     ORGANIZER,
     agenda_of,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from plancal.config.settings import load
 from plancal.scheduler.daemon import Daemon, configured_push
 from plancal.scheduler.mail import SmtpSettings
-from plancal.scheduler.store import Store
-from plancal.settings import load
+from plancal.state.store import Store
 from tests.conftest import SEED
 from tests.ews.conftest import ORGANIZER, PASSWORD, USER, agenda_of, occurrences_in
 from tests.ews.simulator import Simulator

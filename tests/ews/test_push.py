@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from plancal.calendars.sync import desired
-from plancal.scheduler.store import Store
+from plancal.state.store import Store
 from tests.conftest import SEED
 from tests.ews.conftest import (
     BEREDNING_KEY,
@@ -69,7 +69,7 @@ def test_seed_calendar_view_equals_the_agenda(sim: Simulator, seed_schedule: Any
     """Read back through exchangelib's own calendar view, compared with `plancal agenda`."""
     from exchangelib import EWSDateTime, EWSTimeZone
 
-    from plancal.calendars.exchange import ExchangeTarget
+    from plancal.calendars.targets.exchange.target import ExchangeTarget
 
     run_push(seed_schedule, sim)
     target = ExchangeTarget(connection(sim), seed_schedule.plan.id, seed_schedule.plan.tz)
@@ -355,7 +355,7 @@ def test_activity_removed_from_the_plan_is_cancelled(pushed: Simulator, tmp_path
     end = text.index("  - id: lagesbild\n")
     path = tmp_path / "plan.yaml"
     path.write_text(text[:start] + text[end:], encoding="utf-8")
-    from plancal.core import load_schedule
+    from plancal.app.check import load_schedule
 
     schedule, _ = load_schedule(path)
     sent, keys = len(sim.sent), key_of(sim)
@@ -411,7 +411,7 @@ def test_items_plancal_did_not_create_are_never_touched(
 def test_wrong_password_is_a_clear_error_without_the_password(
     sim: Simulator, seed_schedule: Any
 ) -> None:
-    from plancal.calendars.exchange import ExchangeError
+    from plancal.calendars.targets.exchange.target import ExchangeError
 
     with pytest.raises(ExchangeError) as caught:
         run_push(seed_schedule, sim, password="fel-lösen-999")
@@ -420,7 +420,7 @@ def test_wrong_password_is_a_clear_error_without_the_password(
 
 
 def test_mailbox_without_rights_is_a_clear_error(sim: Simulator, seed_schedule: Any) -> None:
-    from plancal.calendars.exchange import ExchangeError
+    from plancal.calendars.targets.exchange.target import ExchangeError
 
     with pytest.raises(ExchangeError) as caught:
         run_push(seed_schedule, sim, mailbox="annan@soderhamn.example")
@@ -458,7 +458,7 @@ def test_oauth2_client_credentials_with_impersonation(
 def test_regression_all_day_occurrence_keys_are_dates(
     pushed: Simulator, seed_schedule: Any
 ) -> None:
-    from plancal.calendars.exchange import ExchangeTarget
+    from plancal.calendars.targets.exchange.target import ExchangeTarget
 
     target = ExchangeTarget(connection(pushed), seed_schedule.plan.id, seed_schedule.plan.tz)
     held = target.read()
@@ -477,7 +477,7 @@ def test_ntlm_sign_in(
     user = "KOMMUN\\svc-plancal"
     sim = Simulator(ews_schema, users={user: "(ntlm only)"}, delegates={user: {ORGANIZER}}).start()
     try:
-        from plancal.calendars.exchange import ExchangeError
+        from plancal.calendars.targets.exchange.target import ExchangeError
 
         with pytest.raises(ExchangeError, match="refused the sign-in"):
             run_push(seed_schedule, sim, auth="ntlm", username=user, password="Sommar-2024")

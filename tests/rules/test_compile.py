@@ -6,8 +6,8 @@ from datetime import date, datetime, time
 
 import pytest
 
+from plancal.errors import PlanError
 from plancal.rules.compile import Series, compile_plan
-from plancal.rules.errors import PlanError
 from plancal.rules.plan import loads
 
 SEED_MONDAY_HOLIDAYS = [date(2022, 12, 26), date(2023, 4, 10), date(2023, 5, 1), date(2023, 12, 25)]

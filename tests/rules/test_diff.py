@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from plancal.impact import assess
+from plancal.app.impact import assess
 from plancal.rules.diff import diff, kept_in_break
 from tests.rules.test_edit import editor
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from plancal.errors import PlanError
 from plancal.rules.compile import Schedule, compile_plan
 from plancal.rules.diff import diff
 from plancal.rules.edit import Edited, Editor, slug
-from plancal.rules.errors import PlanError
 from plancal.rules.plan import loads
 from tests.conftest import FIXTURES, SEED
 

@@ -6,8 +6,8 @@ from datetime import date, time, timedelta
 
 import pytest
 
+from plancal.errors import PlanError
 from plancal.rules import cadence as cad
-from plancal.rules.errors import PlanError
 from tests.conftest import plan_text
 
 SEED_ACTIVITY_ROWS = {

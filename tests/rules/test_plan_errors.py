@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from plancal.core import check
+from plancal.app.check import check
 from tests.conftest import FIXTURES
 
 BAD = sorted((FIXTURES / "plans" / "bad").glob("*.yaml"))

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plancal.calendars import ics
+from plancal.errors import PlanError
 from plancal.rules.compile import compile_plan
-from plancal.rules.errors import PlanError
 from plancal.rules.plan import loads
 from tests.conftest import SEED
 

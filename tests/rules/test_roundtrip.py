@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from plancal.errors import PlanError
 from plancal.rules import roundtrip
 from plancal.rules.edit import Editor
-from plancal.rules.errors import PlanError
 from tests.conftest import FIXTURES, SEED
 from tests.rules.test_edit import editor
 

@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from plancal.scheduler.store import Store
+from plancal.state.store import Store
 
 USER, PASSWORD = "plancal", "hemligt-lösen"
 

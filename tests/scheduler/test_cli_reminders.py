@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from plancal.scheduler.outbox import Outbox
-from plancal.scheduler.store import Store
+from plancal.state.outbox import Outbox
+from plancal.state.store import Store
 from tests.conftest import FIXTURES, SEED
 from tests.scheduler.conftest import SmtpServer
 from tests.test_cli import LAZY_CHECK, plancal

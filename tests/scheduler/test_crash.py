@@ -15,12 +15,12 @@ from multiprocessing.connection import Connection
 
 import pytest
 
+from plancal.calendars.reminders import planned
 from plancal.rules.compile import Schedule
 from plancal.scheduler.dispatch import LEASE, tick
 from plancal.scheduler.mail import SmtpMailer, SmtpSettings
-from plancal.scheduler.outbox import Outbox
-from plancal.scheduler.reminders import planned
-from plancal.scheduler.store import Store
+from plancal.state.outbox import Outbox
+from plancal.state.store import Store
 from tests.scheduler.conftest import SmtpServer
 
 POINTS = {"enqueue-open", "enqueued", "claim-open", "claimed", "sending", "accepted", "marked"}

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from plancal.rules.errors import PlanError
+from plancal.calendars.reminders import planned
+from plancal.config.settings import load
+from plancal.errors import PlanError
 from plancal.scheduler.daemon import (
     AlreadyRunning,
     Daemon,
@@ -24,10 +26,8 @@ from plancal.scheduler.daemon import (
     single_instance,
 )
 from plancal.scheduler.mail import SmtpSettings
-from plancal.scheduler.outbox import Outbox
-from plancal.scheduler.reminders import planned
-from plancal.scheduler.store import Store
-from plancal.settings import load
+from plancal.state.outbox import Outbox
+from plancal.state.store import Store
 from tests.conftest import SEED
 from tests.scheduler.conftest import SmtpServer, body
 

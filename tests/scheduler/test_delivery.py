@@ -9,14 +9,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from plancal.calendars.reminders import Reminder, planned
+from plancal.config.settings import Settings
 from plancal.rules.compile import Schedule, compile_plan
 from plancal.rules.plan import load
 from plancal.scheduler.dispatch import Outcome, tick
 from plancal.scheduler.mail import SendError, SmtpMailer, SmtpSettings, smtp_settings
-from plancal.scheduler.outbox import Outbox
-from plancal.scheduler.reminders import Reminder, planned
-from plancal.scheduler.store import Store
-from plancal.settings import Settings
+from plancal.state.outbox import Outbox
+from plancal.state.store import Store
 from tests.conftest import FIXTURES
 from tests.scheduler.conftest import PASSWORD, USER, SmtpServer, body
 
@@ -250,8 +250,8 @@ def test_logs_name_roles_not_addresses_or_secrets(
 
 
 def test_smtp_settings_say_what_to_write(tmp_path: pytest.TempPathFactory) -> None:
-    from plancal.rules.errors import PlanError
-    from plancal.settings import load
+    from plancal.config.settings import load
+    from plancal.errors import PlanError
 
     with pytest.raises(PlanError) as caught:
         smtp_settings(load(None, {"PLANCAL_CONFIG": "/nonexistent"}))

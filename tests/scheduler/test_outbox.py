@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from plancal.scheduler.outbox import Outbox, Row
-from plancal.scheduler.reminders import Reminder
-from plancal.scheduler.store import Store
+from plancal.calendars.reminders import Reminder
+from plancal.state.outbox import Outbox, Row
+from plancal.state.store import Store
 from tests.scheduler.conftest import clean
 
 T0 = datetime(2023, 1, 23, 8, 0, tzinfo=UTC)

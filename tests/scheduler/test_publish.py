@@ -6,9 +6,9 @@ import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
+from plancal.app.publish import publish
 from plancal.rules.compile import compile_plan
 from plancal.rules.plan import load
-from plancal.scheduler.publish import publish
 from tests.conftest import MINIMAL
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)

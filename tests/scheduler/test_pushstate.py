@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from plancal.scheduler.pushstate import Pushed, PushState
-from plancal.scheduler.store import Store
+from plancal.calendars.push import Pushed
+from plancal.state.pushstate import PushState
+from plancal.state.store import Store
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 TARGET = "exchange:samordnare@soderhamn.example@mail.example"

@@ -9,8 +9,8 @@ import icalendar
 
 from plancal.calendars import ics
 from plancal.calendars.feeds import feeds_for
+from plancal.calendars.reminders import is_late, owed, planned
 from plancal.rules.compile import Schedule
-from plancal.scheduler.reminders import is_late, owed, planned
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

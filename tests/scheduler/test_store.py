@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from plancal.scheduler.store import MIGRATIONS, SCHEMA_HEAD, Store, StoreError, safe_url
+from plancal.state.store import MIGRATIONS, SCHEMA_HEAD, Store, StoreError, safe_url
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 T1 = T0 + timedelta(hours=1)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from plancal.scheduler import tokens, versions
-from plancal.scheduler.store import Store
+from plancal.state import tokens, versions
+from plancal.state.store import Store
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 T1 = T0 + timedelta(hours=1)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from plancal.calendars.resources import Resource, accepts_gzip
-from plancal.calendars.server import AccessLog, FeedServer, Site
-from plancal.scheduler import tokens
-from plancal.scheduler.serve import Options, Reloader, bounded_protocol
-from plancal.scheduler.store import Store
+from plancal.state import tokens
+from plancal.state.store import Store
+from plancal.web.resources import Resource, accepts_gzip
+from plancal.web.serve import Options, Reloader, bounded_protocol
+from plancal.web.server import AccessLog, FeedServer, Site
 from tests.server.conftest import KEY, current_plan, fetch
 
 

@@ -182,7 +182,7 @@ def test_server_commands_stay_light_until_run(tmp_path: Path) -> None:
         "    try:\n        main(args, standalone_mode=False)\n    except SystemExit:\n"
         "        pass\n"
         "print('HEAVY:' + ','.join(m for m in ('uvicorn', 'sqlalchemy', 'segno', "
-        "'plancal.calendars.server') if m in sys.modules))"
+        "'plancal.web.server') if m in sys.modules))"
     )
     run = subprocess.run(
         [sys.executable, "-c", code],

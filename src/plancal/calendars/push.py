@@ -9,18 +9,40 @@ finds no difference; that last read also refreshes what the state store remember
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from plancal.calendars.sync import Change, Held, Meeting, When, desired, messages, reconcile
+from plancal.errors import PlanError, Problem, UserError
 from plancal.i18n import Lang, Text
 from plancal.rules.compile import Schedule
-from plancal.rules.errors import PlanError, Problem
 
 Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """What a target wrote for one key, as it last read it back."""
+
+    key: str
+    item_id: str
+    change_key: str
+    digest: str
+    snapshot: dict[str, Any]
+
+
+class PushLedger(Protocol):
+    """What a target remembers between runs (``plancal.state.pushstate.PushState``)."""
+
+    def load(self) -> dict[str, Pushed]: ...
+    def remember(self, rows: Iterable[Pushed], now: datetime) -> None: ...
+    def forget(self, keys: Iterable[str] | None = None) -> None: ...
+    def begin(self, intents: Iterable[tuple[str, str]], now: datetime) -> None: ...
+    def end(self, keys: Iterable[str] | None = None) -> None: ...
+    def in_flight(self) -> dict[str, set[str]]: ...
 
 
 class Target(Protocol):
@@ -38,7 +60,7 @@ class Target(Protocol):
     def settled(self) -> None: ...
 
 
-class PushError(RuntimeError):
+class PushError(UserError):
     """The push could not finish; the message is safe to show."""
 
 

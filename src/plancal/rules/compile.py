@@ -28,10 +28,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from plancal.errors import Problem, Problems, Where
 from plancal.i18n import MONTHS, Message, Text, msg
 from plancal.rules import cadence as cad
 from plancal.rules.days import WorkCalendar, holiday_table
-from plancal.rules.errors import Problem, Problems, Where
 from plancal.rules.model import Activity, FollowUp, Plan
 from plancal.rules.recurrence import Rule, RuleError, explicit_rule, nth_weekday
 

@@ -1,20 +1,15 @@
 """Working days: public (and de-facto) holidays from the ``holidays`` package, and breaks.
 
 ``holidays`` is the authority on which days are holidays. Importing its Swedish calendar costs
-about 0.1 s, more than the rest of ``plancal agenda`` together, so the table it produces for a
-plan's years is cached as JSON beside the user's other caches, keyed by the installed version of
-``holidays``: an upgrade (a new or corrected holiday) invalidates the cache by itself.
+about 0.1 s, more than the rest of ``plancal agenda`` together; the application keeps a cache of
+the tables it produces and plugs it in with ``use_holiday_source`` (rules read no files).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 ONE_DAY = timedelta(days=1)
 
@@ -40,71 +35,37 @@ class BreakSpan:
         return isinstance(day, date) and self.start <= day <= self.end
 
 
-def _cache_dir() -> Path:
-    if explicit := os.environ.get("PLANCAL_CACHE_DIR"):
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "plancal"
+HolidaySource = Callable[[HolidaySpec, Sequence[int]], dict[date, str]]
 
 
-def _holidays_version() -> str | None:
-    """The installed holidays' version, read from its version file without importing it."""
-    for entry in sys.path:
-        version_file = Path(entry or ".") / "holidays" / "version.py"
-        try:
-            stat = version_file.stat()
-            text = version_file.read_text(encoding="utf-8")
-        except OSError:
-            continue
-        for line in text.splitlines():
-            if line.startswith("__version__"):
-                return line.split("=", 1)[1].strip().strip("\"'") + f"-{stat.st_mtime_ns}"
-    return None
-
-
-def _compute_holidays(spec: HolidaySpec, years: Iterable[int]) -> dict[date, str]:
-    import holidays  # heavy: only when the cache has no answer
+def compute_holidays(spec: HolidaySpec, years: Sequence[int]) -> dict[date, str]:
+    """Every holiday of ``years`` by the ``holidays`` package, named in the spec's language."""
+    import holidays  # heavy: only when the source has no answer
 
     categories = ("public", "de_facto") if spec.de_facto else ("public",)
     table = holidays.country_holidays(
         spec.country,
         subdiv=spec.subdivision,
-        years=sorted(years),
+        years=list(years),
         language=spec.language,
         categories=categories,
     )
     return {day: str(name) for day, name in sorted(table.items())}
 
 
-def holiday_table(spec: HolidaySpec, years: Iterable[int]) -> dict[date, str]:
-    """Every holiday in the given years, with its name in the spec's language."""
-    years = sorted(set(years))
-    version = _holidays_version()
-    cache = _cache_dir()
-    key = (
-        f"{spec.country}-{spec.subdivision or ''}-{int(spec.de_facto)}-{spec.language}-"
-        f"{years[0]}-{years[-1]}-{version}.json"
-    )
-    path = cache / "holidays" / key if version else None
-    if path is not None:
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            return {date.fromisoformat(d): n for d, n in raw.items()}
-        except (OSError, ValueError):
-            pass
-    table = _compute_holidays(spec, range(years[0], years[-1] + 1))
-    if path is not None:
-        import tempfile
+_source: HolidaySource = compute_holidays
 
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump({d.isoformat(): n for d, n in table.items()}, out, ensure_ascii=False)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only home only costs speed
-    return table
+
+def use_holiday_source(source: HolidaySource) -> None:
+    """Let the application answer from a cache (``plancal.app.holidays``); rules do no I/O."""
+    global _source
+    _source = source
+
+
+def holiday_table(spec: HolidaySpec, years: Iterable[int]) -> dict[date, str]:
+    """Every holiday from the first to the last of ``years``, with its name."""
+    wanted = sorted(set(years))
+    return _source(spec, range(wanted[0], wanted[-1] + 1))
 
 
 class WorkCalendar:

@@ -1,6 +1,6 @@
 """Rescheduling edits of the plan file: skip, move, add, end a series, add or remove a break.
 
-Pure: plan text in, plan text out (the file is written elsewhere, ``plancal.planfile``). Every
+Pure: plan text in, plan text out (the file is written elsewhere, ``plancal.app.planfile``). Every
 edit proves itself before it is offered: the edited text must load and compile without errors,
 and the compiled calendar must differ from the old one in exactly the asked way (a skipped
 occurrence gone and nothing else gone, a moved one at its new time and every other one where it
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from plancal.errors import PlanError, Problem, Problems, Where
 from plancal.i18n import Message, Text, msg
 from plancal.rules import roundtrip
 from plancal.rules.compile import (
@@ -33,7 +34,6 @@ from plancal.rules.compile import (
     nonexistent,
 )
 from plancal.rules.diff import origin, signature
-from plancal.rules.errors import PlanError, Problem, Problems, Where
 from plancal.rules.model import Activity, BreakPolicy, Plan
 from plancal.rules.plan import loads_with_problems
 

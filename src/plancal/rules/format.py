@@ -6,9 +6,9 @@ import re
 from datetime import date
 from typing import Any, ClassVar
 
+from plancal.errors import Problems, Where
 from plancal.i18n import MONTHS, Lang, Text, msg
 from plancal.rules.cadence import WEEKDAY_WORDS
-from plancal.rules.errors import Problems, Where
 from plancal.rules.model import Due
 from plancal.rules.schema import (
     EMAIL,

@@ -8,9 +8,9 @@ from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from plancal.errors import Where
 from plancal.rules.cadence import Cadence
 from plancal.rules.days import BreakSpan, HolidaySpec
-from plancal.rules.errors import Where
 
 HolidayPolicy = Literal["skip", "next", "previous", "keep"]
 BreakPolicy = Literal["skip", "before", "after", "continue"]

@@ -14,10 +14,10 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, cast
 
+from plancal.errors import Problems, Where
 from plancal.i18n import Text, msg
 from plancal.rules import cadence as cad
 from plancal.rules.days import HolidaySpec
-from plancal.rules.errors import Problems, Where
 from plancal.rules.format import PLAN, WEEKDAY_INDEX
 from plancal.rules.model import (
     Activity,

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
+from plancal.errors import PlanError, Problem, Where
 from plancal.i18n import Text, msg
-from plancal.rules.errors import PlanError, Problem, Where
 
 # (mapping indent, sequence indent, sequence dash offset): the seed's layout first.
 _LAYOUTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (2, 4, 0), (4, 2, 0))

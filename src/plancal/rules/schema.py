@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar
 
+from plancal.errors import Problems, Where
 from plancal.i18n import Lang, Text, msg
-from plancal.rules.errors import Problems, Where
 
 INVALID: Any = object()  # a value that failed its check; callers skip dependent checks
 

@@ -24,19 +24,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from plancal.calendars.reminders import LATE_DAYS
+from plancal.config.settings import Settings
+from plancal.errors import UserError
 from plancal.rules.compile import Schedule
 from plancal.scheduler import clock
 from plancal.scheduler.dispatch import Outcome, tick, worker_id
 from plancal.scheduler.mail import SmtpMailer, SmtpSettings
-from plancal.scheduler.outbox import Outbox
-from plancal.scheduler.reminders import LATE_DAYS
-from plancal.scheduler.store import Store
-from plancal.settings import Settings
+from plancal.state.outbox import Outbox
+from plancal.state.store import Store
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from plancal.scheduler.publish import Written
+    from plancal.app.publish import Written
 
 log = logging.getLogger("plancal.daemon")
 
@@ -44,7 +45,7 @@ log = logging.getLogger("plancal.daemon")
 Push = Callable[[Schedule, Store, datetime], None]
 
 
-class AlreadyRunning(RuntimeError):
+class AlreadyRunning(UserError):
     pass
 
 
@@ -57,7 +58,8 @@ def configured_push(settings: Settings) -> Push | None:
     """
     if not settings.get("daemon", "push"):
         return None
-    from plancal.calendars.exchange import Connection, push_plan
+    from plancal.app.push import push_plan
+    from plancal.calendars.targets.exchange import Connection
 
     Connection.from_settings(settings)  # PlanError now, not at the first interval
 
@@ -136,7 +138,7 @@ class Daemon:
 
     def schedule(self) -> Schedule | None:
         """The plan as compiled from the file now; the last good one if the file is broken."""
-        from plancal.core import check
+        from plancal.app.check import check
 
         with self._lock:
             try:
@@ -200,7 +202,7 @@ class Daemon:
         return outcome
 
     def publish(self, now: datetime) -> list[Written] | None:
-        from plancal.scheduler.publish import publish
+        from plancal.app.publish import publish
 
         schedule = self.schedule()
         if schedule is None:

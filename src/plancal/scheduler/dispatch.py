@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from email.message import Message
 from typing import Protocol
 
+from plancal.calendars.reminders import LATE_DAYS, by_deadline, is_late, owed
 from plancal.rules.compile import Schedule
 from plancal.scheduler.mail import SendError, compose
-from plancal.scheduler.outbox import Outbox, Probe, Row, no_probe
-from plancal.scheduler.reminders import LATE_DAYS, by_deadline, is_late, owed
+from plancal.state.outbox import Outbox, Probe, Row, no_probe
 
 log = logging.getLogger("plancal.reminders")
 

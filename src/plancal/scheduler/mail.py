@@ -21,11 +21,11 @@ from types import TracebackType
 from typing import Any
 
 from plancal.calendars.ics import deadline_lines
+from plancal.calendars.reminders import Reminder
+from plancal.config.settings import Settings, env_name
+from plancal.errors import Problems, Where
 from plancal.i18n import Lang, Text, msg
 from plancal.rules.compile import Deadline, Schedule
-from plancal.rules.errors import Problems, Where
-from plancal.scheduler.reminders import Reminder
-from plancal.settings import Settings, env_name
 
 TIMEOUT = 30.0  # seconds per SMTP command; the outbox lease covers a batch of these
 LOOPBACK = ("localhost", "127.0.0.1", "::1")

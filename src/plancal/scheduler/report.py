@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from plancal.calendars.reminders import LATE_DAYS, Reminder, by_deadline, is_late, owed
 from plancal.i18n import Lang, Text
 from plancal.rules.compile import Schedule
-from plancal.scheduler.outbox import Outbox, Row
-from plancal.scheduler.reminders import LATE_DAYS, Reminder, by_deadline, is_late, owed
+from plancal.state.outbox import Outbox, Row
 
 
 @dataclass(frozen=True)

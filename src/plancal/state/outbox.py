@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from plancal.scheduler.reminders import Key, Reminder
-from plancal.scheduler.store import Store, _utc
+from plancal.calendars.reminders import Key, Reminder
+from plancal.state.store import Store, _utc
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -81,7 +81,7 @@ class Outbox:
     def _is(self, key: Key) -> ColumnElement[bool]:
         from sqlalchemy import and_
 
-        from plancal.scheduler.tables import outbox as t
+        from plancal.state.tables import outbox as t
 
         plan_id, deadline, due, recipient, offset = key
         return and_(
@@ -95,7 +95,7 @@ class Outbox:
     def _claimable(self, now: datetime) -> ColumnElement[bool]:
         from sqlalchemy import and_, or_
 
-        from plancal.scheduler.tables import outbox as t
+        from plancal.state.tables import outbox as t
 
         return or_(t.c.status == "pending", and_(t.c.status == "sending", t.c.lease_until < now))
 
@@ -105,7 +105,7 @@ class Outbox:
         """Insert what is not yet in the outbox; return the reminders that were new."""
         from sqlalchemy import select
 
-        from plancal.scheduler.tables import outbox as t
+        from plancal.state.tables import outbox as t
 
         now = _utc(now)
         cols = (t.c.plan_id, t.c.deadline, t.c.due, t.c.recipient, t.c.offset_days)
@@ -150,7 +150,7 @@ class Outbox:
         return fresh
 
     def _insert_new(self) -> Any:
-        from plancal.scheduler.tables import outbox as t
+        from plancal.state.tables import outbox as t
 
         if self.store.dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -164,7 +164,7 @@ class Outbox:
         """Retire what must not be sent any more: expired, and superseded by a newer one."""
         from sqlalchemy import and_, exists, select, update
 
-        from plancal.scheduler.tables import outbox as t
+        from plancal.state.tables import outbox as t
 
         now = _utc(now)
         newer = t.alias("newer")
@@ -196,7 +196,7 @@ class Outbox:
         """Take the oldest owed row for ``lease``; None when nothing is owed."""
         from sqlalchemy import select, update
 
-        from plancal.scheduler.tables import outbox as t
+        from plancal.state.tables import outbox as t
 
         now = _utc(now)
         query = (
@@ -230,7 +230,7 @@ class Outbox:
     def _set(self, key: Key, **values: Any) -> None:
         from sqlalchemy import update
 
-        from plancal.scheduler.tables import outbox as t
+        from plancal.state.tables import outbox as t
 
         with self.store.writing() as conn:
             conn.execute(update(t).where(self._is(key)).values(**values))
@@ -250,7 +250,7 @@ class Outbox:
     def rows(self, plan_id: str, statuses: Iterable[Status] | None = None) -> list[Row]:
         from sqlalchemy import select
 
-        from plancal.scheduler.tables import outbox as t
+        from plancal.state.tables import outbox as t
 
         query = select(t).where(t.c.plan_id == plan_id)
         if statuses is not None:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from plancal.scheduler.store import Store
+from plancal.state.store import Store
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -27,7 +27,7 @@ def stamp(
     """Record each resource's ETag; a new or changed one is modified ``now`` (whole seconds)."""
     from sqlalchemy import bindparam, insert, select, update
 
-    from plancal.scheduler.tables import served_versions as t
+    from plancal.state.tables import served_versions as t
 
     now = _utc(now).replace(microsecond=0)
 

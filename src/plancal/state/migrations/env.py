@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from plancal.scheduler.tables import metadata
+from plancal.state.tables import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

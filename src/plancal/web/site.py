@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from plancal.app.publish import compiled_feeds, write_atomic
 from plancal.calendars import page
 from plancal.calendars.feeds import Feed
-from plancal.calendars.resources import Resource, etag_of
-from plancal.calendars.server import Site
 from plancal.i18n import Lang
 from plancal.rules.compile import Schedule
-from plancal.scheduler import versions
-from plancal.scheduler.publish import compiled_feeds, write_atomic
-from plancal.scheduler.store import Store
+from plancal.state import versions
+from plancal.state.store import Store
+from plancal.web.resources import Resource, etag_of
+from plancal.web.server import Site
 
 CALENDAR = "text/calendar; charset=utf-8"
 HTML = "text/html; charset=utf-8"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from plancal.calendars.ics import Key, Revision
+from plancal.errors import UserError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -25,7 +26,7 @@ SCHEMA_HEAD = "0004"  # the newest migration; tests check it matches migrations/
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-class StoreError(RuntimeError):
+class StoreError(UserError):
     """The store cannot be used; the message is safe to show (no password in it)."""
 
 
@@ -168,7 +169,7 @@ class Store:
     def revisions(self, plan_id: str) -> dict[Key, Revision]:
         from sqlalchemy import select
 
-        from plancal.scheduler.tables import revisions as t
+        from plancal.state.tables import revisions as t
 
         with self.engine.connect() as conn:
             rows = conn.execute(select(t).where(t.c.plan_id == plan_id)).all()
@@ -187,7 +188,7 @@ class Store:
         """
         from sqlalchemy import bindparam, insert, select, update
 
-        from plancal.scheduler.tables import revisions as t
+        from plancal.state.tables import revisions as t
 
         now = _utc(now).replace(microsecond=0)
 

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from plancal import planfile
-from plancal.impact import Impact, assess
+from plancal.app import planfile
+from plancal.app.impact import Impact, assess
+from plancal.errors import PlanError, Problem
 from plancal.rules.cadence import AsNeeded
 from plancal.rules.compile import Schedule, compile_with_problems
 from plancal.rules.diff import diff, kept_in_break
 from plancal.rules.edit import Edited, Editor
-from plancal.rules.errors import PlanError, Problem
 from plancal.rules.model import Break, BreakPolicy
 from plancal.rules.plan import loads_with_problems
 

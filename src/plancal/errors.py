@@ -1,4 +1,11 @@
-"""Problems found in a plan file, each pointing at file and line, with what to write instead."""
+"""One way to fail: ``UserError`` and the problems it carries.
+
+Whatever a person can act on — a plan file that cannot be used, a setting that is missing, a
+database or a calendar server that refuses — is raised as a ``UserError`` (or a subclass)
+carrying ``Problem``s: where (file and line, when there is one), what is wrong, and what to
+write or do instead, in both languages. The CLI has one handler that prints them and exits 1;
+anything else that escapes is a bug.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from plancal.i18n import Lang, Message
+from plancal.i18n import Lang, Message, Text
 
 Severity = Literal["error", "warning"]
 
@@ -28,7 +35,7 @@ class Where:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    where: Where
+    where: Where | None
     message: Message
     hint: Message | None = None
     severity: Severity = "error"
@@ -38,28 +45,63 @@ class Problem:
             "error": {"sv": "fel", "en": "error"},
             "warning": {"sv": "varning", "en": "warning"},
         }[self.severity][lang]
-        text = f"{self.where}: {label}: {self.message.render(lang)}"
+        text = f"{label}: {self.message.render(lang)}"
+        if self.where is not None:
+            text = f"{self.where}: {text}"
         if self.hint is not None:
             text += "\n    " + ("tips" if lang == "sv" else "hint") + ": " + self.hint.render(lang)
         return text
 
     def sort_key(self) -> tuple[str, int, int]:
-        return (self.where.file, self.where.line or 0, self.where.column or 0)
+        w = self.where or Where("")
+        return (w.file, w.line or 0, w.column or 0)
 
 
 def of_severity(problems: Iterable[Problem], severity: Severity) -> list[Problem]:
     return [p for p in problems if p.severity == severity]
 
 
-class PlanError(Exception):
-    """The plan cannot be used as written. Carries every problem found, not only the first."""
+class UserError(Exception):
+    """Something the user can act on. Carries every problem found, not only the first.
 
-    def __init__(self, problems: Iterable[Problem]):
-        self.problems = sorted(problems, key=Problem.sort_key)
+    Give it problems, or one message (with a hint) that has no place in a file.
+    """
+
+    def __init__(
+        self,
+        problems: Iterable[Problem] | Message | Text | str,
+        hint: Message | Text | None = None,
+    ):
+        if isinstance(problems, (Message, Text, str)):
+            self.problems = [Problem(None, _message(problems), _message(hint) if hint else None)]
+        else:
+            self.problems = sorted(problems, key=Problem.sort_key)
         super().__init__(self.render("en"))
 
     def render(self, lang: Lang) -> str:
         return "\n".join(p.render(lang) for p in self.problems)
+
+    def closing(self, lang: Lang) -> str | None:
+        """A last line after the problems, where the kind of failure has one."""
+        return None
+
+
+class PlanError(UserError):
+    """The plan (or the settings file) cannot be used as written; nothing was written."""
+
+    def closing(self, lang: Lang) -> str | None:
+        n = len(of_severity(self.problems, "error"))
+        return Text("{n} problem(s); nothing was written.", "{n} problem; inget skrevs.").render(
+            lang, n=n
+        )
+
+
+def _message(value: Message | Text | str) -> Message:
+    if isinstance(value, Message):
+        return value
+    if isinstance(value, Text):
+        return Message(value)
+    return Message(Text("{text}", "{text}"), (("text", value),))
 
 
 @dataclass

@@ -22,11 +22,12 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from plancal.calendars.server import TOKEN_LENGTH, Grant
-from plancal.i18n import Lang, Message, Text, msg
-from plancal.scheduler.store import Store
+from plancal.errors import UserError
+from plancal.i18n import Text, msg
+from plancal.state.store import Store
 
 MIN_KEY_LENGTH = 32
+TOKEN_LENGTH = 43  # base64url of 32 bytes, unpadded
 __all__ = [
     "TOKEN_LENGTH",
     "Grant",
@@ -42,18 +43,20 @@ __all__ = [
 ]
 
 
-class TokenError(ValueError):
+class TokenError(UserError):
     """A token command that cannot be done; the message is safe to show (no secret in it)."""
-
-    def __init__(self, message: Message):
-        super().__init__(message.render("en"))
-        self.message = message
-
-    def render(self, lang: Lang) -> str:
-        return self.message.render(lang)
 
 
 KEY_HINT = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What one active token opens (built from the store's rows; the server holds them)."""
+
+    id: str
+    digest: bytes
+    files: frozenset[bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +146,7 @@ def create(
     secret = check_key(key)
     from sqlalchemy import insert
 
-    from plancal.scheduler.tables import feed_tokens as t
+    from plancal.state.tables import feed_tokens as t
 
     now = _utc(now).replace(microsecond=0)
     token_id = secrets.token_hex(5)
@@ -166,7 +169,7 @@ def create(
 def listing(store: Store, plan_id: str) -> list[TokenInfo]:
     from sqlalchemy import select
 
-    from plancal.scheduler.tables import feed_tokens as t
+    from plancal.state.tables import feed_tokens as t
 
     with store.engine.connect() as conn:
         rows = conn.execute(
@@ -189,7 +192,7 @@ def listing(store: Store, plan_id: str) -> list[TokenInfo]:
 def revoke(store: Store, plan_id: str, token_id: str, now: datetime) -> TokenInfo:
     from sqlalchemy import select, update
 
-    from plancal.scheduler.tables import feed_tokens as t
+    from plancal.state.tables import feed_tokens as t
 
     now = _utc(now).replace(microsecond=0)
     with store.writing() as conn:
@@ -215,7 +218,7 @@ def active(store: Store, plan_id: str) -> dict[bytes, Grant]:
     """Every active token of a plan, by the SHA-256 of the token: the server's lookup map."""
     from sqlalchemy import select
 
-    from plancal.scheduler.tables import feed_tokens as t
+    from plancal.state.tables import feed_tokens as t
 
     with store.engine.connect() as conn:
         rows = conn.execute(

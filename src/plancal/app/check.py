@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from plancal.errors import PlanError, Problem, Problems, of_severity
 from plancal.i18n import Text, msg
 from plancal.rules.compile import Schedule, compile_with_problems
-from plancal.rules.errors import PlanError, Problem, Problems, of_severity
 from plancal.rules.model import Plan
 from plancal.rules.plan import load_with_problems
 

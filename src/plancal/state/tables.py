@@ -48,7 +48,7 @@ outbox = Table(
     Column("owed_at", DateTime(timezone=True), nullable=False),
     Column("expires", DateTime(timezone=True), nullable=False),
     Column("message_id", String(200), nullable=False),
-    Column("status", String(12), nullable=False),  # see plancal.scheduler.outbox.Status
+    Column("status", String(12), nullable=False),  # see plancal.state.outbox.Status
     Column("attempts", Integer, nullable=False),
     Column("lease_until", DateTime(timezone=True)),
     Column("worker", String(200)),

@@ -23,12 +23,13 @@ from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from plancal.calendars.server import AccessLog, FeedServer, Site
-from plancal.core import check
+from plancal.app.check import check
+from plancal.errors import PlanError
 from plancal.i18n import Lang
-from plancal.rules.errors import PlanError
-from plancal.scheduler import site, tokens
-from plancal.scheduler.store import Store
+from plancal.state import tokens
+from plancal.state.store import Store
+from plancal.web import site
+from plancal.web.server import AccessLog, FeedServer, Site
 
 log = logging.getLogger("plancal.serve")
 

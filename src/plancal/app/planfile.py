@@ -8,14 +8,13 @@ refused if the file changed since it was read, so a concurrent edit is never ove
 
 from __future__ import annotations
 
-import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from plancal.errors import PlanError, Problem, Where
+from plancal.files import atomic_write
 from plancal.i18n import Text, msg
-from plancal.rules.errors import PlanError, Problem, Where
 
 
 @dataclass(frozen=True)
@@ -90,36 +89,9 @@ def replace(plan_file: PlanFile, data: bytes) -> None:
             ]
         )
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        atomic_write(target, data, mode)
     except OSError as e:
         raise _cannot(plan_file.path, e) from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise _cannot(plan_file.path, e) from None
-        raise
-    _sync_dir(target.parent)
-
-
-def _sync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _cannot(path: Path, e: OSError) -> PlanError:

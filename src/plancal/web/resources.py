@@ -5,7 +5,7 @@ ASGI messages of a 200 and of a 304, ready to send: the hot path builds nothing 
 
 Validators: the ETag is strong (a hash of the bytes sent) and differs between identity and
 gzip, as RFC 9110 asks of different representations; If-None-Match accepts either, since both
-stand for the same content. Last-Modified comes from the store (``scheduler/versions.py``).
+stand for the same content. Last-Modified comes from the store (``state/versions.py``).
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from plancal.errors import PlanError, Problems, Where
 from plancal.i18n import Text, msg
-from plancal.rules.errors import PlanError, Problems, Where
 from plancal.rules.schema import EMAIL, INVALID, Bool, Choice, DurationK, Int, Kind, Str
 
 

@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 from plancal.calendars import ics
 from plancal.calendars.feeds import feeds_for
+from plancal.errors import Problem
 from plancal.i18n import WEEKDAYS, Lang, Message, Text
 from plancal.rules.compile import Schedule
 from plancal.rules.diff import DeadlineChange, OccurrenceChange, diff, kept_in_break
-from plancal.rules.errors import Problem
 from plancal.rules.model import Activity, Plan
 
 EventAction = Literal["updated", "new", "removed"]

@@ -9,16 +9,15 @@ role) is removed from the folder, and nothing else in the folder is touched.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from plancal.calendars import ics
 from plancal.calendars.feeds import Feed
+from plancal.files import atomic_write
 from plancal.rules.compile import Schedule
-from plancal.scheduler.store import Store
+from plancal.state.store import Store
 
 MANIFEST = "feeds.json"
 
@@ -48,22 +47,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
             return False
     except OSError:
         pass
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp makes 0600; a feed must stay readable by the web server that serves it.
-        try:
-            mode = path.stat().st_mode & 0o7777
-        except OSError:
-            mode = 0o644
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data)
     return True
 
 

@@ -15,20 +15,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from plancal.scheduler.store import Store
-
-
-@dataclass(frozen=True)
-class Pushed:
-    key: str
-    item_id: str
-    change_key: str
-    digest: str
-    snapshot: dict[str, Any]
+from plancal.calendars.push import Pushed
+from plancal.state.store import Store
 
 
 class PushState:
@@ -40,7 +31,7 @@ class PushState:
     def load(self) -> dict[str, Pushed]:
         from sqlalchemy import select
 
-        from plancal.scheduler.tables import pushed as t
+        from plancal.state.tables import pushed as t
 
         with self.store.engine.connect() as conn:
             rows = conn.execute(
@@ -55,7 +46,7 @@ class PushState:
         """Replace what is known of these keys (one transaction)."""
         from sqlalchemy import delete, insert
 
-        from plancal.scheduler.tables import pushed as t
+        from plancal.state.tables import pushed as t
 
         items = list(rows)
         if not items:
@@ -88,7 +79,7 @@ class PushState:
 
     def forget(self, keys: Iterable[str] | None = None) -> None:
         """Drop what is known of these keys (all of the plan's with None)."""
-        from plancal.scheduler.tables import pushed
+        from plancal.state.tables import pushed
 
         self._delete(pushed, keys)
 
@@ -111,7 +102,7 @@ class PushState:
         """Record (key, action) pairs before the request that carries them goes out."""
         from sqlalchemy import delete, insert
 
-        from plancal.scheduler.tables import push_intents as t
+        from plancal.state.tables import push_intents as t
 
         pairs = sorted(set(intents))
         if not pairs:
@@ -145,7 +136,7 @@ class PushState:
 
     def end(self, keys: Iterable[str] | None = None) -> None:
         """The answer is in: these keys (all with None) have no write in flight any more."""
-        from plancal.scheduler.tables import push_intents
+        from plancal.state.tables import push_intents
 
         self._delete(push_intents, keys)
 
@@ -153,7 +144,7 @@ class PushState:
         """Keys with a write left in flight by an interrupted push, with their actions."""
         from sqlalchemy import select
 
-        from plancal.scheduler.tables import push_intents as t
+        from plancal.state.tables import push_intents as t
 
         with self.store.engine.connect() as conn:
             rows = conn.execute(

@@ -10,7 +10,7 @@ Anything else, an unknown or revoked token, or a feed the token does not open, g
 404, byte for byte. Calendar clients poll for years, so the hot path is a dictionary lookup, a
 scan of the request headers and two ``send`` calls: no framework, no per-request allocation
 beyond what the ASGI server does. Who builds the responses (compiling the plan, the store, the
-clock) is ``scheduler/serve.py``; this module only answers.
+clock) is ``web/serve.py``; this module only answers.
 
 Tokens are looked up by their SHA-256 in an in-memory map that the caller replaces when the
 store changes. Hashing first means the lookup compares digests an attacker cannot steer byte by
@@ -28,29 +28,20 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from plancal.calendars.resources import EMPTY_BODY, Message, Resource, accepts_gzip, fixed
+from plancal.state.tokens import TOKEN_LENGTH, Grant
+from plancal.web.resources import EMPTY_BODY, Message, Resource, accepts_gzip, fixed
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 TOKEN_PREFIX = b"/t/"
-TOKEN_LENGTH = 43  # base64url of 32 bytes, unpadded (scheduler/tokens.py)
 NOT_FOUND = fixed(404, b"Not found. Hittades inte.\n", {"cache-control": "no-store"})
 NOT_ALLOWED = fixed(
     405, b"Method not allowed.\n", {"allow": "GET, HEAD", "cache-control": "no-store"}
 )
 SHA256 = hashlib.sha256
 compare_digest = hmac.compare_digest
-
-
-@dataclass(frozen=True, slots=True)
-class Grant:
-    """What one active token opens (``scheduler/tokens.py`` builds these from the store)."""
-
-    id: str
-    digest: bytes
-    files: frozenset[bytes]
 
 
 @dataclass(frozen=True)

@@ -44,11 +44,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
+from plancal.calendars.push import Progress, Pushed, PushLedger
 from plancal.calendars.sync import Change, Held, Meeting, When
+from plancal.errors import Problem, Problems, UserError, Where
 from plancal.i18n import Text, msg
-from plancal.rules.errors import Problem, Problems, Where
 from plancal.rules.recurrence import Rule
-from plancal.scheduler.pushstate import Pushed, PushState
 
 if TYPE_CHECKING:
     from exchangelib import Account, CalendarItem
@@ -57,10 +57,9 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 PROPERTY_SET = "5b8a2d0e-9c1f-4a51-9f59-2c1d5e7a0c11"  # plancal's named-property set
 PENDING = "pending"  # the content hash of a series being rewritten before its announcement
-Progress = Callable[[int, int], None]
 
 
-class ExchangeError(RuntimeError):
+class ExchangeError(UserError):
     """Exchange refused or could not be reached; the message is safe to show (no secret)."""
 
 
@@ -96,7 +95,7 @@ class Connection:
     @classmethod
     def from_settings(cls, settings: Any) -> Connection:
         """The [exchange] settings, or PlanError naming each missing one and where to set it."""
-        from plancal.settings import env_name
+        from plancal.config.settings import env_name
 
         problems = Problems()
 
@@ -271,7 +270,7 @@ class ExchangeTarget:
         connection: Connection,
         plan_id: str,
         tz: ZoneInfo,
-        state: PushState | None = None,
+        state: PushLedger | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] | None = None,
         record: bool = True,
@@ -979,22 +978,3 @@ def _explain(e: Exception, c: Connection) -> str:
             '"https://…/EWS/Exchange.asmx" in [exchange]'
         )
     return f"Exchange at {where}: {name}: {e}"
-
-
-def push_plan(
-    schedule: Any,
-    settings: Any,
-    store: Any,
-    dry_run: bool = False,
-    progress: Progress | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> Any:
-    """``plancal push exchange``: the settings' mailbox made to hold the plan."""
-    from plancal.calendars.push import push
-
-    conn = Connection.from_settings(settings)
-    state = PushState(store, conn.target, schedule.plan.id)
-    target = ExchangeTarget(
-        conn, schedule.plan.id, schedule.plan.tz, state, sleep=sleep, record=not dry_run
-    )
-    return push(schedule, target, dry_run=dry_run, progress=progress, unsettled=Unsettled)

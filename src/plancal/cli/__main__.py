@@ -1,0 +1,5 @@
+"""python -m plancal.cli: the same as the plancal command."""
+
+from plancal.cli import main
+
+main()
