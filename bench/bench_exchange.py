@@ -81,7 +81,7 @@ def compile_text(text: str) -> Any:
 
 
 def push(schedule: Any, sim: Any, store: Any, batch: int = 100) -> tuple[Counter[str], float]:
-    from tests.ews.conftest import run_push
+    from tests.helpers.ews import run_push
 
     mark = len(sim.log)
     start = time.perf_counter()
@@ -106,8 +106,8 @@ def reads(ops: Counter[str]) -> int:
 
 
 def fresh(schema: Any) -> tuple[Any, Any]:
-    from tests.ews.conftest import ORGANIZER, PASSWORD, USER
-    from tests.ews.simulator import Simulator
+    from tests.helpers.ews import ORGANIZER, PASSWORD, USER
+    from tests.simulators.ews import Simulator
 
     from plancal.state.store import Store
 
@@ -119,7 +119,7 @@ def fresh(schema: Any) -> tuple[Any, Any]:
 
 def main() -> None:
     import xmlschema
-    from tests.ews.conftest import schema_dir
+    from tests.helpers.ews import schema_dir
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--series", type=int, default=300)

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.scheduler.conftest import LoopbackController, Mailbox  # noqa: E402
+from tests.helpers.smtp import LoopbackController, Mailbox  # noqa: E402
 
 from plancal.calendars.reminders import by_deadline, owed, planned  # noqa: E402
 from plancal.rules.compile import compile_plan  # noqa: E402

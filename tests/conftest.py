@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SEED = ROOT / "examples" / "soderhamn-2022-2023.yaml"
-MINIMAL = FIXTURES / "plans" / "minimal.yaml"
-PG_ADMIN_URL = os.environ.get("PLANCAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.helpers import PG_ADMIN_URL, SEED
+
+pytest_plugins = [
+    "tests.helpers.stores",
+    "tests.helpers.smtp",
+    "tests.helpers.web",
+    "tests.helpers.ews",
+]
 
 
 settings.register_profile("default", max_examples=300)
@@ -43,15 +46,6 @@ def seed_schedule(seed_plan):  # type: ignore[no-untyped-def]
     from plancal.rules.compile import compile_plan
 
     return compile_plan(seed_plan)
-
-
-def plan_text(**replacements: str) -> str:
-    """The minimal plan with some lines replaced: the usual way tests vary a plan."""
-    text = MINIMAL.read_text(encoding="utf-8")
-    for old, new in replacements.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    return text
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from plancal.calendars import ics
 from plancal.calendars.feeds import feeds_for
 from plancal.rules.compile import compile_plan
 from plancal.rules.plan import load
-from tests.conftest import FIXTURES, MINIMAL, SEED
+from tests.helpers import FIXTURES, MINIMAL, SEED
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 GOLDEN = FIXTURES / "ics"

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from plancal.app.impact import assess
 from plancal.rules.diff import diff, kept_in_break
-from tests.rules.test_edit import editor
+from tests.helpers.plans import editor
 
 
 def test_the_same_plan_has_no_changes() -> None:

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from plancal.errors import PlanError
-from plancal.rules.compile import Schedule, compile_plan
+from plancal.rules.compile import Schedule
 from plancal.rules.diff import diff
-from plancal.rules.edit import Edited, Editor, slug
+from plancal.rules.edit import Edited, slug
 from plancal.rules.plan import loads
-from tests.conftest import FIXTURES, SEED
+from tests.helpers import FIXTURES, SEED
+from tests.helpers.plans import editor
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 EDIT = FIXTURES / "plans" / "edit"
@@ -26,10 +27,6 @@ IFO_ANCHOR = (
     "    breaks: continue                 # ungdomar i kriminalitet har inget "
     "sommaruppehåll\n    followups:\n      - id: ifo-rapport-bra-2022\n"
 )
-
-
-def editor(text: str = SEED_TEXT, name: str = "seed.yaml") -> Editor:
-    return Editor(text, name, compile_plan(loads(text, name)))
 
 
 def replaced(old: str, new: str, text: str = SEED_TEXT) -> str:

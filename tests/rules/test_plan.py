@@ -8,7 +8,7 @@ import pytest
 
 from plancal.errors import PlanError
 from plancal.rules import cadence as cad
-from tests.conftest import plan_text
+from tests.helpers import plan_text
 
 SEED_ACTIVITY_ROWS = {
     # (area, words of the "När" column) for every row of the plan's three tables

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from plancal.app.check import check
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 BAD = sorted((FIXTURES / "plans" / "bad").glob("*.yaml"))
 EXPECT = re.compile(r"^# expect: (\d+): (.*)$")

@@ -18,7 +18,7 @@ from plancal.calendars import ics
 from plancal.errors import PlanError
 from plancal.rules.compile import compile_plan
 from plancal.rules.plan import loads
-from tests.conftest import SEED
+from tests.helpers import SEED
 
 WHEN = st.sampled_from(
     [

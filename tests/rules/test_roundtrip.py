@@ -11,8 +11,8 @@ import pytest
 from plancal.errors import PlanError
 from plancal.rules import roundtrip
 from plancal.rules.edit import Editor
-from tests.conftest import FIXTURES, SEED
-from tests.rules.test_edit import editor
+from tests.helpers import FIXTURES, SEED
+from tests.helpers.plans import editor
 
 PLANS = sorted([SEED, *FIXTURES.glob("plans/*.yaml"), *FIXTURES.glob("plans/edit/*.yaml")])
 

@@ -10,9 +10,9 @@ import pytest
 
 from plancal.state.outbox import Outbox
 from plancal.state.store import Store
-from tests.conftest import FIXTURES, SEED
-from tests.scheduler.conftest import SmtpServer
-from tests.test_cli import LAZY_CHECK, plancal
+from tests.helpers import FIXTURES, SEED
+from tests.helpers.cli import LAZY_CHECK, plancal
+from tests.helpers.smtp import SmtpServer
 
 ENGLISH = FIXTURES / "plans" / "reminders-en.yaml"
 

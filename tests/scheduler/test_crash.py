@@ -21,7 +21,7 @@ from plancal.scheduler.dispatch import LEASE, tick
 from plancal.scheduler.mail import SmtpMailer, SmtpSettings
 from plancal.state.outbox import Outbox
 from plancal.state.store import Store
-from tests.scheduler.conftest import SmtpServer
+from tests.helpers.smtp import SmtpServer
 
 POINTS = {"enqueue-open", "enqueued", "claim-open", "claimed", "sending", "accepted", "marked"}
 KILLED = 137
@@ -63,7 +63,7 @@ def sender(
 
 @pytest.mark.slow
 def test_killed_at_100_points_every_reminder_arrives_once(
-    seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer
+    seed_schedule: Schedule, store: Store, smtp_server: SmtpServer
 ) -> None:
     expected = planned(seed_schedule)
     moments = sorted({r.owed_at for r in expected})
@@ -78,7 +78,7 @@ def test_killed_at_100_points_every_reminder_arrives_once(
         child = fork.Process(
             target=sender,
             args=(
-                any_store.url,
+                store.url,
                 smtp_server.port,
                 seed_schedule,
                 moments,
@@ -118,6 +118,6 @@ def test_killed_at_100_points_every_reminder_arrives_once(
     # The one window SMTP leaves open: killed after the server accepted a message and before
     # the row says so. That message goes out again, with the same Message-ID.
     assert sum(counts.values()) - len(counts) == kills.count("accepted")
-    rows = Outbox(any_store).rows(seed_schedule.plan.id)
+    rows = Outbox(store).rows(seed_schedule.plan.id)
     assert Counter(r.status for r in rows) == {"sent": len(expected)}
     assert not any(r.late for r in rows)

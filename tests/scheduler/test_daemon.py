@@ -28,8 +28,8 @@ from plancal.scheduler.daemon import (
 from plancal.scheduler.mail import SmtpSettings
 from plancal.state.outbox import Outbox
 from plancal.state.store import Store
-from tests.conftest import SEED
-from tests.scheduler.conftest import SmtpServer, body
+from tests.helpers import SEED
+from tests.helpers.smtp import SmtpServer, body
 
 SENDER = "plancal@soderhamn.example"
 
@@ -51,11 +51,11 @@ def every(start: datetime, end: datetime, step: timedelta) -> Iterator[datetime]
 
 
 def test_a_week_of_downtime_delays_the_reminders_once_and_says_so(
-    plan_file: Path, any_store: Store, smtp_server: SmtpServer
+    plan_file: Path, store: Store, smtp_server: SmtpServer
 ) -> None:
     stopped = datetime(2022, 10, 5, 12, 0, tzinfo=UTC)
     restarted = stopped + timedelta(days=7)
-    first = daemon(plan_file, any_store, smtp_server)
+    first = daemon(plan_file, store, smtp_server)
     for now in every(datetime(2022, 9, 20, tzinfo=UTC), stopped, timedelta(hours=3)):
         first.remind(now)
     before = len(smtp_server.mailbox.received)
@@ -64,7 +64,7 @@ def test_a_week_of_downtime_delays_the_reminders_once_and_says_so(
     missed = [r for r in planned(schedule) if stopped < r.owed_at <= restarted]
     assert len(missed) == 4
 
-    second = daemon(plan_file, any_store, smtp_server)  # a new process, a new worker
+    second = daemon(plan_file, store, smtp_server)  # a new process, a new worker
     outcome = second.remind(restarted)
     assert outcome is not None and outcome.late == len(outcome.sent) == len(missed)
     following = min(r.owed_at for r in planned(schedule) if r.owed_at > restarted)
@@ -77,16 +77,16 @@ def test_a_week_of_downtime_delays_the_reminders_once_and_says_so(
         mail = by_id[r.message_id]
         assert str(mail.message["Subject"]).startswith("Försenad påminnelse: ")
         assert "Påminnelsen är försenad: den skulle ha skickats 2022-10-10" in body(mail)
-    rows = {row.key: row for row in Outbox(any_store).rows("soderhamn-2022-2023")}
+    rows = {row.key: row for row in Outbox(store).rows("soderhamn-2022-2023")}
     assert all(rows[r.key].late and rows[r.key].status == "sent" for r in missed)
     on_time = [row for row in rows.values() if row.reminder.owed_at > restarted]
     assert on_time and not any(row.late for row in on_time)
 
 
 def test_a_broken_edit_keeps_the_last_good_plan(
-    plan_file: Path, any_store: Store, smtp_server: SmtpServer, caplog: pytest.LogCaptureFixture
+    plan_file: Path, store: Store, smtp_server: SmtpServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    d = daemon(plan_file, any_store, smtp_server)
+    d = daemon(plan_file, store, smtp_server)
     good = d.schedule()
     assert good is not None
     plan_file.write_text(
@@ -104,9 +104,9 @@ def test_a_broken_edit_keeps_the_last_good_plan(
     assert again is not None and again is not good
 
 
-def test_one_instance_per_plan_and_store(any_store: Store) -> None:
-    with Store(any_store.url) as other:
-        with single_instance(any_store, "p"):
+def test_one_instance_per_plan_and_store(store: Store) -> None:
+    with Store(store.url) as other:
+        with single_instance(store, "p"):
             with (
                 pytest.raises(AlreadyRunning, match="already running"),
                 single_instance(other, "p"),
@@ -153,9 +153,9 @@ def test_push_without_exchange_settings_is_refused_at_start(tmp_path: Path) -> N
 
 
 def test_publish_writes_the_feeds(
-    plan_file: Path, any_store: Store, smtp_server: SmtpServer, tmp_path: Path
+    plan_file: Path, store: Store, smtp_server: SmtpServer, tmp_path: Path
 ) -> None:
-    d = daemon(plan_file, any_store, smtp_server, out_dir=tmp_path / "feeds")
+    d = daemon(plan_file, store, smtp_server, out_dir=tmp_path / "feeds")
     written = d.publish(datetime(2023, 1, 2, tzinfo=UTC))
     assert written and (tmp_path / "feeds" / "public.ics").exists()
     assert not any(w.changed for w in d.publish(datetime(2023, 1, 3, tzinfo=UTC)) or [])

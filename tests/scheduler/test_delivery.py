@@ -17,8 +17,8 @@ from plancal.scheduler.dispatch import Outcome, tick
 from plancal.scheduler.mail import SendError, SmtpMailer, SmtpSettings, smtp_settings
 from plancal.state.outbox import Outbox
 from plancal.state.store import Store
-from tests.conftest import FIXTURES
-from tests.scheduler.conftest import PASSWORD, USER, SmtpServer, body
+from tests.helpers import FIXTURES
+from tests.helpers.smtp import PASSWORD, USER, SmtpServer, body
 
 SENDER = "plancal@soderhamn.example"
 
@@ -45,11 +45,11 @@ def moments_of(reminders: list[Reminder]) -> list[datetime]:
 
 
 def test_each_seed_reminder_arrives_once_with_its_recipient_and_text(
-    seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
+    seed_schedule: Schedule, store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
 ) -> None:
     plan = seed_schedule.plan
     expected = planned(seed_schedule)
-    outcomes = run_through(seed_schedule, Outbox(any_store), mailer, moments_of(expected))
+    outcomes = run_through(seed_schedule, Outbox(store), mailer, moments_of(expected))
     mailbox = smtp_server.mailbox
     assert sum(len(o.sent) for o in outcomes) == len(expected) == len(mailbox.received) == 82
     by_id = {str(r.message["Message-ID"]): r for r in mailbox.received}
@@ -73,19 +73,19 @@ def test_each_seed_reminder_arrives_once_with_its_recipient_and_text(
         if fu.to:
             assert f"Redovisas till: {fu.to}" in text
     assert {o.late for o in outcomes} == {0}
-    again = run_through(seed_schedule, Outbox(any_store), mailer, moments_of(expected))
+    again = run_through(seed_schedule, Outbox(store), mailer, moments_of(expected))
     assert sum(len(o.sent) for o in again) == 0 and len(mailbox.received) == 82
 
 
 def test_text_of_one_reminder_in_swedish(
-    seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
+    seed_schedule: Schedule, store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
 ) -> None:
     uid = "followup.ifo-rapport-bra-2022@soderhamn-2022-2023.plancal"
     first = next(r for r in planned(seed_schedule) if r.deadline == uid)
     officer = next(
         r for r in planned(seed_schedule) if r.deadline == uid and r.recipient == "kommunpolis"
     )
-    run_through(seed_schedule, Outbox(any_store), mailer, [first.owed_at])
+    run_through(seed_schedule, Outbox(store), mailer, [first.owed_at])
     got = [r for r in smtp_server.mailbox.received if r.message["Message-ID"] == officer.message_id]
     assert len(got) == 1
     assert body(got[0]).splitlines()[:9] == [
@@ -102,11 +102,11 @@ def test_text_of_one_reminder_in_swedish(
 
 
 def test_english_plan_english_text_with_the_feed_link(
-    any_store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
+    store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
 ) -> None:
     schedule = compile_plan(load(FIXTURES / "plans" / "reminders-en.yaml"))
     two_days = [r for r in planned(schedule) if r.offset_days == 2]
-    run_through(schedule, Outbox(any_store), mailer, [two_days[0].owed_at])
+    run_through(schedule, Outbox(store), mailer, [two_days[0].owed_at])
     received = smtp_server.mailbox.received
     assert sorted(r.rcpt_tos[0] for r in received) == [
         "kommunpolis@polisen.example",
@@ -124,7 +124,7 @@ def test_english_plan_english_text_with_the_feed_link(
 
 
 def test_starttls_and_login(
-    tls_smtp_server: SmtpServer, any_store: Store, seed_schedule: Schedule
+    tls_smtp_server: SmtpServer, store: Store, seed_schedule: Schedule
 ) -> None:
     settings = SmtpSettings(
         tls_smtp_server.host,
@@ -136,14 +136,14 @@ def test_starttls_and_login(
     )
     first = planned(seed_schedule)[0]
     with SmtpMailer(settings) as m:
-        outcome = tick(seed_schedule, Outbox(any_store), m, first.owed_at, "w")
+        outcome = tick(seed_schedule, Outbox(store), m, first.owed_at, "w")
     assert len(outcome.sent) == 2 and outcome.stopped is None
     assert len(tls_smtp_server.mailbox.received) == 2
     assert PASSWORD not in repr(settings)
 
 
 def test_a_wrong_password_stops_delivery_and_keeps_the_reminders_owed(
-    tls_smtp_server: SmtpServer, any_store: Store, seed_schedule: Schedule
+    tls_smtp_server: SmtpServer, store: Store, seed_schedule: Schedule
 ) -> None:
     settings = SmtpSettings(
         tls_smtp_server.host,
@@ -154,7 +154,7 @@ def test_a_wrong_password_stops_delivery_and_keeps_the_reminders_owed(
         cafile=tls_smtp_server.cafile,
     )
     first = planned(seed_schedule)[0]
-    outbox = Outbox(any_store)
+    outbox = Outbox(store)
     with SmtpMailer(settings) as m:
         outcome = tick(seed_schedule, outbox, m, first.owed_at, "w")
     assert outcome.stopped is not None and "PLANCAL_SMTP_PASSWORD" in outcome.stopped
@@ -166,24 +166,24 @@ def test_a_wrong_password_stops_delivery_and_keeps_the_reminders_owed(
 
 
 def test_an_untrusted_certificate_is_refused(
-    tls_smtp_server: SmtpServer, any_store: Store, seed_schedule: Schedule
+    tls_smtp_server: SmtpServer, store: Store, seed_schedule: Schedule
 ) -> None:
     settings = SmtpSettings(
         tls_smtp_server.host, SENDER, port=tls_smtp_server.port, username=USER, password=PASSWORD
     )  # no cafile: not trusted
     first = planned(seed_schedule)[0]
     with SmtpMailer(settings) as m:
-        outcome = tick(seed_schedule, Outbox(any_store), m, first.owed_at, "w")
+        outcome = tick(seed_schedule, Outbox(store), m, first.owed_at, "w")
     assert outcome.stopped is not None and "CERTIFICATE_VERIFY_FAILED" in outcome.stopped
     assert tls_smtp_server.mailbox.received == []
 
 
 def test_a_refused_recipient_fails_alone(
-    seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
+    seed_schedule: Schedule, store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
 ) -> None:
     first = planned(seed_schedule)[0]
     smtp_server.mailbox.refuse.add(first.address)
-    outbox = Outbox(any_store)
+    outbox = Outbox(store)
     outcome = tick(seed_schedule, outbox, mailer, first.owed_at, "w")
     assert [r.reminder.key for r in outcome.failed] == [first.key]
     assert len(outcome.sent) == 1 and len(smtp_server.mailbox.received) == 1
@@ -196,11 +196,11 @@ def test_a_refused_recipient_fails_alone(
 
 
 def test_a_busy_server_delays_without_losing(
-    seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
+    seed_schedule: Schedule, store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
 ) -> None:
     smtp_server.mailbox.busy = True
     first = planned(seed_schedule)[0]
-    outbox = Outbox(any_store)
+    outbox = Outbox(store)
     outcome = tick(seed_schedule, outbox, mailer, first.owed_at, "w")
     assert outcome.sent == [] and outcome.stopped is not None and "451" in outcome.stopped
     smtp_server.mailbox.busy = False
@@ -208,7 +208,7 @@ def test_a_busy_server_delays_without_losing(
     assert len(later.sent) == 2 and len(smtp_server.mailbox.received) == 2
 
 
-def test_an_unreachable_server_is_a_clear_stop(seed_schedule: Schedule, any_store: Store) -> None:
+def test_an_unreachable_server_is_a_clear_stop(seed_schedule: Schedule, store: Store) -> None:
     import socket
 
     with socket.socket() as s:  # a port nobody listens on
@@ -216,15 +216,15 @@ def test_an_unreachable_server_is_a_clear_stop(seed_schedule: Schedule, any_stor
         port = s.getsockname()[1]
     first = planned(seed_schedule)[0]
     with SmtpMailer(SmtpSettings("127.0.0.1", SENDER, port=port, starttls=False)) as m:
-        outcome = tick(seed_schedule, Outbox(any_store), m, first.owed_at, "w")
+        outcome = tick(seed_schedule, Outbox(store), m, first.owed_at, "w")
     assert outcome.stopped is not None and f"127.0.0.1:{port}" in outcome.stopped
 
 
 def test_a_followup_removed_from_the_plan_is_not_reminded(
-    seed_schedule: Schedule, any_store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
+    seed_schedule: Schedule, store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
 ) -> None:
     first = planned(seed_schedule)[0]
-    outbox = Outbox(any_store)
+    outbox = Outbox(store)
     smtp_server.mailbox.busy = True  # owed, but not delivered yet
     tick(seed_schedule, outbox, mailer, first.owed_at, "w")
     smtp_server.mailbox.busy = False
@@ -237,11 +237,11 @@ def test_a_followup_removed_from_the_plan_is_not_reminded(
 
 
 def test_logs_name_roles_not_addresses_or_secrets(
-    seed_schedule: Schedule, any_store: Store, mailer: SmtpMailer, caplog: pytest.LogCaptureFixture
+    seed_schedule: Schedule, store: Store, mailer: SmtpMailer, caplog: pytest.LogCaptureFixture
 ) -> None:
     first = planned(seed_schedule)[0]
     with caplog.at_level(logging.INFO, logger="plancal"):
-        tick(seed_schedule, Outbox(any_store), mailer, first.owed_at, "w")
+        tick(seed_schedule, Outbox(store), mailer, first.owed_at, "w")
     sent = [r for r in caplog.records if r.getMessage() == "reminder.sent"]
     assert len(sent) == 2
     for record in caplog.records:

@@ -1,0 +1,489 @@
+"""`plancal push exchange` against the EWS simulator, through the real exchangelib."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plancal.calendars.sync import desired
+from plancal.state.store import Store
+from tests.helpers import SEED
+from tests.helpers.ews import (
+    BEREDNING_KEY,
+    BEREDNING_PEOPLE,
+    ORGANIZER,
+    agenda_of,
+    beredning,
+    connection,
+    occurrences_in,
+    run_push,
+    seed_variant,
+)
+from tests.simulators.ews import Simulator
+
+
+def invitations(sim: Simulator, since: int = 0) -> Counter[tuple[str, str, str]]:
+    return Counter((s.attendee, s.item, s.kind) for s in sim.sent[since:])
+
+
+def key_of(sim: Simulator) -> dict[str, str]:
+    """Simulator UID → plancal key, read from the tag plancal wrote."""
+    out = {}
+    for item in sim.calendar(ORGANIZER):
+        for (_, name, _), value in item.extended.items():
+            if name == "plancal-key":
+                out[item.uid] = value
+    return out
+
+
+def messages(
+    sim: Simulator, since: int = 0, keys: dict[str, str] | None = None
+) -> list[tuple[str, str, str, Any]]:
+    keys = keys or key_of(sim)
+    return sorted(
+        (
+            s.kind,
+            keys.get(s.item, s.item),
+            s.attendee,
+            s.occurrence.isoformat() if s.occurrence else None,
+        )
+        for s in sim.sent[since:]
+    )
+
+
+def writes_since(sim: Simulator, mark: int) -> list[str]:
+    return [e.operation for e in sim.log[mark:] if e.write]
+
+
+# --- the seed plan --------------------------------------------------------------------------------
+
+
+def test_seed_calendar_view_equals_the_agenda(sim: Simulator, seed_schedule: Any) -> None:
+    """Read back through exchangelib's own calendar view, compared with `plancal agenda`."""
+    from exchangelib import EWSDateTime, EWSTimeZone
+
+    from plancal.calendars.targets.exchange.target import ExchangeTarget
+
+    run_push(seed_schedule, sim)
+    target = ExchangeTarget(connection(sim), seed_schedule.plan.id, seed_schedule.plan.tz)
+    tz = EWSTimeZone("Europe/Stockholm")
+    view = target.calendar().view(
+        start=EWSDateTime(2022, 8, 1, tzinfo=tz), end=EWSDateTime(2024, 2, 1, tzinfo=tz)
+    )
+    got = []
+    for item in view.only("subject", "start", "end", "is_all_day"):
+        if item.is_all_day:  # exchangelib gives all-day times as dates
+            assert not isinstance(item.start, datetime)  # and the end is the last day itself
+            got.append(
+                (item.subject, item.start.isoformat(), (item.end + timedelta(days=1)).isoformat())
+            )
+        else:
+            got.append(
+                (
+                    item.subject,
+                    item.start.astimezone(tz).isoformat(),
+                    item.end.astimezone(tz).isoformat(),
+                )
+            )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "plancal.cli",
+            "agenda",
+            str(SEED),
+            "--kind",
+            "meetings",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    agenda = [json.loads(line) for line in run.stdout.splitlines()]
+    expected = [(r["title"], r["start"], r["end"]) for r in agenda if r["kind"] == "meeting"]
+    assert len(expected) == 215
+    assert sorted(got) == sorted(expected)
+
+
+def test_every_attendee_is_invited_once_per_meeting_or_series(
+    sim: Simulator, seed_schedule: Any
+) -> None:
+    run_push(seed_schedule, sim)
+    want = desired(seed_schedule, ORGANIZER)
+    expected = Counter((a, key, "invitation") for key, m in want.items() for a in m.attendees)
+    keys = key_of(sim)
+    got = Counter((a, keys[uid], kind) for (a, uid, kind) in invitations(sim))
+    assert got == expected
+    assert len(sim.calendar(ORGANIZER)) == len(want) == 23
+
+
+def test_series_carry_the_plan_mapping(sim: Simulator, seed_schedule: Any) -> None:
+    run_push(seed_schedule, sim)
+    items = {i.subject: i for i in sim.calendar(ORGANIZER)}
+    weekly = items["Avstämning polis och IFO – ungdomar i kriminalitet"]
+    assert weekly.recurrence is not None and weekly.recurrence["kind"] == "weekly"
+    assert weekly.recurrence["days"] == ["Monday"]
+    assert weekly.start_tz == "W. Europe Standard Time"
+    assert len(weekly.modified) == 4 and not weekly.deleted
+    monthly = items["Beredningsgruppen"]
+    assert monthly.recurrence is not None and monthly.recurrence["kind"] == "relative-monthly"
+    assert (monthly.recurrence["days"], monthly.recurrence["index"]) == (["Tuesday"], 2)
+    assert len(monthly.deleted) == 1  # July, the summer break
+    assert monthly.sensitivity == "Private"  # internal
+    assert monthly.reminder_set and monthly.reminder_minutes == 15
+    public = items["Aktuell lägesbild publiceras"]
+    assert public.all_day and public.sensitivity == "Normal" and not public.reminder_set
+    insats = [
+        i for i in items.values() if i.subject.startswith("Gemensam operativ narkotikainsats")
+    ]
+    assert insats and all(i.recurrence is None and i.reminder_minutes == 60 for i in insats)
+
+
+def test_second_push_only_reads_and_sends_nothing(
+    sim: Simulator, seed_schedule: Any, tmp_path: Path
+) -> None:
+    store = Store(str(tmp_path / "state.sqlite"))
+    run_push(seed_schedule, sim, store)
+    mark, sent = len(sim.log), len(sim.sent)
+    again = run_push(seed_schedule, sim, store)
+    assert again.changes == [] and again.rounds == 0
+    assert writes_since(sim, mark) == []
+    assert len(sim.sent) == sent
+    # A search and the details of what it found, one request per 100 items.
+    reads = Counter(e.operation for e in sim.log[mark:])
+    assert set(reads) <= {"ConvertId", "GetFolder", "FindItem", "GetItem"}
+    assert reads["FindItem"] == reads["GetItem"] == 1
+
+
+def test_dry_run_writes_nothing_and_says_who_hears(sim: Simulator, seed_schedule: Any) -> None:
+    result = run_push(seed_schedule, sim, dry_run=True)
+    assert writes_since(sim, 0) == [] and sim.sent == []
+    assert len(result.changes) == 23
+    assert sum(len(c.invite) for c in result.changes) == sum(
+        len(m.attendees) for m in desired(seed_schedule, ORGANIZER).values()
+    )
+
+
+# --- one change in the plan, one change in the calendar -------------------------------------------
+
+
+@pytest.fixture
+def pushed(sim: Simulator, seed_schedule: Any) -> Simulator:
+    run_push(seed_schedule, sim)
+    return sim
+
+
+def test_moved_occurrence_updates_only_its_attendees(pushed: Simulator, tmp_path: Path) -> None:
+    sim = pushed
+    schedule = seed_variant(
+        tmp_path, **beredning("    exceptions:\n      moved: {2022-11-08: 2022-11-09 10:00}\n")
+    )
+    mark, sent = len(sim.log), len(sim.sent)
+    result = run_push(schedule, sim)
+    assert [c.kind for c in result.changes] == ["move-occurrence"]
+    assert writes_since(sim, mark) == ["UpdateItem"]
+    rid = datetime(2022, 11, 8, 8, 0, tzinfo=UTC).isoformat()
+    assert messages(sim, sent) == sorted(
+        ("update", BEREDNING_KEY, a, rid) for a in BEREDNING_PEOPLE
+    )
+    assert occurrences_in(sim, schedule.plan.tz) == agenda_of(schedule)
+
+
+def test_cancelled_occurrence_cancels_for_its_attendees_only(
+    pushed: Simulator, tmp_path: Path
+) -> None:
+    sim = pushed
+    schedule = seed_variant(
+        tmp_path, **beredning("    exceptions:\n      cancelled: [2023-03-14]\n")
+    )
+    mark, sent = len(sim.log), len(sim.sent)
+    result = run_push(schedule, sim)
+    assert [c.kind for c in result.changes] == ["cancel-occurrence"]
+    assert writes_since(sim, mark) == ["DeleteItem"]
+    rid = datetime(2023, 3, 14, 8, 0, tzinfo=UTC).isoformat()
+    assert messages(sim, sent) == sorted(
+        ("cancellation", BEREDNING_KEY, a, rid) for a in BEREDNING_PEOPLE
+    )
+    assert occurrences_in(sim, schedule.plan.tz) == agenda_of(schedule)
+
+
+def test_added_occurrence_is_a_single_meeting_for_its_attendees(
+    pushed: Simulator, tmp_path: Path
+) -> None:
+    sim = pushed
+    schedule = seed_variant(
+        tmp_path, **beredning("    exceptions:\n      added: [2023-03-21 09:00]\n")
+    )
+    mark, sent = len(sim.log), len(sim.sent)
+    result = run_push(schedule, sim)
+    assert [c.kind for c in result.changes] == ["create-meeting"]
+    assert writes_since(sim, mark) == ["CreateItem"]
+    key = "beredningsgrupp.added-20230321@soderhamn-2022-2023.plancal"
+    assert messages(sim, sent) == sorted(("invitation", key, a, None) for a in BEREDNING_PEOPLE)
+    assert occurrences_in(sim, schedule.plan.tz) == agenda_of(schedule)
+
+
+def test_restored_occurrence_rewrites_the_series_and_tells_its_attendees_once(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    cancelled = seed_variant(
+        tmp_path,
+        "a.yaml",
+        **beredning(
+            "    exceptions:\n      cancelled: [2023-03-14]\n      moved: {2022-11-08: 2022-11-09 "
+            "10:00}\n"
+        ),
+    )
+    run_push(cancelled, sim)
+    restored = seed_variant(
+        tmp_path,
+        "b.yaml",
+        **beredning("    exceptions:\n      moved: {2022-11-08: 2022-11-09 10:00}\n"),
+    )
+    sent = len(sim.sent)
+    result = run_push(restored, sim)
+    assert [c.kind for c in result.changes] == ["restore-occurrence"]
+    assert messages(sim, sent) == sorted(
+        ("update", BEREDNING_KEY, a, None) for a in BEREDNING_PEOPLE
+    )
+    assert occurrences_in(sim, restored.plan.tz) == agenda_of(restored)
+
+
+def test_regression_single_meeting_on_a_new_day_reaches_exchange(
+    pushed: Simulator, tmp_path: Path
+) -> None:
+    sim = pushed
+    schedule = seed_variant(
+        tmp_path,
+        **{
+            "pinned: [2022-10-24 13:00, 2023-02-06 13:00]": "pinned: [2022-10-25 13:00, 2023-02-06 13:00]"
+        },
+    )
+    mark, sent = len(sim.log), len(sim.sent)
+    result = run_push(schedule, sim)
+    assert [c.kind for c in result.changes] == ["update-meeting"]
+    assert writes_since(sim, mark) == ["UpdateItem"]
+    key = "bra-styrgrupp.2022-1@soderhamn-2022-2023.plancal"
+    people = desired(schedule, ORGANIZER)[key].attendees
+    assert messages(sim, sent) == sorted(("update", key, a, None) for a in people)
+    assert occurrences_in(sim, schedule.plan.tz) == agenda_of(schedule)
+
+
+def test_new_place_is_one_update_to_that_activitys_attendees(
+    pushed: Simulator, tmp_path: Path
+) -> None:
+    sim = pushed
+    schedule = seed_variant(tmp_path, **beredning("    place: Kommunhuset, sal 2\n"))
+    mark, sent = len(sim.log), len(sim.sent)
+    result = run_push(schedule, sim)
+    assert [c.kind for c in result.changes] == ["update-series"]
+    assert writes_since(sim, mark) == ["UpdateItem"]
+    assert messages(sim, sent) == sorted(
+        ("update", BEREDNING_KEY, a, None) for a in BEREDNING_PEOPLE
+    )
+    item = next(i for i in sim.calendar(ORGANIZER) if i.subject == "Beredningsgruppen")
+    assert item.location == "Kommunhuset, sal 2" and len(item.deleted) == 1  # exceptions kept
+
+
+def test_added_attendee_alone_is_invited(pushed: Simulator, tmp_path: Path) -> None:
+    sim = pushed
+    schedule = seed_variant(
+        tmp_path,
+        **{
+            "beredning": '    time: "09.00"\n    organizer: trygghetssamordnare\n'
+            "    attendees: [trygghetssamordnare, kommunpolis, kommunjurist]\n"
+        },
+    )
+    sent = len(sim.sent)
+    result = run_push(schedule, sim)
+    assert [c.kind for c in result.changes] == ["update-series"]
+    assert messages(sim, sent) == [
+        ("invitation", BEREDNING_KEY, "kommunjurist@soderhamn.example", None)
+    ]
+
+
+def test_removed_attendee_alone_gets_a_cancellation(pushed: Simulator, tmp_path: Path) -> None:
+    sim = pushed
+    schedule = seed_variant(
+        tmp_path,
+        **{
+            "beredning": '    time: "09.00"\n    organizer: trygghetssamordnare\n'
+            "    attendees: [trygghetssamordnare]\n"
+        },
+    )
+    sent = len(sim.sent)
+    run_push(schedule, sim)
+    assert messages(sim, sent) == [
+        ("cancellation", BEREDNING_KEY, "kommunpolis@polisen.example", None)
+    ]
+
+
+def test_new_time_rewrites_the_series_with_one_update_each(
+    pushed: Simulator, tmp_path: Path
+) -> None:
+    sim = pushed
+    schedule = seed_variant(
+        tmp_path,
+        **{
+            "beredning": '    time: "13.00"\n    organizer: trygghetssamordnare\n'
+            "    attendees: [trygghetssamordnare, kommunpolis]\n"
+        },
+    )
+    sent = len(sim.sent)
+    result = run_push(schedule, sim)
+    assert [c.kind for c in result.changes] == ["update-series"]
+    assert result.changes[0].reschedules
+    assert messages(sim, sent) == sorted(
+        ("update", BEREDNING_KEY, a, None) for a in BEREDNING_PEOPLE
+    )
+    assert occurrences_in(sim, schedule.plan.tz) == agenda_of(schedule)
+
+
+def test_activity_removed_from_the_plan_is_cancelled(pushed: Simulator, tmp_path: Path) -> None:
+    sim = pushed
+    text = SEED.read_text(encoding="utf-8")
+    start = text.index("  - id: beredningsgrupp")
+    end = text.index("  - id: lagesbild\n")
+    path = tmp_path / "plan.yaml"
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    from plancal.app.check import load_schedule
+
+    schedule, _ = load_schedule(path)
+    sent, keys = len(sim.sent), key_of(sim)
+    result = run_push(schedule, sim)
+    assert [c.kind for c in result.changes] == ["cancel-series"]
+    assert messages(sim, sent, keys) == sorted(
+        ("cancellation", BEREDNING_KEY, a, None) for a in BEREDNING_PEOPLE
+    )
+    assert occurrences_in(sim, schedule.plan.tz) == agenda_of(schedule)
+
+
+# --- what plancal did not make -------------------------------------------------------------------
+
+
+def test_items_plancal_did_not_create_are_never_touched(
+    sim: Simulator, seed_schedule: Any, tmp_path: Path
+) -> None:
+    tz = seed_schedule.plan.tz
+    mine = sim.add_item(
+        ORGANIZER,
+        subject="Beredningsgruppen",  # same title, no tag
+        start=datetime(2022, 9, 13, 9, tzinfo=tz).astimezone(UTC),
+        end=datetime(2022, 9, 13, 10, tzinfo=tz).astimezone(UTC),
+        start_tz="W. Europe Standard Time",
+        end_tz="W. Europe Standard Time",
+        required=["kommunpolis@polisen.example"],
+    )
+    other_plan = sim.add_item(
+        ORGANIZER,
+        subject="Annan plan",
+        extended={
+            ("5b8a2d0e-9c1f-4a51-9f59-2c1d5e7a0c11", "plancal-plan", "String"): "annan-plan",
+            ("5b8a2d0e-9c1f-4a51-9f59-2c1d5e7a0c11", "plancal-key", "String"): "x@annan-plan",
+        },
+        start=datetime(2022, 9, 14, 9, tzinfo=UTC),
+        end=datetime(2022, 9, 14, 10, tzinfo=UTC),
+    )
+    run_push(seed_schedule, sim)
+    smaller = seed_variant(
+        tmp_path, **beredning("    exceptions:\n      cancelled: [2022-09-13]\n")
+    )
+    run_push(smaller, sim)
+    run_push(seed_schedule, sim)
+    items = {i.id: i for i in sim.calendar(ORGANIZER)}
+    for foreign in (mine, other_plan):
+        assert items[foreign.id] is foreign and foreign.change == 1
+    assert not any(s.item in (mine.uid, other_plan.uid) for s in sim.sent)
+
+
+# --- connection and settings --------------------------------------------------------------------
+
+
+def test_wrong_password_is_a_clear_error_without_the_password(
+    sim: Simulator, seed_schedule: Any
+) -> None:
+    from plancal.calendars.targets.exchange.target import ExchangeError
+
+    with pytest.raises(ExchangeError) as caught:
+        run_push(seed_schedule, sim, password="fel-lösen-999")
+    assert "refused the sign-in" in str(caught.value)
+    assert "fel-lösen-999" not in str(caught.value)
+
+
+def test_mailbox_without_rights_is_a_clear_error(sim: Simulator, seed_schedule: Any) -> None:
+    from plancal.calendars.targets.exchange.target import ExchangeError
+
+    with pytest.raises(ExchangeError) as caught:
+        run_push(seed_schedule, sim, mailbox="annan@soderhamn.example")
+    assert "annan@soderhamn.example" in str(caught.value) and "delegate" in str(caught.value)
+
+
+def test_oauth2_client_credentials_with_impersonation(
+    ews_schema: Any, seed_schedule: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # oauthlib refuses http token endpoints unless told this is a local test.
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    sim = Simulator(
+        ews_schema, users={}, clients={"app-id": "app-hemlighet"}, impersonators={"app:app-id"}
+    ).start()
+    try:
+        run_push(
+            seed_schedule,
+            sim,
+            auth="oauth2",
+            username=None,
+            password=None,
+            client_id="app-id",
+            client_secret="app-hemlighet",
+            tenant_id="tenant",
+            authority=sim.token_url_base,
+            access="impersonation",
+        )
+        assert len(sim.calendar(ORGANIZER)) == 23
+        assert all(e.mailbox in (None, ORGANIZER) for e in sim.log)
+    finally:
+        sim.stop()
+    assert not sim.schema_errors
+
+
+def test_regression_all_day_occurrence_keys_are_dates(
+    pushed: Simulator, seed_schedule: Any
+) -> None:
+    from plancal.calendars.targets.exchange.target import ExchangeTarget
+
+    target = ExchangeTarget(connection(pushed), seed_schedule.plan.id, seed_schedule.plan.tz)
+    held = target.read()
+    public = held["lagesbild-allmanheten@soderhamn-2022-2023.plancal"]
+    assert public.cancelled == {date(2023, 7, 7)}
+    assert public.moved == {date(2023, 1, 6): date(2023, 1, 9), date(2023, 4, 7): date(2023, 4, 11)}
+
+
+def test_ntlm_sign_in(
+    ews_schema: Any, seed_schedule: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exchange Server on premises: a real NTLM handshake with the simulator."""
+    accounts = tmp_path / "ntlm-users"
+    accounts.write_text("KOMMUN:svc-plancal:Vinter-2024\n", encoding="utf-8")
+    monkeypatch.setenv("NTLM_USER_FILE", str(accounts))
+    user = "KOMMUN\\svc-plancal"
+    sim = Simulator(ews_schema, users={user: "(ntlm only)"}, delegates={user: {ORGANIZER}}).start()
+    try:
+        from plancal.calendars.targets.exchange.target import ExchangeError
+
+        with pytest.raises(ExchangeError, match="refused the sign-in"):
+            run_push(seed_schedule, sim, auth="ntlm", username=user, password="Sommar-2024")
+        run_push(seed_schedule, sim, auth="ntlm", username=user, password="Vinter-2024")
+        assert len(sim.calendar(ORGANIZER)) == 23
+        assert any(e.error == "401-ntlm" for e in sim.log)  # the handshake did happen
+    finally:
+        sim.stop()
+    assert not sim.schema_errors
