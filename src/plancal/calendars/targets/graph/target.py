@@ -368,21 +368,30 @@ class GraphTarget:
             if progress is not None:
                 progress(done[0], total)
 
-        failures: list[str] = []
-        failures += self._write(removals, "delete", tick)
-        failures += self._write(creates, "create", tick)
-        failures += self._write(occ_cancels, "occurrence", tick)
-        for chain in moves.values():
-            failures += self._write(chain, "occurrence", tick, chained=True)
-        if failures:
-            raise Unsettled("; ".join(failures))
-        failures += self._write(patches, "update", tick)
-        if failures:
-            raise Unsettled("; ".join(failures))
+        # Content first: a master update also re-sends each moved occurrence, so moves come
+        # after it (else a moved occurrence would be announced twice). Attendees last: a
+        # series set up silently gets its attendees once its exceptions are in place.
+        content = [p for p in patches if set(p.body or {}) != {"attendees"}]
+        invites = [p for p in patches if set(p.body or {}) == {"attendees"}]
+        steps: list[tuple[list[Sub], str, bool]] = [
+            (removals, "delete", False),
+            (creates, "create", False),
+            (content, "update", False),
+            (occ_cancels, "occurrence", False),
+            *((chain, "occurrence", True) for chain in moves.values()),
+            (invites, "update", False),
+        ]
+        for subs, action, chained in steps:
+            failures = self._write(subs, action, tick, chained=chained)
+            refused = [f for status, f in failures if status in (400, 403)]
+            if refused:  # refused for good: a second round would be refused again
+                raise GraphError("Microsoft Graph refused: " + "; ".join(refused[:5]))
+            if failures:
+                raise Unsettled("; ".join(f for _, f in failures))
 
     def _write(
         self, subs: list[Sub], action: str, tick: Callable[[int], None], chained: bool = False
-    ) -> list[str]:
+    ) -> list[tuple[int, str]]:
         """Send the writes, each journalled in the store while its answer is out. A create's
         journal entry is its transactionId: kept until the create is known to have landed."""
         if not subs:
@@ -398,7 +407,7 @@ class GraphTarget:
                 self.clock(),
             )
         results = self.client.batch(subs, write=True, chained=chained)
-        failures: list[str] = []
+        failures: list[tuple[int, str]] = []
         settled: list[str] = []
         for sub, answer in results:
             gone = answer.status == 404 and action in ("delete", "occurrence")
@@ -407,7 +416,9 @@ class GraphTarget:
                 if action == "create":
                     self._transactions.pop(sub.tag, None)
                 continue
-            failures.append(f"{sub.tag}: {sub.method} {answer.status} {answer.code}".strip())
+            failures.append(
+                (answer.status, f"{sub.tag}: {sub.method} {answer.status} {answer.code}".strip())
+            )
         if self.state is not None and self.record:
             self.state.end(settled if action == "create" else {s.tag for s in subs})
         tick(len(subs))
