@@ -781,7 +781,7 @@ class Simulator:
             header = jwt.get_unverified_header(assertion)
             thumb = hashlib.sha1(cert.public_bytes(Encoding.DER)).digest()
             x5t = base64.urlsafe_b64encode(thumb).decode().rstrip("=")
-            if header.get("x5t") != x5t and header.get("x5t#S256") is None:
+            if str(header.get("x5t", "")).rstrip("=") != x5t:
                 return None
             claims = jwt.decode(
                 assertion, cert.public_key(), algorithms=["RS256", "PS256"], audience=audience

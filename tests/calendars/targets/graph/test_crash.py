@@ -110,9 +110,11 @@ def test_killed_at_100_points_then_run_again(
         for n in range(1, total + 1)
         for w in ("kill-after", "kill-before")
     ]
-    chosen = [points[i % len(points)] for i in range(100)] if len(points) < 100 else [
-        points[int(i * len(points) / 100)] for i in range(100)
-    ]
+    chosen = (
+        [points[i % len(points)] for i in range(100)]
+        if len(points) < 100
+        else [points[int(i * len(points) / 100)] for i in range(100)]
+    )
     killed = repaired = 0
     for schedule, start, store_file, point, when in chosen:
         restore(sim, start)

@@ -159,7 +159,7 @@ def token_source(c: GraphConnection, http_client: Any = None) -> Callable[[], st
             raise GraphError(
                 "Entra ID refused the sign-in: "
                 f"{result.get('error', 'unknown')}: "
-                f"{str(result.get('error_description', '')).splitlines()[0:1]}"
+                f"{next(iter(str(result.get('error_description', '')).splitlines()), '')}"
             )
         return str(result["access_token"])
 
