@@ -81,6 +81,7 @@ def target(
     store: Any = None,
     sleep: Any = None,
     record: bool = True,
+    batch: int = 20,
     **over: Any,
 ) -> Any:
     from plancal.calendars.targets.graph import build
@@ -88,7 +89,7 @@ def target(
 
     conn = connection(sim, **over)
     state = PushState(store, conn.target, schedule.plan.id) if store is not None else None
-    return build(
+    t = build(
         conn,
         schedule.plan.id,
         schedule.plan.tz,
@@ -97,6 +98,8 @@ def target(
         record=record,
         http_client=Loopback(sim.base),
     )
+    t.client.batch_size = batch  # smaller batches: more requests, more places to fail
+    return t
 
 
 def run_push(
@@ -105,13 +108,14 @@ def run_push(
     store: Any = None,
     dry_run: bool = False,
     sleep: Any = None,
+    batch: int = 20,
     **over: Any,
 ) -> Any:
     """One `plancal push graph`, as the CLI runs it, against the simulator."""
     from plancal.calendars.push import push
     from plancal.calendars.targets.graph import Unsettled
 
-    t = target(schedule, sim, store, sleep, record=not dry_run, **over)
+    t = target(schedule, sim, store, sleep, record=not dry_run, batch=batch, **over)
     result = push(schedule, t, dry_run=dry_run, unsettled=Unsettled)
     result.target = t  # type: ignore[attr-defined]
     return result

@@ -25,6 +25,7 @@ from tests.helpers.ews import beredning, seed_variant
 from tests.helpers.graph import ORGANIZER, agenda_of, calendar_view, connection, run_push
 from tests.simulators.graph import Simulator, restore, snapshot
 
+BATCH = 4  # small batches: more requests, so more places to die
 KEY = "String {5b8a2d0e-9c1f-4a51-9f59-2c1d5e7a0c11} Name plancal-key"
 
 
@@ -44,7 +45,7 @@ def push_killed_at(sim: Simulator, schedule: Any, store_path: Path, point: int, 
         code = 0
         try:
             with Store(str(store_path)) as store:
-                run_push(schedule, sim, store)
+                run_push(schedule, sim, store, batch=BATCH)
         except BaseException:
             code = 3
         os._exit(code)
@@ -66,7 +67,7 @@ def check(sim: Simulator, schedule: Any) -> None:
 
 def requests_of(sim: Simulator, schedule: Any, store_path: Path) -> int:
     with Store(str(store_path)) as store:
-        run_push(schedule, sim, store)
+        run_push(schedule, sim, store, batch=BATCH)
     return len(sim.log)
 
 
@@ -123,7 +124,7 @@ def test_killed_at_100_points_then_run_again(
         status = push_killed_at(sim, schedule, work, point, when)
         killed += os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
         with Store(str(work)) as store:
-            result = run_push(schedule, sim, store)
+            result = run_push(schedule, sim, store, batch=BATCH)
             conn = connection(sim)
             assert PushState(store, conn.target, schedule.plan.id).in_flight() == {}
         repaired += result.interrupted > 0

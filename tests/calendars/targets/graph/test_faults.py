@@ -172,7 +172,7 @@ def test_twenty_percent_of_requests_failing_still_converges(
 
     graph_sim.fault = fault
     graph_sim.part_fault = part_fault
-    run_push(seed_schedule, graph_sim, sleep=Sleeps(), timeout=0.4)
+    run_push(seed_schedule, graph_sim, sleep=Sleeps(), timeout=0.4, batch=3)
     assert len(set(picked)) >= 3
     assert sum(1 for e in graph_sim.log if e.fault) * 5 >= len(graph_sim.log) - 4
     assert_converged(graph_sim, seed_schedule)

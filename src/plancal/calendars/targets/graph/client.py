@@ -181,48 +181,102 @@ class GraphClient:
     def batch(
         self, subs: Sequence[Sub], write: bool, chained: bool = False
     ) -> list[tuple[Sub, Answer]]:
-        """Every sub-request's final answer, in order. Throttled parts are sent again after
-        the longest Retry-After among them; ``chained``: one sequence (each part waits for
-        the one before), for writes whose order matters."""
-        results: dict[int, Answer] = {}
-        todo = list(range(len(subs)))
+        """Every sub-request's final answer, in order; ``chained``: one sequence."""
+        groups = [list(subs)] if chained else [[s] for s in subs]
+        return [pair for group in self.chains(groups, write) for pair in group]
+
+    def chains(
+        self, groups: Sequence[Sequence[Sub]], write: bool
+    ) -> list[list[tuple[Sub, Answer]]]:
+        """Run groups of requests, each group in its order (``dependsOn``), groups side by
+        side in at most four lanes, 20 parts per ``$batch``. Throttled parts, and the ones
+        after them in their lane (424), are sent again after the longest Retry-After."""
+        results: list[list[Answer | None]] = [[None] * len(g) for g in groups]
+        todo: list[tuple[int, int]] = [(g, 0) for g in range(len(groups)) if groups[g]]
         pause = 1.0
         while todo:
-            again: list[int] = []
-            wait = 0.0
-            for start in range(0, len(todo), self.batch_size):
-                chunk = todo[start : start + self.batch_size]
-                answers = self._batch_once([subs[i] for i in chunk], write, chained)
-                for i, answer in zip(chunk, answers, strict=True):
+            wait, again = 0.0, []
+            for batch in self._pack(todo, groups):
+                flat = [
+                    (g, i) for lane in batch for g, first, last in lane for i in range(first, last)
+                ]
+                answers = self._batch_once(
+                    [groups[g][i] for g, i in flat], write, self._depends(batch)
+                )
+                failed: dict[int, int] = {}
+                for (g, i), answer in zip(flat, answers, strict=True):
+                    if g in failed:
+                        continue
                     if answer.status in (429, 503, 424):
-                        again.append(i)
+                        failed[g] = i
                         if answer.status != 424:
                             wait = max(wait, _retry_after(answer.headers, pause))
                     else:
-                        results[i] = answer
-                if again and chained:
-                    again += todo[start + self.batch_size :]
-                    break
-            todo = sorted(again)
+                        results[g][i] = answer
+                again += sorted(failed.items())
+            todo = again
             if todo:
                 self._wait(wait or pause)
                 pause = min(pause * 2, 30.0)
-        return [(subs[i], results[i]) for i in range(len(subs))]
+        return [
+            [(groups[g][i], a) for i, a in enumerate(row) if a is not None]
+            for g, row in enumerate(results)
+        ]
 
-    def _batch_once(self, subs: list[Sub], write: bool, chained: bool) -> list[Answer]:
+    def _pack(
+        self, todo: list[tuple[int, int]], groups: Sequence[Sequence[Sub]]
+    ) -> list[list[list[tuple[int, int, int]]]]:
+        """Batches of lanes of (group, first, last) slices: a group stays in one lane, in
+        order; a group longer than a batch continues in the next one."""
+        batches: list[list[list[tuple[int, int, int]]]] = []
+        lanes: list[list[tuple[int, int, int]]] = [[] for _ in range(self.lanes)]
+        size = 0
+        for g, first in todo:
+            start = first
+            while start < len(groups[g]):
+                room = self.batch_size - size
+                if room == 0:
+                    batches.append([lane for lane in lanes if lane])
+                    lanes, size = [[] for _ in range(self.lanes)], 0
+                    room = self.batch_size
+                take = min(room, len(groups[g]) - start)
+                lane = min(lanes, key=lambda ln: sum(b - a for _, a, b in ln))
+                lane.append((g, start, start + take))
+                size += take
+                start += take
+                if start < len(groups[g]):  # the rest must wait for this part: next batch
+                    batches.append([ln for ln in lanes if ln])
+                    lanes, size = [[] for _ in range(self.lanes)], 0
+        if size:
+            batches.append([lane for lane in lanes if lane])
+        return batches
+
+    @staticmethod
+    def _depends(batch: list[list[tuple[int, int, int]]]) -> list[int | None]:
+        """For each part of a packed batch (in order), the part it waits for, or None."""
+        out: list[int | None] = []
+        for lane in batch:
+            previous = None
+            for _, first, last in lane:
+                for _ in range(first, last):
+                    out.append(previous)
+                    previous = len(out) - 1
+        return out
+
+    def _batch_once(self, subs: list[Sub], write: bool, depends: list[int | None]) -> list[Answer]:
         if len(subs) == 1:  # one part: the request itself, without the envelope
             one = subs[0]
             self.parts += 1
             return [self._send(one.method, one.url, one.body, write)]
-        lanes = 1 if chained else self.lanes
         requests_: list[dict[str, Any]] = []
         for n, sub in enumerate(subs):
             part: dict[str, Any] = {"id": str(n + 1), "method": sub.method, "url": sub.url}
             if sub.body is not None:
                 part["body"] = sub.body
                 part["headers"] = {"Content-Type": "application/json"}
-            if n >= lanes:
-                part["dependsOn"] = [str(n + 1 - lanes)]
+            before = depends[n]
+            if before is not None:
+                part["dependsOn"] = [str(before + 1)]
             requests_.append(part)
         self.parts += len(subs)
         answer = self._send("POST", "/$batch", {"requests": requests_}, write)

@@ -373,16 +373,16 @@ class GraphTarget:
         # series set up silently gets its attendees once its exceptions are in place.
         content = [p for p in patches if set(p.body or {}) != {"attendees"}]
         invites = [p for p in patches if set(p.body or {}) == {"attendees"}]
-        steps: list[tuple[list[Sub], str, bool]] = [
-            (removals, "delete", False),
-            (creates, "create", False),
-            (content, "update", False),
-            (occ_cancels, "occurrence", False),
-            *((chain, "occurrence", True) for chain in moves.values()),
-            (invites, "update", False),
+        steps: list[tuple[list[list[Sub]], str]] = [
+            ([[s] for s in removals], "delete"),
+            ([[s] for s in creates], "create"),
+            ([[s] for s in content], "update"),
+            ([[s] for s in occ_cancels], "occurrence"),
+            (list(moves.values()), "occurrence"),  # each series' moves in their order
+            ([[s] for s in invites], "update"),
         ]
-        for subs, action, chained in steps:
-            failures = self._write(subs, action, tick, chained=chained)
+        for groups, action in steps:
+            failures = self._write(groups, action, tick)
             refused = [f for status, f in failures if status in (400, 403)]
             if refused:  # refused for good: a second round would be refused again
                 raise GraphError("Microsoft Graph refused: " + "; ".join(refused[:5]))
@@ -390,10 +390,11 @@ class GraphTarget:
                 raise Unsettled("; ".join(f for _, f in failures))
 
     def _write(
-        self, subs: list[Sub], action: str, tick: Callable[[int], None], chained: bool = False
+        self, groups: list[list[Sub]], action: str, tick: Callable[[int], None]
     ) -> list[tuple[int, str]]:
         """Send the writes, each journalled in the store while its answer is out. A create's
         journal entry is its transactionId: kept until the create is known to have landed."""
+        subs = [s for g in groups for s in g]
         if not subs:
             return []
         if self.state is not None and self.record:
@@ -406,7 +407,7 @@ class GraphTarget:
                 ),
                 self.clock(),
             )
-        results = self.client.batch(subs, write=True, chained=chained)
+        results = [pair for g in self.client.chains(groups, write=True) for pair in g]
         failures: list[tuple[int, str]] = []
         settled: list[str] = []
         for sub, answer in results:
