@@ -56,7 +56,8 @@ class Loopback(requests.Session):
         if text.startswith(LOGIN):
             text = self.base_url + text[len(LOGIN) :]
         assert text.startswith("http://127.0.0.1:"), text  # nothing leaves the machine
-        return super().request(method, text, *args, **kwargs)
+        verb = method.decode() if isinstance(method, bytes) else method
+        return super().request(verb, text, *args, **kwargs)
 
 
 def connection(sim: Simulator, **over: Any) -> Any:

@@ -171,7 +171,7 @@ def _flatten(schemas: dict[str, Any]) -> dict[str, Any]:
     def merged(name: str) -> dict[str, Any]:
         if name in done:
             return done[name]
-        node = schemas[name]
+        node: dict[str, Any] = schemas[name]
         if "allOf" not in node:
             done[name] = node
             return node
@@ -198,7 +198,7 @@ class Description:
     """The vendored OpenAPI subset, as request and answer checks."""
 
     def __init__(self, path: Path):
-        from jsonschema import Draft4Validator
+        from jsonschema import Draft4Validator  # type: ignore[import-untyped]
         from referencing import Registry, Resource
         from referencing.jsonschema import DRAFT4
 
@@ -517,15 +517,18 @@ class Simulator:
         self.window_limit = WINDOW_LIMIT
         self.window_used: dict[str, int] = {}
         self.in_flight: dict[str, int] = {}
-        self.deferred: list[tuple[int, Callable[[], None]]] = []
+        self.deferred: list[tuple[int, Callable[[], object]]] = []
         self.page_size = 10  # Graph's default page for events and instances
         self._counter = itertools.count(1)
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
+        self.tls = False
 
     # --- life ------------------------------------------------------------------------------
 
-    def start(self) -> Simulator:
+    def start(self, tls: Any = None) -> Simulator:
+        """Serve plain HTTP, or HTTPS with a ``trustme`` CA's certificate for 127.0.0.1 (so a
+        separate process can sign in with MSAL, which accepts only https authorities)."""
         sim = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -549,6 +552,13 @@ class Simulator:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        if tls is not None:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            tls.issue_cert("127.0.0.1").configure_cert(context)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            self.tls = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -560,7 +570,8 @@ class Simulator:
     @property
     def base(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def url(self) -> str:
@@ -605,8 +616,8 @@ class Simulator:
             number = next(self._counter)
             due = [w for n, w in self.deferred if n <= number]
             self.deferred = [(n, w) for n, w in self.deferred if n > number]
-        for work in due:  # writes the client gave up on land now
-            work()
+        for late in due:  # writes the client gave up on land now
+            late()
         path = path[len("/v1.0") :]
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         op = "$batch" if path == "/$batch" else f"{method} {self._kind(path)}"
@@ -665,17 +676,17 @@ class Simulator:
             self._hang_up(h)
             return
 
-        def work() -> tuple[int, Any, dict[str, str]]:
+        def carry_out() -> tuple[int, Any, dict[str, str]]:
             if path == "/$batch":
                 return self._batch(number, body, entry)
             return self._one(number, method, path, query, body, entry, 0)
 
         if fault == "late":
             with self.lock:
-                self.deferred.append((number + 3, lambda: work() and None))
+                self.deferred.append((number + 3, lambda: carry_out() and None))
             self._hang_up(h)
             return
-        status, answer, headers = work()
+        status, answer, headers = carry_out()
         if fault in ("lost", "kill-after"):
             if fault == "kill-after":
                 self.kill()
@@ -724,7 +735,8 @@ class Simulator:
     # --- sign-in (Entra ID's token endpoint) -------------------------------------------------
 
     def _login(self, h: BaseHTTPRequestHandler, method: str, path: str, raw: bytes) -> None:
-        issuer = f"https://login.microsoftonline.com/{self.tenant}"
+        host = self.base if self.tls else "https://login.microsoftonline.com"
+        issuer = f"{host}/{self.tenant}"
         if path.endswith("/.well-known/openid-configuration"):
             self._reply(
                 h,

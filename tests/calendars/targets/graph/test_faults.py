@@ -53,7 +53,7 @@ def test_the_simulator_throttles_a_fifth_parallel_part(graph_sim: Simulator) -> 
 
     from tests.helpers.graph import _token
 
-    parts = [
+    parts: list[dict[str, Any]] = [
         {"id": str(i), "method": "GET", "url": f"/users/{ORGANIZER}/events?$top=1"}
         for i in range(1, 6)
     ]
@@ -136,7 +136,7 @@ def test_transaction_id_makes_one_event(graph_sim: Simulator, seed_schedule: Any
 
     from tests.helpers.graph import _token
 
-    body = {
+    body: dict[str, Any] = {
         "subject": "Möte",
         "start": {"dateTime": "2022-11-08T09:00:00", "timeZone": "W. Europe Standard Time"},
         "end": {"dateTime": "2022-11-08T10:00:00", "timeZone": "W. Europe Standard Time"},

@@ -116,7 +116,7 @@ def test_a_cancelled_occurrence_carries_a_swedish_comment(
 def test_monthly_day_31_is_the_last_day_of_short_months_in_graph(
     graph_sim: Simulator,
 ) -> None:
-    body = {
+    body: dict[str, Any] = {
         "subject": "Månadsslut",
         "start": {"dateTime": "2023-01-31T09:00:00", "timeZone": WEST},
         "end": {"dateTime": "2023-01-31T10:00:00", "timeZone": WEST},

@@ -33,4 +33,5 @@ class TestGraph(TargetContract):
 
     def foreign_untouched(self, token: Any) -> bool:
         now = {e.id: e for e in self.sim.calendar(ORGANIZER)}
-        return now.get(token.id) is token and token.change == 1
+        unchanged: bool = token.change == 1
+        return now.get(token.id) is token and unchanged
