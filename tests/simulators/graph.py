@@ -198,7 +198,7 @@ class Description:
     """The vendored OpenAPI subset, as request and answer checks."""
 
     def __init__(self, path: Path):
-        from jsonschema import Draft4Validator  # type: ignore[import-untyped]
+        from jsonschema import Draft4Validator
         from referencing import Registry, Resource
         from referencing.jsonschema import DRAFT4
 
