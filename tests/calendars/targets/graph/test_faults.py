@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from plancal.calendars.sync import desired
+from plancal.calendars.sync import desired, reconcile
 from tests.helpers.graph import ORGANIZER, agenda_of, calendar_view, run_push
 from tests.simulators.graph import Simulator
 
@@ -175,4 +175,35 @@ def test_twenty_percent_of_requests_failing_still_converges(
     run_push(seed_schedule, graph_sim, sleep=Sleeps(), timeout=0.4, batch=3)
     assert len(set(picked)) >= 3
     assert sum(1 for e in graph_sim.log if e.fault) * 5 >= len(graph_sim.log) - 4
+    assert_converged(graph_sim, seed_schedule)
+
+
+def test_the_transaction_id_survives_in_the_store_for_the_next_push(
+    graph_sim: Simulator, seed_schedule: Any, tmp_path: Any
+) -> None:
+    """A push dies after sending its creates, which Graph carries out only later; the next
+    push (a new process: nothing in memory) sends the same transactionIds from the store,
+    so the late creates and the new ones are one event each."""
+    from plancal.calendars.push import push
+    from plancal.calendars.targets.graph import Unsettled
+    from plancal.state.store import Store
+    from tests.helpers.graph import target
+
+    graph_sim.fault = lambda n, op: "late" if op == "$batch" else None
+    with Store(str(tmp_path / "state.sqlite")) as store:
+        first = target(seed_schedule, graph_sim, store)
+        with pytest.raises(Unsettled):
+            first.apply(reconcile(desired(seed_schedule, ORGANIZER), first.read()))
+        recorded = {
+            a[3:]
+            for actions in first.interrupted().values()
+            for a in actions
+            if a.startswith("tx:")
+        }
+        assert len(recorded) == len(seed_schedule.series)
+        graph_sim.fault = lambda n, op: None
+        second = target(seed_schedule, graph_sim, store)  # a new process: only the store
+        result = push(seed_schedule, second, unsettled=Unsettled)
+        assert result.interrupted == len(seed_schedule.series)
+    assert {e.transaction_id for e in graph_sim.calendar(ORGANIZER)} == recorded
     assert_converged(graph_sim, seed_schedule)
