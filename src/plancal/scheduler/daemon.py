@@ -139,14 +139,16 @@ class Daemon:
     def schedule(self) -> Schedule | None:
         """The plan as compiled from the file now; the last good one if the file is broken."""
         from plancal.app.check import check
+        from plancal.errors import PlanError
+        from plancal.rules.plan import read_source
 
         with self._lock:
             try:
-                source = self.plan_path.read_bytes()
-            except OSError as e:
+                source = read_source(self.plan_path)
+            except PlanError as e:
                 log.error(
                     "plan.unreadable",
-                    extra={"fields": {"plan": str(self.plan_path), "error": e.strerror or str(e)}},
+                    extra={"fields": {"plan": str(self.plan_path), "error": e.render("en")}},
                 )
                 return self._schedule
             if source != self._source:
