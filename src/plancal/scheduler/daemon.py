@@ -12,7 +12,6 @@ addresses, passwords or the text of internal follow-ups.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import signal
 import sys
@@ -24,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from plancal import jsonlines
 from plancal.calendars.reminders import LATE_DAYS
 from plancal.config.settings import Settings
 from plancal.errors import UserError
@@ -327,7 +327,7 @@ class JsonLines(logging.Formatter):
         out.update(getattr(record, "fields", {}))
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False, default=str)
+        return jsonlines.dumps(out, default=str)
 
 
 def configure_logging(level: int = logging.INFO) -> None:
