@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ class Options:
     interval: float = 2.0  # seconds between checks of the plan file and the tokens
     max_age: int = 300  # Cache-Control max-age, seconds
     access_log: bool = True
-    limits: Limits = Limits()  # connections in total and per address; the head's deadline
+    limits: Limits = field(default_factory=Limits)  # connection caps, the head deadline
 
 
 def base_url_for(options: Options, plan_url: str | None, port: int) -> str:
