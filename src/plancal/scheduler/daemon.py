@@ -16,6 +16,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from plancal.config.settings import Settings
 from plancal.errors import UserError
 from plancal.rules.compile import Schedule
 from plancal.scheduler import clock
-from plancal.scheduler.dispatch import Outcome, tick, worker_id
+from plancal.scheduler.dispatch import Outcome, deliver, tick, worker_id
 from plancal.scheduler.mail import SmtpMailer, SmtpSettings
 from plancal.state.outbox import Outbox
 from plancal.state.store import Store
@@ -132,6 +133,7 @@ class Daemon:
     _source: bytes | None = field(default=None, init=False, repr=False)
     _schedule: Schedule | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _mailer: SmtpMailer | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.outbox = Outbox(self.store)
@@ -182,10 +184,27 @@ class Daemon:
         schedule = self.schedule()
         if schedule is None:
             return None
+        started = time.monotonic()
         with SmtpMailer(self.smtp) as mailer:
-            outcome = tick(
-                schedule, self.outbox, mailer, now, self.worker, late_days=self.late_days, stop=stop
-            )
+            self._mailer = mailer
+            try:
+                outcome = tick(
+                    schedule,
+                    self.outbox,
+                    mailer,
+                    now,
+                    self.worker,
+                    late_days=self.late_days,
+                    stop=stop,
+                )
+                # A backlog (SMTP was down) goes out as fast as the server takes it, batch
+                # after batch, each claimed with a fresh lease, until empty or refused.
+                while outcome.more and not outcome.stopped and not stop():
+                    outcome.more = False
+                    later = now + timedelta(seconds=time.monotonic() - started)
+                    deliver(schedule, self.outbox, mailer, later, self.worker, outcome, stop=stop)
+            finally:
+                self._mailer = None
         if outcome.enqueued or outcome.sent or outcome.failed or outcome.stopped:
             log.info(
                 "reminders.tick",
@@ -202,6 +221,12 @@ class Daemon:
                 },
             )
         return outcome
+
+    def abort(self) -> None:
+        """Stopping: break off an SMTP exchange in flight (the message is sent at next start)."""
+        mailer = self._mailer
+        if mailer is not None:
+            mailer.abort()
 
     def publish(self, now: datetime) -> list[Written] | None:
         from plancal.app.publish import publish
@@ -291,6 +316,7 @@ def serve(
     def on_signal(signum: int, _frame: object) -> None:
         log.info("daemon.stopping", extra={"fields": {"signal": signal.Signals(signum).name}})
         stop.set()
+        daemon.abort()  # whatever the SMTP server does, the tick ends now
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
