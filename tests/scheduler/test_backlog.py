@@ -34,7 +34,7 @@ def test_regression_backlog_drains_in_one_tick_once_smtp_is_back(
     while now < datetime(2023, 3, 9, tzinfo=UTC):
         d.remind(now)
         now += timedelta(hours=6)
-    waiting = [r for r in Outbox(store).rows(d.schedule().plan.id) if r.status == "pending"]
+    waiting = [r for r in Outbox(store).rows("minimal") if r.status == "pending"]
     assert len(waiting) > BATCH  # more than one batch is owed
     assert smtp_server.mailbox.received == []
 
@@ -42,7 +42,7 @@ def test_regression_backlog_drains_in_one_tick_once_smtp_is_back(
     outcome = d.remind(now)  # one tick, as `plancal run` makes once a minute
     assert outcome is not None
     assert len(outcome.sent) == len(waiting)
-    assert [r for r in Outbox(store).rows(d.schedule().plan.id) if r.status == "pending"] == []
+    assert [r for r in Outbox(store).rows("minimal") if r.status == "pending"] == []
     ids = smtp_server.mailbox.ids()
     assert len(ids) == len(waiting) and set(ids.values()) == {1}  # each exactly once
 
