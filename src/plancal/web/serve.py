@@ -8,7 +8,10 @@ the log and the last good version stays online.
 
 Limits uvicorn's httptools parser does not have on its own: the request line and the headers
 are bounded (414 / 431, then the connection is closed), so a client cannot make the server
-buffer megabytes of headers.
+buffer megabytes of headers; and the ``Guard`` (``web/guard.py``) gives every request head a
+deadline and caps connections per client address and in total, the oldest waiting connection
+giving way, so slow clients cannot hold every place (uvicorn's own ``limit_concurrency``
+answered 503 to everyone instead, and has no deadline for a head in progress).
 """
 
 from __future__ import annotations
