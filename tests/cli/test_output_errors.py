@@ -17,11 +17,22 @@ PLANCAL = [sys.executable, "-m", "plancal.cli"]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.parametrize("command", [["agenda"], ["agenda", "--format", "json"], ["validate"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["agenda", str(SEED)],
+        ["agenda", str(SEED), "--format", "json"],
+        ["validate", str(SEED)],
+        ["--help"],
+        ["--version"],
+        ["validate", "--help"],
+    ],
+)
 def test_regression_full_disk_is_a_message_not_a_traceback(command: list[str]) -> None:
     with open("/dev/full", "wb") as full:
         run = subprocess.run(
-            [*PLANCAL, *command[:1], str(SEED), *command[1:], "--lang", "sv"],
+            [*PLANCAL, *command],
+            env={**os.environ, "PLANCAL_LANG": "sv"},
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,

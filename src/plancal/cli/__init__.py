@@ -26,6 +26,14 @@ from plancal.cli.options import current_lang
 class Plancal(click.Group):
     """The group that turns a ``UserError`` into its problems on stderr and exit status 1."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as e:  # --help and --version print before any command is invoked
+            if e.errno not in _OUTPUT_ERRORS:
+                raise
+            _output_failed(e)
+
     def invoke(self, ctx: click.Context) -> Any:
         from plancal.app import holidays
 
