@@ -61,3 +61,19 @@ def test_closing_twice_frees_one_place() -> None:
     guard.closed(a)
     guard.closed(a)  # evicted, then its transport reports the loss
     assert guard.open == 0 and "a" not in guard.per_client
+
+
+def test_a_head_not_complete_within_the_deadline_is_closed() -> None:
+    guard = Guard(Limits(total=10, per_client=10, header_timeout=10))
+    slow, working, fresh = Conn("a"), Conn("b"), Conn("c")
+    guard.admit(slow, now=0)
+    guard.admit(working, now=1)
+    guard.busy(working)  # its head is complete: the deadline no longer applies
+    guard.admit(fresh, now=5)
+    assert guard.expired(now=9.9) == []
+    assert guard.expired(now=12) == [slow]
+    assert (slow.evicted, working.evicted, fresh.evicted) == (True, False, False)
+    guard.idle(working, now=12)  # waits for its next request head from now on
+    assert guard.expired(now=21) == [fresh]
+    assert guard.expired(now=22) == [working]
+    assert guard.open == 0 and guard.timed_out == 3

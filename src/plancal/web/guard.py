@@ -38,14 +38,14 @@ class Limits:
 @dataclass
 class Guard:
     limits: Limits = field(default_factory=Limits)
-    waiting: dict[Guarded, None] = field(default_factory=dict)  # oldest first
+    waiting: dict[Guarded, float] = field(default_factory=dict)  # since when; oldest first
     per_client: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     counted: set[Guarded] = field(default_factory=set)  # admitted and not yet released
     evicted: int = 0
     refused: int = 0
     timed_out: int = 0
 
-    def admit(self, conn: Guarded) -> bool:
+    def admit(self, conn: Guarded, now: float = 0.0) -> bool:
         """Make room for ``conn`` if needed; False: refuse it (every connection is busy)."""
         if self.per_client[conn.client_host] >= self.limits.per_client and not self._evict(
             conn.client_host
@@ -57,7 +57,7 @@ class Guard:
             return False
         self.counted.add(conn)
         self.per_client[conn.client_host] += 1
-        self.waiting[conn] = None
+        self.waiting[conn] = now
         return True
 
     @property
@@ -68,10 +68,25 @@ class Guard:
         """The head is complete: the connection works on a request, not evictable."""
         self.waiting.pop(conn, None)
 
-    def idle(self, conn: Guarded) -> None:
+    def idle(self, conn: Guarded, now: float = 0.0) -> None:
         """The response is sent: waiting for the next request head again (newest)."""
         self.waiting.pop(conn, None)
-        self.waiting[conn] = None
+        self.waiting[conn] = now
+
+    def expired(self, now: float) -> list[Guarded]:
+        """Close and forget the connections whose head is not complete ``header_timeout``
+        seconds after they began waiting. One sweep a second does it for all of them: no timer
+        per request (a timer armed and cancelled per request cost a fifth of a feed's CPU)."""
+        late = []
+        for conn, since in self.waiting.items():  # in the order they began waiting
+            if now - since < self.limits.header_timeout:
+                break
+            late.append(conn)
+        for conn in late:
+            self.closed(conn)
+            self.timed_out += 1
+            conn.evict()
+        return late
 
     def closed(self, conn: Guarded) -> None:
         """The connection is gone, or going: its place is free now (idempotent)."""

@@ -181,55 +181,34 @@ def bounded_protocol(guard: Guard | None = None) -> type[Any]:
             self.head_bytes = 0
             self.head_count = 0
             self.client_host = ""
-            self.deadline: asyncio.TimerHandle | None = None
 
         # --- the guard: caps and the deadline for a request head ---------------------------
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self.client_host = self.client[0] if self.client else ""
-            if not shared.admit(self):
+            if not shared.admit(self, self.loop.time()):
                 transport.write(_BUSY)
                 transport.close()
                 return
-            self._arm()
+            _sweep_every_second(self.loop)
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
             shared.closed(self)
             super().connection_lost(exc)
 
         def evict(self) -> None:
-            self._disarm()
-            if not self.transport.is_closing():
-                self.transport.close()
-
-        def _arm(self) -> None:
-            self._disarm()
-            self.deadline = self.loop.call_later(shared.limits.header_timeout, self._expired)
-
-        def _disarm(self) -> None:
-            if self.deadline is not None:
-                self.deadline.cancel()
-                self.deadline = None
-
-        def _expired(self) -> None:
-            self.deadline = None
-            shared.timed_out += 1
-            shared.closed(self)
             if not self.transport.is_closing():
                 self.transport.close()
 
         def on_headers_complete(self) -> None:
-            self._disarm()
             shared.busy(self)
             super().on_headers_complete()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
             if not self.transport.is_closing() and not self.pipeline:
-                shared.idle(self)
-                self._arm()
+                shared.idle(self, self.loop.time())
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
@@ -264,6 +243,19 @@ def bounded_protocol(guard: Guard | None = None) -> type[Any]:
                 % (status, reason, len(body), body)
             )
             self.transport.close()
+
+    sweeping: set[asyncio.AbstractEventLoop] = set()
+
+    def _sweep_every_second(loop: asyncio.AbstractEventLoop) -> None:
+        if loop in sweeping:
+            return
+        sweeping.add(loop)
+
+        def sweep() -> None:
+            shared.expired(loop.time())
+            loop.call_later(1.0, sweep)
+
+        loop.call_later(1.0, sweep)
 
     return Bounded
 
