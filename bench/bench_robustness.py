@@ -223,11 +223,11 @@ def slow_clients(src: Path, tmp: Path, slow: int, seconds: int) -> dict[str, Any
     socks: list[socket.socket | None] = []
     for i in range(slow):  # from other loopback addresses than the normal requests
         try:
-            s = socket.create_connection(
+            conn = socket.create_connection(
                 ("127.0.0.1", port), timeout=5, source_address=(f"127.0.0.{2 + i // 25}", 0)
             )
-            s.sendall(b"GET /public.ics HTTP/1.1\r\nHost: x\r\n")
-            socks.append(s)
+            conn.sendall(b"GET /public.ics HTTP/1.1\r\nHost: x\r\n")
+            socks.append(conn)
         except OSError:
             socks.append(None)
     results = {"ok": 0, "failed": 0}
@@ -251,22 +251,22 @@ def slow_clients(src: Path, tmp: Path, slow: int, seconds: int) -> dict[str, Any
     worker.start()
     closed = 0
     for n in range(seconds):
-        for k, s in enumerate(socks):
-            if s is None:
+        for k, held in enumerate(socks):
+            if held is None:
                 continue
             try:
-                s.sendall(b"X-Slow-%d: x\r\n" % n)
+                held.sendall(b"X-Slow-%d: x\r\n" % n)
             except OSError:
                 closed += 1
-                s.close()
+                held.close()
                 socks[k] = None
         time.sleep(1)
     over.set()
     worker.join()
-    still_open = sum(s is not None for s in socks)
-    for s in socks:
-        if s is not None:
-            s.close()
+    still_open = sum(held is not None for held in socks)
+    for held in socks:
+        if held is not None:
+            held.close()
     proc.terminate()
     proc.wait(timeout=30)
     return results | {"slow_closed_by_server": closed, "slow_still_open": still_open}
