@@ -97,8 +97,7 @@ def push_graph(
     plan: Path, dry_run: bool, fmt: str, config: Path | None, db_url: str | None, lang: Lang
 ) -> None:
     """Create, update and cancel the plan's meetings in Exchange Online through Microsoft Graph."""
-    import json
-
+    from plancal import jsonlines
     from plancal.app.push import push_graph as run
     from plancal.calendars import push as report
     from plancal.calendars.targets.graph import GraphError
@@ -128,20 +127,19 @@ def push_graph(
     )
     if fmt == "json":
         for c in result.changes:
-            click.echo(json.dumps(report.change_json(c, tz), ensure_ascii=False))
+            click.echo(jsonlines.dumps(report.change_json(c, tz)))
         click.echo(
-            json.dumps(
+            jsonlines.dumps(
                 {
                     "forecast": {
                         "messages": dict(sorted(forecast.messages.items())),
                         "requests": forecast.requests,
                         "over_limit": forecast.over_limit,
                     }
-                },
-                ensure_ascii=False,
+                }
             )
         )
-        click.echo(json.dumps({"summary": report.summary(result, lang)}, ensure_ascii=False))
+        click.echo(jsonlines.dumps({"summary": report.summary(result, lang)}))
         return
     for line in report.change_lines(result.changes, tz, lang):
         click.echo(line)
