@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.helpers.smtp",
     "tests.helpers.web",
     "tests.helpers.ews",
+    "tests.helpers.imip",
 ]
 
 

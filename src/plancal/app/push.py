@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from plancal.calendars.push import Progress, PushResult, push
@@ -29,3 +30,84 @@ def push_plan(
         conn, schedule.plan.id, schedule.plan.tz, state, sleep=sleep, record=not dry_run
     )
     return push(schedule, target, dry_run=dry_run, progress=progress, unsettled=Unsettled)
+
+
+def mail_organizer(settings: Any) -> str:
+    """[mail] organizer, else [smtp] from; PlanError naming the setting when neither is set."""
+    from plancal.config.settings import env_name
+    from plancal.errors import PlanError, Problem, Where
+    from plancal.i18n import Text, msg
+
+    organizer = settings.get("mail", "organizer") or settings.get("smtp", "from")
+    if organizer:
+        return str(organizer).strip().lower()
+    raise PlanError(
+        [
+            Problem(
+                Where(f"{settings.source} [mail] organizer"),
+                msg(
+                    Text(
+                        "invitations need an organizer address",
+                        "inbjudningar behöver en arrangörsadress",
+                    )
+                ),
+                msg(
+                    Text(
+                        "write organizer = … under [mail] (replies go there), or set {var}",
+                        "skriv organizer = … under [mail] (svaren går dit), eller sätt {var}",
+                    ),
+                    var=env_name("mail", "organizer"),
+                ),
+            )
+        ]
+    )
+
+
+def mail_target(
+    schedule: Schedule,
+    organizer: str,
+    store: Store,
+    sender: Any,
+    now: datetime,
+    envelope_from: str | None = None,
+    dry_run: bool = False,
+    **options: Any,
+) -> Any:
+    """The mail target over the store: revisions (SEQUENCE), the ledger and the postbox."""
+    from plancal.calendars import ics
+    from plancal.calendars.targets.mail.target import MailTarget
+    from plancal.state.invitations import Postbox
+
+    plan_id = schedule.plan.id
+    if dry_run:
+        revisions = store.revisions(plan_id)
+    else:
+        parts = ics.components(schedule)
+        revisions = store.revise(plan_id, {c.key: c.digest for c in parts}, now)
+    name = f"mail:{organizer}"
+    return MailTarget(
+        schedule,
+        organizer,
+        PushState(store, name, plan_id),
+        Postbox(store, name, plan_id),
+        sender,
+        revisions,
+        envelope_from=envelope_from,
+        record=not dry_run,
+        **options,
+    )
+
+
+def push_mail(
+    schedule: Schedule,
+    organizer: str,
+    store: Store,
+    sender: Any,
+    now: datetime,
+    envelope_from: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> PushResult:
+    """``plancal push mail``: every attendee holds the plan's meetings, by invitation."""
+    target = mail_target(schedule, organizer, store, sender, now, envelope_from, dry_run)
+    return push(schedule, target, dry_run=dry_run, progress=progress)

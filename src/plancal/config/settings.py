@@ -130,6 +130,25 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "mail",
+        Text(
+            "Invitations by e-mail (plancal push mail), sent through [smtp].",
+            "Inbjudningar med e-post (plancal push mail), skickade via [smtp].",
+        ),
+        (
+            Option(
+                "organizer",
+                EMAIL,
+                Text(
+                    "The organizer of every meeting: invitations come from it and replies go "
+                    "to it. Empty: [smtp] from.",
+                    "Arrangör för alla möten: inbjudningarna kommer därifrån och svaren går dit. "
+                    "Tom: [smtp] from.",
+                ),
+            ),
+        ),
+    ),
+    Section(
         "reminders",
         Text("Follow-up reminders.", "Påminnelser om uppföljningar."),
         (
