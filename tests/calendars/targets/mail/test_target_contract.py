@@ -26,7 +26,6 @@ class TestMail(TargetContract):
         """Another plan's invitations from the same organizer, already in the store."""
         from plancal.calendars.push import Pushed
         from plancal.state.pushstate import PushState
-
         from tests.helpers.imip import ORGANIZER
 
         other = PushState(self.mail.store, f"mail:{ORGANIZER}", "another-plan")

@@ -21,10 +21,10 @@ import html
 from datetime import datetime
 from email.charset import QP, Charset
 from email.header import Header
-from email.policy import compat32
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import format_datetime, formataddr
 
 from plancal.i18n import Lang, Text
