@@ -178,3 +178,15 @@ def _iso(value: date | datetime, tz: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(tz).isoformat()
     return value.isoformat()
+
+
+def summer_break(seed_schedule: Any) -> Any:
+    """The seed with the break coordinators add in spring: Sommaruppehåll 2023, 26/6–6/8."""
+    from plancal.rules.edit import Editor
+    from tests.helpers import SEED
+
+    text = SEED.read_text(encoding="utf-8")
+    edited = Editor(text, str(SEED), seed_schedule).add_break(
+        "Sommaruppehåll 2023", date(2023, 6, 26), date(2023, 8, 6)
+    )
+    return edited.schedule
