@@ -42,7 +42,7 @@ def test_a_refused_address_does_not_stop_the_others(mail: Mail, seed_schedule: A
 def test_no_server_is_a_clear_error_and_nothing_is_lost(mail: Mail, seed_schedule: Any) -> None:
     port = mail.server.port
     mail.server.port = 1  # nothing listens there
-    with pytest.raises(MailError, match="cannot deliver to 127.0.0.1:1"):
+    with pytest.raises(MailError, match=r"cannot deliver to 127\.0\.0\.1:1"):
         mail.push(seed_schedule)
     mail.server.port = port
     result = mail.push(seed_schedule)
