@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.helpers.web",
     "tests.helpers.ews",
     "tests.helpers.imip",
+    "tests.helpers.caldav",
 ]
 
 

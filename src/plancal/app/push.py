@@ -111,3 +111,31 @@ def push_mail(
     """``plancal push mail``: every attendee holds the plan's meetings, by invitation."""
     target = mail_target(schedule, organizer, store, sender, now, envelope_from, dry_run)
     return push(schedule, target, dry_run=dry_run, progress=progress)
+
+
+def caldav_target(
+    schedule: Schedule,
+    connection: Any,
+    organizer: str,
+    store: Store | None,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    **options: Any,
+) -> Any:
+    """The CalDAV target over the store: revisions (SEQUENCE) and the push ledger."""
+    from plancal.calendars import ics
+    from plancal.calendars.targets.caldav.target import CalDavTarget
+
+    plan_id = schedule.plan.id
+    revisions: Any = {}
+    state = None
+    if store is not None:
+        state = PushState(store, connection.target, plan_id)
+        if dry_run or now is None:
+            revisions = store.revisions(plan_id)
+        else:
+            parts = ics.components(schedule)
+            revisions = store.revise(plan_id, {c.key: c.digest for c in parts}, now)
+    return CalDavTarget(
+        schedule, connection, organizer, state, revisions, record=not dry_run, **options
+    )

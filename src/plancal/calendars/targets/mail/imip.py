@@ -14,11 +14,10 @@ from datetime import UTC, date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from plancal.calendars.ics import PRODID, Component, Revision, fold, param
+from plancal.calendars.ics import PRODID, Component, Revision, fold, people_lines, vevent
 from plancal.calendars.vtimezone import vtimezone_lines
 
 Method = Literal["REQUEST", "CANCEL"]
-_REPLACED = ("ORGANIZER", "ATTENDEE")
 
 
 def stamp(moment: datetime) -> str:
@@ -34,35 +33,13 @@ def when_line(name: str, value: datetime | date, tz: ZoneInfo) -> str:
 
 
 def people(organizer: str, organizer_name: str, attendees: Mapping[str, str]) -> list[str]:
-    """ORGANIZER and one ATTENDEE per address (address → display name), sorted."""
-    lines = [f"ORGANIZER;CN={param(organizer_name)}:mailto:{organizer}"]
-    for address in sorted(attendees):
-        lines.append(
-            f"ATTENDEE;CN={param(attendees[address])};ROLE=REQ-PARTICIPANT;"
-            f"PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{address}"
-        )
-    return lines
+    return people_lines(organizer, organizer_name, attendees, "RSVP=TRUE")
 
 
 def event(
     uid: str, revision: Revision, body: Iterable[str], who: Sequence[str], cancelled: bool = False
 ) -> list[str]:
-    """One VEVENT: the feed's body without its ORGANIZER/ATTENDEE, with ``who`` instead."""
-    lines = ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp(revision.modified)}"]
-    lines.append(f"SEQUENCE:{revision.sequence}")
-    kept = [
-        line
-        for line in body
-        if not line.startswith(_REPLACED) and not (cancelled and line.startswith("STATUS:"))
-    ]
-    if cancelled:
-        # A cancellation carries no alarm: only the event's own lines up to its first VALARM.
-        kept = kept[: kept.index("BEGIN:VALARM")] if "BEGIN:VALARM" in kept else kept
-        kept.append("STATUS:CANCELLED")
-    lines += kept
-    lines += who
-    lines.append("END:VEVENT")
-    return lines
+    return vevent(uid, revision, body, who, cancelled)
 
 
 def series_events(
