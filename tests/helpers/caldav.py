@@ -9,12 +9,15 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
 ORGANIZER = "planering@soderhamn.example"
+USER, PASSWORD = "plancal", "hemligt-caldav-lösen"
+AUTH = "Basic cGxhbmNhbDp4"  # plancal:x, for requests made by "someone else" (Radicale: the owner)
 
 
 class _Quiet(WSGIRequestHandler):
@@ -22,7 +25,7 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
-class _Threaded(WSGIServer):
+class _Threaded(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 
@@ -140,8 +143,8 @@ def radicale(tmp_path: Path) -> Iterator[CalDavServer]:
     server = CalDavServer("radicale", "", "/plancal/calendar/", app)
     for s in serve(server):
         made = s.request(
-            "MKCALENDAR", s.collection, Authorization="Basic cGxhbmNhbDp4"
-        )  # plancal:x — Radicale names the owner from the login
+            "MKCALENDAR", s.collection, Authorization=AUTH
+        )  # Radicale names the owner from the login
         assert made.status_code == 201, made.text
         yield s
 
@@ -164,7 +167,7 @@ def run_push(
     from plancal.calendars.push import push
     from plancal.calendars.targets.caldav.target import Connection, Unsettled
 
-    connection = Connection(server.collection, "plancal", "x", timeout=10)
+    connection = Connection(server.collection, USER, PASSWORD, timeout=10)
     target = caldav_target(schedule, connection, ORGANIZER, store, dry_run=dry_run, **options)
     try:
         result = push(schedule, target, dry_run=dry_run, unsettled=Unsettled)
@@ -193,3 +196,11 @@ def stored(server: CalDavServer) -> list[Any]:
     )
     assert response.status_code == 207, response.text
     return [Calendar.from_ical(data) for _, _, data in _multistatus(response.content)]
+
+
+def calendar_data(content: bytes) -> list[str]:
+    """Every calendar-data in a multistatus body (e.g. an expand REPORT, which has no ETag)."""
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(content)
+    return [e.text or "" for e in root.iter("{urn:ietf:params:xml:ns:caldav}calendar-data")]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.caldav import CalDavServer, run_push, stored
+from tests.helpers.caldav import AUTH, CalDavServer, run_push, stored
 from tests.helpers.imip import _iso
 from tests.helpers.target_contract import TargetContract
 
@@ -52,14 +52,14 @@ class TestCalDav:
             "PUT",
             url,
             FOREIGN,
-            **{"Content-Type": "text/calendar", "Authorization": "Basic cGxhbmNhbDp4"},
+            **{"Content-Type": "text/calendar", "Authorization": AUTH},
         )
         assert made.status_code in (201, 204), made.text
         return url, made.headers.get("ETag")
 
     def foreign_untouched(self, token: Any) -> bool:
         url, etag = token
-        got = self.server.request("GET", url, Authorization="Basic cGxhbmNhbDp4")
+        got = self.server.request("GET", url, Authorization=AUTH)
         touched = [e for e in self.server.writes() if e.path.endswith("tandlakare.ics")]
         return got.status_code == 200 and got.headers.get("ETag") == etag and len(touched) == 1
 
