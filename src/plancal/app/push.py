@@ -139,3 +139,30 @@ def caldav_target(
     return CalDavTarget(
         schedule, connection, organizer, state, revisions, record=not dry_run, **options
     )
+
+
+def push_caldav(
+    schedule: Schedule,
+    settings: Any,
+    url: str,
+    store: Store,
+    now: datetime,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> PushResult:
+    """``plancal push caldav``: the calendar at ``url`` made to hold the plan."""
+    from plancal.calendars.targets.caldav.target import Connection, Unsettled
+
+    organizer = settings.get("mail", "organizer") or settings.get("smtp", "from") or ""
+    target = caldav_target(
+        schedule,
+        Connection.from_settings(settings, url),
+        str(organizer).lower(),
+        store,
+        now=now,
+        dry_run=dry_run,
+    )
+    try:
+        return push(schedule, target, dry_run=dry_run, progress=progress, unsettled=Unsettled)
+    finally:
+        target.close()

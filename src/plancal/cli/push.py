@@ -137,6 +137,60 @@ def push_mail(
     _print(result, schedule.plan.tz, fmt, lang)
 
 
+@push.command("caldav")
+@PLAN_ARG
+@click.option(
+    "--url", required=True, help="The calendar collection, e.g. https://…/calendars/me/plan/"
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Show the changes and who would hear of them; write nothing."
+)
+@format_option("json: one object per change, then a summary.")
+@settings_option
+@db_option
+@lang_option
+def push_caldav(
+    plan: Path,
+    url: str,
+    dry_run: bool,
+    fmt: str,
+    config: Path | None,
+    db_url: str | None,
+    lang: Lang,
+) -> None:
+    """Make a CalDAV calendar hold the plan's meetings (one resource per meeting or series)."""
+    from plancal.app.push import push_caldav as run
+    from plancal.calendars import push as report
+    from plancal.calendars.targets.caldav.target import CalDavError
+    from plancal.scheduler.clock import utcnow
+
+    if not url.startswith(("https://", "http://")):
+        raise click.BadParameter(
+            Text(
+                "write the calendar's address, https://…",
+                "skriv kalenderns adress, https://…",
+            ).render(lang),
+            param_hint="--url",
+        )
+    schedule = compiled(plan, lang)
+    loaded = load_settings(config)
+    try:
+        with open_store(db_url, loaded=loaded) as store:
+            result = run(schedule, loaded, url, store, utcnow(), dry_run=dry_run)
+    except (CalDavError, report.PushError) as e:
+        click.echo(e.render(lang), err=True)
+        say(
+            Text(
+                "The push stopped; run it again: it continues where it stopped.",
+                "Pushen avbröts; kör den igen: den fortsätter där den slutade.",
+            ),
+            lang,
+            err=True,
+        )
+        raise SystemExit(1) from None
+    _print(result, schedule.plan.tz, fmt, lang)
+
+
 def _print(result: Any, tz: Any, fmt: str, lang: Lang) -> None:
     import json
 

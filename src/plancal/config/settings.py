@@ -149,6 +149,38 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "caldav",
+        Text(
+            "A CalDAV calendar (plancal push caldav --url URL).",
+            "En CalDAV-kalender (plancal push caldav --url URL).",
+        ),
+        (
+            Option(
+                "username",
+                Str(),
+                Text("Login name on the CalDAV server.", "Inloggningsnamn på CalDAV-servern."),
+            ),
+            Option(
+                "password",
+                Str(),
+                Text(
+                    "Login password (environment or keyring only).",
+                    "Lösenord (bara miljövariabel eller nyckelring).",
+                ),
+                secret=True,
+            ),
+            Option(
+                "timeout",
+                Int(1, 3600),
+                Text(
+                    "Seconds to wait for one answer from the server.",
+                    "Sekunder att vänta på ett svar från servern.",
+                ),
+                default=30,
+            ),
+        ),
+    ),
+    Section(
         "reminders",
         Text("Follow-up reminders.", "Påminnelser om uppföljningar."),
         (
