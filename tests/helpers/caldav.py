@@ -110,11 +110,10 @@ def serve(server: CalDavServer) -> Iterator[CalDavServer]:
         httpd.server_close()
 
 
-@pytest.fixture
-def xandikos(tmp_path: Path) -> Iterator[CalDavServer]:
+def xandikos_server(root: Path) -> Iterator[CalDavServer]:
+    """Xandikos with one principal (/user/) and its default calendar, served on loopback."""
     from xandikos.web import SingleUserFilesystemBackend, XandikosApp
 
-    root = tmp_path / "xandikos"
     root.mkdir()
     backend = SingleUserFilesystemBackend(str(root))
     backend._mark_as_principal("/user/")
@@ -123,15 +122,15 @@ def xandikos(tmp_path: Path) -> Iterator[CalDavServer]:
     yield from serve(CalDavServer("xandikos", "", "/user/calendars/calendar/", app))
 
 
-@pytest.fixture
-def radicale(tmp_path: Path) -> Iterator[CalDavServer]:
+def radicale_server(root: Path) -> Iterator[CalDavServer]:
+    """Radicale (no authentication; the login names the owner) with one calendar, on loopback."""
     import radicale
     import radicale.config
 
     configuration = radicale.config.load()
     configuration.update(
         {
-            "storage": {"filesystem_folder": str(tmp_path / "radicale")},
+            "storage": {"filesystem_folder": str(root)},
             "auth": {"type": "none"},
             "rights": {"type": "authenticated"},
             "logging": {"level": "warning"},
@@ -142,11 +141,20 @@ def radicale(tmp_path: Path) -> Iterator[CalDavServer]:
     app = radicale.Application(configuration)
     server = CalDavServer("radicale", "", "/plancal/calendar/", app)
     for s in serve(server):
-        made = s.request(
-            "MKCALENDAR", s.collection, Authorization=AUTH
-        )  # Radicale names the owner from the login
+        made = s.request("MKCALENDAR", s.collection, Authorization=AUTH)
         assert made.status_code == 201, made.text
+        s.log.clear()
         yield s
+
+
+@pytest.fixture
+def xandikos(tmp_path: Path) -> Iterator[CalDavServer]:
+    yield from xandikos_server(tmp_path / "xandikos")
+
+
+@pytest.fixture
+def radicale(tmp_path: Path) -> Iterator[CalDavServer]:
+    yield from radicale_server(tmp_path / "radicale")
 
 
 @pytest.fixture(params=["xandikos", "radicale"])
