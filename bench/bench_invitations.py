@@ -56,7 +56,7 @@ def main() -> None:
         for name, factory in (("xandikos", xandikos_server), ("radicale", radicale_server)):
             gen = factory(tmp / name)
             servers[name] = next(gen)
-            stack.callback(lambda g=gen: next(g, None))
+            stack.callback(next, gen, None)
         stores = {n: Store(str(tmp / f"{n}.sqlite")) for n in servers}
         sim = Simulator(schema, users={USER: PASSWORD}, delegates={USER: {ORGANIZER}}).start()
         sim.check_answers = 0

@@ -15,6 +15,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
+from tests.helpers.imip import with_target
+
 ORGANIZER = "planering@soderhamn.example"
 USER, PASSWORD = "plancal", "hemligt-caldav-lösen"
 AUTH = "Basic cGxhbmNhbDp4"  # plancal:x, for requests made by "someone else" (Radicale: the owner)
@@ -116,16 +118,16 @@ def xandikos_server(root: Path) -> Iterator[CalDavServer]:
 
     root.mkdir()
     backend = SingleUserFilesystemBackend(str(root))
-    backend._mark_as_principal("/user/")
-    backend.create_principal("/user/", create_defaults=True)
+    backend._mark_as_principal("/user/")  # type: ignore[no-untyped-call]
+    backend.create_principal("/user/", create_defaults=True)  # type: ignore[no-untyped-call]
     app = XandikosApp(backend, current_user_principal="/user/")
     yield from serve(CalDavServer("xandikos", "", "/user/calendars/calendar/", app))
 
 
 def radicale_server(root: Path) -> Iterator[CalDavServer]:
     """Radicale (no authentication; the login names the owner) with one calendar, on loopback."""
-    import radicale
     import radicale.config
+    from radicale.app import Application
 
     configuration = radicale.config.load()
     configuration.update(
@@ -138,7 +140,7 @@ def radicale_server(root: Path) -> Iterator[CalDavServer]:
         "tests",
         privileged=True,
     )
-    app = radicale.Application(configuration)
+    app = Application(configuration)
     server = CalDavServer("radicale", "", "/plancal/calendar/", app)
     for s in serve(server):
         made = s.request("MKCALENDAR", s.collection, Authorization=AUTH)
@@ -181,8 +183,7 @@ def run_push(
         result = push(schedule, target, dry_run=dry_run, unsettled=Unsettled)
     finally:
         target.close()
-    result.target = target
-    return result
+    return with_target(result, target)
 
 
 def stored(server: CalDavServer) -> list[Any]:

@@ -10,16 +10,29 @@ CANCEL with RECURRENCE-ID removes that occurrence, a CANCEL without removes the 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
 
+from plancal.calendars.push import PushResult
 from tests.helpers.smtp import Received, SmtpServer
 
 ORGANIZER = "planering@soderhamn.example"  # not one of the seed's roles: everyone is invited
+
+
+@dataclass
+class TargetResult(PushResult):
+    """A push's result with the target that ran it (its counters, what it delivered)."""
+
+    target: Any = None
+
+
+def with_target(result: PushResult, target: Any) -> TargetResult:
+    values = {f.name: getattr(result, f.name) for f in fields(result)}
+    return TargetResult(**values, target=target)
 
 
 @dataclass
@@ -68,8 +81,7 @@ class Mail:
             result = push(schedule, target, dry_run=dry_run)
         finally:
             target.sender.mailer.close()
-        result.target = target
-        return result
+        return with_target(result, target)
 
     @property
     def received(self) -> list[Received]:

@@ -1,3 +1,5 @@
+# mypy: ignore-errors
+# (runs under Debian's python3 with PyGObject, which has no type stubs in the venv)
 """Every occurrence libical (Evolution's parser) reads in iCalendar files, as JSON on stdout.
 
 Run with Debian's Python (``/usr/bin/python3``, which has PyGObject and gir1.2-ical-3.0), not

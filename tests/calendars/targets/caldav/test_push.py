@@ -45,7 +45,8 @@ def expanded(server: CalDavServer, schedule: Any) -> list[tuple[str, str, str]]:
     assert response.status_code == 207, response.text
     out = []
     for data in calendar_data(response.content):
-        for e in Calendar.from_ical(data).walk("VEVENT"):
+        events: list[Any] = Calendar.from_ical(data).walk("VEVENT")
+        for e in events:
             s, t = e["DTSTART"].dt, e["DTEND"].dt
             out.append((str(e["SUMMARY"]), _iso(s, plan.tz), _iso(t, plan.tz)))
     return sorted(out)

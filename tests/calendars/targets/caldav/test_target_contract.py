@@ -39,6 +39,7 @@ class TestCalDav:
     """Mixed into the contract below once per server."""
 
     server: CalDavServer
+    store: Any
 
     def push(self, schedule: Any) -> Any:
         return run_push(schedule, self.server, self.store)
