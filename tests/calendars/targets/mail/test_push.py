@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from plancal.calendars.sync import desired
+from tests.helpers.ews import BEREDNING_KEY, BEREDNING_PEOPLE, seed_variant
 from tests.helpers.imip import ORGANIZER, Mail, events, invitation, rid_of, summer_break
 
 
@@ -142,3 +144,65 @@ def test_sequence_rises_with_a_change_and_the_store_knows_who_got_what(
         assert int(ev["SEQUENCE"]) > seq_before[uid]
         assert received[(uid, inv.to)] == (inv.method, int(ev["SEQUENCE"]))
     assert {r["status"] for r in box.rows()} == {"sent"}
+
+
+def sent_since(mail: Mail, mark: int) -> list[tuple[str, str, str, str]]:
+    out = []
+    for r in mail.received[mark:]:
+        inv = invitation(r)
+        ev = events(inv)[0]
+        out.append((inv.method, str(ev["UID"]), inv.to, rid_of(ev)))
+    return sorted(out)
+
+
+def test_added_attendee_alone_is_invited(mail: Mail, seed_schedule: Any, tmp_path: Path) -> None:
+    mail.push(seed_schedule)
+    mark = len(mail.received)
+    schedule = seed_variant(
+        tmp_path,
+        beredning='    time: "09.00"\n    organizer: trygghetssamordnare\n'
+        "    attendees: [trygghetssamordnare, kommunpolis, kommunjurist]\n",
+    )
+    mail.push(schedule)
+    assert sent_since(mail, mark) == [
+        ("REQUEST", BEREDNING_KEY, "kommunjurist@soderhamn.example", "")
+    ]
+
+
+def test_removed_attendee_alone_gets_a_cancellation(
+    mail: Mail, seed_schedule: Any, tmp_path: Path
+) -> None:
+    mail.push(seed_schedule)
+    mark = len(mail.received)
+    schedule = seed_variant(
+        tmp_path,
+        beredning='    time: "09.00"\n    organizer: trygghetssamordnare\n'
+        "    attendees: [trygghetssamordnare]\n",
+    )
+    mail.push(schedule)
+    assert sent_since(mail, mark) == [("CANCEL", BEREDNING_KEY, "kommunpolis@polisen.example", "")]
+    (ev,) = events(invitation(mail.received[-1]))
+    assert (
+        ev["STATUS"] == "CANCELLED" and str(ev["ATTENDEE"]) == "mailto:kommunpolis@polisen.example"
+    )
+
+
+def test_moved_occurrence_sends_the_series_to_its_attendees_only(
+    mail: Mail, seed_schedule: Any, tmp_path: Path
+) -> None:
+    mail.push(seed_schedule)
+    mark = len(mail.received)
+    schedule = seed_variant(
+        tmp_path,
+        beredning='    time: "09.00"\n    organizer: trygghetssamordnare\n'
+        "    attendees: [trygghetssamordnare, kommunpolis]\n"
+        "    exceptions:\n      moved: {2022-11-08: 2022-11-09 10:00}\n",
+    )
+    mail.push(schedule)
+    assert sent_since(mail, mark) == [
+        ("REQUEST", BEREDNING_KEY, a, "") for a in sorted(BEREDNING_PEOPLE)
+    ]
+    inv = invitation(mail.received[-1])
+    moved = [e for e in events(inv) if rid_of(e).startswith("2022-11-08")]
+    assert len(moved) == 1 and moved[0]["DTSTART"].dt.isoformat().startswith("2022-11-09T10:00")
+    assert int(moved[0]["SEQUENCE"]) > 0
