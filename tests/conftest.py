@@ -23,6 +23,8 @@ pytest_plugins = [
     "tests.helpers.web",
     "tests.helpers.ews",
     "tests.helpers.graph",
+    "tests.helpers.imip",
+    "tests.helpers.caldav",
 ]
 
 

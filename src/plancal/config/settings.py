@@ -130,6 +130,57 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "mail",
+        Text(
+            "Invitations by e-mail (plancal push mail), sent through [smtp].",
+            "Inbjudningar med e-post (plancal push mail), skickade via [smtp].",
+        ),
+        (
+            Option(
+                "organizer",
+                EMAIL,
+                Text(
+                    "The organizer of every meeting: invitations come from it and replies go "
+                    "to it. Empty: [smtp] from.",
+                    "Arrangör för alla möten: inbjudningarna kommer därifrån och svaren går dit. "
+                    "Tom: [smtp] from.",
+                ),
+            ),
+        ),
+    ),
+    Section(
+        "caldav",
+        Text(
+            "A CalDAV calendar (plancal push caldav --url URL).",
+            "En CalDAV-kalender (plancal push caldav --url URL).",
+        ),
+        (
+            Option(
+                "username",
+                Str(),
+                Text("Login name on the CalDAV server.", "Inloggningsnamn på CalDAV-servern."),
+            ),
+            Option(
+                "password",
+                Str(),
+                Text(
+                    "Login password (environment or keyring only).",
+                    "Lösenord (bara miljövariabel eller nyckelring).",
+                ),
+                secret=True,
+            ),
+            Option(
+                "timeout",
+                Int(1, 3600),
+                Text(
+                    "Seconds to wait for one answer from the server.",
+                    "Sekunder att vänta på ett svar från servern.",
+                ),
+                default=30,
+            ),
+        ),
+    ),
+    Section(
         "reminders",
         Text("Follow-up reminders.", "Påminnelser om uppföljningar."),
         (
