@@ -11,6 +11,7 @@ import pytest
 
 from plancal.calendars.reminders import Reminder, planned
 from plancal.config.settings import Settings
+from plancal.i18n import MONTHS
 from plancal.rules.compile import Schedule, compile_plan
 from plancal.rules.plan import load
 from plancal.scheduler.dispatch import Outcome, tick
@@ -61,12 +62,17 @@ def test_each_seed_reminder_arrives_once_with_its_recipient_and_text(
         assert got.mail_from == SENDER
         assert got.rcpt_tos == [role.email]
         assert got.message["To"].addresses[0].addr_spec == role.email
-        assert got.message["Subject"] == f"Påminnelse: {fu.what} – senast {reminder.due}"
+        whole_month = fu.due.kind == "yearly"  # "september varje år": due on its last day
+        month = MONTHS["sv"][reminder.due.month - 1]
+        due = f"{reminder.due.day} {month}" if whole_month else str(reminder.due)
+        assert got.message["Subject"] == f"Påminnelse: {fu.what} – senast {due}"
         assert got.message["Auto-Submitted"] == "auto-generated"
         assert got.message["Date"].datetime == reminder.owed_at
         text = body(got)
         assert text.startswith(f"Hej {role.name}!")
-        assert fu.what in text and str(reminder.due) in text
+        assert fu.what in text and due in text
+        if whole_month:  # the month's reminder counts to the month, not to its last day
+            assert f"Senast {due}; påminnelse {reminder.offset_days} dagar före {month}" in text
         assert "Försenad" not in text
         for r in fu.responsible:
             assert plan.role_by_id[r].name in text
