@@ -415,7 +415,9 @@ ACTIVITY = Record(
                 "Prioriterat område, t.ex. Ungdomskriminalitet.",
             ),
         ),
+        Field("title_en", TEXT, Text("English title.", "Engelsk rubrik.")),
         Field("description", TEXT, Text("Longer description.", "Längre beskrivning.")),
+        Field("description_en", TEXT, Text("English description.", "Engelsk beskrivning.")),
         Field(
             "when",
             Either(
@@ -491,6 +493,7 @@ ACTIVITY = Record(
             ),
         ),
         Field("place", TEXT, Text("Where it happens.", "Var den sker.")),
+        Field("place_en", TEXT, Text("The place in English.", "Platsen på engelska.")),
         Field(
             "organizer", SLUG, Text("Role that calls the meeting.", "Roll som är sammankallande.")
         ),
@@ -659,6 +662,35 @@ DEFAULTS = Record(
     Text("Defaults for every activity.", "Standardvärden för alla aktiviteter."),
 )
 
+URL = Str(r"https?://\S+", Text("write an http(s) URL", "skriv en http(s)-adress"))
+MUNICIPALITY = Record(
+    "municipality",
+    [
+        Field(
+            "name",
+            TEXT,
+            Text("Name, e.g. Söderhamns kommun.", "Namn, t.ex. Söderhamns kommun."),
+            required=True,
+        ),
+        Field("name_en", TEXT, Text("English name.", "Engelskt namn.")),
+        Field(
+            "logo",
+            Str(
+                r"(?!.*\.\.)[^/\s]\S*\.(svg|png|jpg|jpeg|webp)",  # beside the plan, not above it
+                Text(
+                    "write a file name ending in .svg, .png, .jpg or .webp",
+                    "skriv ett filnamn som slutar på .svg, .png, .jpg eller .webp",
+                ),
+            ),
+            Text(
+                "Logo file, relative to the plan file (shown on the public page).",
+                "Logotypfil, relativt planfilen (visas på den publika sidan).",
+            ),
+        ),
+    ],
+    Text("Who publishes the plan.", "Vem som ger ut planen."),
+)
+
 PLAN = Record(
     "plan",
     [
@@ -672,6 +704,31 @@ PLAN = Record(
             required=True,
         ),
         Field("name", TEXT, Text("Name of the plan.", "Planens namn."), required=True),
+        Field("name_en", TEXT, Text("English name of the plan.", "Planens namn på engelska.")),
+        Field(
+            "municipality",
+            MUNICIPALITY,
+            Text(
+                "Who publishes the plan (shown on the public page).",
+                "Vem som ger ut planen (visas på den publika sidan).",
+            ),
+        ),
+        Field(
+            "contact",
+            SLUG,
+            Text(
+                "Role the public may contact; the page shows its name and address.",
+                "Roll som allmänheten kan kontakta; sidan visar dess namn och adress.",
+            ),
+        ),
+        Field(
+            "document",
+            URL,
+            Text(
+                "Address of the plan document; the public page links to it.",
+                "Adress till plandokumentet; den publika sidan länkar till det.",
+            ),
+        ),
         Field(
             "timezone",
             TimeZoneK(),

@@ -26,6 +26,7 @@ from plancal.rules.model import (
     Due,
     Exceptions,
     FollowUp,
+    Municipality,
     Plan,
     Role,
 )
@@ -361,6 +362,7 @@ class _Builder:
         activities = self._activities(roles)
         plan_followups = self._followups(r.get("followups"), None, None, roles, activities)
         self._check_followup_refs(activities, plan_followups)
+        contact = self._contact(roles)
 
         if self.p.errors or start is None or end is None:
             return None
@@ -388,7 +390,30 @@ class _Builder:
             url=feeds.get("url") if feeds else None,
             source=self.name,
             where=r.where,
+            name_en=r.get("name_en"),
+            municipality=self._municipality(),
+            contact=contact,
+            document=r.get("document"),
         )
+
+    # --- who publishes it ---------------------------------------------------------------------
+
+    def _municipality(self) -> Municipality | None:
+        m = _rec(self.r.get("municipality"))
+        if m is None or m.get("name") is None:
+            return None
+        return Municipality(m["name"], m.get("name_en"), m.get("logo"), m.where)
+
+    def _contact(self, roles: dict[str, Role]) -> str | None:
+        ref = self.r.get("contact")
+        if ref is not None and ref not in self.role_ids:
+            self.p.error(
+                self.r.at("contact"),
+                msg(Text("unknown role {role!r}", "okänd roll {role!r}"), role=ref),
+                _suggest(ref, roles),
+            )
+            return None
+        return str(ref) if ref is not None else None
 
     # --- roles and breaks ------------------------------------------------------------------
 
@@ -557,6 +582,9 @@ class _Builder:
         return Activity(
             id=aid,
             title=rec["title"],
+            title_en=rec.get("title_en"),
+            description_en=rec.get("description_en"),
+            place_en=rec.get("place_en"),
             when=when_text,
             cadence=cadence,
             areas=tuple(rec.get("area") or ()),

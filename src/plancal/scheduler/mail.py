@@ -24,7 +24,7 @@ from email.utils import format_datetime, formataddr
 from types import TracebackType
 from typing import Any
 
-from plancal.calendars.ics import deadline_lines
+from plancal.calendars.ics import deadline_lines, due_day
 from plancal.calendars.reminders import Reminder
 from plancal.config.settings import Settings, env_name
 from plancal.errors import Problems, Where
@@ -92,14 +92,14 @@ def compose(
     def t(key: str, **values: object) -> str:
         return M[key].render(lang, **values)
 
-    subject = t("late_subject" if late else "subject", what=fu.what, due=deadline.due)
+    subject = t("late_subject" if late else "subject", what=fu.what, due=due_day(deadline, lang))
     when = _when(deadline.start, today, lang)  # a window (e.g. September) counts to its start
     lines = [
         t("hello", name=role.label(lang)),
         "",
         t("intro", when=when),
         "",
-        *deadline_lines(plan, deadline, lang),
+        *deadline_lines(plan, deadline, lang, (reminder.offset_days,)),
     ]
     if late:
         lines += ["", t("late", day=reminder.owed_at.astimezone(plan.tz).date())]
