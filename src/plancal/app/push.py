@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from plancal.calendars.push import Progress, PushResult, push
@@ -28,4 +29,11 @@ def push_plan(
     target = ExchangeTarget(
         conn, schedule.plan.id, schedule.plan.tz, state, sleep=sleep, record=not dry_run
     )
-    return push(schedule, target, dry_run=dry_run, progress=progress, unsettled=Unsettled)
+    return push(
+        schedule,
+        target,
+        dry_run=dry_run,
+        progress=progress,
+        unsettled=Unsettled,
+        now=datetime.now(UTC),
+    )

@@ -71,6 +71,7 @@ class PushResult:
     interrupted: int = 0  # writes left in flight by an earlier push, now repaired
     dry_run: bool = False
     unsettled: list[str] = field(default_factory=list)  # why rounds ended early
+    now: datetime | None = None  # when the push ran: which exceptions are still to come
 
 
 def plan_changes(schedule: Schedule, target: Target) -> tuple[dict[str, Meeting], list[Change]]:
@@ -88,11 +89,12 @@ def push(
     progress: Progress | None = None,
     max_rounds: int = 30,
     unsettled: type[Exception] = RuntimeError,
+    now: datetime | None = None,
 ) -> PushResult:
     """Make the target hold the plan. ``unsettled`` is the target's "outcome unknown" error."""
     interrupted = len(target.interrupted())
     want, changes = plan_changes(schedule, target)
-    result = PushResult(changes, 0, interrupted, dry_run)
+    result = PushResult(changes, 0, interrupted, dry_run, now=now)
     if dry_run:
         return result
     todo = changes
@@ -173,7 +175,7 @@ def change_lines(changes: list[Change], tz: ZoneInfo, lang: Lang) -> list[str]:
 
 
 def summary(result: PushResult, lang: Lang) -> dict[str, object]:
-    m = messages(result.changes)
+    m = messages(result.changes, result.now)
     return {
         "changes": len(result.changes),
         "invitations": sum(m.invitations.values()),

@@ -46,6 +46,13 @@ from zoneinfo import ZoneInfo
 
 from plancal.calendars.push import Progress, Pushed, PushLedger
 from plancal.calendars.sync import Change, Held, Meeting, When
+from plancal.calendars.targets.exchange.phases import (
+    Occurrence,
+    Phases,
+    plan_phases,
+    silent_exceptions,
+    waves,
+)
 from plancal.errors import Problem, Problems, UserError, Where
 from plancal.i18n import Text, msg
 from plancal.rules.recurrence import Rule
@@ -56,7 +63,6 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 PROPERTY_SET = "5b8a2d0e-9c1f-4a51-9f59-2c1d5e7a0c11"  # plancal's named-property set
-PENDING = "pending"  # the content hash of a series being rewritten before its announcement
 
 
 class ExchangeError(UserError):
@@ -85,6 +91,7 @@ class Connection:
     timeout: int = 120
     max_wait: int = 900
     batch: int = 100
+    settle: float | None = None  # seconds between two reads after an unsettled write
 
     @property
     def target(self) -> str:
@@ -166,6 +173,7 @@ class Connection:
             timeout=get("timeout") or 120,
             max_wait=get("max_wait") if get("max_wait") is not None else 900,
             batch=get("batch") or 100,
+            settle=get("settle"),
         )
 
 
@@ -286,6 +294,7 @@ class ExchangeTarget:
         self.vanished: list[str] = []  # pushed before, deleted outside plancal since
         self.waited = 0.0  # seconds spent honouring back-offs
         self.requests = 0
+        self.uncertain: set[str] = set()  # keys whose last write may still land
         self._account: Account | None = None
         self._calendar: Calendar | None = None
 
@@ -457,6 +466,35 @@ class ExchangeTarget:
     # --- reading -------------------------------------------------------------------------
 
     def read(self) -> dict[str, Held]:
+        """What the calendar holds, once it holds still.
+
+        A write that timed out (or that an earlier, interrupted push left in flight) may still
+        be carried out on the server after the client gave up. Until two reads, ``settle``
+        seconds apart, agree on every such key, the calendar is read again: a key is never
+        created anew while its first creation may still land.
+        """
+        uncertain = self.uncertain | set(self.interrupted())
+        held = self._read_once()
+        if not uncertain:
+            return held
+        settle = self.c.settle if self.c.settle is not None else float(self.c.timeout)
+        waited = 0.0
+        while True:
+            self.sleep(settle)
+            waited += settle
+            again = self._read_once()
+            if all(held.get(k) == again.get(k) for k in uncertain):
+                break
+            held = again
+            if waited > self.c.max_wait:
+                raise ExchangeError(
+                    f"the calendar at {self.c.url} kept changing for {self.c.max_wait} s while "
+                    "plancal waited for its own writes to land; run the push again later"
+                )
+        self.uncertain.clear()
+        return again
+
+    def _read_once(self) -> dict[str, Held]:
         """Every item of this plan in the calendar, found by its tag.
 
         One search (FindItem, paged) and the details of what it found (GetItem, ``batch`` per
@@ -523,8 +561,10 @@ class ExchangeTarget:
             self._when(d.start, all_day) for d in (item.deleted_occurrences or [])
         )
         moved: dict[When, When] = {}
+        modified: set[When] = set()
         for o in item.modified_occurrences or []:
             original, start = self._when(o.original_start, all_day), self._when(o.start, all_day)
+            modified.add(original)
             if original != start:
                 moved[original] = start
         digest = item.plancal_digest or None
@@ -538,6 +578,7 @@ class ExchangeTarget:
             item.type == "RecurringMaster",
             item.subject or "",
             item.plancal_timing or None,
+            frozenset(modified),
         )
 
     def _when(self, value: Any, all_day: bool) -> When:
@@ -550,173 +591,125 @@ class ExchangeTarget:
         """Carry the changes out, phase by phase; Unsettled when a write's fate is unknown."""
         if not changes:
             return
-        account = self.account()
-        folder = self.calendar()
+        held = {k: h.held for k, h in self.handles.items()}
+        phases = plan_phases(changes, held)
+        self._run(phases, progress)
+
+    def _run(self, p: Phases, progress: Progress | None) -> None:
+        """Send the planned phases; stop at the first phase that did not settle."""
         from exchangelib.items import (
             SEND_TO_ALL_AND_SAVE_COPY,
             SEND_TO_CHANGED_AND_SAVE_COPY,
             SEND_TO_NONE,
         )
 
-        send_all, send_none = SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_NONE
-        by_key: dict[str, list[Change]] = {}
-        for c in changes:
-            by_key.setdefault(c.key, []).append(c)
-
-        deletes = {s: _Batch("delete", s) for s in (send_all, send_none)}
-        creates = {s: _Batch("create", s) for s in (send_all, send_none)}
-        resets = _Batch("update", send_none)
-        silent: dict[str, Meeting] = {}  # series whose exceptions are written silently
-        occ_del = {s: _Batch("delete", s) for s in (send_all, send_none)}
-        occ_upd = {s: _Batch("update", s) for s in (send_all, send_none)}
-        updates = {s: _Batch("update", s) for s in (send_all, SEND_TO_CHANGED_AND_SAVE_COPY)}
-        commits: list[tuple[str, Meeting]] = []
-
-        for key, group in by_key.items():
-            kinds = {c.kind for c in group}
-            handle = self.handles.get(key)
-            want = next((c.want for c in group if c.want is not None), None)
-            if kinds & {"cancel-series", "cancel-meeting"} and handle is not None:
-                announced = handle.held.digest is not None
-                deletes[send_all if announced else send_none].add(
-                    key, self._ref(handle.item_id, handle.change_key)
-                )
-                handle = None
-            if want is None:
-                continue
-            if kinds & {"create-series", "create-meeting"}:
-                exceptions = bool(want.cancelled or want.moved)
-                if handle is None and not exceptions:
-                    creates[send_all].add(key, self._new(folder, want, want.digest))
-                    continue
-                if handle is None:
-                    creates[send_none].add(key, self._new(folder, want, ""))
-                else:
-                    item, names = self._rewrite(handle, want, "")
-                    resets.add(key, item, names)
-                silent[key] = want
-                commits.append((key, want))
-                continue
-            assert handle is not None
-            update = next((c for c in group if c.kind in ("update-series", "update-meeting")), None)
-            if (update is not None and update.reschedules) or "restore-occurrence" in kinds:
-                item, names = self._rewrite(handle, want, PENDING)
-                resets.add(key, item, names)
-                silent[key] = want
-                commits.append((key, want))
-                continue
-            if update is not None:
-                item, names = self._content(handle, want)
-                updates[send_all if update.update else SEND_TO_CHANGED_AND_SAVE_COPY].add(
-                    key, item, names
-                )
-            for c in group:
-                if c.kind == "cancel-occurrence" and c.occurrence is not None:
-                    occ_del[send_all].add(key, self._occurrence(handle, want, c.occurrence))
-                elif c.kind == "move-occurrence" and c.occurrence is not None:
-                    occ = self._occurrence(handle, want, c.occurrence)
-                    occ.start, occ.end = self._span(want, c.start or c.occurrence)
-                    occ_upd[send_all].add(key, occ, ["start", "end"])
-
-        total = sum(
-            len(b.entries)
-            for b in (
-                *deletes.values(),
-                *creates.values(),
-                resets,
-                *updates.values(),
-                *occ_del.values(),
-                *occ_upd.values(),
-            )
-        ) + len(commits)
-        total += sum(len(m.cancelled) + len(m.moved) for m in silent.values())
-        done = [0]
+        all_, none, changed = SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_NONE, SEND_TO_CHANGED_AND_SAVE_COPY
+        folder = self.calendar()
+        total, done = p.size(), [0]
 
         def tick(n: int) -> None:
             done[0] += n
             if progress is not None:
                 progress(done[0], total)
 
-        failures: list[str] = []
-        for batch in deletes.values():
-            failures += self._send(account, batch, tick)
-        for batch in creates.values():
-            failures += self._send(account, batch, tick)
-        failures += self._send(account, resets, tick)
-        if failures:
-            raise Unsettled("; ".join(failures))
-        # The silent exceptions of new and rewritten series, now that they have ids.
-        for key, want in silent.items():
-            handle = self.handles.get(key)
+        def ref(key: str) -> Any:
+            h = self.handles[key]
+            return self._ref(h.item_id, h.change_key)
+
+        def phase(*batches: _Batch) -> None:
+            failures: list[str] = []
+            for batch in batches:
+                failures += self._send(batch, tick)
+            if failures:
+                raise Unsettled("; ".join(failures))
+
+        deletes = [_Batch("delete", all_), _Batch("delete", none)]
+        for key in p.delete_announced:
+            deletes[0].add(key, ref(key))
+        for key in p.delete_silent:
+            deletes[1].add(key, ref(key))
+        creates = [_Batch("create", all_), _Batch("create", none), _Batch("update", none)]
+        for want in p.create_announced:
+            creates[0].add(want.key, self._new(folder, want, want.digest))
+        for want in p.create_silent:
+            creates[1].add(want.key, self._new(folder, want, ""))
+        for want, digest in p.resets:
+            item, names = self._rewrite(self.handles[want.key], want, digest)
+            creates[2].add(want.key, item, names)
+        phase(*deletes)
+        phase(*creates)
+        # The exceptions: silent ones of the series just written (now that they have ids),
+        # then the announced ones; moves in waves that never cross a neighbour.
+        held = {k: h.held for k, h in self.handles.items()}
+        silent_deletes: list[Occurrence] = []
+        silent_moves: list[Occurrence] = []
+        for want in p.silent:
+            if want.key in self.handles:
+                d, m = silent_exceptions(want)
+                silent_deletes += d
+                silent_moves += m
+        phase(self._occurrences("delete", none, silent_deletes))
+        phase(self._occurrences("delete", all_, p.occurrence_deletes))
+        for wave in waves(silent_moves, held, self.tz, fresh=True):
+            phase(self._occurrences("update", none, wave))
+        for wave in waves(p.occurrence_moves, held, self.tz):
+            phase(self._occurrences("update", all_, wave))
+        updates = [_Batch("update", all_), _Batch("update", changed)]
+        for want in p.updates_all + p.announce:
+            if want.key in self.handles:
+                updates[0].add(want.key, *self._content(self.handles[want.key], want))
+        for want in p.updates_changed:
+            updates[1].add(want.key, *self._content(self.handles[want.key], want))
+        phase(*updates)
+
+    def _occurrences(self, op: str, send: str, occurrences: list[Occurrence]) -> _Batch:
+        batch = _Batch(op, send)
+        for o in occurrences:
+            handle = self.handles.get(o.key)
             if handle is None:
                 continue
-            for rid in sorted(want.cancelled, key=_order):
-                occ_del[send_none].add(key, self._occurrence(handle, want, rid))
-            for rid, start in sorted(want.moved.items(), key=lambda kv: _order(kv[0])):
-                occ = self._occurrence(handle, want, rid)
-                occ.start, occ.end = self._span(want, start)
-                occ_upd[send_none].add(key, occ, ["start", "end"])
-        for s in (send_none, send_all):
-            failures += self._send(account, occ_del[s], tick)
-            failures += self._send(account, occ_upd[s], tick)
-        if failures:
-            raise Unsettled("; ".join(failures))
-        for key, want in commits:
-            handle = self.handles.get(key)
-            if handle is not None:
-                item, names = self._content(handle, want)
-                updates[send_all].add(key, item, names)
-        for batch in updates.values():
-            failures += self._send(account, batch, tick)
-        if failures:
-            raise Unsettled("; ".join(failures))
+            occ = self._occurrence(handle, o.want, o.rid)
+            if op == "update":
+                occ.start, occ.end = self._span(o.want, o.start or o.rid)
+                batch.add(o.key, occ, ["start", "end"])
+            else:
+                batch.add(o.key, occ)
+        return batch
 
-    def _send(self, account: Account, batch: _Batch, tick: Callable[[int], None]) -> list[str]:
-        """One request per ``batch`` items, each journalled while in flight."""
+    def _send(self, batch: _Batch, tick: Callable[[int], None]) -> list[str]:
+        """One request per ``batch`` items, each journalled while in flight.
+
+        Every item's answer is looked at on its own (exchangelib is asked to return per-item
+        errors rather than raise the first one and lose the rest). An item refused as busy was
+        not carried out, but the others in its request were: the round ends unsettled and the
+        next one reads the calendar again — the request is never sent again as it was.
+        """
+        if not batch.entries:
+            return []
+        account = self.account()
         failures: list[str] = []
-        folder = self.calendar() if batch.op == "create" else None
-
-        def request(chunk: list[tuple[str, Any, list[str]]]) -> list[Any]:
-            if batch.op == "create":
-                return list(
-                    account.bulk_create(
-                        folder=folder,
-                        items=[i for _, i, _ in chunk],
-                        message_disposition="SaveOnly",
-                        send_meeting_invitations=batch.send,
-                    )
-                )
-            if batch.op == "update":
-                return list(
-                    account.bulk_update(
-                        items=[(i, f) for _, i, f in chunk],
-                        conflict_resolution="AlwaysOverwrite",
-                        message_disposition="SaveOnly",
-                        send_meeting_invitations_or_cancellations=batch.send,
-                    )
-                )
-            return list(
-                account.bulk_delete(
-                    ids=[i for _, i, _ in chunk],
-                    delete_type="MoveToDeletedItems",
-                    send_meeting_cancellations=batch.send,
-                    affected_task_occurrences="AllOccurrences",
-                )
-            )
-
         for chunk in _chunks(batch.entries, self.c.batch):
             keys = [k for k, _, _ in chunk]
             if self.state is not None:
                 self.state.begin(((k, batch.op) for k in keys), self.clock())
-            results = self._call(functools.partial(request, chunk), write=True)
+            folder = self.calendar() if batch.op == "create" else None
+            try:
+                results = self._call(
+                    functools.partial(_request, account, folder, batch, chunk), write=True
+                )
+            except Unsettled:
+                self.uncertain.update(keys)  # may land later: never re-created blindly
+                raise
             for (key, _, _), result in zip(chunk, results, strict=False):
                 if isinstance(result, Exception):
-                    if type(result).__name__ in (
+                    name = type(result).__name__
+                    if batch.op == "delete" and name in (
                         "ErrorItemNotFound",
                         "ErrorCalendarOccurrenceIsDeletedFromRecurrence",
                     ):
                         continue  # already gone: what a delete wanted
-                    failures.append(f"{key}: {type(result).__name__}: {result}")
+                    failures.append(f"{key}: {name}")
+                    self.uncertain.add(key)
                 elif batch.op == "create":
                     old = self.handles.get(key)
                     h = old.held if old else Held(key, "", None, frozenset())
@@ -866,6 +859,62 @@ class ExchangeTarget:
             start=_local_day(want.start, self.tz),
             end=_local_day(want.until, self.tz),
         )
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+@functools.cache
+def _services() -> dict[str, Any]:
+    """exchangelib's write services, told to hand back every per-item error as a value.
+
+    By default exchangelib raises on the first per-item error it does not expect (an
+    ErrorServerBusy, an ErrorOccurrenceCrossingBoundary) and the answers for the other items
+    of that request are lost; plancal needs each item's answer to know what landed.
+    """
+    from exchangelib.errors import ResponseMessageError
+    from exchangelib.services import CreateItem, DeleteItem, UpdateItem
+
+    return {
+        op: type(
+            f"Each{cls.__name__}", (cls,), {"ERRORS_TO_CATCH_IN_RESPONSE": ResponseMessageError}
+        )
+        for op, cls in (("create", CreateItem), ("update", UpdateItem), ("delete", DeleteItem))
+    }
+
+
+def _request(
+    account: Any, folder: Any, batch: _Batch, chunk: list[tuple[str, Any, list[str]]]
+) -> list[Any]:
+    service = _services()[batch.op](account=account, chunk_size=len(chunk))
+    if batch.op == "create":
+        return list(
+            service.call(
+                items=[i for _, i, _ in chunk],
+                folder=folder,
+                message_disposition="SaveOnly",
+                send_meeting_invitations=batch.send,
+            )
+        )
+    if batch.op == "update":
+        return list(
+            service.call(
+                items=[(i, f) for _, i, f in chunk],
+                conflict_resolution="AlwaysOverwrite",
+                message_disposition="SaveOnly",
+                send_meeting_invitations_or_cancellations=batch.send,
+                suppress_read_receipts=True,
+            )
+        )
+    return list(
+        service.call(
+            items=[i for _, i, _ in chunk],
+            delete_type="MoveToDeletedItems",
+            send_meeting_cancellations=batch.send,
+            affected_task_occurrences="AllOccurrences",
+            suppress_read_receipts=True,
+        )
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------
