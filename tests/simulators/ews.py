@@ -339,6 +339,8 @@ class Simulator:
         self.backoff_ms = 20
         self.retry_after: int | None = None
         self.slow_seconds = 1.0
+        self.directory: dict[str, str] = {}  # address or alias (lower case) → primary SMTP
+        self.unlisted: set[str] = set()  # mailboxes hidden from address lists: not resolved
         self.busy_item = 1  # which item of a batch a "busy-item" fault refuses (0-based)
         # "Now" for the messages that depend on it (a cancelled series' future exceptions).
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -696,16 +698,35 @@ class Simulator:
             [self._message("ConvertId", EwsError("ErrorInvalidIdMalformed", "Id is malformed."))],
         )
 
+    def _resolve(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Recipients as Exchange keeps them: a directory alias becomes the mailbox's primary
+        SMTP address, which is what every later read returns."""
+        for k in ("required", "optional", "resources"):
+            if k in values:
+                values[k] = [self.directory.get(a, a) for a in values[k]]
+        return values
+
     def _op_ResolveNames(self, ctx: _Context, el: Any) -> Any:
-        return self._response(
-            "ResolveNames",
-            [
-                self._message(
-                    "ResolveNames",
-                    EwsError("ErrorNameResolutionNoResults", "No results were found."),
-                )
-            ],
+        """One name against the directory: its mailbox with the primary SMTP address
+        (https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/resolvenames)."""
+        name = (_text(el, "m:UnresolvedEntry") or "").strip().lower().removeprefix("smtp:")
+        primary = self.directory.get(name)
+        if primary is None or primary in self.unlisted:
+            error = EwsError("ErrorNameResolutionNoResults", "No results were found.")
+            return self._response("ResolveNames", [self._message("ResolveNames", error)])
+        msg = self._message("ResolveNames")
+        found = etree.SubElement(
+            msg,
+            q(M, "ResolutionSet"),
+            TotalItemsInView="1",
+            IncludesLastItemInRange="true",
         )
+        box = etree.SubElement(etree.SubElement(found, q(T, "Resolution")), q(T, "Mailbox"))
+        etree.SubElement(box, q(T, "Name")).text = primary.split("@")[0]
+        etree.SubElement(box, q(T, "EmailAddress")).text = primary
+        etree.SubElement(box, q(T, "RoutingType")).text = "SMTP"
+        etree.SubElement(box, q(T, "MailboxType")).text = "Mailbox"
+        return self._response("ResolveNames", [msg])
 
     def _op_GetFolder(self, ctx: _Context, el: Any) -> Any:
         msgs = []
@@ -819,7 +840,7 @@ class Simulator:
                     )
                 n = next(self._ids)
                 item = Item(id=_id("item", mailbox, str(n)), mailbox=mailbox, uid=uuid.uuid4().hex)
-                fields = _parse_fields(node)
+                fields = self._resolve(_parse_fields(node))
                 if "uid" in fields:
                     item.uid = fields.pop("uid")
                 _apply(item, fields)
@@ -890,7 +911,7 @@ class Simulator:
             if kind == "DeleteItemField":
                 values[_uri_field(uri)] = None
                 continue
-            parsed = _parse_fields(upd.find("t:CalendarItem", NSMAP))
+            parsed = self._resolve(_parse_fields(upd.find("t:CalendarItem", NSMAP)))
             if kind == "AppendToItemField":
                 for k, v in parsed.items():
                     if isinstance(v, list):

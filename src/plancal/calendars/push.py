@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from plancal.calendars.sync import Change, Held, Meeting, When, desired, messages, reconcile
 from plancal.errors import PlanError, Problem, UserError
-from plancal.i18n import Lang, Text
+from plancal.i18n import Lang, Message, Text, msg
 from plancal.rules.compile import Schedule
 
 Progress = Callable[[int, int], None]
@@ -98,19 +98,81 @@ def push(
     if dry_run:
         return result
     todo = changes
+    landed: list[Change] | None = None  # the changes of the last round whose writes all landed
     for _ in range(max_rounds):
         if not todo:
             target.settled()
             return result
+        if landed is not None and _same(landed, todo):
+            raise _repeating(todo)
         result.rounds += 1
         try:
             target.apply(todo, progress)
+            landed = todo
         except unsettled as e:
             result.unsettled.append(str(e))
+            landed = None
         todo = reconcile(want, target.read())
     raise PushError(
         f"the target still differs from the plan after {max_rounds} rounds: "
         + (result.unsettled[-1] if result.unsettled else "no reason given")
+    )
+
+
+def _signature(c: Change) -> tuple[object, ...]:
+    return (c.kind, c.key, c.occurrence, c.start, c.invite, c.update, c.cancel)
+
+
+def _same(a: list[Change], b: list[Change]) -> bool:
+    return [_signature(c) for c in a] == [_signature(c) for c in b]
+
+
+FIELDS: dict[str, Text] = {
+    "attendees": Text("its attendees", "dess deltagare"),
+    "content": Text(
+        "its title, place, time, text or reminder",
+        "dess rubrik, plats, tid, text eller påminnelse",
+    ),
+    "occurrence": Text("the occurrence of {when}", "tillfället {when}"),
+    "presence": Text("whether it exists", "om det finns"),
+}
+
+
+def _field(c: Change) -> Message:
+    if c.kind in ("update-series", "update-meeting"):
+        return msg(FIELDS["content" if c.update or c.reschedules else "attendees"])
+    if c.occurrence is not None:
+        return msg(FIELDS["occurrence"], when=str(c.occurrence))
+    return msg(FIELDS["presence"])
+
+
+def _repeating(todo: list[Change]) -> PushError:
+    """A round that would write exactly what the last one wrote, and it all landed: the
+    target reads back something other than what plancal writes. Say which item and field."""
+    c = todo[0]
+    return PushError(
+        msg(
+            Text(
+                "the calendar took the push's changes but reads back something else for "
+                "{title!r} ({key}): {field}; a further round would write the same again "
+                "({n} change(s) repeat)",
+                "kalendern tog emot ändringarna men läser tillbaka något annat för "
+                "{title!r} ({key}): {field}; en ny omgång skulle skriva samma sak igen "
+                "({n} ändring(ar) upprepas)",
+            ),
+            title=c.title,
+            key=c.key,
+            field=_field(c),
+            n=len(todo),
+        ),
+        msg(
+            Text(
+                "check that item in Outlook (an address Exchange rewrites, a field a rule "
+                "changes); nothing else is affected",
+                "kontrollera det mötet i Outlook (en adress som Exchange skriver om, ett fält "
+                "som en regel ändrar); inget annat påverkas",
+            )
+        ),
     )
 
 

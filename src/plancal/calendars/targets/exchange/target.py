@@ -295,6 +295,9 @@ class ExchangeTarget:
         self.waited = 0.0  # seconds spent honouring back-offs
         self.requests = 0
         self.uncertain: set[str] = set()  # keys whose last write may still land
+        self.planned: frozenset[str] = frozenset()  # every attendee address the plan names
+        self.aliases: dict[str, str] = {}  # primary SMTP address → the plan's spelling
+        self._resolved: set[str] = set()
         self._account: Account | None = None
         self._calendar: Calendar | None = None
 
@@ -430,8 +433,38 @@ class ExchangeTarget:
     def problems(self, want: Mapping[str, Meeting]) -> list[Problem]:
         """What this plan asks that Exchange cannot hold: checked before anything is written."""
         out = Problems()
+        self.planned = frozenset(a for m in want.values() for a in m.attendees)
         for m in want.values():
-            if m.rule is not None and _pattern_spec(m.rule) is None:
+            spec = _pattern_spec(m.rule) if m.rule is not None else None
+            if spec is not None and spec[0] == "absolute" and spec[2][0] > 28:
+                # Exchange puts day 29–31 on the last day of a shorter month ("the last day
+                # of the month is assumed", DayOfMonth:
+                # https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/dayofmonth);
+                # RFC 5545 skips that month. The feeds and Exchange would disagree.
+                out.error(
+                    m.activity.at("when"),
+                    msg(
+                        Text(
+                            "Exchange cannot repeat {id!r} on day {day} of every month: it "
+                            "would move the meeting to the last day of shorter months, where "
+                            "the plan and its calendar feeds have no meeting",
+                            "Exchange kan inte upprepa {id!r} dag {day} varje månad: den skulle "
+                            "lägga mötet på sista dagen i kortare månader, där planen och dess "
+                            "kalenderflöden inte har något möte",
+                        ),
+                        id=m.activity.id,
+                        day=spec[2][0],
+                    ),
+                    msg(
+                        Text(
+                            "choose a day from 1 to 28, a weekday rule "
+                            "(FREQ=MONTHLY;BYDAY=-1FR for the last Friday) or a list of dates",
+                            "välj en dag från 1 till 28, en veckodagsregel "
+                            "(FREQ=MONTHLY;BYDAY=-1FR för sista fredagen) eller en lista med datum",
+                        )
+                    ),
+                )
+            if m.rule is not None and spec is None:
                 out.error(
                     m.activity.at("when"),
                     msg(
@@ -510,8 +543,6 @@ class ExchangeTarget:
             "type",
             "is_all_day",
             "required_attendees",
-            "optional_attendees",
-            "resources",
             "deleted_occurrences",
             "modified_occurrences",
         ]
@@ -522,6 +553,7 @@ class ExchangeTarget:
             return list(query)
 
         found = [i for i in self._call(find) if getattr(i, "plancal_key", None)]
+        self._learn_aliases(found)
         held: dict[str, Held] = {}
         handles: dict[str, _Handle] = {}
         duplicates: list[str] = []
@@ -549,12 +581,45 @@ class ExchangeTarget:
             self.state.remember(remembered, self.clock())
         return held
 
+    def _learn_aliases(self, found: list[Any]) -> None:
+        """Exchange keeps a recipient as its mailbox's primary SMTP address, whatever the plan
+        spelt (an alias). When the calendar holds addresses the plan does not name, the plan's
+        addresses it does not hold are resolved (ResolveNames, once each), so both sides are
+        compared in the plan's spelling; a no-op push asks nothing."""
+        seen = {
+            self._canonical(a.mailbox.email_address)
+            for item in found
+            for a in (item.required_attendees or [])
+            if a.mailbox and a.mailbox.email_address
+        }
+        unknown = sorted(self.planned - seen - self._resolved)
+        if not seen - self.planned or not unknown:
+            return
+        account = self.account()
+        for name in unknown:
+            self._resolved.add(name)
+            try:
+                answers = self._call(functools.partial(_resolve_names, account, name))
+            except ExchangeError:
+                continue  # not in the directory: the plan's spelling is what Exchange keeps
+            for answer in answers:
+                box = answer[0] if isinstance(answer, tuple) else answer
+                primary = (getattr(box, "email_address", None) or "").lower()
+                if primary and primary != name:
+                    self.aliases[primary] = name
+
+    def _canonical(self, address: str) -> str:
+        a = address.strip().lower()
+        return self.aliases.get(a, a)
+
     def _held(self, item: Any) -> Held:
         all_day = bool(item.is_all_day)
+        # Only what plancal writes: required attendees. Rooms and optional attendees someone
+        # added in Outlook are theirs, left alone and never compared (else every push would
+        # "restore" a list it cannot write back as it reads it).
         attendees = frozenset(
-            a.mailbox.email_address.lower()
-            for group in (item.required_attendees, item.optional_attendees, item.resources)
-            for a in (group or [])
+            self._canonical(a.mailbox.email_address)
+            for a in (item.required_attendees or [])
             if a.mailbox and a.mailbox.email_address
         )
         cancelled = frozenset(
@@ -708,6 +773,8 @@ class ExchangeTarget:
                         "ErrorCalendarOccurrenceIsDeletedFromRecurrence",
                     ):
                         continue  # already gone: what a delete wanted
+                    if name in REFUSED_FOR_GOOD:
+                        raise ExchangeError(_explain(result, self.c))
                     failures.append(f"{key}: {name}")
                     self.uncertain.add(key)
                 elif batch.op == "create":
@@ -861,6 +928,15 @@ class ExchangeTarget:
         )
 
 
+# Per-item answers no further round can change: the push stops and says why.
+REFUSED_FOR_GOOD = {
+    "ErrorAccessDenied",
+    "ErrorImpersonateUserDenied",
+    "ErrorNonExistentMailbox",
+    "ErrorFolderNotFound",
+    "ErrorQuotaExceeded",
+}
+
 # --- requests --------------------------------------------------------------------------------
 
 
@@ -881,6 +957,10 @@ def _services() -> dict[str, Any]:
         )
         for op, cls in (("create", CreateItem), ("update", UpdateItem), ("delete", DeleteItem))
     }
+
+
+def _resolve_names(account: Any, name: str) -> list[Any]:
+    return list(account.protocol.resolve_names([name]))
 
 
 def _request(
