@@ -114,8 +114,14 @@ def push(
             landed = None
         todo = reconcile(want, target.read())
     raise PushError(
-        f"the target still differs from the plan after {max_rounds} rounds: "
-        + (result.unsettled[-1] if result.unsettled else "no reason given")
+        msg(
+            Text(
+                "the calendar still differs from the plan after {n} rounds ({why})",
+                "kalendern skiljer sig fortfarande från planen efter {n} omgångar ({why})",
+            ),
+            n=max_rounds,
+            why=result.unsettled[-1] if result.unsettled else "-",
+        )
     )
 
 
@@ -250,6 +256,45 @@ def summary(result: PushResult, lang: Lang) -> dict[str, object]:
     }
 
 
+# Exchange Online's sending limits for one mailbox: 30 messages a minute (more wait in the
+# Outbox) and 10,000 recipients a day (more are refused with a non-delivery report).
+# https://learn.microsoft.com/en-us/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits#sending-limits
+MESSAGES_PER_MINUTE = 30
+RECIPIENTS_PER_DAY = 10_000
+
+
+def limit_notes(result: PushResult, lang: Lang) -> list[str]:
+    """What a dry run says when the push would run into Exchange Online's sending limits."""
+    m = messages(result.changes, result.now)
+    notes = []
+    if m.total() > RECIPIENTS_PER_DAY:
+        notes.append(
+            Text(
+                "This is more than Exchange Online's {limit} recipients a day for one mailbox "
+                "({n}): messages past the limit are refused; push the plan in parts, a day "
+                "apart.",
+                "Det är fler än Exchange Onlines {limit} mottagare per dygn för en brevlåda "
+                "({n}): meddelanden över gränsen avvisas; pusha planen i delar, ett dygn "
+                "isär.",
+            ).render(lang, limit=f"{RECIPIENTS_PER_DAY:,}".replace(",", " "), n=m.total())
+        )
+    if m.sent > MESSAGES_PER_MINUTE:
+        notes.append(
+            Text(
+                "Exchange Online sends at most {limit} messages a minute: these {n} messages "
+                "take at least {minutes} minutes to leave the outbox.",
+                "Exchange Online skickar högst {limit} meddelanden i minuten: dessa {n} "
+                "meddelanden tar minst {minutes} minuter att lämna utkorgen.",
+            ).render(
+                lang,
+                limit=MESSAGES_PER_MINUTE,
+                n=m.sent,
+                minutes=-(-m.sent // MESSAGES_PER_MINUTE),
+            )
+        )
+    return notes
+
+
 def summary_line(result: PushResult, lang: Lang) -> str:
     s = summary(result, lang)
     if not result.changes:
@@ -268,6 +313,8 @@ def summary_line(result: PushResult, lang: Lang) -> str:
         line += " " + Text("Dry run: nothing was written.", "Provkörning: inget skrevs.").render(
             lang
         )
+    if result.dry_run:
+        line += "".join(" " + note for note in limit_notes(result, lang))
     if result.interrupted:
         line += " " + Text(
             "An interrupted push was repaired.", "En avbruten push reparerades."

@@ -396,6 +396,7 @@ class Messages:
     invitations: Mapping[str, int]
     updates: Mapping[str, int]
     cancellations: Mapping[str, int]
+    sent: int = 0  # meeting messages (each to one or more recipients)
 
     def total(self) -> int:
         return sum(
@@ -425,7 +426,12 @@ def messages(changes: Iterable[Change], now: datetime | None = None) -> Messages
     upd: dict[str, int] = {}
     can: dict[str, int] = {}
 
+    sent = [0]
+
     def add(box: dict[str, int], who: Iterable[str], n: int) -> None:
+        who = list(who)
+        if who:
+            sent[0] += n
         for address in who:
             box[address] = box.get(address, 0) + n
 
@@ -461,7 +467,7 @@ def messages(changes: Iterable[Change], now: datetime | None = None) -> Messages
                 add(inv, c.invite, 1)
                 add(upd, c.update, 1)
                 add(can, c.cancel, 1)
-    return Messages(inv, upd, can)
+    return Messages(inv, upd, can, sent[0])
 
 
 def _future(held: Held | None, now: datetime | None) -> int:

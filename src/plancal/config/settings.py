@@ -423,7 +423,7 @@ def default_path() -> Path:
 @dataclass(frozen=True)
 class Settings:
     values: Mapping[str, Mapping[str, Any]]
-    source: str  # the file read, or "(no file)"
+    source: str  # the file read, or "(no file at <where plancal looked>)"
 
     def get(self, section: str, key: str) -> Any:
         return self.values.get(section, {}).get(key)
@@ -461,7 +461,7 @@ def load(path: str | Path | None = None, environ: Mapping[str, str] | None = Non
     file = Path(path) if path is not None else default_path()
     problems = Problems()
     raw: dict[str, Any] = {}
-    source = "(no file)"
+    source = f"(no file at {file})"
     if file.exists():
         source = str(file)
         try:

@@ -54,7 +54,7 @@ from plancal.calendars.targets.exchange.phases import (
     waves,
 )
 from plancal.errors import Problem, Problems, UserError, Where
-from plancal.i18n import Text, msg
+from plancal.i18n import Message, Text, msg
 from plancal.rules.recurrence import Rule
 
 if TYPE_CHECKING:
@@ -92,6 +92,23 @@ class Connection:
     max_wait: int = 900
     batch: int = 100
     settle: float | None = None  # seconds between two reads after an unsettled write
+    source: str | None = None  # the settings file read (None: none was found)
+    looked: str | None = None  # where plancal looked for one
+
+    @property
+    def where(self) -> Message:
+        """The settings to check, named as the person wrote them (or where none was found)."""
+        if self.source is not None:
+            return msg(Text("[exchange] of {file}", "[exchange] i {file}"), file=self.source)
+        if self.looked is not None:
+            return msg(
+                Text(
+                    "the environment (PLANCAL_EXCHANGE_*; no settings file at {path})",
+                    "miljön (PLANCAL_EXCHANGE_*; ingen inställningsfil på {path})",
+                ),
+                path=self.looked,
+            )
+        return msg(Text("[exchange]", "[exchange]"))
 
     @property
     def target(self) -> str:
@@ -174,6 +191,8 @@ class Connection:
             max_wait=get("max_wait") if get("max_wait") is not None else 900,
             batch=get("batch") or 100,
             settle=get("settle"),
+            source=None if settings.source.startswith("(no file") else settings.source,
+            looked=settings.source.removeprefix("(no file at ").removesuffix(")"),
         )
 
 
@@ -406,7 +425,21 @@ class ExchangeTarget:
                 attempts += 1
                 if attempts > 6:
                     raise ExchangeError(
-                        f"Exchange did not answer at {self.c.url}: {type(e).__name__}"
+                        msg(
+                            Text(
+                                "Exchange did not answer at {url} ({why})",
+                                "Exchange svarade inte på {url} ({why})",
+                            ),
+                            url=self.c.url or "autodiscover",
+                            why=_why(e, self.c.timeout),
+                        ),
+                        msg(
+                            Text(
+                                "check the url in {where}",
+                                "kontrollera url i {where}",
+                            ),
+                            where=self.c.where,
+                        ),
                     ) from None
                 wait = pause
                 pause = min(pause * 2, 30.0)
@@ -417,13 +450,34 @@ class ExchangeTarget:
                     raise ExchangeError(_explain(e, self.c)) from None  # refused for good
                 attempts += 1
                 if attempts > 6:
-                    raise ExchangeError(_explain(e, self.c)) from None
+                    raise ExchangeError(
+                        msg(
+                            Text(
+                                "Exchange did not answer at {url} (no EWS answer in {n} tries)",
+                                "Exchange svarade inte på {url} (inget EWS-svar på {n} försök)",
+                            ),
+                            url=self.c.url or "autodiscover",
+                            n=attempts,
+                        ),
+                        msg(
+                            Text("check the url in {where}", "kontrollera url i {where}"),
+                            where=self.c.where,
+                        ),
+                    ) from None
                 wait = pause
                 pause = min(pause * 2, 30.0)
             if self.waited + wait > self.c.max_wait:
                 raise ExchangeError(
-                    f"Exchange stayed busy for more than {self.c.max_wait} s (max_wait); "
-                    "nothing is lost: run the push again later"
+                    msg(
+                        Text(
+                            "Exchange at {url} stayed busy for more than {s} s (max_wait in "
+                            "{where})",
+                            "Exchange på {url} var upptagen i mer än {s} s (max_wait i {where})",
+                        ),
+                        url=self.c.url or "autodiscover",
+                        s=self.c.max_wait,
+                        where=self.c.where,
+                    )
                 ) from None
             self.waited += wait
             self.sleep(wait)
@@ -521,8 +575,16 @@ class ExchangeTarget:
             held = again
             if waited > self.c.max_wait:
                 raise ExchangeError(
-                    f"the calendar at {self.c.url} kept changing for {self.c.max_wait} s while "
-                    "plancal waited for its own writes to land; run the push again later"
+                    msg(
+                        Text(
+                            "the calendar at {url} kept changing for {s} s while plancal "
+                            "waited for its own writes to land",
+                            "kalendern på {url} fortsatte att ändras i {s} s medan plancal "
+                            "väntade på att dess egna skrivningar skulle landa",
+                        ),
+                        url=self.c.url or "autodiscover",
+                        s=self.c.max_wait,
+                    )
                 )
         self.uncertain.clear()
         return again
@@ -568,9 +630,19 @@ class ExchangeTarget:
             remembered.append(Pushed(h.key, item.id, item.changekey, h.digest or "", _snapshot(h)))
         if duplicates:
             raise ExchangeError(
-                "the calendar holds two items tagged "
-                + ", ".join(sorted(set(duplicates)))
-                + "; delete the copy in Outlook, then push again"
+                msg(
+                    Text(
+                        "the calendar holds two items tagged {keys}",
+                        "kalendern har två möten märkta {keys}",
+                    ),
+                    keys=", ".join(sorted(set(duplicates))),
+                ),
+                msg(
+                    Text(
+                        "delete the copy in Outlook, then push again",
+                        "ta bort kopian i Outlook och pusha sedan igen",
+                    )
+                ),
             )
         self.handles = handles
         if self.state is not None and self.record:
@@ -1081,14 +1153,32 @@ def _snapshot(h: Held) -> dict[str, Any]:
     }
 
 
-def _explain(e: Exception, c: Connection) -> str:
-    """exchangelib's errors in words a coordinator can act on (never a secret)."""
+def _why(e: Exception, timeout: int) -> Text:
+    """A failed connection in words, never the library's text."""
+    name = type(e).__name__
+    if "Timeout" in name:
+        return Text(f"timeout after {timeout} s", f"ingen svar inom {timeout} s")
+    if name in ("ConnectionError", "ConnectionRefusedError", "NewConnectionError"):
+        return Text("the connection was refused or dropped", "anslutningen nekades eller bröts")
+    return Text("the connection failed", "anslutningen misslyckades")
+
+
+def _explain(e: Exception, c: Connection) -> Message:
+    """exchangelib's errors in words a coordinator can act on: bilingual, naming the settings
+    to check, never the library's own text and never a secret."""
     name = type(e).__name__
     where = c.url or "autodiscover"
     if name == "UnauthorizedError":
-        return (
-            f"Exchange at {where} refused the sign-in ({c.auth}); check the username and "
-            "PLANCAL_EXCHANGE_PASSWORD (or the OAuth2 client settings)"
+        return msg(
+            Text(
+                "Exchange at {url} refused the sign-in ({auth}); check username and "
+                "PLANCAL_EXCHANGE_PASSWORD (or the OAuth2 client settings) in {where}",
+                "Exchange på {url} nekade inloggningen ({auth}); kontrollera username och "
+                "PLANCAL_EXCHANGE_PASSWORD (eller OAuth2-inställningarna) i {where}",
+            ),
+            url=where,
+            auth=c.auth,
+            where=c.where,
         )
     if name in (
         "ErrorAccessDenied",
@@ -1096,14 +1186,59 @@ def _explain(e: Exception, c: Connection) -> str:
         "ErrorNonExistentMailbox",
         "ErrorFolderNotFound",
     ):
-        return (
-            f"Exchange at {where} refused access to {c.mailbox} ({name}); the account needs "
-            f"{'impersonation' if c.access == 'impersonation' else 'delegate'} rights to "
-            "that mailbox's calendar"
+        rights = (
+            Text(
+                "the ApplicationImpersonation role (on premises) or app-only access scoped "
+                "to that mailbox (Exchange Online)",
+                "rollen ApplicationImpersonation (lokalt) eller app-behörighet begränsad "
+                "till den brevlådan (Exchange Online)",
+            )
+            if c.access == "impersonation"
+            else Text(
+                "delegate access with Editor rights to that mailbox's calendar",
+                "ombudsbehörighet med redigeringsrätt till den brevlådans kalender",
+            )
+        )
+        return msg(
+            Text(
+                "Exchange at {url} refused access to {mailbox} ({code}); the account in "
+                "{where} needs {rights} (see the README, Exchange access)",
+                "Exchange på {url} nekade åtkomst till {mailbox} ({code}); kontot i {where} "
+                "behöver {rights} (se README, Exchange access)",
+            ),
+            url=where,
+            mailbox=c.mailbox,
+            code=name,
+            where=c.where,
+            rights=rights,
         )
     if name in ("AutoDiscoverFailed", "AutoDiscoverCircularRedirect"):
-        return (
-            f"autodiscover found no Exchange server for {c.mailbox}; set url = "
-            '"https://…/EWS/Exchange.asmx" in [exchange]'
+        return msg(
+            Text(
+                "autodiscover found no Exchange server for {mailbox}; set url = "
+                '"https://…/EWS/Exchange.asmx" in {where}',
+                "autodiscover hittade ingen Exchange-server för {mailbox}; sätt url = "
+                '"https://…/EWS/Exchange.asmx" i {where}',
+            ),
+            mailbox=c.mailbox,
+            where=c.where,
         )
-    return f"Exchange at {where}: {name}: {e}"
+    if name.startswith("Error"):  # an EWS response code: Microsoft's name for the refusal
+        return msg(
+            Text(
+                "Exchange at {url} refused the request ({code})",
+                "Exchange på {url} avvisade begäran ({code})",
+            ),
+            url=where,
+            code=name,
+        )
+    return msg(
+        Text(
+            "Exchange at {url} gave an answer plancal cannot read (is it an EWS address?); "
+            "check the url in {where}",
+            "Exchange på {url} gav ett svar som plancal inte kan läsa (är det en "
+            "EWS-adress?); kontrollera url i {where}",
+        ),
+        url=where,
+        where=c.where,
+    )
