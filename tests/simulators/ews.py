@@ -45,6 +45,7 @@ T = "http://schemas.microsoft.com/exchange/services/2006/types"
 NSMAP = {"s": S, "m": M, "t": T}
 
 WRITES = {"CreateItem", "UpdateItem", "DeleteItem", "SendItem", "MoveItem", "CopyItem"}
+WRITE_LEVELS = {"Editor", "Owner", "PublishingEditor"}  # calendar permission levels that write
 ITEM_INFO = {"CreateItem", "UpdateItem", "GetItem"}  # answers of ItemInfoResponseMessageType
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 WEEK_INDEX = {"First": 1, "Second": 2, "Third": 3, "Fourth": 4, "Last": -1}
@@ -315,13 +316,20 @@ class Simulator:
         self,
         schema: Any,
         users: dict[str, str] | None = None,
-        delegates: dict[str, set[str]] | None = None,
+        delegates: dict[str, set[str]] | dict[str, dict[str, str]] | None = None,
         impersonators: set[str] | None = None,
         clients: dict[str, str] | None = None,
     ):
         self.schema = schema
         self.users = users if users is not None else {"svc-plancal": "hemligt-lösen"}
-        self.delegates = delegates if delegates is not None else {}
+        # Delegate access: the mailbox owner granted the account delegate rights *with* a
+        # permission level on the calendar folder; only Editor (or higher) may create, change
+        # and delete items (https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/delegate-access-and-ews-in-exchange).
+        # A plain set grants Editor, as an administrator following the README does.
+        self.delegates: dict[str, dict[str, str]] = {
+            user: (dict(boxes) if isinstance(boxes, dict) else dict.fromkeys(boxes, "Editor"))
+            for user, boxes in (delegates or {}).items()
+        }
         self.impersonators = impersonators if impersonators is not None else set()
         self.clients = clients if clients is not None else {}  # OAuth2 client id → secret
         self.tokens: dict[str, str] = {}  # access token → client id
@@ -655,6 +663,7 @@ class Simulator:
             )
         ctx = _Context(self, user, impersonated, number)
         ctx.busy_item = self.busy_item if fault == "busy-item" else None
+        ctx.write = op in WRITES
         handler = getattr(self, f"_op_{op}", None)
         if handler is None:
             raise EwsError("ErrorInvalidOperation", f"{op} is not simulated")
@@ -1158,6 +1167,7 @@ class _Context:
         self.number = number
         self.mailbox_used: str | None = None
         self.busy_item: int | None = None
+        self.write = False
 
     def throttle(self, position: int) -> None:
         """ErrorServerBusy for one item of a batch: that item is not carried out, the others
@@ -1180,10 +1190,10 @@ class _Context:
         if self.impersonated is not None:
             if mailbox != self.impersonated:
                 raise EwsError("ErrorAccessDenied", "Access is denied.")
-        elif mailbox != self.user.lower() and mailbox not in self.sim.delegates.get(
-            self.user, set()
-        ):
-            raise EwsError("ErrorAccessDenied", "Access is denied. Check credentials.")
+        elif mailbox != self.user.lower():
+            level = self.sim.delegates.get(self.user, {}).get(mailbox)
+            if level is None or (self.write and level not in WRITE_LEVELS):
+                raise EwsError("ErrorAccessDenied", "Access is denied. Check credentials.")
         self.mailbox_used = mailbox
         return mailbox
 

@@ -456,7 +456,8 @@ def messages(changes: Iterable[Change], now: datetime | None = None) -> Messages
             continue
         for c in group:
             if c.kind == "update-series" and want is not None and held is not None:
-                exceptions = (held.modified | set(held.moved) | set(want.moved)) - want.cancelled
+                # The target sends a master's update before this round's moves.
+                exceptions = (held.modified | set(held.moved)) - want.cancelled
                 copies = 1 + len(exceptions)
                 add(inv, c.invite, copies)
                 add(upd, c.update, copies)

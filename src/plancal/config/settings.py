@@ -396,6 +396,17 @@ SECTIONS: tuple[Section, ...] = (
                 default=900,
             ),
             Option(
+                "settle",
+                Int(0, 3600),
+                Text(
+                    "Seconds between two reads after a write whose answer never came (it may "
+                    "still land); empty: the timeout.",
+                    "Sekunder mellan två läsningar efter en skrivning vars svar aldrig kom (den "
+                    "kan fortfarande landa); tomt: timeout.",
+                ),
+                default=None,
+            ),
+            Option(
                 "batch",
                 Int(1, 100),
                 Text(

@@ -242,3 +242,27 @@ def test_refusals_carry_an_empty_items_element_and_pass_the_schema(sim: Simulato
     sim._envelope(answer)
     assert answer[0][0].find("{*}Items") is not None
     assert sim.response_errors == []
+
+
+# --- access ---------------------------------------------------------------------------------------
+
+
+def test_a_delegate_with_only_reviewer_rights_is_stopped_before_anything_lands(
+    ews_schema: Any, seed_schedule: Any
+) -> None:
+    """Delegate access is a grant with a calendar permission level: reading is not writing."""
+    from plancal.calendars.targets.exchange.target import ExchangeError
+    from tests.helpers.ews import PASSWORD, USER
+
+    sim = Simulator(ews_schema, users={USER: PASSWORD}, delegates={USER: {ORGANIZER: "Reviewer"}})
+    sim.start()
+    try:
+        with pytest.raises(ExchangeError) as caught:
+            run_push(seed_schedule, sim)
+        en, sv = caught.value.render("en"), caught.value.render("sv")
+        assert "ErrorAccessDenied" in en and "Editor rights" in en and ORGANIZER in en
+        assert "redigeringsrätt" in sv
+        assert sim.calendar(ORGANIZER) == [] and sim.sent == []
+        assert len([e for e in sim.log if e.write]) == 1  # stopped at the first refusal
+    finally:
+        sim.stop()

@@ -8,10 +8,13 @@ change exactly once (the runner in ``target.py`` builds the items and sends them
 2. **creates** (a series with exceptions, or one being rewritten, silently first) and
    **resets** (a series whose timing changed, or with a restored occurrence, rewritten
    silently: Exchange drops every exception when the pattern changes);
-3. **occurrence deletes**, then **occurrence moves** in *waves*: Exchange refuses an occurrence
-   moved onto or past the day of a neighbour (ErrorOccurrenceCrossingBoundary), so moves that
-   would pass a neighbour still at its old place wait for a later wave;
-4. **updates** of content and attendees, and the **announcements** of the silent series.
+3. the silent series' exceptions, then **occurrence deletes**;
+4. **updates** of content and attendees (before the moves: a master's update is sent once more
+   per modified occurrence, so an occurrence moved in this round would hear twice);
+5. **occurrence moves** in *waves*: Exchange refuses an occurrence moved onto or past the day
+   of a neighbour (ErrorOccurrenceCrossingBoundary), so moves that would pass a neighbour still
+   at its old place wait for a later wave;
+6. the **announcements** of the silent series, their exceptions in place.
 """
 
 from __future__ import annotations

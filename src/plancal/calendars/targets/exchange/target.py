@@ -786,18 +786,24 @@ class ExchangeTarget:
                 silent_deletes += d
                 silent_moves += m
         phase(self._occurrences("delete", none, silent_deletes))
-        phase(self._occurrences("delete", all_, p.occurrence_deletes))
         for wave in waves(silent_moves, held, self.tz, fresh=True):
             phase(self._occurrences("update", none, wave))
-        for wave in waves(p.occurrence_moves, held, self.tz):
-            phase(self._occurrences("update", all_, wave))
+        phase(self._occurrences("delete", all_, p.occurrence_deletes))
+        # Content before moves: a master's update is sent once more per modified occurrence,
+        # so the occurrences moved in this round are not told twice.
         updates = [_Batch("update", all_), _Batch("update", changed)]
-        for want in p.updates_all + p.announce:
-            if want.key in self.handles:
-                updates[0].add(want.key, *self._content(self.handles[want.key], want))
+        for want in p.updates_all:
+            updates[0].add(want.key, *self._content(self.handles[want.key], want))
         for want in p.updates_changed:
             updates[1].add(want.key, *self._content(self.handles[want.key], want))
         phase(*updates)
+        for wave in waves(p.occurrence_moves, held, self.tz):
+            phase(self._occurrences("update", all_, wave))
+        announce = _Batch("update", all_)
+        for want in p.announce:
+            if want.key in self.handles:
+                announce.add(want.key, *self._content(self.handles[want.key], want))
+        phase(announce)
 
     def _occurrences(self, op: str, send: str, occurrences: list[Occurrence]) -> _Batch:
         batch = _Batch(op, send)
