@@ -6,6 +6,8 @@ requests the real exchangelib sent (writes and reads), and the meeting messages 
 counts per attendee (invitations, updates, cancellations) — the messages Exchange would send,
 as the simulator models them. Also what ``push --dry-run`` predicted for the same push.
 
+"Now" is 15 August 2022, before the plan's year: every moved occurrence is still to come.
+
 Run: ``python bench/bench_exchange_messages.py``
 """
 
@@ -16,10 +18,14 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+NOW = datetime(2022, 8, 15, tzinfo=UTC)  # pushed before the plan's year begins
 
 
 def main() -> None:
@@ -34,6 +40,7 @@ def main() -> None:
     schema = xmlschema.XMLSchema(str(schema_dir() / "messages.xsd"), validation="lax")
     sim = Simulator(schema, users={USER: PASSWORD}, delegates={USER: {ORGANIZER}}).start()
     sim.check_answers = 0
+    sim.clock = lambda: NOW  # which moved occurrences are still to come
     tmp = Path(tempfile.mkdtemp())
     store = Store(str(tmp / "state.sqlite"))
     plan = tmp / "plan.yaml"
@@ -42,7 +49,10 @@ def main() -> None:
     def one(name: str) -> None:
         schedule, _ = load_schedule(plan)
         predicted = run_push(schedule, sim, store, dry_run=True)
-        p = messages(predicted.changes)
+        try:
+            p = messages(predicted.changes, NOW)
+        except TypeError:  # plancal before the message model took a time
+            p = messages(predicted.changes)
         mark, sent = len(sim.log), len(sim.sent)
         run_push(schedule, sim, store)
         ops = Counter(("write" if e.write else "read") for e in sim.log[mark:])

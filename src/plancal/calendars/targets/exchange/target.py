@@ -796,14 +796,16 @@ class ExchangeTarget:
             updates[0].add(want.key, *self._content(self.handles[want.key], want))
         for want in p.updates_changed:
             updates[1].add(want.key, *self._content(self.handles[want.key], want))
-        phase(*updates)
-        for wave in waves(p.occurrence_moves, held, self.tz):
-            phase(self._occurrences("update", all_, wave))
-        announce = _Batch("update", all_)
+        # The announcements go last; with no announced move between, in the same request.
+        announce = updates[0] if not p.occurrence_moves else _Batch("update", all_)
         for want in p.announce:
             if want.key in self.handles:
                 announce.add(want.key, *self._content(self.handles[want.key], want))
-        phase(announce)
+        phase(*updates)
+        for wave in waves(p.occurrence_moves, held, self.tz):
+            phase(self._occurrences("update", all_, wave))
+        if announce is not updates[0]:
+            phase(announce)
 
     def _occurrences(self, op: str, send: str, occurrences: list[Occurrence]) -> _Batch:
         batch = _Batch(op, send)
