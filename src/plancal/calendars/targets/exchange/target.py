@@ -561,18 +561,19 @@ class ExchangeTarget:
         created anew while its first creation may still land.
         """
         uncertain = self.uncertain | set(self.interrupted())
-        held = self._read_once()
         if not uncertain:
-            return held
+            return self._read_once()
+        # Cheap probes (one FindItem: keys and change keys) until two agree, then one full read.
         settle = self.c.settle if self.c.settle is not None else float(self.c.timeout)
         waited = 0.0
+        seen = self._probe(uncertain)
         while True:
             self.sleep(settle)
             waited += settle
-            again = self._read_once()
-            if all(held.get(k) == again.get(k) for k in uncertain):
+            again = self._probe(uncertain)
+            if again == seen:
                 break
-            held = again
+            seen = again
             if waited > self.c.max_wait:
                 raise ExchangeError(
                     msg(
@@ -587,7 +588,22 @@ class ExchangeTarget:
                     )
                 )
         self.uncertain.clear()
-        return again
+        return self._read_once()
+
+    def _probe(self, keys: set[str]) -> dict[str, tuple[str, str]]:
+        """Which of ``keys`` the calendar holds now, with each item's id and change key."""
+        folder = self.calendar()
+
+        def find() -> list[Any]:
+            query = folder.filter(plancal_plan=self.plan_id).only("plancal_key")
+            query.page_size = 100
+            return list(query)
+
+        return {
+            i.plancal_key: (i.id, i.changekey)
+            for i in self._call(find)
+            if getattr(i, "plancal_key", None) in keys
+        }
 
     def _read_once(self) -> dict[str, Held]:
         """Every item of this plan in the calendar, found by its tag.
