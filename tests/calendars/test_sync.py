@@ -104,8 +104,15 @@ def test_occurrence_level_changes(want: dict[str, Meeting]) -> None:
     ]
     moved = changes[2]
     assert moved.start == moved.occurrence  # back to where the rule puts it
+    # A restored occurrence has the series announced anew, its exceptions in place: one
+    # update for the series and one per moved occurrence, and no separate cancellation.
     totals = messages(changes)
-    assert set(totals.updates) == set(totals.cancellations) == want[KEY].attendees
+    copies = 1 + len(want[KEY].moved)
+    assert totals.updates == dict.fromkeys(want[KEY].attendees, copies)
+    assert totals.cancellations == {}
+    # Without the restore, each occurrence change is one message to everyone.
+    plain = messages([c for c in changes if c.kind != "restore-occurrence"])
+    assert plain.updates == plain.cancellations == dict.fromkeys(want[KEY].attendees, 1)
 
 
 def test_a_series_that_became_one_meeting_is_replaced(want: dict[str, Meeting]) -> None:

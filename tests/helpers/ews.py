@@ -82,6 +82,7 @@ def connection(sim: Simulator, **over: Any) -> Any:
         "password": PASSWORD,
         "timeout": 5,
         "max_wait": 120,
+        "settle": 0.05,  # the simulator's writes land at once unless a test makes them slow
     }
     values.update(over)
     return Connection(**values)

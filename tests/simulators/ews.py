@@ -45,6 +45,8 @@ T = "http://schemas.microsoft.com/exchange/services/2006/types"
 NSMAP = {"s": S, "m": M, "t": T}
 
 WRITES = {"CreateItem", "UpdateItem", "DeleteItem", "SendItem", "MoveItem", "CopyItem"}
+WRITE_LEVELS = {"Editor", "Owner", "PublishingEditor"}  # calendar permission levels that write
+ITEM_INFO = {"CreateItem", "UpdateItem", "GetItem"}  # answers of ItemInfoResponseMessageType
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 WEEK_INDEX = {"First": 1, "Second": 2, "Third": 3, "Fourth": 4, "Last": -1}
 MONTHS = [
@@ -84,10 +86,11 @@ class _Challenge(Exception):
 class EwsError(Exception):
     """An error answered in the response message, with its EWS response code."""
 
-    def __init__(self, code: str, message: str = ""):
+    def __init__(self, code: str, message: str = "", backoff_ms: int | None = None):
         super().__init__(code, message)
         self.code = code
         self.message = message or code
+        self.backoff_ms = backoff_ms
 
 
 # --- the mailbox model -------------------------------------------------------------------------
@@ -189,10 +192,12 @@ def pattern_days(rec: dict[str, Any], first: date) -> Iterable[date]:
         year, month = first.year, first.month
         while True:
             if kind == "absolute-monthly":
-                try:
-                    day = date(year, month, rec["day"])
-                except ValueError:
-                    day = None
+                # "If for a particular month this value is larger than the number of days in
+                # the month, the last day of the month is assumed" (DayOfMonth,
+                # https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/dayofmonth):
+                # unlike RFC 5545, which skips such months.
+                last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+                day = date(year, month, min(rec["day"], last))
             else:
                 day = _nth(year, month, DAYS.index(rec["days"][0]), rec["index"])
             if day is not None and day >= first:
@@ -311,13 +316,20 @@ class Simulator:
         self,
         schema: Any,
         users: dict[str, str] | None = None,
-        delegates: dict[str, set[str]] | None = None,
+        delegates: dict[str, set[str]] | dict[str, dict[str, str]] | None = None,
         impersonators: set[str] | None = None,
         clients: dict[str, str] | None = None,
     ):
         self.schema = schema
         self.users = users if users is not None else {"svc-plancal": "hemligt-lösen"}
-        self.delegates = delegates if delegates is not None else {}
+        # Delegate access: the mailbox owner granted the account delegate rights *with* a
+        # permission level on the calendar folder; only Editor (or higher) may create, change
+        # and delete items (https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/delegate-access-and-ews-in-exchange).
+        # A plain set grants Editor, as an administrator following the README does.
+        self.delegates: dict[str, dict[str, str]] = {
+            user: (dict(boxes) if isinstance(boxes, dict) else dict.fromkeys(boxes, "Editor"))
+            for user, boxes in (delegates or {}).items()
+        }
         self.impersonators = impersonators if impersonators is not None else set()
         self.clients = clients if clients is not None else {}  # OAuth2 client id → secret
         self.tokens: dict[str, str] = {}  # access token → client id
@@ -335,6 +347,11 @@ class Simulator:
         self.backoff_ms = 20
         self.retry_after: int | None = None
         self.slow_seconds = 1.0
+        self.directory: dict[str, str] = {}  # address or alias (lower case) → primary SMTP
+        self.unlisted: set[str] = set()  # mailboxes hidden from address lists: not resolved
+        self.busy_item = 1  # which item of a batch a "busy-item" fault refuses (0-based)
+        # "Now" for the messages that depend on it (a cancelled series' future exceptions).
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._counter = itertools.count(1)
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -478,8 +495,13 @@ class Simulator:
             h.close_connection = True
             h.connection.shutdown(2)
             return
+        if fault == "slow":
+            # A request Exchange works on for longer than the client waits: it is carried out
+            # all the same, *after* the client gave up (a timeout cancels nothing on the
+            # server), so a read right after the timeout does not see it yet.
+            time.sleep(self.slow_seconds)
         try:
-            result = self._dispatch(env, op_el, op, user, number, entry)
+            result = self._dispatch(env, op_el, op, user, number, entry, fault)
         except EwsError as e:
             result = self._fault(e.code, e.message)
         if fault in ("lost", "kill-after"):
@@ -488,8 +510,6 @@ class Simulator:
             h.close_connection = True
             h.connection.shutdown(2)
             return
-        if fault == "slow":
-            time.sleep(self.slow_seconds)
         self._reply(h, 200 if b"Fault>" not in result[:400] else 500, result)
 
     def _reply(
@@ -586,7 +606,8 @@ class Simulator:
         # costs half a second to validate, and every answer of a kind is built the same way.
         name = etree.QName(body_el).localname
         self._checked[name] = self._checked.get(name, 0) + 1
-        if self._checked[name] <= self.check_answers:
+        refused = len(body_el) and any(m.get("ResponseClass") == "Error" for m in body_el[0])
+        if self._checked[name] <= self.check_answers or refused:  # every refusal is checked
             try:
                 self.schema.validate(body_el)
             except Exception as e:
@@ -613,7 +634,14 @@ class Simulator:
         return etree.tostring(env, xml_declaration=True, encoding="utf-8")
 
     def _dispatch(
-        self, env: Any, op_el: Any, op: str, user: str, number: int, entry: Logged
+        self,
+        env: Any,
+        op_el: Any,
+        op: str,
+        user: str,
+        number: int,
+        entry: Logged,
+        fault: str | None = None,
     ) -> bytes:
         header = env.find(q(S, "Header"))
         impersonated = None
@@ -634,6 +662,8 @@ class Simulator:
                 "An application token needs the ExchangeImpersonation header.",
             )
         ctx = _Context(self, user, impersonated, number)
+        ctx.busy_item = self.busy_item if fault == "busy-item" else None
+        ctx.write = op in WRITES
         handler = getattr(self, f"_op_{op}", None)
         if handler is None:
             raise EwsError("ErrorInvalidOperation", f"{op} is not simulated")
@@ -661,6 +691,14 @@ class Simulator:
             etree.SubElement(msg, q(M, "MessageText")).text = error.message
             etree.SubElement(msg, q(M, "ResponseCode")).text = error.code
             etree.SubElement(msg, q(M, "DescriptiveLinkKey")).text = "0"
+            if error.backoff_ms is not None:
+                xml = etree.SubElement(msg, q(M, "MessageXml"))
+                value = etree.SubElement(xml, q(T, "Value"), Name="BackOffMilliseconds")
+                value.text = str(error.backoff_ms)
+            if op in ITEM_INFO:
+                # ItemInfoResponseMessageType requires Items, empty on an error, as in
+                # https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/updateitemresponsemessage
+                etree.SubElement(msg, q(M, "Items"))
         return msg
 
     def _op_ConvertId(self, ctx: _Context, el: Any) -> Any:
@@ -669,16 +707,35 @@ class Simulator:
             [self._message("ConvertId", EwsError("ErrorInvalidIdMalformed", "Id is malformed."))],
         )
 
+    def _resolve(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Recipients as Exchange keeps them: a directory alias becomes the mailbox's primary
+        SMTP address, which is what every later read returns."""
+        for k in ("required", "optional", "resources"):
+            if k in values:
+                values[k] = [self.directory.get(a, a) for a in values[k]]
+        return values
+
     def _op_ResolveNames(self, ctx: _Context, el: Any) -> Any:
-        return self._response(
-            "ResolveNames",
-            [
-                self._message(
-                    "ResolveNames",
-                    EwsError("ErrorNameResolutionNoResults", "No results were found."),
-                )
-            ],
+        """One name against the directory: its mailbox with the primary SMTP address
+        (https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/resolvenames)."""
+        name = (_text(el, "m:UnresolvedEntry") or "").strip().lower().removeprefix("smtp:")
+        primary = self.directory.get(name)
+        if primary is None or primary in self.unlisted:
+            error = EwsError("ErrorNameResolutionNoResults", "No results were found.")
+            return self._response("ResolveNames", [self._message("ResolveNames", error)])
+        msg = self._message("ResolveNames")
+        found = etree.SubElement(
+            msg,
+            q(M, "ResolutionSet"),
+            TotalItemsInView="1",
+            IncludesLastItemInRange="true",
         )
+        box = etree.SubElement(etree.SubElement(found, q(T, "Resolution")), q(T, "Mailbox"))
+        etree.SubElement(box, q(T, "Name")).text = primary.split("@")[0]
+        etree.SubElement(box, q(T, "EmailAddress")).text = primary
+        etree.SubElement(box, q(T, "RoutingType")).text = "SMTP"
+        etree.SubElement(box, q(T, "MailboxType")).text = "Mailbox"
+        return self._response("ResolveNames", [msg])
 
     def _op_GetFolder(self, ctx: _Context, el: Any) -> Any:
         msgs = []
@@ -780,8 +837,9 @@ class Simulator:
         folder_el = el.find("m:SavedItemFolderId", NSMAP)
         mailbox = ctx.folder_mailbox(folder_el[0]) if folder_el is not None else ctx.default()
         msgs = []
-        for node in el.find("m:Items", NSMAP):
+        for position, node in enumerate(el.find("m:Items", NSMAP)):
             try:
+                ctx.throttle(position)
                 if etree.QName(node).localname != "CalendarItem":
                     raise EwsError("ErrorInvalidRequest", "only calendar items are simulated")
                 if send is None:
@@ -791,7 +849,7 @@ class Simulator:
                     )
                 n = next(self._ids)
                 item = Item(id=_id("item", mailbox, str(n)), mailbox=mailbox, uid=uuid.uuid4().hex)
-                fields = _parse_fields(node)
+                fields = self._resolve(_parse_fields(node))
                 if "uid" in fields:
                     item.uid = fields.pop("uid")
                 _apply(item, fields)
@@ -812,8 +870,9 @@ class Simulator:
         send = el.get("SendMeetingInvitationsOrCancellations")
         resolution = el.get("ConflictResolution", "AutoResolve")
         msgs = []
-        for change in el.find("m:ItemChanges", NSMAP):
+        for position, change in enumerate(el.find("m:ItemChanges", NSMAP)):
             try:
+                ctx.throttle(position)
                 ref = change[0]
                 item, index = ctx.resolve(ref)
                 if (
@@ -861,7 +920,7 @@ class Simulator:
             if kind == "DeleteItemField":
                 values[_uri_field(uri)] = None
                 continue
-            parsed = _parse_fields(upd.find("t:CalendarItem", NSMAP))
+            parsed = self._resolve(_parse_fields(upd.find("t:CalendarItem", NSMAP)))
             if kind == "AppendToItemField":
                 for k, v in parsed.items():
                     if isinstance(v, list):
@@ -884,15 +943,11 @@ class Simulator:
         added = [a for a in now if a not in before]
         removed = [a for a in before if a not in now]
         if send in ("SendOnlyToAll", "SendToAllAndSaveCopy"):
-            self._notify(item, now, None, None, number)
-            self._notify(
-                item, [a for a in removed if a in item.announced], "cancellation", None, number
-            )
+            self._announce(item, now, number)
         elif send in ("SendOnlyToChanged", "SendToChangedAndSaveCopy"):
-            self._notify(item, added, None, None, number)
-            self._notify(
-                item, [a for a in removed if a in item.announced], "cancellation", None, number
-            )
+            self._announce(item, added, number)
+        if send != "SendToNone":
+            self._cancel(item, [a for a in removed if a in item.announced], number)
 
     def _update_occurrence(
         self, item: Item, index: int, updates: Any, send: str, number: int
@@ -949,8 +1004,9 @@ class Simulator:
     def _op_DeleteItem(self, ctx: _Context, el: Any) -> Any:
         send = el.get("SendMeetingCancellations")
         msgs = []
-        for ref in el.find("m:ItemIds", NSMAP):
+        for position, ref in enumerate(el.find("m:ItemIds", NSMAP)):
             try:
+                ctx.throttle(position)
                 item, index = ctx.resolve(ref)
                 if send is None and item.attendees:
                     raise EwsError(
@@ -961,12 +1017,8 @@ class Simulator:
                 if index is None:
                     del self.items[item.mailbox][item.id]
                     if notify:
-                        self._notify(
-                            item,
-                            [a for a in item.attendees if a in item.announced],
-                            "cancellation",
-                            None,
-                            ctx.number,
+                        self._cancel(
+                            item, [a for a in item.attendees if a in item.announced], ctx.number
                         )
                 else:
                     original = {n: s for n, s, _ in instances(item)}[index]
@@ -986,6 +1038,39 @@ class Simulator:
                 msg = self._message("DeleteItem", e)
             msgs.append(msg)
         return self._response("DeleteItem", msgs)
+
+    def _announce(self, item: Item, who: Iterable[str], number: int) -> None:
+        """A meeting request or update for a meeting or a whole series.
+
+        Updating a series' master sends one message for the master and one more for every
+        modified occurrence, each a separate meeting message in the same store (Graph's
+        update-event page, which shares the mailbox store with EWS:
+        https://learn.microsoft.com/en-us/graph/api/event-update). A new attendee gets the
+        same: the series, then each exception.
+        """
+        who = list(who)
+        kinds = {a: "update" if a in item.announced else "invitation" for a in who}
+        originals = {n: s for n, s, _ in instances(item)} if item.recurrence else {}
+        for attendee in who:
+            self._notify(item, [attendee], kinds[attendee], None, number)
+            for index in sorted(item.modified):
+                self._notify(item, [attendee], kinds[attendee], originals[index], number)
+
+    def _cancel(self, item: Item, who: Iterable[str], number: int) -> None:
+        """Cancelling a series (to everyone, or to removed attendees) cancels the series and
+        then each exception whose start has not yet passed (MS-OXOCAL 3.1.4.9.1:
+        https://learn.microsoft.com/en-us/openspecs/exchange_server_protocols/ms-oxocal/2ae20b1f-9889-4eb3-a9fc-fbf9c9b9ff7e);
+        deleted occurrences are not cancelled again."""
+        who = list(who)
+        now = self.clock()
+        future = [m for _, m in sorted(item.modified.items()) if m.start > now]
+        originals = {n: s for n, s, _ in instances(item)} if item.recurrence else {}
+        starts = [originals[n] for n, m in sorted(item.modified.items()) if m.start > now]
+        assert len(starts) == len(future)
+        for attendee in who:
+            for occurrence in starts:
+                self._notify(item, [attendee], "cancellation", occurrence, number)
+            self._notify(item, [attendee], "cancellation", None, number)
 
     def _notify(
         self,
@@ -1081,6 +1166,20 @@ class _Context:
         self.impersonated = impersonated
         self.number = number
         self.mailbox_used: str | None = None
+        self.busy_item: int | None = None
+        self.write = False
+
+    def throttle(self, position: int) -> None:
+        """ErrorServerBusy for one item of a batch: that item is not carried out, the others
+        are. Exchange reports throttling per response message as well as for a whole request
+        (https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange),
+        with BackOffMilliseconds in the message's MessageXml."""
+        if position == self.busy_item:
+            raise EwsError(
+                "ErrorServerBusy",
+                "The server cannot service this request right now. Try again later.",
+                self.sim.backoff_ms,
+            )
 
     def default(self) -> str:
         box = self.impersonated or self.user.lower()
@@ -1091,10 +1190,10 @@ class _Context:
         if self.impersonated is not None:
             if mailbox != self.impersonated:
                 raise EwsError("ErrorAccessDenied", "Access is denied.")
-        elif mailbox != self.user.lower() and mailbox not in self.sim.delegates.get(
-            self.user, set()
-        ):
-            raise EwsError("ErrorAccessDenied", "Access is denied. Check credentials.")
+        elif mailbox != self.user.lower():
+            level = self.sim.delegates.get(self.user, {}).get(mailbox)
+            if level is None or (self.write and level not in WRITE_LEVELS):
+                raise EwsError("ErrorAccessDenied", "Access is denied. Check credentials.")
         self.mailbox_used = mailbox
         return mailbox
 

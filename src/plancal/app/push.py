@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from plancal.calendars.push import Progress, PushResult, push
@@ -29,7 +29,14 @@ def push_plan(
     target = ExchangeTarget(
         conn, schedule.plan.id, schedule.plan.tz, state, sleep=sleep, record=not dry_run
     )
-    return push(schedule, target, dry_run=dry_run, progress=progress, unsettled=Unsettled)
+    return push(
+        schedule,
+        target,
+        dry_run=dry_run,
+        progress=progress,
+        unsettled=Unsettled,
+        now=datetime.now(UTC),
+    )
 
 
 def push_graph(

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from plancal.calendars.sync import Change, Held, Meeting, When, desired, messages, reconcile
 from plancal.errors import PlanError, Problem, UserError
-from plancal.i18n import Lang, Text
+from plancal.i18n import Lang, Message, Text, msg
 from plancal.rules.compile import Schedule
 
 Progress = Callable[[int, int], None]
@@ -71,6 +71,7 @@ class PushResult:
     interrupted: int = 0  # writes left in flight by an earlier push, now repaired
     dry_run: bool = False
     unsettled: list[str] = field(default_factory=list)  # why rounds ended early
+    now: datetime | None = None  # when the push ran: which exceptions are still to come
 
 
 def plan_changes(schedule: Schedule, target: Target) -> tuple[dict[str, Meeting], list[Change]]:
@@ -88,27 +89,96 @@ def push(
     progress: Progress | None = None,
     max_rounds: int = 30,
     unsettled: type[Exception] = RuntimeError,
+    now: datetime | None = None,
 ) -> PushResult:
     """Make the target hold the plan. ``unsettled`` is the target's "outcome unknown" error."""
     interrupted = len(target.interrupted())
     want, changes = plan_changes(schedule, target)
-    result = PushResult(changes, 0, interrupted, dry_run)
+    result = PushResult(changes, 0, interrupted, dry_run, now=now)
     if dry_run:
         return result
     todo = changes
+    landed: list[Change] | None = None  # the changes of the last round whose writes all landed
     for _ in range(max_rounds):
         if not todo:
             target.settled()
             return result
+        if landed is not None and _same(landed, todo):
+            raise _repeating(todo)
         result.rounds += 1
         try:
             target.apply(todo, progress)
+            landed = todo
         except unsettled as e:
             result.unsettled.append(str(e))
+            landed = None
         todo = reconcile(want, target.read())
     raise PushError(
-        f"the target still differs from the plan after {max_rounds} rounds: "
-        + (result.unsettled[-1] if result.unsettled else "no reason given")
+        msg(
+            Text(
+                "the calendar still differs from the plan after {n} rounds ({why})",
+                "kalendern skiljer sig fortfarande från planen efter {n} omgångar ({why})",
+            ),
+            n=max_rounds,
+            why=result.unsettled[-1] if result.unsettled else "-",
+        )
+    )
+
+
+def _signature(c: Change) -> tuple[object, ...]:
+    return (c.kind, c.key, c.occurrence, c.start, c.invite, c.update, c.cancel)
+
+
+def _same(a: list[Change], b: list[Change]) -> bool:
+    return [_signature(c) for c in a] == [_signature(c) for c in b]
+
+
+FIELDS: dict[str, Text] = {
+    "attendees": Text("its attendees", "dess deltagare"),
+    "content": Text(
+        "its title, place, time, text or reminder",
+        "dess rubrik, plats, tid, text eller påminnelse",
+    ),
+    "occurrence": Text("the occurrence of {when}", "tillfället {when}"),
+    "presence": Text("whether it exists", "om det finns"),
+}
+
+
+def _field(c: Change) -> Message:
+    if c.kind in ("update-series", "update-meeting"):
+        return msg(FIELDS["content" if c.update or c.reschedules else "attendees"])
+    if c.occurrence is not None:
+        return msg(FIELDS["occurrence"], when=str(c.occurrence))
+    return msg(FIELDS["presence"])
+
+
+def _repeating(todo: list[Change]) -> PushError:
+    """A round that would write exactly what the last one wrote, and it all landed: the
+    target reads back something other than what plancal writes. Say which item and field."""
+    c = todo[0]
+    return PushError(
+        msg(
+            Text(
+                "the calendar took the push's changes but reads back something else for "
+                "{title!r} ({key}): {field}; a further round would write the same again "
+                "({n} change(s) repeat)",
+                "kalendern tog emot ändringarna men läser tillbaka något annat för "
+                "{title!r} ({key}): {field}; en ny omgång skulle skriva samma sak igen "
+                "({n} ändring(ar) upprepas)",
+            ),
+            title=c.title,
+            key=c.key,
+            field=_field(c),
+            n=len(todo),
+        ),
+        msg(
+            Text(
+                "check that item in Outlook (an address Exchange rewrites, a field a rule "
+                "changes); nothing else is affected",
+                "kontrollera det mötet i Outlook (en adress som Exchange skriver om, ett fält "
+                "som en regel ändrar); inget annat påverkas",
+            )
+        ),
     )
 
 
@@ -173,7 +243,7 @@ def change_lines(changes: list[Change], tz: ZoneInfo, lang: Lang) -> list[str]:
 
 
 def summary(result: PushResult, lang: Lang) -> dict[str, object]:
-    m = messages(result.changes)
+    m = messages(result.changes, result.now)
     return {
         "changes": len(result.changes),
         "invitations": sum(m.invitations.values()),
@@ -184,6 +254,45 @@ def summary(result: PushResult, lang: Lang) -> dict[str, object]:
         "repaired": result.interrupted,
         "dry_run": result.dry_run,
     }
+
+
+# Exchange Online's sending limits for one mailbox: 30 messages a minute (more wait in the
+# Outbox) and 10,000 recipients a day (more are refused with a non-delivery report).
+# https://learn.microsoft.com/en-us/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits#sending-limits
+MESSAGES_PER_MINUTE = 30
+RECIPIENTS_PER_DAY = 10_000
+
+
+def limit_notes(result: PushResult, lang: Lang) -> list[str]:
+    """What a dry run says when the push would run into Exchange Online's sending limits."""
+    m = messages(result.changes, result.now)
+    notes = []
+    if m.total() > RECIPIENTS_PER_DAY:
+        notes.append(
+            Text(
+                "This is more than Exchange Online's {limit} recipients a day for one mailbox "
+                "({n}): messages past the limit are refused; push the plan in parts, a day "
+                "apart.",
+                "Det är fler än Exchange Onlines {limit} mottagare per dygn för en brevlåda "
+                "({n}): meddelanden över gränsen avvisas; pusha planen i delar, ett dygn "
+                "isär.",
+            ).render(lang, limit=f"{RECIPIENTS_PER_DAY:,}".replace(",", " "), n=m.total())
+        )
+    if m.sent > MESSAGES_PER_MINUTE:
+        notes.append(
+            Text(
+                "Exchange Online sends at most {limit} messages a minute: these {n} messages "
+                "take at least {minutes} minutes to leave the outbox.",
+                "Exchange Online skickar högst {limit} meddelanden i minuten: dessa {n} "
+                "meddelanden tar minst {minutes} minuter att lämna utkorgen.",
+            ).render(
+                lang,
+                limit=MESSAGES_PER_MINUTE,
+                n=m.sent,
+                minutes=-(-m.sent // MESSAGES_PER_MINUTE),
+            )
+        )
+    return notes
 
 
 def summary_line(result: PushResult, lang: Lang) -> str:
@@ -204,6 +313,8 @@ def summary_line(result: PushResult, lang: Lang) -> str:
         line += " " + Text("Dry run: nothing was written.", "Provkörning: inget skrevs.").render(
             lang
         )
+    if result.dry_run:
+        line += "".join(" " + note for note in limit_notes(result, lang))
     if result.interrupted:
         line += " " + Text(
             "An interrupted push was repaired.", "En avbruten push reparerades."

@@ -103,6 +103,9 @@ class Held:
     recurring: bool = False
     title: str = ""
     timing: str | None = None  # the timing hash written with the digest
+    # Original starts of every modified occurrence, moved back to its own time or not: the
+    # target keeps them as exceptions, and each exception is one more message per update.
+    modified: frozenset[When] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -393,14 +396,92 @@ class Messages:
     invitations: Mapping[str, int]
     updates: Mapping[str, int]
     cancellations: Mapping[str, int]
+    sent: int = 0  # meeting messages (each to one or more recipients)
+
+    def total(self) -> int:
+        return sum(
+            sum(box.values()) for box in (self.invitations, self.updates, self.cancellations)
+        )
 
 
-def messages(changes: Iterable[Change]) -> Messages:
+REWRITES = ("create-series", "restore-occurrence")  # the series is (re)announced as a whole
+
+
+def rewritten(group: Iterable[Change]) -> bool:
+    """Whether a target announces this key's series anew, exceptions in place: a new series,
+    a new timing, or a restored occurrence (none can be said occurrence by occurrence)."""
+    return any(c.kind in REWRITES or c.reschedules for c in group)
+
+
+def messages(changes: Iterable[Change], now: datetime | None = None) -> Messages:
+    """The meeting messages the changes send, counted as Exchange sends them.
+
+    Exchange (and Graph, the same mailbox store) sends an update of a series' master once for
+    the master and once more for each of its modified occurrences; cancelling a series (to
+    everyone, or to removed attendees) cancels the master and each exception that has not yet
+    started (``now``; every exception when it is not given). A series announced anew carries
+    its wanted exceptions; occurrence changes are one message each.
+    """
     inv: dict[str, int] = {}
     upd: dict[str, int] = {}
     can: dict[str, int] = {}
+
+    sent = [0]
+
+    def add(box: dict[str, int], who: Iterable[str], n: int) -> None:
+        who = list(who)
+        if who:
+            sent[0] += n
+        for address in who:
+            box[address] = box.get(address, 0) + n
+
+    groups: dict[str, list[Change]] = {}
     for c in changes:
-        for box, who in ((inv, c.invite), (upd, c.update), (can, c.cancel)):
-            for address in who:
-                box[address] = box.get(address, 0) + 1
-    return Messages(inv, upd, can)
+        groups.setdefault(c.key, []).append(c)
+    for group in groups.values():
+        want = next((c.want for c in group if c.want is not None), None)
+        held = next((c.held for c in group if c.held is not None), None)
+        cancelled_later = 1 + _future(held, now)
+        if want is not None and want.recurring and rewritten(group):
+            copies = 1 + len(want.moved)
+            invite = frozenset().union(*(c.invite for c in group))
+            update = frozenset().union(*(c.update for c in group)) - invite
+            removed = frozenset().union(*(c.cancel for c in group if c.kind == "update-series"))
+            add(inv, invite, copies)
+            add(upd, update, copies)
+            add(can, removed, cancelled_later)
+            for c in group:  # a series replaced by a single meeting, or the reverse
+                if c.kind in ("cancel-series", "cancel-meeting"):
+                    add(can, c.cancel, cancelled_later if c.kind == "cancel-series" else 1)
+            continue
+        for c in group:
+            if c.kind == "update-series" and want is not None and held is not None:
+                # The target sends a master's update before this round's moves.
+                exceptions = (held.modified | set(held.moved)) - want.cancelled
+                copies = 1 + len(exceptions)
+                add(inv, c.invite, copies)
+                add(upd, c.update, copies)
+                add(can, c.cancel, cancelled_later)
+            elif c.kind == "cancel-series":
+                add(can, c.cancel, cancelled_later)
+            else:
+                add(inv, c.invite, 1)
+                add(upd, c.update, 1)
+                add(can, c.cancel, 1)
+    return Messages(inv, upd, can, sent[0])
+
+
+def _future(held: Held | None, now: datetime | None) -> int:
+    """How many of a held series' exceptions have not started yet (all of them without now)."""
+    if held is None or not held.recurring:
+        return 0
+    starts = [held.moved.get(rid, rid) for rid in held.modified | set(held.moved)]
+    if now is None:
+        return len(starts)
+    return sum(1 for s in starts if _instant(s) > now)
+
+
+def _instant(value: When) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, datetime.min.time(), UTC)

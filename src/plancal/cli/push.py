@@ -64,14 +64,17 @@ def push_exchange(
             result = push_plan(schedule, loaded, store, dry_run=dry_run, progress=progress)
     except (ExchangeError, report.PushError) as e:
         click.echo(e.render(lang), err=True)
-        say(
-            Text(
-                "The push stopped; run it again: it continues where it stopped.",
-                "Pushen avbröts; kör den igen: den fortsätter där den slutade.",
-            ),
-            lang,
-            err=True,
-        )
+        if dry_run:  # nothing was started, so there is nothing to continue
+            say(Text("Dry run: nothing was written.", "Provkörning: inget skrevs."), lang, err=True)
+        else:
+            say(
+                Text(
+                    "The push stopped; run it again: it continues where it stopped.",
+                    "Pushen avbröts; kör den igen: den fortsätter där den slutade.",
+                ),
+                lang,
+                err=True,
+            )
         raise SystemExit(1) from None
     if fmt == "json":
         for c in result.changes:

@@ -478,6 +478,17 @@ SECTIONS: tuple[Section, ...] = (
                 default=900,
             ),
             Option(
+                "settle",
+                Int(0, 3600),
+                Text(
+                    "Seconds between two reads after a write whose answer never came (it may "
+                    "still land); empty: the timeout.",
+                    "Sekunder mellan två läsningar efter en skrivning vars svar aldrig kom (den "
+                    "kan fortfarande landa); tomt: timeout.",
+                ),
+                default=None,
+            ),
+            Option(
                 "batch",
                 Int(1, 100),
                 Text(
@@ -617,7 +628,7 @@ def default_path() -> Path:
 @dataclass(frozen=True)
 class Settings:
     values: Mapping[str, Mapping[str, Any]]
-    source: str  # the file read, or "(no file)"
+    source: str  # the file read, or "(no file at <where plancal looked>)"
 
     def get(self, section: str, key: str) -> Any:
         return self.values.get(section, {}).get(key)
@@ -655,7 +666,7 @@ def load(path: str | Path | None = None, environ: Mapping[str, str] | None = Non
     file = Path(path) if path is not None else default_path()
     problems = Problems()
     raw: dict[str, Any] = {}
-    source = "(no file)"
+    source = f"(no file at {file})"
     if file.exists():
         source = str(file)
         try:

@@ -87,3 +87,37 @@ def test_a_rule_exchange_cannot_repeat_names_the_line(sim: Simulator, tmp_path: 
     assert run.returncode == 1, run.stdout
     assert f"{plan}:11" in run.stderr and "Exchange cannot repeat" in run.stderr
     assert "nothing was written" in run.stderr and not sim.writes()
+
+
+def test_a_failed_dry_run_speaks_swedish_names_url_and_settings_and_promises_nothing(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """Nobody answers at the url: the message names it and the settings (here none was found,
+    and where plancal looked), in the user's language, with no library text and no advice to
+    run a dry run "again" to continue."""
+    env = {
+        **os.environ,
+        "PLANCAL_CONFIG": str(tmp_path / "saknas" / "plancal.toml"),
+        "PLANCAL_EXCHANGE_MAILBOX": ORGANIZER,
+        "PLANCAL_EXCHANGE_URL": "http://127.0.0.1:9/EWS/Exchange.asmx",  # discard: closed
+        "PLANCAL_EXCHANGE_AUTH": "basic",
+        "PLANCAL_EXCHANGE_USERNAME": USER,
+        "PLANCAL_EXCHANGE_PASSWORD": PASSWORD,
+        "PLANCAL_EXCHANGE_TIMEOUT": "2",
+    }
+    run = subprocess.run(
+        [
+            *(sys.executable, "-m", "plancal.cli", "push", "exchange", str(SEED), "--dry-run"),
+            *("--lang", "sv", "--db", str(tmp_path / "state.sqlite")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert run.returncode == 1
+    assert "Exchange svarade inte på http://127.0.0.1:9/EWS/Exchange.asmx" in run.stderr
+    assert f"ingen inställningsfil på {tmp_path / 'saknas' / 'plancal.toml'}" in run.stderr
+    assert "Provkörning: inget skrevs." in run.stderr
+    assert "kör den igen" not in run.stderr and "Error" not in run.stderr
+    assert " of " not in run.stderr and "Traceback" not in run.stderr

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from plancal.calendars.sync import desired
+from plancal.calendars.sync import messages as sync_messages
 from plancal.state.store import Store
 from tests.helpers import SEED
 from tests.helpers.ews import (
@@ -47,7 +48,7 @@ def messages(
     sim: Simulator, since: int = 0, keys: dict[str, str] | None = None
 ) -> list[tuple[str, str, str, Any]]:
     keys = keys or key_of(sim)
-    return sorted(
+    rows = (
         (
             s.kind,
             keys.get(s.item, s.item),
@@ -56,6 +57,7 @@ def messages(
         )
         for s in sim.sent[since:]
     )
+    return sorted(rows, key=lambda m: (m[0], m[1], m[2], m[3] or ""))
 
 
 def writes_since(sim: Simulator, mark: int) -> list[str]:
@@ -114,14 +116,26 @@ def test_seed_calendar_view_equals_the_agenda(sim: Simulator, seed_schedule: Any
     assert sorted(got) == sorted(expected)
 
 
-def test_every_attendee_is_invited_once_per_meeting_or_series(
+def test_every_attendee_is_invited_once_per_meeting_and_once_per_series_exception(
     sim: Simulator, seed_schedule: Any
 ) -> None:
+    """A series with moved occurrences reaches each attendee as the series plus one meeting
+    request per exception (Exchange's count, modelled by the simulator); the dry run says so."""
+    dry = run_push(seed_schedule, sim, dry_run=True)
     run_push(seed_schedule, sim)
     want = desired(seed_schedule, ORGANIZER)
-    expected = Counter((a, key, "invitation") for key, m in want.items() for a in m.attendees)
+    expected = Counter(
+        {(a, key, "invitation"): 1 + len(m.moved) for key, m in want.items() for a in m.attendees}
+    )
+    assert any(m.moved for m in want.values())  # the seed has series with exceptions
+    predicted = sync_messages(dry.changes)
+    assert predicted.invitations == Counter(
+        a for (a, _, _), n in expected.items() for _ in range(n)
+    )
     keys = key_of(sim)
-    got = Counter((a, keys[uid], kind) for (a, uid, kind) in invitations(sim))
+    got: Counter[tuple[str, str, str]] = Counter()
+    for (a, uid, kind), n in invitations(sim).items():
+        got[(a, keys[uid], kind)] += n
     assert got == expected
     assert len(sim.calendar(ORGANIZER)) == len(want) == 23
 
@@ -250,11 +264,18 @@ def test_restored_occurrence_rewrites_the_series_and_tells_its_attendees_once(
         **beredning("    exceptions:\n      moved: {2022-11-08: 2022-11-09 10:00}\n"),
     )
     sent = len(sim.sent)
+    dry = run_push(restored, sim, dry_run=True)
     result = run_push(restored, sim)
     assert [c.kind for c in result.changes] == ["restore-occurrence"]
+    # The series is announced again with its one exception in place: Exchange sends the
+    # master's update and one for the modified occurrence, and the dry run counts both.
+    moved = datetime(2022, 11, 8, 8, 0, tzinfo=UTC).isoformat()
     assert messages(sim, sent) == sorted(
-        ("update", BEREDNING_KEY, a, None) for a in BEREDNING_PEOPLE
+        [("update", BEREDNING_KEY, a, None) for a in BEREDNING_PEOPLE]
+        + [("update", BEREDNING_KEY, a, moved) for a in BEREDNING_PEOPLE],
+        key=lambda m: (m[0], m[1], m[2], m[3] or ""),
     )
+    assert sync_messages(dry.changes).updates == {a: 2 for a in BEREDNING_PEOPLE}
     assert occurrences_in(sim, restored.plan.tz) == agenda_of(restored)
 
 

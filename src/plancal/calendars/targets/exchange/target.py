@@ -46,8 +46,15 @@ from zoneinfo import ZoneInfo
 
 from plancal.calendars.push import Progress, Pushed, PushLedger
 from plancal.calendars.sync import Change, Held, Meeting, When
+from plancal.calendars.targets.exchange.phases import (
+    Occurrence,
+    Phases,
+    plan_phases,
+    silent_exceptions,
+    waves,
+)
 from plancal.errors import Problem, Problems, UserError, Where
-from plancal.i18n import Text, msg
+from plancal.i18n import Message, Text, msg
 from plancal.rules.recurrence import Rule
 
 if TYPE_CHECKING:
@@ -56,7 +63,6 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 PROPERTY_SET = "5b8a2d0e-9c1f-4a51-9f59-2c1d5e7a0c11"  # plancal's named-property set
-PENDING = "pending"  # the content hash of a series being rewritten before its announcement
 
 
 class ExchangeError(UserError):
@@ -85,6 +91,24 @@ class Connection:
     timeout: int = 120
     max_wait: int = 900
     batch: int = 100
+    settle: float | None = None  # seconds between two reads after an unsettled write
+    source: str | None = None  # the settings file read (None: none was found)
+    looked: str | None = None  # where plancal looked for one
+
+    @property
+    def where(self) -> Message:
+        """The settings to check, named as the person wrote them (or where none was found)."""
+        if self.source is not None:
+            return msg(Text("[exchange] of {file}", "[exchange] i {file}"), file=self.source)
+        if self.looked is not None:
+            return msg(
+                Text(
+                    "the environment (PLANCAL_EXCHANGE_*; no settings file at {path})",
+                    "miljön (PLANCAL_EXCHANGE_*; ingen inställningsfil på {path})",
+                ),
+                path=self.looked,
+            )
+        return msg(Text("[exchange]", "[exchange]"))
 
     @property
     def target(self) -> str:
@@ -166,6 +190,9 @@ class Connection:
             timeout=get("timeout") or 120,
             max_wait=get("max_wait") if get("max_wait") is not None else 900,
             batch=get("batch") or 100,
+            settle=get("settle"),
+            source=None if settings.source.startswith("(no file") else settings.source,
+            looked=settings.source.removeprefix("(no file at ").removesuffix(")"),
         )
 
 
@@ -286,6 +313,10 @@ class ExchangeTarget:
         self.vanished: list[str] = []  # pushed before, deleted outside plancal since
         self.waited = 0.0  # seconds spent honouring back-offs
         self.requests = 0
+        self.uncertain: set[str] = set()  # keys whose last write may still land
+        self.planned: frozenset[str] = frozenset()  # every attendee address the plan names
+        self.aliases: dict[str, str] = {}  # primary SMTP address → the plan's spelling
+        self._resolved: set[str] = set()
         self._account: Account | None = None
         self._calendar: Calendar | None = None
 
@@ -394,7 +425,21 @@ class ExchangeTarget:
                 attempts += 1
                 if attempts > 6:
                     raise ExchangeError(
-                        f"Exchange did not answer at {self.c.url}: {type(e).__name__}"
+                        msg(
+                            Text(
+                                "Exchange did not answer at {url} ({why})",
+                                "Exchange svarade inte på {url} ({why})",
+                            ),
+                            url=self.c.url or "autodiscover",
+                            why=_why(e, self.c.timeout),
+                        ),
+                        msg(
+                            Text(
+                                "check the url in {where}",
+                                "kontrollera url i {where}",
+                            ),
+                            where=self.c.where,
+                        ),
                     ) from None
                 wait = pause
                 pause = min(pause * 2, 30.0)
@@ -405,13 +450,34 @@ class ExchangeTarget:
                     raise ExchangeError(_explain(e, self.c)) from None  # refused for good
                 attempts += 1
                 if attempts > 6:
-                    raise ExchangeError(_explain(e, self.c)) from None
+                    raise ExchangeError(
+                        msg(
+                            Text(
+                                "Exchange did not answer at {url} (no EWS answer in {n} tries)",
+                                "Exchange svarade inte på {url} (inget EWS-svar på {n} försök)",
+                            ),
+                            url=self.c.url or "autodiscover",
+                            n=attempts,
+                        ),
+                        msg(
+                            Text("check the url in {where}", "kontrollera url i {where}"),
+                            where=self.c.where,
+                        ),
+                    ) from None
                 wait = pause
                 pause = min(pause * 2, 30.0)
             if self.waited + wait > self.c.max_wait:
                 raise ExchangeError(
-                    f"Exchange stayed busy for more than {self.c.max_wait} s (max_wait); "
-                    "nothing is lost: run the push again later"
+                    msg(
+                        Text(
+                            "Exchange at {url} stayed busy for more than {s} s (max_wait in "
+                            "{where})",
+                            "Exchange på {url} var upptagen i mer än {s} s (max_wait i {where})",
+                        ),
+                        url=self.c.url or "autodiscover",
+                        s=self.c.max_wait,
+                        where=self.c.where,
+                    )
                 ) from None
             self.waited += wait
             self.sleep(wait)
@@ -421,8 +487,38 @@ class ExchangeTarget:
     def problems(self, want: Mapping[str, Meeting]) -> list[Problem]:
         """What this plan asks that Exchange cannot hold: checked before anything is written."""
         out = Problems()
+        self.planned = frozenset(a for m in want.values() for a in m.attendees)
         for m in want.values():
-            if m.rule is not None and _pattern_spec(m.rule) is None:
+            spec = _pattern_spec(m.rule) if m.rule is not None else None
+            if spec is not None and spec[0] == "absolute" and spec[2][0] > 28:
+                # Exchange puts day 29–31 on the last day of a shorter month ("the last day
+                # of the month is assumed", DayOfMonth:
+                # https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/dayofmonth);
+                # RFC 5545 skips that month. The feeds and Exchange would disagree.
+                out.error(
+                    m.activity.at("when"),
+                    msg(
+                        Text(
+                            "Exchange cannot repeat {id!r} on day {day} of every month: it "
+                            "would move the meeting to the last day of shorter months, where "
+                            "the plan and its calendar feeds have no meeting",
+                            "Exchange kan inte upprepa {id!r} dag {day} varje månad: den skulle "
+                            "lägga mötet på sista dagen i kortare månader, där planen och dess "
+                            "kalenderflöden inte har något möte",
+                        ),
+                        id=m.activity.id,
+                        day=spec[2][0],
+                    ),
+                    msg(
+                        Text(
+                            "choose a day from 1 to 28, a weekday rule "
+                            "(FREQ=MONTHLY;BYDAY=-1FR for the last Friday) or a list of dates",
+                            "välj en dag från 1 till 28, en veckodagsregel "
+                            "(FREQ=MONTHLY;BYDAY=-1FR för sista fredagen) eller en lista med datum",
+                        )
+                    ),
+                )
+            if m.rule is not None and spec is None:
                 out.error(
                     m.activity.at("when"),
                     msg(
@@ -457,6 +553,59 @@ class ExchangeTarget:
     # --- reading -------------------------------------------------------------------------
 
     def read(self) -> dict[str, Held]:
+        """What the calendar holds, once it holds still.
+
+        A write that timed out (or that an earlier, interrupted push left in flight) may still
+        be carried out on the server after the client gave up. Until two reads, ``settle``
+        seconds apart, agree on every such key, the calendar is read again: a key is never
+        created anew while its first creation may still land.
+        """
+        uncertain = self.uncertain | set(self.interrupted())
+        if not uncertain:
+            return self._read_once()
+        # Cheap probes (one FindItem: keys and change keys) until two agree, then one full read.
+        settle = self.c.settle if self.c.settle is not None else float(self.c.timeout)
+        waited = 0.0
+        seen = self._probe(uncertain)
+        while True:
+            self.sleep(settle)
+            waited += settle
+            again = self._probe(uncertain)
+            if again == seen:
+                break
+            seen = again
+            if waited > self.c.max_wait:
+                raise ExchangeError(
+                    msg(
+                        Text(
+                            "the calendar at {url} kept changing for {s} s while plancal "
+                            "waited for its own writes to land",
+                            "kalendern på {url} fortsatte att ändras i {s} s medan plancal "
+                            "väntade på att dess egna skrivningar skulle landa",
+                        ),
+                        url=self.c.url or "autodiscover",
+                        s=self.c.max_wait,
+                    )
+                )
+        self.uncertain.clear()
+        return self._read_once()
+
+    def _probe(self, keys: set[str]) -> dict[str, tuple[str, str]]:
+        """Which of ``keys`` the calendar holds now, with each item's id and change key."""
+        folder = self.calendar()
+
+        def find() -> list[Any]:
+            query = folder.filter(plancal_plan=self.plan_id).only("plancal_key")
+            query.page_size = 100
+            return list(query)
+
+        return {
+            i.plancal_key: (i.id, i.changekey)
+            for i in self._call(find)
+            if getattr(i, "plancal_key", None) in keys
+        }
+
+    def _read_once(self) -> dict[str, Held]:
         """Every item of this plan in the calendar, found by its tag.
 
         One search (FindItem, paged) and the details of what it found (GetItem, ``batch`` per
@@ -472,8 +621,6 @@ class ExchangeTarget:
             "type",
             "is_all_day",
             "required_attendees",
-            "optional_attendees",
-            "resources",
             "deleted_occurrences",
             "modified_occurrences",
         ]
@@ -484,6 +631,7 @@ class ExchangeTarget:
             return list(query)
 
         found = [i for i in self._call(find) if getattr(i, "plancal_key", None)]
+        self._learn_aliases(found)
         held: dict[str, Held] = {}
         handles: dict[str, _Handle] = {}
         duplicates: list[str] = []
@@ -498,9 +646,19 @@ class ExchangeTarget:
             remembered.append(Pushed(h.key, item.id, item.changekey, h.digest or "", _snapshot(h)))
         if duplicates:
             raise ExchangeError(
-                "the calendar holds two items tagged "
-                + ", ".join(sorted(set(duplicates)))
-                + "; delete the copy in Outlook, then push again"
+                msg(
+                    Text(
+                        "the calendar holds two items tagged {keys}",
+                        "kalendern har två möten märkta {keys}",
+                    ),
+                    keys=", ".join(sorted(set(duplicates))),
+                ),
+                msg(
+                    Text(
+                        "delete the copy in Outlook, then push again",
+                        "ta bort kopian i Outlook och pusha sedan igen",
+                    )
+                ),
             )
         self.handles = handles
         if self.state is not None and self.record:
@@ -511,20 +669,55 @@ class ExchangeTarget:
             self.state.remember(remembered, self.clock())
         return held
 
+    def _learn_aliases(self, found: list[Any]) -> None:
+        """Exchange keeps a recipient as its mailbox's primary SMTP address, whatever the plan
+        spelt (an alias). When the calendar holds addresses the plan does not name, the plan's
+        addresses it does not hold are resolved (ResolveNames, once each), so both sides are
+        compared in the plan's spelling; a no-op push asks nothing."""
+        seen = {
+            self._canonical(a.mailbox.email_address)
+            for item in found
+            for a in (item.required_attendees or [])
+            if a.mailbox and a.mailbox.email_address
+        }
+        unknown = sorted(self.planned - seen - self._resolved)
+        if not seen - self.planned or not unknown:
+            return
+        account = self.account()
+        for name in unknown:
+            self._resolved.add(name)
+            try:
+                answers = self._call(functools.partial(_resolve_names, account, name))
+            except ExchangeError:
+                continue  # not in the directory: the plan's spelling is what Exchange keeps
+            for answer in answers:
+                box = answer[0] if isinstance(answer, tuple) else answer
+                primary = (getattr(box, "email_address", None) or "").lower()
+                if primary and primary != name:
+                    self.aliases[primary] = name
+
+    def _canonical(self, address: str) -> str:
+        a = address.strip().lower()
+        return self.aliases.get(a, a)
+
     def _held(self, item: Any) -> Held:
         all_day = bool(item.is_all_day)
+        # Only what plancal writes: required attendees. Rooms and optional attendees someone
+        # added in Outlook are theirs, left alone and never compared (else every push would
+        # "restore" a list it cannot write back as it reads it).
         attendees = frozenset(
-            a.mailbox.email_address.lower()
-            for group in (item.required_attendees, item.optional_attendees, item.resources)
-            for a in (group or [])
+            self._canonical(a.mailbox.email_address)
+            for a in (item.required_attendees or [])
             if a.mailbox and a.mailbox.email_address
         )
         cancelled = frozenset(
             self._when(d.start, all_day) for d in (item.deleted_occurrences or [])
         )
         moved: dict[When, When] = {}
+        modified: set[When] = set()
         for o in item.modified_occurrences or []:
             original, start = self._when(o.original_start, all_day), self._when(o.start, all_day)
+            modified.add(original)
             if original != start:
                 moved[original] = start
         digest = item.plancal_digest or None
@@ -538,6 +731,7 @@ class ExchangeTarget:
             item.type == "RecurringMaster",
             item.subject or "",
             item.plancal_timing or None,
+            frozenset(modified),
         )
 
     def _when(self, value: Any, all_day: bool) -> When:
@@ -550,173 +744,135 @@ class ExchangeTarget:
         """Carry the changes out, phase by phase; Unsettled when a write's fate is unknown."""
         if not changes:
             return
-        account = self.account()
-        folder = self.calendar()
+        held = {k: h.held for k, h in self.handles.items()}
+        phases = plan_phases(changes, held)
+        self._run(phases, progress)
+
+    def _run(self, p: Phases, progress: Progress | None) -> None:
+        """Send the planned phases; stop at the first phase that did not settle."""
         from exchangelib.items import (
             SEND_TO_ALL_AND_SAVE_COPY,
             SEND_TO_CHANGED_AND_SAVE_COPY,
             SEND_TO_NONE,
         )
 
-        send_all, send_none = SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_NONE
-        by_key: dict[str, list[Change]] = {}
-        for c in changes:
-            by_key.setdefault(c.key, []).append(c)
-
-        deletes = {s: _Batch("delete", s) for s in (send_all, send_none)}
-        creates = {s: _Batch("create", s) for s in (send_all, send_none)}
-        resets = _Batch("update", send_none)
-        silent: dict[str, Meeting] = {}  # series whose exceptions are written silently
-        occ_del = {s: _Batch("delete", s) for s in (send_all, send_none)}
-        occ_upd = {s: _Batch("update", s) for s in (send_all, send_none)}
-        updates = {s: _Batch("update", s) for s in (send_all, SEND_TO_CHANGED_AND_SAVE_COPY)}
-        commits: list[tuple[str, Meeting]] = []
-
-        for key, group in by_key.items():
-            kinds = {c.kind for c in group}
-            handle = self.handles.get(key)
-            want = next((c.want for c in group if c.want is not None), None)
-            if kinds & {"cancel-series", "cancel-meeting"} and handle is not None:
-                announced = handle.held.digest is not None
-                deletes[send_all if announced else send_none].add(
-                    key, self._ref(handle.item_id, handle.change_key)
-                )
-                handle = None
-            if want is None:
-                continue
-            if kinds & {"create-series", "create-meeting"}:
-                exceptions = bool(want.cancelled or want.moved)
-                if handle is None and not exceptions:
-                    creates[send_all].add(key, self._new(folder, want, want.digest))
-                    continue
-                if handle is None:
-                    creates[send_none].add(key, self._new(folder, want, ""))
-                else:
-                    item, names = self._rewrite(handle, want, "")
-                    resets.add(key, item, names)
-                silent[key] = want
-                commits.append((key, want))
-                continue
-            assert handle is not None
-            update = next((c for c in group if c.kind in ("update-series", "update-meeting")), None)
-            if (update is not None and update.reschedules) or "restore-occurrence" in kinds:
-                item, names = self._rewrite(handle, want, PENDING)
-                resets.add(key, item, names)
-                silent[key] = want
-                commits.append((key, want))
-                continue
-            if update is not None:
-                item, names = self._content(handle, want)
-                updates[send_all if update.update else SEND_TO_CHANGED_AND_SAVE_COPY].add(
-                    key, item, names
-                )
-            for c in group:
-                if c.kind == "cancel-occurrence" and c.occurrence is not None:
-                    occ_del[send_all].add(key, self._occurrence(handle, want, c.occurrence))
-                elif c.kind == "move-occurrence" and c.occurrence is not None:
-                    occ = self._occurrence(handle, want, c.occurrence)
-                    occ.start, occ.end = self._span(want, c.start or c.occurrence)
-                    occ_upd[send_all].add(key, occ, ["start", "end"])
-
-        total = sum(
-            len(b.entries)
-            for b in (
-                *deletes.values(),
-                *creates.values(),
-                resets,
-                *updates.values(),
-                *occ_del.values(),
-                *occ_upd.values(),
-            )
-        ) + len(commits)
-        total += sum(len(m.cancelled) + len(m.moved) for m in silent.values())
-        done = [0]
+        all_, none, changed = SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_NONE, SEND_TO_CHANGED_AND_SAVE_COPY
+        folder = self.calendar()
+        total, done = p.size(), [0]
 
         def tick(n: int) -> None:
             done[0] += n
             if progress is not None:
                 progress(done[0], total)
 
-        failures: list[str] = []
-        for batch in deletes.values():
-            failures += self._send(account, batch, tick)
-        for batch in creates.values():
-            failures += self._send(account, batch, tick)
-        failures += self._send(account, resets, tick)
-        if failures:
-            raise Unsettled("; ".join(failures))
-        # The silent exceptions of new and rewritten series, now that they have ids.
-        for key, want in silent.items():
-            handle = self.handles.get(key)
+        def ref(key: str) -> Any:
+            h = self.handles[key]
+            return self._ref(h.item_id, h.change_key)
+
+        def phase(*batches: _Batch) -> None:
+            failures: list[str] = []
+            for batch in batches:
+                failures += self._send(batch, tick)
+            if failures:
+                raise Unsettled("; ".join(failures))
+
+        deletes = [_Batch("delete", all_), _Batch("delete", none)]
+        for key in p.delete_announced:
+            deletes[0].add(key, ref(key))
+        for key in p.delete_silent:
+            deletes[1].add(key, ref(key))
+        creates = [_Batch("create", all_), _Batch("create", none), _Batch("update", none)]
+        for want in p.create_announced:
+            creates[0].add(want.key, self._new(folder, want, want.digest))
+        for want in p.create_silent:
+            creates[1].add(want.key, self._new(folder, want, ""))
+        for want, digest in p.resets:
+            item, names = self._rewrite(self.handles[want.key], want, digest)
+            creates[2].add(want.key, item, names)
+        phase(*deletes)
+        phase(*creates)
+        # The exceptions: silent ones of the series just written (now that they have ids),
+        # then the announced ones; moves in waves that never cross a neighbour.
+        held = {k: h.held for k, h in self.handles.items()}
+        silent_deletes: list[Occurrence] = []
+        silent_moves: list[Occurrence] = []
+        for want in p.silent:
+            if want.key in self.handles:
+                d, m = silent_exceptions(want)
+                silent_deletes += d
+                silent_moves += m
+        phase(self._occurrences("delete", none, silent_deletes))
+        for wave in waves(silent_moves, held, self.tz, fresh=True):
+            phase(self._occurrences("update", none, wave))
+        phase(self._occurrences("delete", all_, p.occurrence_deletes))
+        # Content before moves: a master's update is sent once more per modified occurrence,
+        # so the occurrences moved in this round are not told twice.
+        updates = [_Batch("update", all_), _Batch("update", changed)]
+        for want in p.updates_all:
+            updates[0].add(want.key, *self._content(self.handles[want.key], want))
+        for want in p.updates_changed:
+            updates[1].add(want.key, *self._content(self.handles[want.key], want))
+        # The announcements go last; with no announced move between, in the same request.
+        announce = updates[0] if not p.occurrence_moves else _Batch("update", all_)
+        for want in p.announce:
+            if want.key in self.handles:
+                announce.add(want.key, *self._content(self.handles[want.key], want))
+        phase(*updates)
+        for wave in waves(p.occurrence_moves, held, self.tz):
+            phase(self._occurrences("update", all_, wave))
+        if announce is not updates[0]:
+            phase(announce)
+
+    def _occurrences(self, op: str, send: str, occurrences: list[Occurrence]) -> _Batch:
+        batch = _Batch(op, send)
+        for o in occurrences:
+            handle = self.handles.get(o.key)
             if handle is None:
                 continue
-            for rid in sorted(want.cancelled, key=_order):
-                occ_del[send_none].add(key, self._occurrence(handle, want, rid))
-            for rid, start in sorted(want.moved.items(), key=lambda kv: _order(kv[0])):
-                occ = self._occurrence(handle, want, rid)
-                occ.start, occ.end = self._span(want, start)
-                occ_upd[send_none].add(key, occ, ["start", "end"])
-        for s in (send_none, send_all):
-            failures += self._send(account, occ_del[s], tick)
-            failures += self._send(account, occ_upd[s], tick)
-        if failures:
-            raise Unsettled("; ".join(failures))
-        for key, want in commits:
-            handle = self.handles.get(key)
-            if handle is not None:
-                item, names = self._content(handle, want)
-                updates[send_all].add(key, item, names)
-        for batch in updates.values():
-            failures += self._send(account, batch, tick)
-        if failures:
-            raise Unsettled("; ".join(failures))
+            occ = self._occurrence(handle, o.want, o.rid)
+            if op == "update":
+                occ.start, occ.end = self._span(o.want, o.start or o.rid)
+                batch.add(o.key, occ, ["start", "end"])
+            else:
+                batch.add(o.key, occ)
+        return batch
 
-    def _send(self, account: Account, batch: _Batch, tick: Callable[[int], None]) -> list[str]:
-        """One request per ``batch`` items, each journalled while in flight."""
+    def _send(self, batch: _Batch, tick: Callable[[int], None]) -> list[str]:
+        """One request per ``batch`` items, each journalled while in flight.
+
+        Every item's answer is looked at on its own (exchangelib is asked to return per-item
+        errors rather than raise the first one and lose the rest). An item refused as busy was
+        not carried out, but the others in its request were: the round ends unsettled and the
+        next one reads the calendar again — the request is never sent again as it was.
+        """
+        if not batch.entries:
+            return []
+        account = self.account()
         failures: list[str] = []
-        folder = self.calendar() if batch.op == "create" else None
-
-        def request(chunk: list[tuple[str, Any, list[str]]]) -> list[Any]:
-            if batch.op == "create":
-                return list(
-                    account.bulk_create(
-                        folder=folder,
-                        items=[i for _, i, _ in chunk],
-                        message_disposition="SaveOnly",
-                        send_meeting_invitations=batch.send,
-                    )
-                )
-            if batch.op == "update":
-                return list(
-                    account.bulk_update(
-                        items=[(i, f) for _, i, f in chunk],
-                        conflict_resolution="AlwaysOverwrite",
-                        message_disposition="SaveOnly",
-                        send_meeting_invitations_or_cancellations=batch.send,
-                    )
-                )
-            return list(
-                account.bulk_delete(
-                    ids=[i for _, i, _ in chunk],
-                    delete_type="MoveToDeletedItems",
-                    send_meeting_cancellations=batch.send,
-                    affected_task_occurrences="AllOccurrences",
-                )
-            )
-
         for chunk in _chunks(batch.entries, self.c.batch):
             keys = [k for k, _, _ in chunk]
             if self.state is not None:
                 self.state.begin(((k, batch.op) for k in keys), self.clock())
-            results = self._call(functools.partial(request, chunk), write=True)
+            folder = self.calendar() if batch.op == "create" else None
+            try:
+                results = self._call(
+                    functools.partial(_request, account, folder, batch, chunk), write=True
+                )
+            except Unsettled:
+                self.uncertain.update(keys)  # may land later: never re-created blindly
+                raise
             for (key, _, _), result in zip(chunk, results, strict=False):
                 if isinstance(result, Exception):
-                    if type(result).__name__ in (
+                    name = type(result).__name__
+                    if batch.op == "delete" and name in (
                         "ErrorItemNotFound",
                         "ErrorCalendarOccurrenceIsDeletedFromRecurrence",
                     ):
                         continue  # already gone: what a delete wanted
-                    failures.append(f"{key}: {type(result).__name__}: {result}")
+                    if name in REFUSED_FOR_GOOD:
+                        raise ExchangeError(_explain(result, self.c))
+                    failures.append(f"{key}: {name}")
+                    self.uncertain.add(key)
                 elif batch.op == "create":
                     old = self.handles.get(key)
                     h = old.held if old else Held(key, "", None, frozenset())
@@ -868,6 +1024,75 @@ class ExchangeTarget:
         )
 
 
+# Per-item answers no further round can change: the push stops and says why.
+REFUSED_FOR_GOOD = {
+    "ErrorAccessDenied",
+    "ErrorImpersonateUserDenied",
+    "ErrorNonExistentMailbox",
+    "ErrorFolderNotFound",
+    "ErrorQuotaExceeded",
+}
+
+# --- requests --------------------------------------------------------------------------------
+
+
+@functools.cache
+def _services() -> dict[str, Any]:
+    """exchangelib's write services, told to hand back every per-item error as a value.
+
+    By default exchangelib raises on the first per-item error it does not expect (an
+    ErrorServerBusy, an ErrorOccurrenceCrossingBoundary) and the answers for the other items
+    of that request are lost; plancal needs each item's answer to know what landed.
+    """
+    from exchangelib.errors import ResponseMessageError
+    from exchangelib.services import CreateItem, DeleteItem, UpdateItem
+
+    return {
+        op: type(
+            f"Each{cls.__name__}", (cls,), {"ERRORS_TO_CATCH_IN_RESPONSE": ResponseMessageError}
+        )
+        for op, cls in (("create", CreateItem), ("update", UpdateItem), ("delete", DeleteItem))
+    }
+
+
+def _resolve_names(account: Any, name: str) -> list[Any]:
+    return list(account.protocol.resolve_names([name]))
+
+
+def _request(
+    account: Any, folder: Any, batch: _Batch, chunk: list[tuple[str, Any, list[str]]]
+) -> list[Any]:
+    service = _services()[batch.op](account=account, chunk_size=len(chunk))
+    if batch.op == "create":
+        return list(
+            service.call(
+                items=[i for _, i, _ in chunk],
+                folder=folder,
+                message_disposition="SaveOnly",
+                send_meeting_invitations=batch.send,
+            )
+        )
+    if batch.op == "update":
+        return list(
+            service.call(
+                items=[(i, f) for _, i, f in chunk],
+                conflict_resolution="AlwaysOverwrite",
+                message_disposition="SaveOnly",
+                send_meeting_invitations_or_cancellations=batch.send,
+                suppress_read_receipts=True,
+            )
+        )
+    return list(
+        service.call(
+            items=[i for _, i, _ in chunk],
+            delete_type="MoveToDeletedItems",
+            send_meeting_cancellations=batch.send,
+            affected_task_occurrences="AllOccurrences",
+            suppress_read_receipts=True,
+        )
+    )
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 
@@ -952,14 +1177,32 @@ def _snapshot(h: Held) -> dict[str, Any]:
     }
 
 
-def _explain(e: Exception, c: Connection) -> str:
-    """exchangelib's errors in words a coordinator can act on (never a secret)."""
+def _why(e: Exception, timeout: int) -> Text:
+    """A failed connection in words, never the library's text."""
+    name = type(e).__name__
+    if "Timeout" in name:
+        return Text(f"timeout after {timeout} s", f"ingen svar inom {timeout} s")
+    if name in ("ConnectionError", "ConnectionRefusedError", "NewConnectionError"):
+        return Text("the connection was refused or dropped", "anslutningen nekades eller bröts")
+    return Text("the connection failed", "anslutningen misslyckades")
+
+
+def _explain(e: Exception, c: Connection) -> Message:
+    """exchangelib's errors in words a coordinator can act on: bilingual, naming the settings
+    to check, never the library's own text and never a secret."""
     name = type(e).__name__
     where = c.url or "autodiscover"
     if name == "UnauthorizedError":
-        return (
-            f"Exchange at {where} refused the sign-in ({c.auth}); check the username and "
-            "PLANCAL_EXCHANGE_PASSWORD (or the OAuth2 client settings)"
+        return msg(
+            Text(
+                "Exchange at {url} refused the sign-in ({auth}); check username and "
+                "PLANCAL_EXCHANGE_PASSWORD (or the OAuth2 client settings) in {where}",
+                "Exchange på {url} nekade inloggningen ({auth}); kontrollera username och "
+                "PLANCAL_EXCHANGE_PASSWORD (eller OAuth2-inställningarna) i {where}",
+            ),
+            url=where,
+            auth=c.auth,
+            where=c.where,
         )
     if name in (
         "ErrorAccessDenied",
@@ -967,14 +1210,59 @@ def _explain(e: Exception, c: Connection) -> str:
         "ErrorNonExistentMailbox",
         "ErrorFolderNotFound",
     ):
-        return (
-            f"Exchange at {where} refused access to {c.mailbox} ({name}); the account needs "
-            f"{'impersonation' if c.access == 'impersonation' else 'delegate'} rights to "
-            "that mailbox's calendar"
+        rights = (
+            Text(
+                "the ApplicationImpersonation role (on premises) or app-only access scoped "
+                "to that mailbox (Exchange Online)",
+                "rollen ApplicationImpersonation (lokalt) eller app-behörighet begränsad "
+                "till den brevlådan (Exchange Online)",
+            )
+            if c.access == "impersonation"
+            else Text(
+                "delegate access with Editor rights to that mailbox's calendar",
+                "ombudsbehörighet med redigeringsrätt till den brevlådans kalender",
+            )
+        )
+        return msg(
+            Text(
+                "Exchange at {url} refused access to {mailbox} ({code}); the account in "
+                "{where} needs {rights} (see the README, Exchange access)",
+                "Exchange på {url} nekade åtkomst till {mailbox} ({code}); kontot i {where} "
+                "behöver {rights} (se README, Exchange access)",
+            ),
+            url=where,
+            mailbox=c.mailbox,
+            code=name,
+            where=c.where,
+            rights=rights,
         )
     if name in ("AutoDiscoverFailed", "AutoDiscoverCircularRedirect"):
-        return (
-            f"autodiscover found no Exchange server for {c.mailbox}; set url = "
-            '"https://…/EWS/Exchange.asmx" in [exchange]'
+        return msg(
+            Text(
+                "autodiscover found no Exchange server for {mailbox}; set url = "
+                '"https://…/EWS/Exchange.asmx" in {where}',
+                "autodiscover hittade ingen Exchange-server för {mailbox}; sätt url = "
+                '"https://…/EWS/Exchange.asmx" i {where}',
+            ),
+            mailbox=c.mailbox,
+            where=c.where,
         )
-    return f"Exchange at {where}: {name}: {e}"
+    if name.startswith("Error"):  # an EWS response code: Microsoft's name for the refusal
+        return msg(
+            Text(
+                "Exchange at {url} refused the request ({code})",
+                "Exchange på {url} avvisade begäran ({code})",
+            ),
+            url=where,
+            code=name,
+        )
+    return msg(
+        Text(
+            "Exchange at {url} gave an answer plancal cannot read (is it an EWS address?); "
+            "check the url in {where}",
+            "Exchange på {url} gav ett svar som plancal inte kan läsa (är det en "
+            "EWS-adress?); kontrollera url i {where}",
+        ),
+        url=where,
+        where=c.where,
+    )
