@@ -302,6 +302,33 @@ R_MONTH_OFF = Text(
     "{month}: not one of the {count} months a year", "{month}: inte en av årets {count} månader"
 )
 R_ADDED = Text("added in the plan", "tillagt i planen")
+R_KEPT = Text(
+    "moved from {day} ({why}): the count a year is kept",
+    "flyttat från {day} ({why}): antalet per år behålls",
+)
+R_TAKEN = Text("the month takes the meeting of {day}", "månaden tar emot mötet från {day}")
+
+# The months of "N a year" in a whole year: a fixed pattern per N, so a meeting's month (its
+# identity) follows from N alone. Up to six a year, spread evenly and clear of July; from
+# seven, the whole year less months dropped in a fixed order (July first), so N-1 a year
+# cancels exactly one meeting of N.
+_SPREAD: dict[int, tuple[int, ...]] = {
+    1: (10,),
+    2: (3, 10),
+    3: (2, 6, 11),
+    4: (2, 5, 9, 11),
+    5: (2, 4, 6, 9, 11),
+    6: (2, 4, 6, 8, 10, 12),
+}
+_DROPPED_IN_ORDER = (7, 1, 4, 10, 12, 5)
+SERIES_FROM = 7  # from this many a year one monthly series (with EXDATE), below single events
+
+
+def months_of(count: int) -> tuple[int, ...]:
+    if count in _SPREAD:
+        return _SPREAD[count]
+    dropped = set(_DROPPED_IN_ORDER[: 12 - count])
+    return tuple(m for m in range(1, 13) if m not in dropped)
 
 
 # --- compiling -------------------------------------------------------------------------------
@@ -505,7 +532,7 @@ class _ActivityCompiler:
         self,
         rule: Rule,
         pins: Iterable[datetime | date] = (),
-        skips: Mapping[date, Message] | None = None,
+        preset: Mapping[date, _Fate] | None = None,
     ) -> list[Series]:
         a = self.a
         first = rule.first_on_or_after(self.first_day)
@@ -564,9 +591,9 @@ class _ActivityCompiler:
                 )
             else:
                 ok = False
-        for day, reason in (skips or {}).items():
+        for day, given in (preset or {}).items():
             if day not in fates and first <= day <= last:
-                fates[day] = _Fate("skip", reason)
+                fates[day] = given
         for pin in pins:
             target = self.nearest(rule, first, last, day_of(pin), fates)
             if target is None:
@@ -791,8 +818,10 @@ class _ActivityCompiler:
         kind: SeriesKind,
         apply_policy: bool,
         pinned: Mapping[str, Slot] | None = None,
+        placed: Mapping[str, _Fate] | None = None,
     ) -> list[Series]:
-        """Single events, with written exceptions and (for computed slots) the policies."""
+        """Single events, with written exceptions and (for computed slots) the policies;
+        ``placed`` overrides the policies where N a year keeps its count."""
         ex = self.a.exceptions
         cancelled = set(ex.cancelled)
         moved = dict(ex.moved)
@@ -813,7 +842,10 @@ class _ActivityCompiler:
             elif day in moved:
                 used.add(day)
                 slot, reason = self.explicit_slot(moved[day]), msg(R_MOVED, day=day)
-            elif apply_policy and (fate := self.fate(day)) is not None:
+            elif (
+                apply_policy
+                and (fate := (placed or {}).get(qualifier) or self.fate(day)) is not None
+            ):
                 if fate.action == "skip" or fate.new is None:
                     self.cancelled.append(Cancelled(self.a, uid, slot, fate.reason, True))
                     continue
@@ -848,45 +880,49 @@ class _ActivityCompiler:
 
     # --- N times a year ---------------------------------------------------------------------
 
-    def covered_months(self, year: int) -> set[int]:
-        """Months that the activity's breaks take more than half the working days of."""
-        if not self.honoured:
-            return set()
-        return self.cal.covered_months(year, self.honoured)
-
     def per_year(self, c: cad.PerYear) -> list[Series]:
+        """N a year: the months come from N alone (``months_of``), never from the breaks, so a
+        meeting's identity is its month and a break touches only the meetings inside it. A
+        meeting a break or holiday takes away goes to the nearest free month (``count: keep``).
+        From ``SERIES_FROM`` a year the activity is one monthly series with EXDATE for the
+        other months; below, one single event per month (UID ``activity.YYYY-MM``)."""
         a = self.a
-        by_year: dict[int, list[int]] = {}
-        skipped: dict[date, Message] = {}
-        monthly_form = True
-        lang = self.plan.language
+        as_series = c.count >= SERIES_FROM
+        skips: dict[date, _Fate] = {}  # series form: every rule day that is not a meeting
+        slots: list[tuple[str, Slot]] = []  # single-event form
+        placed: dict[str, _Fate] = {}  # single-event form: where count: keep put a meeting
         for year in range(self.first_day.year, self.last_day.year + 1):
-            covered = self.covered_months(year)
-            full = [m for m in range(1, 13) if m not in covered]
-            allowed = [m for m in full if self.first_day <= self.slot_day(year, m) <= self.last_day]
-            if not full or not allowed:
+            in_span = [
+                m for m in range(1, 13) if self.first_day <= self.slot_day(year, m) <= self.last_day
+            ]
+            if not in_span:
                 continue
-            n = c.count if len(allowed) == len(full) else round(c.count * len(allowed) / len(full))
-            n = min(n, len(allowed))
-            chosen = [allowed[int((i + 0.5) * len(allowed) / n)] for i in range(n)]
-            monthly_form &= n == len(allowed)
-            by_year[year] = chosen
-            for m in sorted(set(range(1, 13)) - set(chosen)):
+            if len(in_span) == 12 or as_series:
+                months = [m for m in months_of(c.count) if m in in_span]
+            else:  # a part of a year: a share of N, spread over the months it has
+                k = min(round(c.count * len(in_span) / 12), len(in_span))
+                months = [in_span[int((i + 0.5) * len(in_span) / k)] for i in range(k)]
+            fates = self.keep_count(year, months, in_span, c.count)
+            for m in in_span:
                 day = self.slot_day(year, m)
-                if self.first_day <= day <= self.last_day:
-                    skipped[day] = self.month_off_reason(year, m, c.count, lang)
-        if monthly_form and by_year:
+                fate = fates.get(m)
+                if as_series:
+                    if m not in months:
+                        skips[day] = fate or _Fate("skip", self.month_off_reason(m, c.count))
+                    elif fate is not None:
+                        skips[day] = fate
+                elif m in months:  # a month that only hosts a moved meeting has no event
+                    qualifier = f"{year}-{m:02d}"
+                    slots.append((qualifier, self.at_time(day)))
+                    if fate is not None:
+                        placed[qualifier] = fate
+        if as_series:
             return self.rule_series(
-                Rule("MONTHLY", 1, (a.weekday,), a.week), pins=a.pinned, skips=skipped
+                Rule("MONTHLY", 1, (a.weekday,), a.week), pins=a.pinned, preset=skips
             )
-        slots = [
-            (f"{y}-{k + 1}", self.at_time(self.slot_day(y, m)))
-            for y, months in by_year.items()
-            for k, m in enumerate(months)
-        ]
         pinned = self.match_pins(slots)
         extra = [p for p in a.pinned if self.explicit_slot(p) not in pinned.values()]
-        series = self.singles(slots, "single", apply_policy=True, pinned=pinned)
+        series = self.singles(slots, "single", apply_policy=True, pinned=pinned, placed=placed)
         for pin in extra:
             slot = self.explicit_slot(pin)
             if self.check_exists(slot, a.at("pinned")):
@@ -902,19 +938,70 @@ class _ActivityCompiler:
                 )
         return sorted(series, key=lambda s: s.uid)
 
-    def month_off_reason(self, year: int, month: int, count: int, lang: str) -> Message:
-        names = sorted(
-            {
-                s.name
-                for s in self.cal.breaks
-                if s.break_id in self.honoured and s.start <= date(year, month, 15) <= s.end
-            }
-        )
-        if names:
-            return msg(R_BREAK_SKIP, brk=", ".join(names))
-        return msg(
-            R_MONTH_OFF, month=MONTHS["sv" if lang == "sv" else "en"][month - 1], count=count
-        )
+    def keep_count(
+        self, year: int, months: list[int], in_span: list[int], count: int
+    ) -> dict[int, _Fate]:
+        """Meetings of ``months`` that a break or holiday skips: with ``count: keep``, each
+        moves to the nearest month of the year that has no meeting and can take one; where
+        none can, it is skipped and the plan warns. Written exceptions and pins come first."""
+        ex = self.a.exceptions
+        written = set(ex.cancelled) | {d for d, _ in ex.moved}
+        out: dict[int, _Fate] = {}
+        lost = 0
+        for m in months:
+            day = self.slot_day(year, m)
+            if day in written or any(abs((day_of(p) - day).days) <= 45 for p in self.a.pinned):
+                continue
+            fate = self.fate(day)
+            if fate is None or fate.action != "skip":
+                continue
+            if self.a.count_policy == "drop":
+                continue  # the policy skips it as usual
+            taken = set(months) | {mm for mm, f in out.items() if f.action == "move"}
+            target = None
+            for other in sorted(
+                (x for x in in_span if x not in taken),
+                key=lambda x: (abs(x - m), -x),
+            ):
+                other_day = self.slot_day(year, other)
+                other_fate = self.fate(other_day)
+                if other_day in written or (other_fate is not None and other_fate.action == "skip"):
+                    continue
+                target = other_day if other_fate is None else day_of(other_fate.new or other_day)
+                taken.add(other)
+                out[other] = _Fate("skip", msg(R_TAKEN, day=day))  # marks the month as used
+                break
+            if target is None:
+                lost += 1
+                out[m] = fate
+                continue
+            out[m] = _Fate("move", msg(R_KEPT, day=day, why=fate.reason), self.at_time(target))
+        if lost:
+            self.p.warn(
+                self.a.at("when"),
+                msg(
+                    Text(
+                        "{title}: {kept} of {count} meetings in {year}: no free month for the "
+                        "others",
+                        "{title}: {kept} av {count} möten {year}: ingen ledig månad för resten",
+                    ),
+                    title=self.a.title,
+                    kept=len(months) - lost,
+                    count=len(months),
+                    year=year,
+                ),
+                msg(
+                    Text(
+                        "shorten a break, or write count: drop to accept fewer",
+                        "korta ett uppehåll, eller skriv count: drop för att godta färre",
+                    )
+                ),
+            )
+        return out
+
+    def month_off_reason(self, month: int, count: int) -> Message:
+        names = MONTHS["sv" if self.plan.language == "sv" else "en"]
+        return msg(R_MONTH_OFF, month=names[month - 1], count=count)
 
     def slot_day(self, year: int, month: int) -> date:
         return nth_weekday(year, month, self.a.weekday, self.a.week)
