@@ -58,7 +58,7 @@ def run_edit(
     from plancal.app.impact import text_lines
 
     proposal = reschedule.prepare(plan, make, adds_break)
-    command = click.get_current_context().command_path.split(" ", 1)[-1]
+    command = _command_name(click.get_current_context())
 
     def write() -> None:
         from plancal.app import history
@@ -86,6 +86,15 @@ def run_edit(
         fmt,
         lang,
     )
+
+
+def _command_name(ctx: click.Context) -> str:
+    """The subcommand as typed, without the program's name: "skip", "break remove"."""
+    names: list[str] = []
+    while ctx.parent is not None:
+        names.insert(0, ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(names)
 
 
 def confirm_and_write(

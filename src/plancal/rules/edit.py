@@ -789,6 +789,21 @@ class Editor:
                     ),
                     msg(Text("choose days inside the plan period", "välj dagar inom planperioden")),
                 )
+        same = next((b for b in self.plan.breaks if (b.start, b.end) == (start, end)), None)
+        if same is not None:
+            raise self.refuse(
+                same.where,
+                msg(
+                    Text(
+                        "the plan already has this break: {name} ({id}), {start} – {end}",
+                        "planen har redan detta uppehåll: {name} ({id}), {start} – {end}",
+                    ),
+                    name=same.name,
+                    id=same.id,
+                    start=_md(start),
+                    end=_md(end),
+                ),
+            )
         taken = {b.id for b in self.plan.breaks}
         if break_id is not None and break_id in taken:
             raise self.refuse(
