@@ -211,3 +211,52 @@ def test_changing_a_holiday_policy_touches_only_the_holidays(tmp_path: Path) -> 
     assert not after.meetings.keys() - before.meetings.keys()
     # The meetings that a holiday had moved are gone; every other one is where it was.
     assert all(before.meetings[c][1] is not None for c in gone)
+
+
+def _edited_copy(tmp_path: Path, activity: str, old: str, new: str) -> Path:
+    plan = seed_copy(tmp_path)
+    text = plan.read_text(encoding="utf-8")
+    at = text.index(f"  - id: {activity}\n")
+    assert old in text[at:]
+    plan.write_text(text[:at] + text[at:].replace(old, new, 1), encoding="utf-8")
+    return plan
+
+
+def test_a_change_of_shape_is_named_in_the_preview_as_resending(tmp_path: Path) -> None:
+    """5 a year are single events, 7 a year one series: crossing over re-sends them all."""
+    plan = _edited_copy(tmp_path, "bra-styrgrupp", "when: 5 ggr/år", "when: 7 ggr/år")
+    changed = json.loads(run("diff", str(SEED), str(plan), "--format", "json", "--lang", "en"))
+    assert changed["reshaped"] == ["bra-styrgrupp"]
+    text = run("diff", str(SEED), str(plan), "--lang", "en")
+    assert (
+        "Lokalt BRÅ, styrgrupp (bra-styrgrupp) changes shape (single events → one recurring "
+        "series): every one of its meetings gets a new identity"
+    ) in text
+    # An edit that keeps the shape names none.
+    (tmp_path / "b").mkdir()
+    same = _edited_copy(tmp_path / "b", "lagesbild", "when: 11 ggr/år", "when: 10 ggr/år")
+    assert json.loads(run("diff", str(SEED), str(same), "--format", "json"))["reshaped"] == []
+
+
+def test_validate_warns_when_n_a_year_cannot_be_kept(tmp_path: Path) -> None:
+    plan = seed_copy(tmp_path)
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(
+        text.replace('    from: "07-01"\n    to: "07-31"', '    from: "03-01"\n    to: "11-30"', 1),
+        encoding="utf-8",
+    )
+    done = plancal("validate", str(plan), "--lang", "en")
+    assert "Lokalt BRÅ, styrgrupp: 3 of 5 meetings in 2023" in done.stdout + done.stderr
+
+
+def test_a_break_touches_only_what_lies_inside_it(tmp_path: Path) -> None:
+    """A break from 2023-06-12 leaves the lägesbild meeting of 2023-06-07 where it is."""
+    plan = seed_copy(tmp_path)
+    before = Snapshot(plan, tmp_path, "before")
+    changed = preview("break", "add", str(plan), "Sommar 2023", "2023-06-12", "2023-08-13")
+    after = Snapshot(plan, tmp_path, "after")
+    assert_unchanged_keep_identity(before, after, changed)
+    lagesbild = [c for c in after.meetings if c[0] == "lagesbild" and c[2].startswith("2023-06")]
+    assert [c[2][:10] for c in lagesbild] == ["2023-06-07"]
+    for c in before.meetings.keys() - after.meetings.keys():
+        assert "2023-06-12" <= c[2][:10] <= "2023-08-13", c

@@ -681,14 +681,13 @@ class _ActivityCompiler:
     def nearest(
         self, rule: Rule, first: date, last: date, day: date, fates: Mapping[date, _Fate]
     ) -> date | None:
-        before = rule.last_on_or_before(day, first)
-        after = rule.first_on_or_after(day, first)
-        candidates = [
-            d
-            for d in (before, after)
-            if d is not None and first <= d <= last and d not in fates and abs((d - day).days) <= 45
-        ]
-        return min(candidates, key=lambda d: (abs((d - day).days), d)) if candidates else None
+        # The nearest occurrence the plan has not already given a fate (N a year leaves out
+        # months: their rule days are in ``fates``), within 45 days, the earlier on a tie.
+        for distance in range(46):
+            for d in (day - timedelta(days=distance), day + timedelta(days=distance)):
+                if first <= d <= last and d not in fates and rule.contains(d, first):
+                    return d
+        return None
 
     def next_staying(
         self, rule: Rule, first: date, last: date, fates: Mapping[date, _Fate]
@@ -957,7 +956,7 @@ class _ActivityCompiler:
                 continue
             if self.a.count_policy == "drop":
                 continue  # the policy skips it as usual
-            taken = set(months) | {mm for mm, f in out.items() if f.action == "move"}
+            taken = set(months) | set(out)  # meetings, and months that took one in
             target = None
             for other in sorted(
                 (x for x in in_span if x not in taken),
