@@ -260,3 +260,24 @@ def test_a_break_touches_only_what_lies_inside_it(tmp_path: Path) -> None:
     assert [c[2][:10] for c in lagesbild] == ["2023-06-07"]
     for c in before.meetings.keys() - after.meetings.keys():
         assert "2023-06-12" <= c[2][:10] <= "2023-08-13", c
+
+
+def test_regression_before_never_double_books_a_person(tmp_path: Path) -> None:
+    """--policy before used to put Trygg i centrum and BRÅ styrgrupp on Thursday 2023-06-22
+    at 13:00 with the same people; a moved meeting now takes the nearest day they are free."""
+    plan = seed_copy(tmp_path)
+    args = ("break", "add", str(plan), "Sommar 2023", "2023-06-26", "2023-08-06")
+    run(*args, "--policy", "before", "--yes")
+    rows = [
+        json.loads(line)
+        for line in run("agenda", str(plan), "--kind", "meetings", "--format", "json").splitlines()
+    ]
+    timed = [r for r in rows if r["kind"] == "meeting" and "T" in (r["start"] or "")]
+    moved = [r for r in timed if "Sommar 2023" in (r["reason"] or "")]
+    assert len(moved) >= 2
+    for m in moved:
+        for other in timed:
+            if other is m or not set(m["attendees"]) & set(other["attendees"]):
+                continue
+            overlap = other["start"] < m["end"] and m["start"] < other["end"]
+            assert not overlap, (m["activity"], m["start"], other["activity"], other["start"])

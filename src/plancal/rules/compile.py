@@ -334,10 +334,12 @@ def months_of(count: int) -> tuple[int, ...]:
 # --- compiling -------------------------------------------------------------------------------
 
 
-def compile_plan(plan: Plan, holidays: Mapping[date, str] | None = None) -> Schedule:
+def compile_plan(
+    plan: Plan, holidays: Mapping[date, str] | None = None, is_free: IsFree | None = None
+) -> Schedule:
     """Compile, or raise PlanError naming every problem with its line."""
     problems = Problems()
-    schedule = compile_with_problems(plan, problems, holidays)
+    schedule = compile_with_problems(plan, problems, holidays, is_free)
     problems.raise_if_errors()
     return schedule
 
@@ -350,16 +352,26 @@ def work_calendar(plan: Plan, holidays: Mapping[date, str] | None = None) -> Wor
 
 
 def compile_with_problems(
-    plan: Plan, problems: Problems, holidays: Mapping[date, str] | None = None
+    plan: Plan,
+    problems: Problems,
+    holidays: Mapping[date, str] | None = None,
+    is_free: IsFree | None = None,
 ) -> Schedule:
+    """``is_free``: where a break's before/after may put a meeting; by default, a day on
+    which none of its people has another meeting of the plan at that time (the activities
+    earlier in the plan are placed first)."""
     cal = work_calendar(plan, holidays)
     gaps = _dst_gap_days(plan.tz, plan.start, plan.end)
     series: list[Series] = []
     cancelled: list[Cancelled] = []
+    own = PlanMeetings(plan) if is_free is None else None
     for activity in plan.activities:
-        compiler = _ActivityCompiler(plan, activity, cal, problems, gaps)
-        series.extend(compiler.run())
+        compiler = _ActivityCompiler(plan, activity, cal, problems, gaps, is_free or own)
+        compiled = compiler.run()
+        series.extend(compiled)
         cancelled.extend(compiler.cancelled)
+        if own is not None:
+            own.add(compiled)
     series.sort(key=lambda s: s.uid)
     deadlines = _deadlines(plan, series, problems)
     return Schedule(
@@ -404,6 +416,45 @@ def nonexistent(slot: Slot, tz: ZoneInfo) -> bool:
     return back != slot
 
 
+# Is this activity's meeting from start to end free of its people's other meetings?
+# (naive local slots). The default knows the plan's own meetings; callers may widen it.
+IsFree = Callable[[Activity, Slot, Slot], bool]
+FREE_DAYS_SEARCHED = 15  # working days a break's before/after looks for a free day
+
+
+class PlanMeetings:
+    """The meetings of the activities compiled so far, by day: the default ``IsFree``."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.by_day: dict[date, list[tuple[Slot, Slot, frozenset[str]]]] = {}
+
+    def people(self, a: Activity) -> frozenset[str]:
+        roles = self.plan.role_by_id
+        return frozenset(
+            roles[r].email.lower() for r in (a.organizer, *a.attendees) if r and r in roles
+        )
+
+    def add(self, series: Iterable[Series]) -> None:
+        for s in series:
+            if s.all_day:
+                continue  # all-day markers are transparent: nobody is busy
+            people = self.people(s.activity)
+            for o in s.expand(self.plan.tz):
+                start = o.start.replace(tzinfo=None) if isinstance(o.start, datetime) else o.start
+                end = o.end.replace(tzinfo=None) if isinstance(o.end, datetime) else o.end
+                self.by_day.setdefault(day_of(start), []).append((start, end, people))
+
+    def __call__(self, a: Activity, start: Slot, end: Slot) -> bool:
+        if not isinstance(start, datetime):
+            return True
+        mine = self.people(a)
+        return not any(
+            people & mine and s < end and start < e
+            for s, e, people in self.by_day.get(start.date(), ())
+        )
+
+
 @dataclass
 class _Fate:
     action: Literal["skip", "move"]
@@ -414,8 +465,15 @@ class _Fate:
 
 class _ActivityCompiler:
     def __init__(
-        self, plan: Plan, activity: Activity, cal: WorkCalendar, problems: Problems, gaps: set[date]
+        self,
+        plan: Plan,
+        activity: Activity,
+        cal: WorkCalendar,
+        problems: Problems,
+        gaps: set[date],
+        is_free: IsFree | None = None,
     ):
+        self.is_free = is_free
         self.plan = plan
         self.a = activity
         self.cal = cal
@@ -487,10 +545,7 @@ class _ActivityCompiler:
                 continue
             if policy == "skip":
                 return _Fate("skip", msg(R_BREAK_SKIP, brk=span.name))
-            if policy == "before":
-                new = self.cal.previous_working_day(span.start, self.honoured)
-            else:
-                new = self.cal.next_working_day(span.end, self.honoured)
+            new = self.free_day(span.start if policy == "before" else span.end, policy)
             return _Fate("move", msg(R_BREAK_MOVE, day=day, brk=span.name), self.at_time(new))
         holiday = self.cal.holiday(day)
         if holiday is None or self.a.holiday_policy == "keep":
@@ -502,6 +557,20 @@ class _ActivityCompiler:
         else:
             new = self.cal.previous_working_day(day, self.honoured)
         return _Fate("move", msg(R_HOLIDAY_MOVE, day=day, holiday=holiday), self.at_time(new))
+
+    def free_day(self, edge: date, policy: str) -> date:
+        """The nearest working day before (or after) a break on which the activity's people
+        are free at its time; the nearest working day if none is within reach."""
+        step = self.cal.previous_working_day if policy == "before" else self.cal.next_working_day
+        nearest = day = step(edge, self.honoured)
+        if self.is_free is None:
+            return nearest
+        for _ in range(FREE_DAYS_SEARCHED):
+            slot = self.at_time(day)
+            if self.is_free(self.a, slot, slot + self.a.duration):
+                return day
+            day = step(day, self.honoured)
+        return nearest
 
     def check_exists(self, slot: Slot, where: Where) -> bool:
         if nonexistent(slot, self.plan.tz):
