@@ -34,7 +34,8 @@ def drawn_marks(svg: str) -> list[tuple[str, str, str | None]]:
 def agenda_marks(schedule: Schedule, first: date, last: date) -> list[tuple[str, str, str | None]]:
     rows = ag.rows(schedule, "sv", first, last, None, ("meeting", "deadline"), False)
     return sorted(
-        ("meeting" if r.kind == "meeting" else "deadline", r.uid, r.recurrence_id) for r in rows
+        ("meeting" if r.kind == "meeting" else "deadline", r.uid or "", r.recurrence_id)
+        for r in rows
     )
 
 
