@@ -71,7 +71,8 @@ def sequences(plan: Path, out: Path, db: Path) -> dict[tuple[str, str], int]:
 
 
 def preview(*args: str) -> dict[str, Any]:
-    return json.loads(run(*args, "--yes", "--format", "json", "--lang", "en"))
+    out: dict[str, Any] = json.loads(run(*args, "--yes", "--format", "json", "--lang", "en"))
+    return out
 
 
 class Snapshot:
