@@ -19,7 +19,7 @@ from plancal.rules.compile import Schedule, compile_plan
 from plancal.rules.model import Plan
 from plancal.rules.plan import load
 from tests.helpers import FIXTURES, MINIMAL, SEED, typed
-from tests.helpers.ical import duration, value
+from tests.helpers.ical import duration, validate, value
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 GOLDEN = FIXTURES / "ics"
@@ -255,3 +255,80 @@ def test_golden_minimal_feed() -> None:
     if os.environ.get("PLANCAL_UPDATE_GOLDEN"):
         golden.write_bytes(data)
     assert data == golden.read_bytes()
+
+
+def test_every_feed_passes_icalendars_validator(seed_feeds: dict[str, bytes]) -> None:
+    assert len(seed_feeds) == 20
+    for data in seed_feeds.values():
+        validate(data)  # raises IncompleteComponent if not, naming what is missing
+
+
+def test_regression_a_role_with_no_events_is_still_a_calendar(
+    seed_feeds: dict[str, bytes],
+) -> None:
+    # RFC 5545 3.6: a VCALENDAR holds at least one component. A role without events this
+    # period (Förebyggande enheten: only as-needed activities) gets the plan's VTIMEZONE.
+    empty = seed_feeds["role-forebyggande-enheten"]
+    cal = icalendar.Calendar.from_ical(empty)
+    assert not cal.walk("VEVENT")
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Stockholm"]
+
+
+def test_followup_titles_name_what_they_follow_up(
+    seed_feeds: dict[str, bytes], seed_schedule: Schedule
+) -> None:
+    cal = icalendar.Calendar.from_ical(seed_feeds["deadlines"])
+    events = cal.walk("VEVENT")
+    titles = {str(e["UID"]).split("@")[0]: str(e["SUMMARY"]) for e in events}
+    assert titles["followup.beredning-uppfoljning-arbetssatt"] == (
+        "Uppföljning Beredningsgruppen: Muntlig uppföljning av arbetssättet"
+    )
+    assert titles["followup.lagesbild-uppfoljning-arbetssatt"] == (
+        "Uppföljning Lokal gemensam lägesbild: Muntlig uppföljning av arbetssättet"
+    )
+    assert titles["followup.utvardering-handlingsplan"].startswith("Uppföljning: ")  # the plan's
+    # No two deadlines on one day read the same: a person (and vdirsyncer) tells them apart.
+    seen = [(str(e["SUMMARY"]), value(e, "DTSTART", date)) for e in events]
+    assert len(seen) == len(set(seen)) == len(seed_schedule.deadlines)
+
+
+def descriptions(data: bytes, uid: str) -> list[str]:
+    cal = icalendar.Calendar.from_ical(data)
+    return [
+        str(e["DESCRIPTION"])
+        for e in cal.walk("VEVENT")
+        if str(e["UID"]) == uid and "RECURRENCE-ID" not in e
+    ]
+
+
+def test_an_activity_lists_each_followup_once_with_its_due_date(
+    seed_feeds: dict[str, bytes],
+) -> None:
+    (text,) = descriptions(seed_feeds["plan"], "avstamning-polis-ifo@soderhamn-2022-2023.plancal")
+    lines = text.split("\n")
+    report = "Uppföljning: Kort skriftlig rapport till styrgruppen för BRÅ – senast "
+    assert [line for line in lines if line.startswith("Uppföljning")] == [
+        report + "2022-10-24",
+        report + "2023-02-06",
+    ]
+    cal = icalendar.Calendar.from_ical(seed_feeds["plan"])
+    text = next(
+        str(e["DESCRIPTION"]) for e in cal.walk("VEVENT") if str(e["UID"]).startswith("narkotika")
+    )
+    assert (
+        "Uppföljning: Rapport sammanställs efter insatsen – 14 dagar efter varje tillfälle" in text
+    )
+    assert "– på nästa Lokalt BRÅ, styrgrupp" in text
+    text = next(
+        str(e["DESCRIPTION"]) for e in cal.walk("VEVENT") if str(e["UID"]).startswith("utbildning")
+    )
+    assert "utbildningsinsatsen – senast 30 september varje år" in text
+
+
+def test_a_whole_month_deadline_says_the_day_and_the_month(seed_feeds: dict[str, bytes]) -> None:
+    (text,) = descriptions(
+        seed_feeds["deadlines"],
+        "followup.utbildning-utvardering.2023@soderhamn-2022-2023.plancal",
+    )
+    assert text.split("\n")[1] == "Senast 30 september; påminnelse 30 och 7 dagar före september"
+    assert "2023-09-30" not in text and "2023-09-01" not in text

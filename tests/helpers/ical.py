@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TypeVar
 
-from icalendar import Component, vDuration
+from icalendar import Calendar, Component, vDuration
 
 from tests.helpers import typed
 
@@ -37,3 +37,8 @@ def recurrence_id(component: Component) -> str:
     if "RECURRENCE-ID" not in component:
         return ""
     return text(component["RECURRENCE-ID"].to_ical())
+
+
+def validate(data: bytes) -> None:
+    """icalendar's validator: PRODID, VERSION and at least one component (RFC 5545 3.6)."""
+    Calendar.from_ical(data).validate()  # type: ignore[no-untyped-call]  # untyped upstream

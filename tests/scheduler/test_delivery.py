@@ -11,6 +11,7 @@ import pytest
 
 from plancal.calendars.reminders import Reminder, planned
 from plancal.config.settings import Settings
+from plancal.i18n import MONTHS
 from plancal.rules.compile import Schedule, compile_plan
 from plancal.rules.plan import load
 from plancal.scheduler.dispatch import Outcome, tick
@@ -61,12 +62,17 @@ def test_each_seed_reminder_arrives_once_with_its_recipient_and_text(
         assert got.mail_from == SENDER
         assert got.rcpt_tos == [role.email]
         assert got.message["To"].addresses[0].addr_spec == role.email
-        assert got.message["Subject"] == f"Påminnelse: {fu.what} – senast {reminder.due}"
+        whole_month = fu.due.kind == "yearly"  # "september varje år": due on its last day
+        month = MONTHS["sv"][reminder.due.month - 1]
+        due = f"{reminder.due.day} {month}" if whole_month else str(reminder.due)
+        assert got.message["Subject"] == f"Påminnelse: {fu.what} – senast {due}"
         assert got.message["Auto-Submitted"] == "auto-generated"
         assert got.message["Date"].datetime == reminder.owed_at
         text = body(got)
         assert text.startswith(f"Hej {role.name}!")
-        assert fu.what in text and str(reminder.due) in text
+        assert fu.what in text and due in text
+        if whole_month:  # the month's reminder counts to the month, not to its last day
+            assert f"Senast {due}; påminnelse {reminder.offset_days} dagar före {month}" in text
         assert "Försenad" not in text
         for r in fu.responsible:
             assert plan.role_by_id[r].name in text
@@ -301,5 +307,7 @@ def test_regression_a_folded_swedish_subject_keeps_its_spaces(seed_schedule: Sch
         for late in (False, True):
             sent = compose(seed_schedule, d, r, SENDER, r.owed_at, late).as_bytes()
             parsed = message_from_bytes(sent, policy=policy.default)
-            assert str(parsed["Subject"]).endswith(f"{d.followup.what} – senast {d.due}")
+            whole_month = d.followup.due.kind == "yearly"  # "december varje år"
+            due = f"{d.due.day} {MONTHS['sv'][d.due.month - 1]}" if whole_month else str(d.due)
+            assert str(parsed["Subject"]).endswith(f"{d.followup.what} – senast {due}")
             assert max(len(line) for line in sent.splitlines()) <= 78

@@ -27,9 +27,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from plancal.calendars.feeds import Feed, feeds_for
 from plancal.calendars.vtimezone import vtimezone_lines
-from plancal.i18n import Lang, Text
+from plancal.i18n import MONTHS, Lang, Text
 from plancal.rules.compile import Deadline, Schedule, Series
-from plancal.rules.model import Activity, Plan
+from plancal.rules.model import Activity, FollowUp, Plan
 
 PRODID = "-//plancal//plancal//SV"
 DEFAULT_STAMP = datetime(2000, 1, 1, tzinfo=UTC)
@@ -143,7 +143,55 @@ L: dict[str, Text] = {
     "after": Text("Follows up {title} on {day}", "Följer upp {title} {day}"),
     "at": Text("Presented at {title} on {day}", "Föredras på {title} {day}"),
     "summary": Text("Follow-up: {what}", "Uppföljning: {what}"),
+    # Names what it follows up: two activities may have follow-ups with the same words.
+    "summary_of": Text("Follow-up {activity}: {what}", "Uppföljning {activity}: {what}"),
+    "by": Text("due {day}", "senast {day}"),
+    "by_month": Text("Due {day}", "Senast {day}"),
+    "yearly": Text("due {day} every year", "senast {day} varje år"),
+    "after_each": Text("{n} days after each meeting", "{n} dagar efter varje tillfälle"),
+    "at_next": Text("at the next {title}", "på nästa {title}"),
+    "at_each": Text("at each {title}", "på varje {title}"),
+    "no_date": Text("no date", "inget datum"),
+    "reminder_before": Text(
+        "reminder {days} days before {month}", "påminnelse {days} dagar före {month}"
+    ),
 }
+AND: dict[Lang, str] = {"sv": " och ", "en": " and "}
+
+
+def day_month(day: date, lang: Lang) -> str:
+    """``30 september`` / ``30 September``: a day people say, without the year."""
+    return f"{day.day} {MONTHS[lang][day.month - 1]}"
+
+
+def _last_of_month(month: int) -> date:
+    # A leap year, so February says 29: the words are about every year, not one.
+    return (date(2024 + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+
+
+def due_words(plan: Plan, fu: FollowUp, lang: Lang) -> str:
+    """When a follow-up is due, in words (an activity's description lists its follow-ups)."""
+
+    def title(activity_id: str | None) -> str:
+        activity = plan.activity_by_id.get(activity_id or "")
+        return activity.title if activity else (activity_id or "")
+
+    due = fu.due
+    if due.kind == "date" and due.on is not None:
+        return L["by"].render(lang, day=due.on)
+    if due.kind == "plan_end":
+        return L["by"].render(lang, day=plan.end + timedelta(days=due.days))
+    if due.kind == "yearly" and due.month is not None:
+        return L["yearly"].render(lang, day=day_month(_last_of_month(due.month), lang))
+    if due.kind == "after_each":
+        return L["after_each"].render(lang, n=due.days)
+    if due.kind in ("at_next", "at_each"):
+        return L[due.kind].render(lang, title=title(due.activity))
+    return L["no_date"].render(lang)
+
+
+def _whole_month(d: Deadline) -> bool:
+    return d.followup.due.kind == "yearly" and d.start.day == 1 and d.start != d.due
 
 
 class _Writer:
@@ -216,7 +264,10 @@ class _Writer:
             if a.attendees:
                 names = ", ".join(self.role_name(r) for r in a.attendees)
                 parts.append(f"{self.t('attendees')}: {names}")
-            parts += [f"{self.t('followup')}: {f.what}" for f in a.followups]
+            parts += [
+                f"{self.t('followup')}: {f.what} – {due_words(self.plan, f, self.lang)}"
+                for f in a.followups
+            ]
         parts.append(f"{self.t('plan')}: {self.plan.name}")
         return "DESCRIPTION:" + escape("\n".join(parts))
 
@@ -272,7 +323,7 @@ class _Writer:
     def deadline(self, d: Deadline) -> Component:
         fu = d.followup
         lines = deadline_lines(self.plan, d, self.lang)
-        summary = self.t("summary", what=fu.what)
+        summary = followup_title(self.plan, fu, self.lang)
         body: list[str] = [
             _when("DTSTART", d.start, self.tzid),
             _when("DTEND", d.due + timedelta(days=1), self.tzid),
@@ -297,7 +348,43 @@ class _Writer:
         )
 
 
-def deadline_lines(plan: Plan, d: Deadline, lang: Lang) -> list[str]:
+def followup_title(plan: Plan, fu: FollowUp, lang: Lang) -> str:
+    """``Uppföljning Beredningsgruppen: …``: the activity it follows up, then what is due."""
+    activity = plan.activity_by_id.get(fu.activity_id) if fu.activity_id else None
+    if activity is None:
+        return L["summary"].render(lang, what=fu.what)
+    return L["summary_of"].render(lang, activity=activity.title, what=fu.what)
+
+
+def due_line(d: Deadline, lang: Lang, remind_days: Sequence[int] | None = None) -> str:
+    """When a deadline is due, as its event and its mails say it.
+
+    A whole month ("september varje år") is due on its last day and reminded before it begins:
+    ``Senast 30 september; påminnelse 30 dagar före september``. ``remind_days`` narrows the
+    reminders to the one a mail is about.
+    """
+    if not _whole_month(d):
+        if d.start != d.due:
+            return L["window"].render(lang, start=d.start, due=d.due)
+        return f"{L['due'].render(lang)}: {d.due}"
+    days = d.followup.remind_days if remind_days is None else remind_days
+    text = L["by_month"].render(lang, day=day_month(d.due, lang))
+    if days:
+        numbers = [str(n) for n in days]
+        listed = ", ".join(numbers[:-1]) + AND[lang] + numbers[-1] if days[1:] else numbers[0]
+        month = MONTHS[lang][d.start.month - 1]
+        text += "; " + L["reminder_before"].render(lang, days=listed, month=month)
+    return text
+
+
+def due_day(d: Deadline, lang: Lang) -> str:
+    """The due day in a mail's subject: ``30 september`` for a whole month, else the date."""
+    return day_month(d.due, lang) if _whole_month(d) else str(d.due)
+
+
+def deadline_lines(
+    plan: Plan, d: Deadline, lang: Lang, remind_days: Sequence[int] | None = None
+) -> list[str]:
     """What a follow-up deadline says, line by line: its event and its reminder e-mails."""
 
     def t(key: str, **values: object) -> str:
@@ -309,11 +396,7 @@ def deadline_lines(plan: Plan, d: Deadline, lang: Lang) -> list[str]:
 
     fu = d.followup
     activity = plan.activity_by_id.get(fu.activity_id) if fu.activity_id else None
-    lines = [fu.what]
-    if d.start != d.due:
-        lines.append(t("window", start=d.start, due=d.due))
-    else:
-        lines.append(f"{t('due')}: {d.due}")
+    lines = [fu.what, due_line(d, lang, remind_days)]
     if fu.to:
         lines.append(f"{t('to')}: {fu.to}")
     lines.append(f"{t('responsible')}: " + ", ".join(role_name(r) for r in fu.responsible))
@@ -371,7 +454,9 @@ def render(
         f"REFRESH-INTERVAL;VALUE=DURATION:{ttl}",
         f"X-PUBLISHED-TTL:{ttl}",
     ]
-    if any(c.timed for c, _ in chosen):
+    # RFC 5545 wants at least one component: a feed with no event yet (a role with nothing
+    # this period) still carries the plan's VTIMEZONE, so its address stays a valid calendar.
+    if not chosen or any(c.timed for c, _ in chosen):
         lines += vtimezone_lines(plan.timezone)
     out = [fold(line) for line in lines]
     for c, body in chosen:
@@ -396,3 +481,52 @@ def render_all(
 ) -> dict[Feed, bytes]:
     parts = components(schedule) if parts is None else parts
     return {feed: render(schedule, feed, parts, revisions) for feed in feeds_for(schedule.plan)}
+
+
+# --- scheduling objects (the targets that carry ORGANIZER and ATTENDEE) ----------------------
+
+
+def people_lines(
+    organizer: str,
+    organizer_name: str,
+    attendees: Mapping[str, str],
+    params: str = "RSVP=TRUE",
+) -> list[str]:
+    """ORGANIZER and one ATTENDEE per address (address → display name), sorted."""
+    lines = [f"ORGANIZER;CN={param(organizer_name)}:mailto:{organizer}"]
+    for address in sorted(attendees):
+        lines.append(
+            f"ATTENDEE;CN={param(attendees[address])};ROLE=REQ-PARTICIPANT;"
+            f"PARTSTAT=NEEDS-ACTION;{params}:mailto:{address}"
+        )
+    return lines
+
+
+def vevent(
+    uid: str,
+    revision: Revision,
+    body: Iterable[str],
+    who: Sequence[str],
+    cancelled: bool = False,
+    extra: Sequence[str] = (),
+) -> list[str]:
+    """One VEVENT: a component's body with ``who`` for its ORGANIZER/ATTENDEE lines."""
+    lines = ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{_utc(revision.modified)}"]
+    lines.append(f"SEQUENCE:{revision.sequence}")
+    kept = [
+        line
+        for line in body
+        if not line.startswith(("ORGANIZER", "ATTENDEE"))
+        and not (cancelled and line.startswith("STATUS:"))
+    ]
+    if cancelled:  # a cancellation carries no alarm: the event's own lines, up to its VALARM
+        kept = kept[: kept.index("BEGIN:VALARM")] if "BEGIN:VALARM" in kept else kept
+        kept.append("STATUS:CANCELLED")
+    if "BEGIN:VALARM" in kept:  # properties go before the first subcomponent
+        at = kept.index("BEGIN:VALARM")
+        kept = [*kept[:at], *who, *extra, *kept[at:]]
+    else:
+        kept = [*kept, *who, *extra]
+    lines += kept
+    lines.append("END:VEVENT")
+    return lines

@@ -122,9 +122,9 @@ def confirm_and_write(
             write()
             written = True
     if fmt == "json":
-        import json
+        from plancal import jsonlines
 
-        click.echo(json.dumps(to_json(impact, lang) | {"written": written}, ensure_ascii=False))
+        click.echo(jsonlines.dumps(to_json(impact, lang) | {"written": written}))
     elif written:
         say(
             Text(
@@ -218,12 +218,12 @@ def break_list(plan: Path, fmt: str, lang: Lang) -> None:
         return value.isoformat() if isinstance(value, date) else f"{value[0]:02d}-{value[1]:02d}"
 
     if fmt == "json":
-        import json
+        from plancal import jsonlines
 
         for info in infos:
             b = info.brk
             click.echo(
-                json.dumps(
+                jsonlines.dumps(
                     {
                         "id": b.id,
                         "name": b.name,
@@ -236,7 +236,6 @@ def break_list(plan: Path, fmt: str, lang: Lang) -> None:
                         "kept": info.kept,
                         "activities": dict(info.policies),
                     },
-                    ensure_ascii=False,
                 )
             )
         return
@@ -373,9 +372,9 @@ def diff_cmd(old: Path, new: Path, fmt: str, lang: Lang) -> None:
 
     impact = reschedule.compare(old, new)
     if fmt == "json":
-        import json
+        from plancal import jsonlines
 
-        click.echo(json.dumps(to_json(impact, lang), ensure_ascii=False))
+        click.echo(jsonlines.dumps(to_json(impact, lang)))
         return
     for line in text_lines(impact, lang):
         click.echo(line)

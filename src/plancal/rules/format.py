@@ -150,6 +150,7 @@ _YEARLY_RE = re.compile(
     r"^(?:(?:under|in|during|every|varje)\s+)?([a-zåäö]+)"
     r"(?:\s+månad)?(?:\s+(?:varje|every|each)\s+(?:år|year))?$"
 )
+MAX_DUE_DAYS = 3650  # ten years: a follow-up later than that belongs to another plan
 _AFTER_EACH_RE = re.compile(
     r"^(\d+)\s*(?:dagar|dag|days?|d)\s+(?:efter|after)\s+(?:varje|each|every)"
     r"(?:\s+(?:tillfälle|möte|insats|occurrence|meeting))?$"
@@ -185,9 +186,30 @@ class DueK(Kind):
             ((key, arg),) = value.items()
             return self._mapping(str(key), arg, where, problems)
         if isinstance(value, str):
-            due = self._words(value.strip().lower())
+            text = " ".join(value.strip().lower().rstrip(".").split())
+            due = self._words(text)
             if due is not None:
                 return due
+            m = _AFTER_EACH_RE.match(text) or _PLAN_END_RE.match(text)
+            if m and m.group(1) and int(m.group(1)) > MAX_DUE_DAYS:
+                problems.error(
+                    where,
+                    msg(
+                        Text(
+                            "{days} days is more than ten years after",
+                            "{days} dagar är mer än tio år efter",
+                        ),
+                        days=m.group(1),
+                    ),
+                    msg(
+                        Text(
+                            "write at most {max} days, e.g. '14 days after each'",
+                            "skriv högst {max} dagar, t.ex. '14 dagar efter varje'",
+                        ),
+                        max=MAX_DUE_DAYS,
+                    ),
+                )
+                return INVALID
         problems.error(
             where,
             msg(
@@ -211,12 +233,12 @@ class DueK(Kind):
             return Due("none")
         if (m := _YEARLY_RE.match(text)) and m.group(1) in MONTH_WORDS:
             return Due("yearly", month=MONTH_WORDS[m.group(1)])
-        if m := _AFTER_EACH_RE.match(text):
+        if (m := _AFTER_EACH_RE.match(text)) and int(m.group(1)) <= MAX_DUE_DAYS:
             return Due("after_each", days=int(m.group(1)))
         if m := _AT_RE.match(text):
             kind = "at_next" if m.group(1) in ("nästa", "next") else "at_each"
             return Due(kind, activity=m.group(2))  # type: ignore[arg-type]
-        if m := _PLAN_END_RE.match(text):
+        if (m := _PLAN_END_RE.match(text)) and int(m.group(1) or 0) <= MAX_DUE_DAYS:
             return Due("plan_end", days=int(m.group(1) or 0))
         return None
 
@@ -237,7 +259,7 @@ class DueK(Kind):
                 return INVALID
             return Due("yearly", month=month)
         if key in ("after_each", "plan_end"):
-            days = Int(0, 3650).check(arg, where, problems)
+            days = Int(0, MAX_DUE_DAYS).check(arg, where, problems)
             return INVALID if days is INVALID else Due(key, days=days)  # type: ignore[arg-type]
         if key in ("at_next", "at_each"):
             ref = SLUG.check(arg, where, problems)
@@ -402,7 +424,9 @@ ACTIVITY = Record(
                 "Prioriterat område, t.ex. Ungdomskriminalitet.",
             ),
         ),
+        Field("title_en", TEXT, Text("English title.", "Engelsk rubrik.")),
         Field("description", TEXT, Text("Longer description.", "Längre beskrivning.")),
+        Field("description_en", TEXT, Text("English description.", "Engelsk beskrivning.")),
         Field(
             "when",
             Either(
@@ -478,6 +502,7 @@ ACTIVITY = Record(
             ),
         ),
         Field("place", TEXT, Text("Where it happens.", "Var den sker.")),
+        Field("place_en", TEXT, Text("The place in English.", "Platsen på engelska.")),
         Field(
             "organizer", SLUG, Text("Role that calls the meeting.", "Roll som är sammankallande.")
         ),
@@ -656,6 +681,35 @@ DEFAULTS = Record(
     Text("Defaults for every activity.", "Standardvärden för alla aktiviteter."),
 )
 
+URL = Str(r"https?://\S+", Text("write an http(s) URL", "skriv en http(s)-adress"))
+MUNICIPALITY = Record(
+    "municipality",
+    [
+        Field(
+            "name",
+            TEXT,
+            Text("Name, e.g. Söderhamns kommun.", "Namn, t.ex. Söderhamns kommun."),
+            required=True,
+        ),
+        Field("name_en", TEXT, Text("English name.", "Engelskt namn.")),
+        Field(
+            "logo",
+            Str(
+                r"(?!.*\.\.)[^/\s]\S*\.(svg|png|jpg|jpeg|webp)",  # beside the plan, not above it
+                Text(
+                    "write a file name ending in .svg, .png, .jpg or .webp",
+                    "skriv ett filnamn som slutar på .svg, .png, .jpg eller .webp",
+                ),
+            ),
+            Text(
+                "Logo file, relative to the plan file (shown on the public page).",
+                "Logotypfil, relativt planfilen (visas på den publika sidan).",
+            ),
+        ),
+    ],
+    Text("Who publishes the plan.", "Vem som ger ut planen."),
+)
+
 PLAN = Record(
     "plan",
     [
@@ -669,6 +723,31 @@ PLAN = Record(
             required=True,
         ),
         Field("name", TEXT, Text("Name of the plan.", "Planens namn."), required=True),
+        Field("name_en", TEXT, Text("English name of the plan.", "Planens namn på engelska.")),
+        Field(
+            "municipality",
+            MUNICIPALITY,
+            Text(
+                "Who publishes the plan (shown on the public page).",
+                "Vem som ger ut planen (visas på den publika sidan).",
+            ),
+        ),
+        Field(
+            "contact",
+            SLUG,
+            Text(
+                "Role the public may contact; the page shows its name and address.",
+                "Roll som allmänheten kan kontakta; sidan visar dess namn och adress.",
+            ),
+        ),
+        Field(
+            "document",
+            URL,
+            Text(
+                "Address of the plan document; the public page links to it.",
+                "Adress till plandokumentet; den publika sidan länkar till det.",
+            ),
+        ),
         Field(
             "timezone",
             TimeZoneK(),

@@ -128,6 +128,23 @@ class Activity:
     followups: tuple[FollowUp, ...] = ()
     where: Where = field(default=NOWHERE, compare=False)
     lines: tuple[tuple[str, Where], ...] = field(default=(), compare=False)
+    # English, where the plan gives it; the Swedish text stands in where it does not.
+    title_en: str | None = None
+    description_en: str | None = None
+    place_en: str | None = None
+
+    def title_in(self, lang: str) -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title
+
+    def description_in(self, lang: str) -> str | None:
+        return self.description_en if lang == "en" and self.description_en else self.description
+
+    def place_in(self, lang: str) -> str | None:
+        return self.place_en if lang == "en" and self.place_en else self.place
+
+    def translated(self, lang: str, key: str) -> bool:
+        """Whether ``key`` (title, description, place) is in ``lang`` (Swedish is the source)."""
+        return lang != "en" or getattr(self, f"{key}_en") is not None
 
     def at(self, key: str) -> Where:
         return dict(self.lines).get(key, self.where)
@@ -138,6 +155,19 @@ class Activity:
     @property
     def public(self) -> bool:
         return self.audience == "public"
+
+
+@dataclass(frozen=True, slots=True)
+class Municipality:
+    """Who publishes the plan: its name on the public page, and a logo file beside the plan."""
+
+    name: str
+    name_en: str | None = None
+    logo: str | None = None  # a path relative to the plan file
+    where: Where = field(default=NOWHERE, compare=False)
+
+    def label(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name
 
 
 @dataclass(frozen=True)
@@ -157,6 +187,13 @@ class Plan:
     url: str | None = None  # where the feeds are published, for links in reminders
     source: str = "<plan>"
     where: Where = field(default=NOWHERE, compare=False)
+    name_en: str | None = None
+    municipality: Municipality | None = None
+    contact: str | None = None  # a role id: whom the public may write to
+    document: str | None = None  # URL of the plan document itself
+
+    def label(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -9,8 +9,12 @@ deduplicates; ``Auto-Submitted`` keeps out-of-office replies away.
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import smtplib
+import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.charset import QP, Charset
@@ -20,7 +24,7 @@ from email.utils import format_datetime, formataddr
 from types import TracebackType
 from typing import Any
 
-from plancal.calendars.ics import deadline_lines
+from plancal.calendars.ics import deadline_lines, due_day
 from plancal.calendars.reminders import Reminder
 from plancal.config.settings import Settings, env_name
 from plancal.errors import Problems, Where
@@ -88,14 +92,14 @@ def compose(
     def t(key: str, **values: object) -> str:
         return M[key].render(lang, **values)
 
-    subject = t("late_subject" if late else "subject", what=fu.what, due=deadline.due)
+    subject = t("late_subject" if late else "subject", what=fu.what, due=due_day(deadline, lang))
     when = _when(deadline.start, today, lang)  # a window (e.g. September) counts to its start
     lines = [
         t("hello", name=role.label(lang)),
         "",
         t("intro", when=when),
         "",
-        *deadline_lines(plan, deadline, lang),
+        *deadline_lines(plan, deadline, lang, (reminder.offset_days,)),
     ]
     if late:
         lines += ["", t("late", day=reminder.owed_at.astimezone(plan.tz).date())]
@@ -202,6 +206,22 @@ class SmtpMailer:
     def __init__(self, settings: SmtpSettings):
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
+        self._socket: socket.socket | None = None  # the session's, while it lives
+        self._aborted = False
+
+    def abort(self) -> None:
+        """Break off whatever the session waits for, from another thread (on SIGTERM).
+
+        A server that never answers would hold ``send`` for the whole timeout, per command;
+        shutting the socket down makes the waiting read fail at once, so the message in flight
+        is released and sent again at the next start (with the same Message-ID).
+        """
+        self._aborted = True
+        smtp = self._smtp
+        sock = getattr(smtp, "sock", None) or self._socket  # TLS wraps it in a new object
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     @property
     def sender(self) -> str:
@@ -209,7 +229,19 @@ class SmtpMailer:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        if self._aborted:
+            raise OSError(errno.ECANCELED, "stopping")
+        mailer = self
+
+        class Session(smtplib.SMTP):
+            def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+                sock: socket.socket = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+                mailer._socket = sock
+                if mailer._aborted:  # abort() came while the connection was being made
+                    sock.shutdown(socket.SHUT_RDWR)
+                return sock
+
+        smtp = Session(s.host, s.port, timeout=s.timeout)
         try:
             smtp.ehlo()
             if s.starttls:
@@ -223,11 +255,18 @@ class SmtpMailer:
         return smtp
 
     def send(self, message: Message) -> None:
+        self._deliver(lambda smtp: smtp.send_message(message))
+
+    def send_bytes(self, envelope_from: str, to: str, data: bytes) -> None:
+        """A message already composed (an invitation kept in the store), sent as it is."""
+        self._deliver(lambda smtp: smtp.sendmail(envelope_from, [to], data))
+
+    def _deliver(self, work: Callable[[smtplib.SMTP], object]) -> None:
         s = self.settings
         try:
             if self._smtp is None:
                 self._smtp = self._connect()
-            self._smtp.send_message(message)
+            work(self._smtp)
         except smtplib.SMTPRecipientsRefused as e:
             codes = [code for code, _text in e.recipients.values()]
             raise SendError(
@@ -263,7 +302,11 @@ class SmtpMailer:
 
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None
+        self._socket = None
         if smtp is not None:
+            if self._aborted:  # QUIT would wait for the server again
+                smtp.close()
+                return
             try:
                 smtp.quit()
             except (smtplib.SMTPException, OSError):
@@ -302,3 +345,18 @@ def _decoded(raw: bytes | str) -> str:
 def _refusal(recipients: dict[str, tuple[int, bytes]]) -> str:
     # Without the address: this text goes to the outbox and the logs, which name roles.
     return "; ".join(f"{code} {_decoded(text)}" for code, text in recipients.values())
+
+
+class InvitationSender:
+    """The mail target's ``Sender`` over an ``SmtpMailer``: SendError as ``Undelivered``."""
+
+    def __init__(self, mailer: SmtpMailer):
+        self.mailer = mailer
+
+    def send(self, envelope_from: str, to: str, data: bytes) -> None:
+        from plancal.calendars.targets.mail.target import Undelivered
+
+        try:
+            self.mailer.send_bytes(envelope_from, to, data)
+        except SendError as e:
+            raise Undelivered(str(e), permanent=e.permanent) from None

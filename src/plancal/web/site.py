@@ -15,8 +15,10 @@ from pathlib import Path
 from plancal.app.publish import compiled_feeds, write_atomic
 from plancal.calendars import page, wheel
 from plancal.calendars.feeds import Feed
-from plancal.i18n import Lang
+from plancal.errors import PlanError, Problem
+from plancal.i18n import Lang, Text, msg
 from plancal.rules.compile import Schedule
+from plancal.rules.model import Plan
 from plancal.state import versions
 from plancal.state.store import Store
 from plancal.web.resources import Resource, etag_of
@@ -62,6 +64,52 @@ class Built:
         return next(f for f in self.feeds if f.public)
 
 
+LOGO_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+}
+LOGO_MAX = 256 * 1024  # inlined into both pages: a logo, not a photograph
+
+
+def logo_of(plan: Plan) -> page.Logo | None:
+    """The municipality's logo file, beside the plan file; PlanError when it cannot be used."""
+    m = plan.municipality
+    if m is None or m.logo is None:
+        return None
+    path = Path(plan.source).parent / m.logo
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        problem = msg(
+            Text("cannot read the logo {path}: {error}", "kan inte läsa logotypen {path}: {error}"),
+            path=str(path),
+            error=e.strerror or str(e),
+        )
+        raise PlanError([Problem(m.where, problem, LOGO_HINT)]) from None
+    if len(data) > LOGO_MAX:
+        problem = msg(
+            Text(
+                "the logo {path} is larger than {kb} kB",
+                "logotypen {path} är större än {kb} kB",
+            ),
+            path=str(path),
+            kb=LOGO_MAX // 1024,
+        )
+        raise PlanError([Problem(m.where, problem, LOGO_HINT)])
+    return page.Logo(LOGO_TYPES[path.suffix.lower()], data)
+
+
+LOGO_HINT = msg(
+    Text(
+        "write municipality: logo: as a file beside the plan file (SVG or PNG, at most 256 kB)",
+        "ange municipality: logo: som en fil bredvid planfilen (SVG eller PNG, högst 256 kB)",
+    )
+)
+
+
 def build(schedule: Schedule, store: Store, now: datetime, base_url: str) -> Built:
     """Compile every feed (SEQUENCE/DTSTAMP from the store) and both pages."""
     plan = schedule.plan
@@ -69,6 +117,7 @@ def build(schedule: Schedule, store: Store, now: datetime, base_url: str) -> Bui
     public = next(f for f in feeds if f.public)
     today = now.astimezone(plan.tz).date()
     files = {f.filename: data for f, data in feeds.items()}
+    logo = logo_of(plan)
     year = wheel.year_of(schedule, today)
     plan_feed = next(f for f in feeds if f.kind == "plan")
     plan_lang: Lang = "sv" if plan.language == "sv" else "en"
@@ -76,7 +125,7 @@ def build(schedule: Schedule, store: Store, now: datetime, base_url: str) -> Bui
     for lang, name in PAGES.items():
         public_wheel = wheel.render(schedule, public, lang, year, inline=True)
         files[name] = page.render(
-            schedule, lang, base_url, public.filename, public.title, today, public_wheel
+            schedule, lang, base_url, public.filename, public.title, today, logo, public_wheel
         )
     modified = versions.stamp(store, plan.id, {n: etag_of(b) for n, b in files.items()}, now)
     return Built(plan.id, files, modified, list(feeds))

@@ -1,7 +1,8 @@
 """Plan versions: each plan file plancal wrote, before and after, for history and undo.
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0006 (the id the lead assigned, chained after main's 0006 when merging main, so a
+database main already took to 0006 still gains this table)
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
