@@ -155,8 +155,8 @@ def test_compile_writes_every_feed_and_bumps_only_what_changed(tmp_path: Path) -
     changed = {k for k in after if after[k] != before.get(k)}
     # The meeting, and the deadline "presented at the next BRÅ" that now falls a day later.
     assert changed == {
-        ("bra-styrgrupp.2023-2@soderhamn-2022-2023.plancal", ""),
-        ("followup.narkotikainsats-bra.2023-1@soderhamn-2022-2023.plancal", ""),
+        ("bra-styrgrupp.2023-04@soderhamn-2022-2023.plancal", ""),
+        ("followup.narkotikainsats-bra.2023-03@soderhamn-2022-2023.plancal", ""),
     }
     assert {after[k][0] for k in changed} == {1}
     public = (out / "public.ics").read_bytes()

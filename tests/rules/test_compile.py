@@ -300,3 +300,15 @@ def test_explicit_rrule() -> None:
     # 2023-01-15 is a Sunday: a holiday? No, but not a working day either; holidays policy only
     # looks at holidays. 2022-12-15 is kept, 2023-06-06 not involved.
     assert date(2022, 12, 15) in got
+
+
+def test_n_a_year_from_seven_drops_exactly_one_month_per_step() -> None:
+    from plancal.rules.compile import SERIES_FROM, months_of
+
+    for n in range(SERIES_FROM, 12):
+        more, fewer = set(months_of(n)), set(months_of(n - 1)) if n > SERIES_FROM else None
+        assert len(more) == n and 7 not in more
+        if fewer is not None:
+            assert fewer < more and len(more - fewer) == 1
+    for n in range(1, SERIES_FROM):
+        assert len(months_of(n)) == n and 7 not in months_of(n)

@@ -67,6 +67,9 @@ class Impact:
     deadlines: tuple[DeadlineImpact, ...]
     events: tuple[EventChange, ...]
     warnings: tuple[Problem, ...] = ()  # what the new version warns of that the old did not
+    # Activities written in another shape than before (one series ↔ single events): every one
+    # of their meetings gets a new identity, so calendars cancel and re-send them all.
+    reshaped: tuple[Activity, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -165,11 +168,33 @@ def assess(
         deadlines.append(
             DeadlineImpact(d, deadline_feeds.get(d.uid, ()), _emails(plan, d.followup.responsible))
         )
+    reshaped = tuple(
+        a
+        for a in new.plan.activities
+        if a.id in old.plan.activity_by_id
+        and _shape(old, a.id) is not None
+        and _shape(new, a.id) is not None
+        and _shape(old, a.id) != _shape(new, a.id)
+    )
     known = {(w.message, w.hint) for w in old.warnings}
     warnings = tuple(w for w in new.warnings if (w.message, w.hint) not in known)
     return Impact(
-        new.plan.id, summary, tuple(activities), tuple(deadlines), tuple(events), warnings
+        new.plan.id,
+        summary,
+        tuple(activities),
+        tuple(deadlines),
+        tuple(events),
+        warnings,
+        reshaped,
     )
+
+
+def _shape(schedule: Schedule, activity_id: str) -> bool | None:
+    """Is the activity one recurring series (True), single events (False), or absent?"""
+    mine = [s for s in schedule.series if s.activity.id == activity_id]
+    if not mine:
+        return None
+    return any(s.rule is not None for s in mine)
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -198,6 +223,15 @@ L = {
         "{updated} händelse(r) får SEQUENCE+1, {new} nya, {removed} tas bort.",
     ),
     "nothing": Text("No calendar changes.", "Inga ändringar i kalendrarna."),
+    "reshaped": Text(
+        "{title} ({id}) changes shape ({before} → {after}): every one of its meetings gets a "
+        "new identity, so each attendee receives a cancellation and a new invitation for all "
+        "of them.",
+        "{title} ({id}) byter form ({before} → {after}): alla dess möten får ny identitet, så "
+        "varje deltagare får en avbokning och en ny inbjudan för vart och ett.",
+    ),
+    "series": Text("one recurring series", "en återkommande serie"),
+    "singles": Text("single events", "enskilda händelser"),
     "warnings": Text(
         "After the change (lines of the changed file):",
         "Efter ändringen (rader i den ändrade filen):",
@@ -220,6 +254,19 @@ def text_lines(impact: Impact, lang: Lang) -> Iterator[str]:
     if impact.empty and not impact.activities:
         yield L["nothing"].render(lang)
         return
+    for a in impact.reshaped:
+        before, after = (
+            (L["singles"], L["series"])
+            if _is_series_now(impact, a)
+            else (
+                L["series"],
+                L["singles"],
+            )
+        )
+        yield L["reshaped"].render(
+            lang, title=a.title, id=a.id, before=before.render(lang), after=after.render(lang)
+        )
+        yield ""
     for ai in impact.activities:
         yield f"{ai.activity.title} ({ai.activity.id})"
         for c in ai.changes:
@@ -265,6 +312,11 @@ def text_lines(impact: Impact, lang: Lang) -> Iterator[str]:
         new=len(impact.events_by("new")),
         removed=len(impact.events_by("removed")),
     )
+
+
+def _is_series_now(impact: Impact, a: Activity) -> bool:
+    """A reshaped activity is a series now if its events keep the activity's own UID."""
+    return any(e.uid.split("@", 1)[0] == a.id and e.action == "new" for e in impact.events)
 
 
 def _iso(value: datetime | date | None) -> str | None:
@@ -322,6 +374,7 @@ def to_json(impact: Impact, lang: Lang) -> dict[str, Any]:
             for e in impact.events
         ],
         "warnings": [w.render(lang) for w in impact.warnings],
+        "reshaped": [a.id for a in impact.reshaped],
         "totals": {k: impact.count(k) for k in ("skipped", "moved", "added", "kept")}
         | {f"events_{a}": len(impact.events_by(a)) for a in ("updated", "new", "removed")},
     }

@@ -3,12 +3,17 @@
 A new version is written to a temporary file beside the plan, flushed to disk, given the plan
 file's permissions, and renamed over it; a process killed at any moment leaves the old file or
 the new one, never a mix (a stray ``.NAME.*.tmp`` beside it at worst). The replacement is
-refused if the file changed since it was read, so a concurrent edit is never overwritten.
+refused if the file changed since it was read, so a concurrent edit is never overwritten, and
+writers take ``locked`` around read-compare-replace, so two plancal processes never interleave
+there. A read-only plan file is refused, not replaced.
 """
 
 from __future__ import annotations
 
+import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +57,48 @@ def read(path: Path, pipes: bool = False) -> PlanFile:
     return PlanFile(path, raw, text.replace("\r\n", "\n"), newline, bom)
 
 
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold the plan file's lock: one plancal at a time reads, compares and replaces it.
+
+    The lock is taken on the plan's folder, not on the file: the file is replaced by a rename,
+    so a lock on it would stay with the old version. Waits for another holder (it holds the
+    lock only while writing, never while asking the user).
+    """
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): the compare before the rename still holds
+        yield
+        return
+    folder = path.resolve().parent
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError as e:
+        raise _cannot(path, e) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def changed_meanwhile(path: Path) -> PlanError:
+    return PlanError(
+        [
+            Problem(
+                Where(str(path)),
+                msg(
+                    Text(
+                        "the plan file changed while this command ran; nothing was written",
+                        "planfilen ändrades medan kommandot körde; inget skrevs",
+                    )
+                ),
+                msg(Text("run the command again", "kör kommandot igen")),
+            )
+        ]
+    )
+
+
 def replace(plan_file: PlanFile, data: bytes) -> None:
     """Write ``data`` over the plan file, atomically, if nobody changed it since it was read."""
     target = plan_file.path.resolve()  # a symlinked plan stays a symlink
@@ -61,17 +108,24 @@ def replace(plan_file: PlanFile, data: bytes) -> None:
     except OSError as e:
         raise _cannot(plan_file.path, e) from None
     if current != plan_file.raw:
+        raise changed_meanwhile(plan_file.path)
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise PlanError(
             [
                 Problem(
                     Where(str(plan_file.path)),
                     msg(
                         Text(
-                            "the plan file changed while this command ran; nothing was written",
-                            "planfilen ändrades medan kommandot körde; inget skrevs",
+                            "the plan file is read-only; nothing was written",
+                            "planfilen är skrivskyddad; inget skrevs",
                         )
                     ),
-                    msg(Text("run the command again", "kör kommandot igen")),
+                    msg(
+                        Text(
+                            "make it writable (chmod u+w) if the change is meant",
+                            "gör den skrivbar (chmod u+w) om ändringen är avsedd",
+                        )
+                    ),
                 )
             ]
         )

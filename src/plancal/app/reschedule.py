@@ -40,7 +40,13 @@ def _compiled(plan_file: planfile.PlanFile) -> Schedule:
 
 def prepare(path: Path, make: Callable[[Editor], Edited], adds_break: bool = False) -> Proposal:
     """The edit ``make`` asks for, proven and assessed; PlanError if refused."""
-    plan_file = planfile.read(path)
+    return _prepare(planfile.read(path), make, adds_break)
+
+
+def _prepare(
+    plan_file: planfile.PlanFile, make: Callable[[Editor], Edited], adds_break: bool
+) -> Proposal:
+    path = plan_file.path
     schedule = _compiled(plan_file)
     edited = make(Editor(plan_file.text, str(path), schedule))
     impact = assess(
@@ -53,8 +59,45 @@ def prepare(path: Path, make: Callable[[Editor], Edited], adds_break: bool = Fal
     return Proposal(plan_file, edited, impact, plan_file.encode(edited.text))
 
 
-def write(proposal: Proposal) -> None:
-    planfile.replace(proposal.plan_file, proposal.data)
+def write(
+    proposal: Proposal,
+    make: Callable[[Editor], Edited] | None = None,
+    adds_break: bool = False,
+    record: Callable[[Proposal], None] | None = None,
+) -> Proposal:
+    """Write the proposal under the plan's lock, and ``record`` it there (the history).
+
+    If another plancal changed the file since ``prepare`` read it, the edit ``make`` is made
+    again on top of that version; it is written only if it does exactly what the preview
+    showed. Otherwise it is refused (PlanError): a lost change is never reported as written.
+    Returns what was written.
+    """
+    path = proposal.plan_file.path
+    with planfile.locked(path):
+        current = planfile.read(path)
+        if current.raw != proposal.plan_file.raw:
+            if make is None:
+                raise planfile.changed_meanwhile(path)
+            try:
+                again = _prepare(current, make, adds_break)
+            except PlanError as e:
+                raise PlanError([*planfile.changed_meanwhile(path).problems, *e.problems]) from None
+            if _occurrence_changes(again.impact) != _occurrence_changes(proposal.impact):
+                raise planfile.changed_meanwhile(path)
+            proposal = again
+        planfile.replace(proposal.plan_file, proposal.data)
+        if record is not None:
+            record(proposal)
+    return proposal
+
+
+def _occurrence_changes(impact: Impact) -> set[tuple[object, ...]]:
+    return {
+        (c.kind, c.key, c.before, c.after)
+        for a in impact.activities
+        for c in a.changes
+        if c.kind != "kept"
+    }
 
 
 def compare(old: Path, new: Path) -> Impact:

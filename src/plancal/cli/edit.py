@@ -20,6 +20,7 @@ from plancal.cli.options import (
     DATETIME,
     PLAN_ARG,
     F,
+    db_option,
     format_option,
     lang_option,
     say,
@@ -35,6 +36,7 @@ def edit_options(f: F) -> F:
             click.option("--dry-run", is_flag=True, help="Only show the impact; write nothing."),
             format_option("json: one object, for scripts."),
             lang_option,
+            db_option,
         ]
     ):
         f = option(f)
@@ -49,17 +51,67 @@ def run_edit(
     fmt: str,
     lang: Lang,
     adds_break: bool = False,
+    db_url: str | None = None,
 ) -> None:
     """Show the impact of one edit, ask, write: the flow every rescheduling command shares."""
     from plancal.app import reschedule
-    from plancal.app.impact import text_lines, to_json
+    from plancal.app.impact import text_lines
 
     proposal = reschedule.prepare(plan, make, adds_break)
+    command = _command_name(click.get_current_context())
+
+    def write() -> None:
+        from plancal.app import history
+        from plancal.cli.options import open_store
+        from plancal.scheduler.clock import utcnow
+
+        with open_store(db_url) as store:  # opened first: no write without its history
+            reschedule.write(
+                proposal,
+                make,
+                adds_break,
+                lambda written: history.record(store, written, command, utcnow()),
+            )
+
     if fmt == "text":
         for line in text_lines(proposal.impact, lang):
             click.echo(line)
+    confirm_and_write(
+        plan,
+        proposal.impact,
+        proposal.data != proposal.plan_file.raw,
+        write,
+        yes,
+        dry_run,
+        fmt,
+        lang,
+    )
+
+
+def _command_name(ctx: click.Context) -> str:
+    """The subcommand as typed, without the program's name: "skip", "break remove"."""
+    names: list[str] = []
+    while ctx.parent is not None:
+        names.insert(0, ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(names)
+
+
+def confirm_and_write(
+    plan: Path,
+    impact: Any,
+    changes: bool,
+    write: Callable[[], None],
+    yes: bool,
+    dry_run: bool,
+    fmt: str,
+    lang: Lang,
+) -> None:
+    """Ask (unless --yes), write, and say so; exit 1 when nothing was written."""
+    from plancal.app.impact import to_json
+
     written = False
-    if not dry_run and proposal.data != proposal.plan_file.raw:
+    if not dry_run and changes:
         question = Text("Write this change to {file}?", "Skriva ändringen till {file}?")
         try:
             go = yes or click.confirm(question.render(lang, file=plan), default=False, err=True)
@@ -67,12 +119,12 @@ def run_edit(
             click.echo("", err=True)
             go = False
         if go:
-            reschedule.write(proposal)
+            write()
             written = True
     if fmt == "json":
         from plancal import jsonlines
 
-        click.echo(jsonlines.dumps(to_json(proposal.impact, lang) | {"written": written}))
+        click.echo(jsonlines.dumps(to_json(impact, lang) | {"written": written}))
     elif written:
         say(
             Text(
@@ -120,6 +172,7 @@ def break_add(
     dry_run: bool,
     fmt: str,
     lang: Lang,
+    db_url: str | None,
 ) -> None:
     """Add a break FROM–TO (dates, or MM-DD for every year); shows what it touches first."""
     run_edit(
@@ -130,6 +183,7 @@ def break_add(
         fmt,
         lang,
         adds_break=True,
+        db_url=db_url,
     )
 
 
@@ -137,9 +191,17 @@ def break_add(
 @PLAN_ARG
 @click.argument("break_id", metavar="ID")
 @edit_options
-def break_remove(plan: Path, break_id: str, yes: bool, dry_run: bool, fmt: str, lang: Lang) -> None:
+def break_remove(
+    plan: Path,
+    break_id: str,
+    yes: bool,
+    dry_run: bool,
+    fmt: str,
+    lang: Lang,
+    db_url: str | None,
+) -> None:
     """Remove a break; the meetings it paused come back."""
-    run_edit(plan, lambda ed: ed.remove_break(break_id), yes, dry_run, fmt, lang)
+    run_edit(plan, lambda ed: ed.remove_break(break_id), yes, dry_run, fmt, lang, db_url=db_url)
 
 
 @break_group.command("list")
@@ -207,10 +269,17 @@ def break_list(plan: Path, fmt: str, lang: Lang) -> None:
 @click.argument("day", metavar="DATE", type=DATE)
 @edit_options
 def skip(
-    plan: Path, activity: str, day: date, yes: bool, dry_run: bool, fmt: str, lang: Lang
+    plan: Path,
+    activity: str,
+    day: date,
+    yes: bool,
+    dry_run: bool,
+    fmt: str,
+    lang: Lang,
+    db_url: str | None,
 ) -> None:
     """Skip one occurrence of an activity (the one on DATE)."""
-    run_edit(plan, lambda ed: ed.skip(activity, day), yes, dry_run, fmt, lang)
+    run_edit(plan, lambda ed: ed.skip(activity, day), yes, dry_run, fmt, lang, db_url=db_url)
 
 
 @main.command()
@@ -235,9 +304,10 @@ def move(
     dry_run: bool,
     fmt: str,
     lang: Lang,
+    db_url: str | None,
 ) -> None:
     """Move the occurrence of an activity on DATE to another date and time."""
-    run_edit(plan, lambda ed: ed.move(activity, day, to), yes, dry_run, fmt, lang)
+    run_edit(plan, lambda ed: ed.move(activity, day, to), yes, dry_run, fmt, lang, db_url=db_url)
 
 
 @main.command()
@@ -253,9 +323,10 @@ def add(
     dry_run: bool,
     fmt: str,
     lang: Lang,
+    db_url: str | None,
 ) -> None:
     """Add an extra occurrence of an activity (a date alone takes the activity's time)."""
-    run_edit(plan, lambda ed: ed.add(activity, when), yes, dry_run, fmt, lang)
+    run_edit(plan, lambda ed: ed.add(activity, when), yes, dry_run, fmt, lang, db_url=db_url)
 
 
 @main.command()
@@ -271,10 +342,19 @@ def add(
 )
 @edit_options
 def cancel(
-    plan: Path, activity: str, start: date, yes: bool, dry_run: bool, fmt: str, lang: Lang
+    plan: Path,
+    activity: str,
+    start: date,
+    yes: bool,
+    dry_run: bool,
+    fmt: str,
+    lang: Lang,
+    db_url: str | None,
 ) -> None:
     """End an activity's series from DATE on (it runs until the day before)."""
-    run_edit(plan, lambda ed: ed.cancel_from(activity, start), yes, dry_run, fmt, lang)
+    run_edit(
+        plan, lambda ed: ed.cancel_from(activity, start), yes, dry_run, fmt, lang, db_url=db_url
+    )
 
 
 @main.command("diff")
@@ -298,3 +378,80 @@ def diff_cmd(old: Path, new: Path, fmt: str, lang: Lang) -> None:
         return
     for line in text_lines(impact, lang):
         click.echo(line)
+
+
+@main.command()
+@PLAN_ARG
+@format_option("json: one object per line.")
+@lang_option
+@db_option
+def history(plan: Path, fmt: str, lang: Lang, db_url: str | None) -> None:
+    """The versions of the plan file that plancal wrote: when, which command, what changed."""
+    from plancal.app import history as hist
+    from plancal.cli.options import open_store
+
+    with open_store(db_url) as store:
+        found = hist.entries(store, plan)
+    if fmt == "json":
+        import json
+
+        for e in found:
+            v = e.version
+            click.echo(
+                json.dumps(
+                    {
+                        "version": v.id,
+                        "written": v.written.isoformat(),
+                        "command": v.command,
+                        "summary": v.summary(lang),
+                        "undone": e.undone,
+                        "undoes": v.undoes,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return
+    if not found:
+        say(
+            Text(
+                "plancal has written no version of {file} (in this state store).",
+                "plancal har inte skrivit någon version av {file} (i det här tillståndet).",
+            ),
+            lang,
+            file=plan,
+        )
+        return
+    undone = Text("  (undone)", "  (ångrad)").render(lang)
+    for e in found:
+        v = e.version
+        when = v.written.strftime("%Y-%m-%d %H:%M UTC")
+        click.echo(
+            f"{v.id:>4}  {when}  {v.command:<14} {v.summary(lang)}{undone if e.undone else ''}"
+        )
+
+
+@main.command()
+@PLAN_ARG
+@edit_options
+def undo(plan: Path, yes: bool, dry_run: bool, fmt: str, lang: Lang, db_url: str | None) -> None:
+    """Go back one version: take back the newest edit plancal wrote (see `plancal history`)."""
+    from plancal.app import history as hist
+    from plancal.app.impact import text_lines
+    from plancal.cli.options import open_store
+    from plancal.scheduler.clock import utcnow
+
+    with open_store(db_url) as store:
+        proposal = hist.prepare_undo(store, plan)
+        if fmt == "text":
+            for line in text_lines(proposal.impact, lang):
+                click.echo(line)
+        confirm_and_write(
+            plan,
+            proposal.impact,
+            proposal.data != proposal.plan_file.raw,
+            lambda: hist.write_undo(store, proposal, utcnow()),
+            yes,
+            dry_run,
+            fmt,
+            lang,
+        )

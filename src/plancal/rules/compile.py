@@ -302,15 +302,44 @@ R_MONTH_OFF = Text(
     "{month}: not one of the {count} months a year", "{month}: inte en av årets {count} månader"
 )
 R_ADDED = Text("added in the plan", "tillagt i planen")
+R_KEPT = Text(
+    "moved from {day} ({why}): the count a year is kept",
+    "flyttat från {day} ({why}): antalet per år behålls",
+)
+R_TAKEN = Text("the month takes the meeting of {day}", "månaden tar emot mötet från {day}")
+
+# The months of "N a year" in a whole year: a fixed pattern per N, so a meeting's month (its
+# identity) follows from N alone. Up to six a year, spread evenly and clear of July; from
+# seven, the whole year less months dropped in a fixed order (July first), so N-1 a year
+# cancels exactly one meeting of N.
+_SPREAD: dict[int, tuple[int, ...]] = {
+    1: (10,),
+    2: (3, 10),
+    3: (2, 6, 11),
+    4: (2, 5, 9, 11),
+    5: (2, 4, 6, 9, 11),
+    6: (2, 4, 6, 8, 10, 12),
+}
+_DROPPED_IN_ORDER = (7, 1, 4, 10, 12, 5)
+SERIES_FROM = 7  # from this many a year one monthly series (with EXDATE), below single events
+
+
+def months_of(count: int) -> tuple[int, ...]:
+    if count in _SPREAD:
+        return _SPREAD[count]
+    dropped = set(_DROPPED_IN_ORDER[: 12 - count])
+    return tuple(m for m in range(1, 13) if m not in dropped)
 
 
 # --- compiling -------------------------------------------------------------------------------
 
 
-def compile_plan(plan: Plan, holidays: Mapping[date, str] | None = None) -> Schedule:
+def compile_plan(
+    plan: Plan, holidays: Mapping[date, str] | None = None, is_free: IsFree | None = None
+) -> Schedule:
     """Compile, or raise PlanError naming every problem with its line."""
     problems = Problems()
-    schedule = compile_with_problems(plan, problems, holidays)
+    schedule = compile_with_problems(plan, problems, holidays, is_free)
     problems.raise_if_errors()
     return schedule
 
@@ -323,16 +352,26 @@ def work_calendar(plan: Plan, holidays: Mapping[date, str] | None = None) -> Wor
 
 
 def compile_with_problems(
-    plan: Plan, problems: Problems, holidays: Mapping[date, str] | None = None
+    plan: Plan,
+    problems: Problems,
+    holidays: Mapping[date, str] | None = None,
+    is_free: IsFree | None = None,
 ) -> Schedule:
+    """``is_free``: where a break's before/after may put a meeting; by default, a day on
+    which none of its people has another meeting of the plan at that time (the activities
+    earlier in the plan are placed first)."""
     cal = work_calendar(plan, holidays)
     gaps = _dst_gap_days(plan.tz, plan.start, plan.end)
     series: list[Series] = []
     cancelled: list[Cancelled] = []
+    own = PlanMeetings(plan) if is_free is None else None
     for activity in plan.activities:
-        compiler = _ActivityCompiler(plan, activity, cal, problems, gaps)
-        series.extend(compiler.run())
+        compiler = _ActivityCompiler(plan, activity, cal, problems, gaps, is_free or own)
+        compiled = compiler.run()
+        series.extend(compiled)
         cancelled.extend(compiler.cancelled)
+        if own is not None:
+            own.add(compiled)
     series.sort(key=lambda s: s.uid)
     deadlines = _deadlines(plan, series, problems)
     return Schedule(
@@ -377,6 +416,45 @@ def nonexistent(slot: Slot, tz: ZoneInfo) -> bool:
     return back != slot
 
 
+# Is this activity's meeting from start to end free of its people's other meetings?
+# (naive local slots). The default knows the plan's own meetings; callers may widen it.
+IsFree = Callable[[Activity, Slot, Slot], bool]
+FREE_DAYS_SEARCHED = 15  # working days a break's before/after looks for a free day
+
+
+class PlanMeetings:
+    """The meetings of the activities compiled so far, by day: the default ``IsFree``."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.by_day: dict[date, list[tuple[Slot, Slot, frozenset[str]]]] = {}
+
+    def people(self, a: Activity) -> frozenset[str]:
+        roles = self.plan.role_by_id
+        return frozenset(
+            roles[r].email.lower() for r in (a.organizer, *a.attendees) if r and r in roles
+        )
+
+    def add(self, series: Iterable[Series]) -> None:
+        for s in series:
+            if s.all_day:
+                continue  # all-day markers are transparent: nobody is busy
+            people = self.people(s.activity)
+            for o in s.expand(self.plan.tz):
+                start = o.start.replace(tzinfo=None) if isinstance(o.start, datetime) else o.start
+                end = o.end.replace(tzinfo=None) if isinstance(o.end, datetime) else o.end
+                self.by_day.setdefault(day_of(start), []).append((start, end, people))
+
+    def __call__(self, a: Activity, start: Slot, end: Slot) -> bool:
+        if not isinstance(start, datetime):
+            return True
+        mine = self.people(a)
+        return not any(
+            people & mine and s < end and start < e
+            for s, e, people in self.by_day.get(start.date(), ())
+        )
+
+
 @dataclass
 class _Fate:
     action: Literal["skip", "move"]
@@ -387,8 +465,15 @@ class _Fate:
 
 class _ActivityCompiler:
     def __init__(
-        self, plan: Plan, activity: Activity, cal: WorkCalendar, problems: Problems, gaps: set[date]
+        self,
+        plan: Plan,
+        activity: Activity,
+        cal: WorkCalendar,
+        problems: Problems,
+        gaps: set[date],
+        is_free: IsFree | None = None,
     ):
+        self.is_free = is_free
         self.plan = plan
         self.a = activity
         self.cal = cal
@@ -460,10 +545,7 @@ class _ActivityCompiler:
                 continue
             if policy == "skip":
                 return _Fate("skip", msg(R_BREAK_SKIP, brk=span.name))
-            if policy == "before":
-                new = self.cal.previous_working_day(span.start, self.honoured)
-            else:
-                new = self.cal.next_working_day(span.end, self.honoured)
+            new = self.free_day(span.start if policy == "before" else span.end, policy)
             return _Fate("move", msg(R_BREAK_MOVE, day=day, brk=span.name), self.at_time(new))
         holiday = self.cal.holiday(day)
         if holiday is None or self.a.holiday_policy == "keep":
@@ -475,6 +557,20 @@ class _ActivityCompiler:
         else:
             new = self.cal.previous_working_day(day, self.honoured)
         return _Fate("move", msg(R_HOLIDAY_MOVE, day=day, holiday=holiday), self.at_time(new))
+
+    def free_day(self, edge: date, policy: str) -> date:
+        """The nearest working day before (or after) a break on which the activity's people
+        are free at its time; the nearest working day if none is within reach."""
+        step = self.cal.previous_working_day if policy == "before" else self.cal.next_working_day
+        nearest = day = step(edge, self.honoured)
+        if self.is_free is None:
+            return nearest
+        for _ in range(FREE_DAYS_SEARCHED):
+            slot = self.at_time(day)
+            if self.is_free(self.a, slot, slot + self.a.duration):
+                return day
+            day = step(day, self.honoured)
+        return nearest
 
     def check_exists(self, slot: Slot, where: Where) -> bool:
         if nonexistent(slot, self.plan.tz):
@@ -505,7 +601,7 @@ class _ActivityCompiler:
         self,
         rule: Rule,
         pins: Iterable[datetime | date] = (),
-        skips: Mapping[date, Message] | None = None,
+        preset: Mapping[date, _Fate] | None = None,
     ) -> list[Series]:
         a = self.a
         first = rule.first_on_or_after(self.first_day)
@@ -564,9 +660,9 @@ class _ActivityCompiler:
                 )
             else:
                 ok = False
-        for day, reason in (skips or {}).items():
+        for day, given in (preset or {}).items():
             if day not in fates and first <= day <= last:
-                fates[day] = _Fate("skip", reason)
+                fates[day] = given
         for pin in pins:
             target = self.nearest(rule, first, last, day_of(pin), fates)
             if target is None:
@@ -654,14 +750,13 @@ class _ActivityCompiler:
     def nearest(
         self, rule: Rule, first: date, last: date, day: date, fates: Mapping[date, _Fate]
     ) -> date | None:
-        before = rule.last_on_or_before(day, first)
-        after = rule.first_on_or_after(day, first)
-        candidates = [
-            d
-            for d in (before, after)
-            if d is not None and first <= d <= last and d not in fates and abs((d - day).days) <= 45
-        ]
-        return min(candidates, key=lambda d: (abs((d - day).days), d)) if candidates else None
+        # The nearest occurrence the plan has not already given a fate (N a year leaves out
+        # months: their rule days are in ``fates``), within 45 days, the earlier on a tie.
+        for distance in range(46):
+            for d in (day - timedelta(days=distance), day + timedelta(days=distance)):
+                if first <= d <= last and d not in fates and rule.contains(d, first):
+                    return d
+        return None
 
     def next_staying(
         self, rule: Rule, first: date, last: date, fates: Mapping[date, _Fate]
@@ -791,8 +886,10 @@ class _ActivityCompiler:
         kind: SeriesKind,
         apply_policy: bool,
         pinned: Mapping[str, Slot] | None = None,
+        placed: Mapping[str, _Fate] | None = None,
     ) -> list[Series]:
-        """Single events, with written exceptions and (for computed slots) the policies."""
+        """Single events, with written exceptions and (for computed slots) the policies;
+        ``placed`` overrides the policies where N a year keeps its count."""
         ex = self.a.exceptions
         cancelled = set(ex.cancelled)
         moved = dict(ex.moved)
@@ -813,7 +910,10 @@ class _ActivityCompiler:
             elif day in moved:
                 used.add(day)
                 slot, reason = self.explicit_slot(moved[day]), msg(R_MOVED, day=day)
-            elif apply_policy and (fate := self.fate(day)) is not None:
+            elif (
+                apply_policy
+                and (fate := (placed or {}).get(qualifier) or self.fate(day)) is not None
+            ):
                 if fate.action == "skip" or fate.new is None:
                     self.cancelled.append(Cancelled(self.a, uid, slot, fate.reason, True))
                     continue
@@ -848,45 +948,49 @@ class _ActivityCompiler:
 
     # --- N times a year ---------------------------------------------------------------------
 
-    def covered_months(self, year: int) -> set[int]:
-        """Months that the activity's breaks take more than half the working days of."""
-        if not self.honoured:
-            return set()
-        return self.cal.covered_months(year, self.honoured)
-
     def per_year(self, c: cad.PerYear) -> list[Series]:
+        """N a year: the months come from N alone (``months_of``), never from the breaks, so a
+        meeting's identity is its month and a break touches only the meetings inside it. A
+        meeting a break or holiday takes away goes to the nearest free month (``count: keep``).
+        From ``SERIES_FROM`` a year the activity is one monthly series with EXDATE for the
+        other months; below, one single event per month (UID ``activity.YYYY-MM``)."""
         a = self.a
-        by_year: dict[int, list[int]] = {}
-        skipped: dict[date, Message] = {}
-        monthly_form = True
-        lang = self.plan.language
+        as_series = c.count >= SERIES_FROM
+        skips: dict[date, _Fate] = {}  # series form: every rule day that is not a meeting
+        slots: list[tuple[str, Slot]] = []  # single-event form
+        placed: dict[str, _Fate] = {}  # single-event form: where count: keep put a meeting
         for year in range(self.first_day.year, self.last_day.year + 1):
-            covered = self.covered_months(year)
-            full = [m for m in range(1, 13) if m not in covered]
-            allowed = [m for m in full if self.first_day <= self.slot_day(year, m) <= self.last_day]
-            if not full or not allowed:
+            in_span = [
+                m for m in range(1, 13) if self.first_day <= self.slot_day(year, m) <= self.last_day
+            ]
+            if not in_span:
                 continue
-            n = c.count if len(allowed) == len(full) else round(c.count * len(allowed) / len(full))
-            n = min(n, len(allowed))
-            chosen = [allowed[int((i + 0.5) * len(allowed) / n)] for i in range(n)]
-            monthly_form &= n == len(allowed)
-            by_year[year] = chosen
-            for m in sorted(set(range(1, 13)) - set(chosen)):
+            if len(in_span) == 12 or as_series:
+                months = [m for m in months_of(c.count) if m in in_span]
+            else:  # a part of a year: a share of N, spread over the months it has
+                k = min(round(c.count * len(in_span) / 12), len(in_span))
+                months = [in_span[int((i + 0.5) * len(in_span) / k)] for i in range(k)]
+            fates = self.keep_count(year, months, in_span, c.count)
+            for m in in_span:
                 day = self.slot_day(year, m)
-                if self.first_day <= day <= self.last_day:
-                    skipped[day] = self.month_off_reason(year, m, c.count, lang)
-        if monthly_form and by_year:
+                fate = fates.get(m)
+                if as_series:
+                    if m not in months:
+                        skips[day] = fate or _Fate("skip", self.month_off_reason(m, c.count))
+                    elif fate is not None:
+                        skips[day] = fate
+                elif m in months:  # a month that only hosts a moved meeting has no event
+                    qualifier = f"{year}-{m:02d}"
+                    slots.append((qualifier, self.at_time(day)))
+                    if fate is not None:
+                        placed[qualifier] = fate
+        if as_series:
             return self.rule_series(
-                Rule("MONTHLY", 1, (a.weekday,), a.week), pins=a.pinned, skips=skipped
+                Rule("MONTHLY", 1, (a.weekday,), a.week), pins=a.pinned, preset=skips
             )
-        slots = [
-            (f"{y}-{k + 1}", self.at_time(self.slot_day(y, m)))
-            for y, months in by_year.items()
-            for k, m in enumerate(months)
-        ]
         pinned = self.match_pins(slots)
         extra = [p for p in a.pinned if self.explicit_slot(p) not in pinned.values()]
-        series = self.singles(slots, "single", apply_policy=True, pinned=pinned)
+        series = self.singles(slots, "single", apply_policy=True, pinned=pinned, placed=placed)
         for pin in extra:
             slot = self.explicit_slot(pin)
             if self.check_exists(slot, a.at("pinned")):
@@ -902,19 +1006,70 @@ class _ActivityCompiler:
                 )
         return sorted(series, key=lambda s: s.uid)
 
-    def month_off_reason(self, year: int, month: int, count: int, lang: str) -> Message:
-        names = sorted(
-            {
-                s.name
-                for s in self.cal.breaks
-                if s.break_id in self.honoured and s.start <= date(year, month, 15) <= s.end
-            }
-        )
-        if names:
-            return msg(R_BREAK_SKIP, brk=", ".join(names))
-        return msg(
-            R_MONTH_OFF, month=MONTHS["sv" if lang == "sv" else "en"][month - 1], count=count
-        )
+    def keep_count(
+        self, year: int, months: list[int], in_span: list[int], count: int
+    ) -> dict[int, _Fate]:
+        """Meetings of ``months`` that a break or holiday skips: with ``count: keep``, each
+        moves to the nearest month of the year that has no meeting and can take one; where
+        none can, it is skipped and the plan warns. Written exceptions and pins come first."""
+        ex = self.a.exceptions
+        written = set(ex.cancelled) | {d for d, _ in ex.moved}
+        out: dict[int, _Fate] = {}
+        lost = 0
+        for m in months:
+            day = self.slot_day(year, m)
+            if day in written or any(abs((day_of(p) - day).days) <= 45 for p in self.a.pinned):
+                continue
+            fate = self.fate(day)
+            if fate is None or fate.action != "skip":
+                continue
+            if self.a.count_policy == "drop":
+                continue  # the policy skips it as usual
+            taken = set(months) | set(out)  # meetings, and months that took one in
+            target = None
+            for other in sorted(
+                (x for x in in_span if x not in taken),
+                key=lambda x: (abs(x - m), -x),
+            ):
+                other_day = self.slot_day(year, other)
+                other_fate = self.fate(other_day)
+                if other_day in written or (other_fate is not None and other_fate.action == "skip"):
+                    continue
+                target = other_day if other_fate is None else day_of(other_fate.new or other_day)
+                taken.add(other)
+                out[other] = _Fate("skip", msg(R_TAKEN, day=day))  # marks the month as used
+                break
+            if target is None:
+                lost += 1
+                out[m] = fate
+                continue
+            out[m] = _Fate("move", msg(R_KEPT, day=day, why=fate.reason), self.at_time(target))
+        if lost:
+            self.p.warn(
+                self.a.at("when"),
+                msg(
+                    Text(
+                        "{title}: {kept} of {count} meetings in {year}: no free month for the "
+                        "others",
+                        "{title}: {kept} av {count} möten {year}: ingen ledig månad för resten",
+                    ),
+                    title=self.a.title,
+                    kept=len(months) - lost,
+                    count=len(months),
+                    year=year,
+                ),
+                msg(
+                    Text(
+                        "shorten a break, or write count: drop to accept fewer",
+                        "korta ett uppehåll, eller skriv count: drop för att godta färre",
+                    )
+                ),
+            )
+        return out
+
+    def month_off_reason(self, month: int, count: int) -> Message:
+        names = MONTHS["sv" if self.plan.language == "sv" else "en"]
+        return msg(R_MONTH_OFF, month=names[month - 1], count=count)
 
     def slot_day(self, year: int, month: int) -> date:
         return nth_weekday(year, month, self.a.weekday, self.a.week)

@@ -595,8 +595,18 @@ class Editor:
             out.append([self._on(a, lambda n: _replace_slot(n, "pinned", a, start, value))])
         unpin = self._unpin(a, start)
         for d in self._origins(a, o):
+            if target == self._rule_slot(a, o, d):  # back where the rule puts it: undo the move
+                out.append([unpin, self._on(a, _unmove(d))])
             out.append([unpin, self._on(a, _move(d, value))])
         return out
+
+    def _rule_slot(self, a: Activity, o: Occurrence, day: date) -> Slot:
+        """Where the rule itself puts the occurrence it names by ``day``."""
+        if o.recurrence_id is not None:
+            return _naive(o.recurrence_id)
+        if o.series.kind == "moved" and o.series.replaces is not None:
+            return o.series.replaces
+        return _slot(a, day)
 
     def add(self, activity_id: str, when: datetime | date) -> Edited:
         a = self.activity(activity_id)
@@ -779,6 +789,21 @@ class Editor:
                     ),
                     msg(Text("choose days inside the plan period", "välj dagar inom planperioden")),
                 )
+        same = next((b for b in self.plan.breaks if (b.start, b.end) == (start, end)), None)
+        if same is not None:
+            raise self.refuse(
+                same.where,
+                msg(
+                    Text(
+                        "the plan already has this break: {name} ({id}), {start} – {end}",
+                        "planen har redan detta uppehåll: {name} ({id}), {start} – {end}",
+                    ),
+                    name=same.name,
+                    id=same.id,
+                    start=_md(start),
+                    end=_md(end),
+                ),
+            )
         taken = {b.id for b in self.plan.breaks}
         if break_id is not None and break_id in taken:
             raise self.refuse(

@@ -68,6 +68,15 @@ BREAK_POLICY = Choice(
         "false": "continue",
     }
 )
+COUNT_POLICY = Choice(
+    {
+        "keep": "keep",
+        "behåll": "keep",
+        "drop": "drop",
+        "färre": "drop",
+        "stryk": "drop",
+    }
+)
 AUDIENCE = Choice(
     {
         "public": "public",
@@ -540,6 +549,16 @@ ACTIVITY = Record(
             Text(
                 "In a break: skip, before, after, or continue; or per break id.",
                 "Under uppehåll: skip, before, after eller continue; eller per uppehålls-id.",
+            ),
+        ),
+        Field(
+            "count",
+            COUNT_POLICY,
+            Text(
+                "N times a year: keep (default) places a meeting a break or holiday takes away "
+                "in the nearest free month; drop accepts fewer.",
+                "N ggr/år: keep (standard) lägger ett möte som ett uppehåll eller en helgdag tar "
+                "bort i närmaste lediga månad; drop godtar färre.",
             ),
         ),
         Field(

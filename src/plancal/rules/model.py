@@ -14,6 +14,7 @@ from plancal.rules.days import BreakSpan, HolidaySpec
 
 HolidayPolicy = Literal["skip", "next", "previous", "keep"]
 BreakPolicy = Literal["skip", "before", "after", "continue"]
+CountPolicy = Literal["keep", "drop"]
 Audience = Literal["public", "internal"]
 DueKind = Literal["date", "yearly", "after_each", "at_next", "at_each", "plan_end", "none"]
 
@@ -122,6 +123,7 @@ class Activity:
     reminder: int | None = 15  # minutes before; None: no alarm
     holiday_policy: HolidayPolicy = "next"
     break_policies: tuple[tuple[str, BreakPolicy], ...] = ()  # per break id, resolved
+    count_policy: CountPolicy = "keep"  # N a year: a meeting taken away moves to another month
     exceptions: Exceptions = Exceptions()
     followups: tuple[FollowUp, ...] = ()
     where: Where = field(default=NOWHERE, compare=False)

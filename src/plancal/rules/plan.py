@@ -604,6 +604,7 @@ class _Builder:
             reminder=None if reminder is False else reminder,
             holiday_policy=rec.get("holidays", self.default["holidays"]),
             break_policies=policies,
+            count_policy=rec.get("count", "keep"),
             exceptions=exceptions,
             followups=tuple(followups),
             where=rec.where,

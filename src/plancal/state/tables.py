@@ -9,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -114,6 +115,24 @@ push_intents = Table(
     Column("action", String(40), nullable=False),
     Column("started", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("target", "plan_id", "key", "action"),
+)
+
+# Every version of a plan file that plancal wrote (an edit or an undo): what it was before and
+# after, so `plancal history` can list them and `plancal undo` can go back one, refusing when
+# the file was changed by hand since. ``undoes``: the version an undo took back.
+plan_versions = Table(
+    "plan_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("plan_path", String(1000), nullable=False, index=True),  # resolved absolute path
+    Column("plan_id", String(100), nullable=False),
+    Column("written", DateTime(timezone=True), nullable=False),
+    Column("command", String(1000), nullable=False),
+    Column("summary_en", Text, nullable=False),
+    Column("summary_sv", Text, nullable=False),
+    Column("before", LargeBinary, nullable=False),
+    Column("after", LargeBinary, nullable=False),
+    Column("undoes", Integer, nullable=True),
 )
 
 # Invitations by e-mail: one row per message to one attendee about one version of a meeting.

@@ -293,7 +293,7 @@ def test_regression_single_meeting_on_a_new_day_reaches_exchange(
     result = run_push(schedule, sim)
     assert [c.kind for c in result.changes] == ["update-meeting"]
     assert writes_since(sim, mark) == ["UpdateItem"]
-    key = "bra-styrgrupp.2022-1@soderhamn-2022-2023.plancal"
+    key = "bra-styrgrupp.2022-10@soderhamn-2022-2023.plancal"
     people = desired(schedule, ORGANIZER)[key].attendees
     assert messages(sim, sent) == sorted(("update", key, a, None) for a in people)
     assert occurrences_in(sim, schedule.plan.tz) == agenda_of(schedule)

@@ -1,0 +1,61 @@
+"""A change reaches only the meetings it changes, in Exchange too: the seed is pushed, the
+summer break removed with plancal's own edit, pushed again, and the meeting messages each
+attendee receives are counted against what the plan says is new or gone."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from plancal.app import reschedule
+from plancal.app.check import load_schedule
+from plancal.rules.compile import Schedule
+from plancal.rules.diff import diff
+from tests.helpers import SEED
+from tests.helpers.ews import ORGANIZER, run_push
+from tests.simulators.ews import Simulator
+
+
+def _attendees(schedule: Schedule, activity_id: str) -> set[str]:
+    plan = schedule.plan
+    a = plan.activity_by_id[activity_id]
+    people = {plan.role_by_id[r].email.lower() for r in (a.organizer, *a.attendees) if r}
+    return people - {ORGANIZER}
+
+
+def _day(value: datetime | date) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date() if value.tzinfo else value.date()
+    return value
+
+
+def test_removing_the_summer_break_sends_only_for_the_meetings_new_in_july(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    plan = tmp_path / "plan.yaml"
+    shutil.copyfile(SEED, plan)
+    before, _ = load_schedule(plan)
+    run_push(before, sim)
+    first_push = len(sim.sent)
+    assert first_push > 0
+
+    reschedule.write(reschedule.prepare(plan, lambda ed: ed.remove_break("sommar")))
+    after, _ = load_schedule(plan)
+    changes = diff(before, after).occurrences
+    run_push(after, sim)
+    sent = sim.sent[first_push:]
+
+    gained = [c for c in changes if c.kind == "added"]
+    lost = [c for c in changes if c.kind == "skipped"]
+    assert gained and all(c.after is not None and c.after.month == 7 for c in gained)
+    assert not lost and not [c for c in changes if c.kind == "moved"]
+
+    # Each attendee hears once of each meeting new in July, and of nothing else.
+    expected = Counter(who for c in gained for who in _attendees(after, c.activity.id))
+    heard = Counter(s.attendee for s in sent)
+    assert heard == expected, (heard, expected)
+    assert not [s for s in sent if s.kind == "cancellation"]
+    july = {(s.attendee, _day(s.occurrence)) for s in sent if s.occurrence is not None}
+    assert all(day.month == 7 for _, day in july), sorted(july)
