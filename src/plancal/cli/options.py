@@ -260,6 +260,29 @@ BASE_URL = click.option(
 )
 
 
+ANSWERS = {"j": True, "ja": True, "y": True, "yes": True, "n": False, "nej": False, "no": False}
+
+
+def ask(question: Text, lang: Lang, **values: Any) -> bool:
+    """A yes/no question on stderr, no by default; j/ja/n/nej in Swedish, y/yes/n/no in both.
+
+    End of input (no one to answer) raises ``click.Abort``: as good as no.
+    """
+    suffix = " [j/N] " if lang == "sv" else " [y/N] "
+    while True:
+        answer = click.prompt(
+            question.render(lang, **values) + suffix,
+            default="",
+            show_default=False,
+            prompt_suffix="",
+            err=True,
+        )
+        chosen = ANSWERS.get(str(answer).strip().lower()) if str(answer).strip() else False
+        if chosen is not None:
+            return chosen
+        say(Text("Answer y or n.", "Svara j eller n."), lang, err=True)
+
+
 def say(text: Text, lang: Lang, err: bool = False, **values: Any) -> None:
     click.echo(text.render(lang, **values), err=err)
 

@@ -289,12 +289,20 @@ def _start_key(o: Occurrence) -> tuple[date, str]:
 
 # --- reasons ---------------------------------------------------------------------------------
 
+
+def _because(a: Activity, day: date, what: Message) -> Message:
+    """What the plan does to an occurrence, and why when the plan says (exceptions: reasons)."""
+    why = a.exceptions.reason(day)
+    return what if why is None else msg(R_BECAUSE, what=what, why=why)
+
+
 R_HOLIDAY_SKIP = Text("{holiday}: skipped", "{holiday}: inställt")
 R_HOLIDAY_MOVE = Text("moved from {day} ({holiday})", "flyttat från {day} ({holiday})")
 R_BREAK_SKIP = Text("{brk}: skipped", "{brk}: inställt")
 R_BREAK_MOVE = Text("moved from {day} ({brk})", "flyttat från {day} ({brk})")
 R_CANCELLED = Text("cancelled in the plan", "inställt i planen")
 R_MOVED = Text("moved from {day} in the plan", "flyttat från {day} i planen")
+R_BECAUSE = Text("{what}: {why}", "{what}: {why}")
 R_PINNED = Text("pinned to {day} in the plan", "fast datum {day} i planen")
 R_MERGED = Text("merged into the meeting on {day}", "slås ihop med mötet {day}")
 R_OUTSIDE = Text("would move outside the plan period", "skulle flyttas utanför planperioden")
@@ -554,13 +562,16 @@ class _ActivityCompiler:
 
         for day in ex.cancelled:
             if require_occurrence(day, "cancelled"):
-                fates[day] = _Fate("skip", msg(R_CANCELLED), explicit=True)
+                fates[day] = _Fate("skip", _because(a, day, msg(R_CANCELLED)), explicit=True)
             else:
                 ok = False
         for day, new in ex.moved:
             if require_occurrence(day, "moved"):
                 fates[day] = _Fate(
-                    "move", msg(R_MOVED, day=day), self.explicit_slot(new), explicit=True
+                    "move",
+                    _because(a, day, msg(R_MOVED, day=day)),
+                    self.explicit_slot(new),
+                    explicit=True,
                 )
             else:
                 ok = False
@@ -808,11 +819,13 @@ class _ActivityCompiler:
                 reason = msg(R_PINNED, day=day_of(slot))
             elif day in cancelled:
                 used.add(day)
-                self.cancelled.append(Cancelled(self.a, uid, slot, msg(R_CANCELLED), True))
+                why = _because(self.a, day, msg(R_CANCELLED))
+                self.cancelled.append(Cancelled(self.a, uid, slot, why, True))
                 continue
             elif day in moved:
                 used.add(day)
-                slot, reason = self.explicit_slot(moved[day]), msg(R_MOVED, day=day)
+                slot = self.explicit_slot(moved[day])
+                reason = _because(self.a, day, msg(R_MOVED, day=day))
             elif apply_policy and (fate := self.fate(day)) is not None:
                 if fate.action == "skip" or fate.new is None:
                     self.cancelled.append(Cancelled(self.a, uid, slot, fate.reason, True))

@@ -363,6 +363,16 @@ EXCEPTIONS = Record(
             ),
         ),
         Field("added", ListOf(DateTimeK()), Text("Extra occurrences.", "Extra tillfällen.")),
+        Field(
+            "reasons",
+            MapOf(DateK(), Str()),
+            Text(
+                "Why an occurrence is cancelled or moved: original date → reason (shown in the "
+                "agenda, the calendars and the reminders).",
+                "Varför ett tillfälle ställs in eller flyttas: ursprungligt datum → skäl (syns i "
+                "agendan, kalendrarna och påminnelserna).",
+            ),
+        ),
     ],
     Text("Changes to single occurrences.", "Ändringar av enstaka tillfällen."),
 )

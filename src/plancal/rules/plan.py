@@ -547,6 +547,28 @@ class _Builder:
         cancelled = tuple(ex.get("cancelled") or ())
         moved = tuple((ex.get("moved") or {}).items())
         added = tuple(ex.get("added") or ())
+        reasons = tuple((ex.get("reasons") or {}).items())
+        changed = set(cancelled) | {o for o, _ in moved}
+        for day, _why in reasons:
+            if day not in changed:
+                self.p.error(
+                    ex.at("reasons"),
+                    msg(
+                        Text(
+                            "a reason for {day}, which is neither cancelled nor moved",
+                            "ett skäl för {day}, som varken är inställt eller flyttat",
+                        ),
+                        day=day,
+                    ),
+                    msg(
+                        Text(
+                            "list {day} under cancelled or moved, or remove the reason",
+                            "skriv {day} under cancelled eller moved, eller ta bort skälet",
+                        ),
+                        day=day,
+                    ),
+                )
+                ok = False
         for day in cancelled:
             ok &= self._inside(day, ex.at("cancelled"), start, end)
         for orig, new in moved:
@@ -565,7 +587,7 @@ class _Builder:
                 msg(Text("keep one of them", "behåll en av dem")),
             )
             ok = False
-        return Exceptions(cancelled, moved, added) if ok else None
+        return Exceptions(cancelled, moved, added, reasons) if ok else None
 
     def _break_policies(self, rec: Located) -> tuple[tuple[str, BreakPolicy], ...]:
         raw = rec.get("breaks")
