@@ -21,7 +21,6 @@ from plancal.cli.options import (
     DATE,
     DATETIME,
     PLAN_ARG,
-    F,
     ask,
     format_option,
     lang_option,

@@ -189,7 +189,7 @@ def _set_reason(ex: Any, day: date, why: str) -> None:
     for key in list(reasons.keys()):
         if _day(key) == day:
             del reasons[key]
-    keys = [_day(k) for k in reasons.keys()]
+    keys = [_day(k) for k in reasons]
     position = next((i for i, d in enumerate(keys) if d is not None and d > day), len(keys))
     reasons.insert(position, _own(day), why)
 
