@@ -53,6 +53,18 @@ class Param(_ParamType):
     ) -> Any:
         self.fail(text.render(current_lang(), **values), param, ctx)
 
+    def refuse_date(
+        self, value: Any, text: Text, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Any:
+        """A date that is not one, with why when the shape is right ("juni har 30 dagar")."""
+        from plancal.rules.schema import date_trouble
+
+        trouble = date_trouble(str(value))
+        if trouble is None:
+            self.refuse(text, param, ctx, value=value)
+        why = Text("{value!r} is not a date: {why}", "{value!r} är inget datum: {why}")
+        self.refuse(why, param, ctx, value=value, why=trouble.render(current_lang()))
+
 
 class LangType(Param):
     name = "sv|en"
@@ -96,14 +108,14 @@ class DateType(Param):
         try:
             return date.fromisoformat(str(value).strip())
         except ValueError:
-            self.refuse(
+            self.refuse_date(
+                value,
                 Text(
                     "{value!r} is not a date; write YYYY-MM-DD",
                     "{value!r} är inget datum; skriv ÅÅÅÅ-MM-DD",
                 ),
                 param,
                 ctx,
-                value=value,
             )
             raise AssertionError from None
 
@@ -123,14 +135,14 @@ class DateTimeType(Param):
             return value
         parsed = DateTimeK().check(str(value).replace("T", " "), Where("--"), Problems())
         if parsed is INVALID:
-            self.refuse(
+            self.refuse_date(
+                value,
                 Text(
                     "{value!r} is not a date and time; write e.g. 2023-03-15 14:00",
                     "{value!r} är inte datum och tid; skriv t.ex. 2023-03-15 14.00",
                 ),
                 param,
                 ctx,
-                value=value,
             )
         result: date | datetime = parsed
         return result

@@ -75,6 +75,9 @@ def validate(plan: Path, lang: Lang) -> None:
     help="Meetings, follow-up deadlines, or both.",
 )
 @click.option("--cancelled", is_flag=True, help="Also list occurrences that do not take place.")
+@click.option(
+    "--ids", is_flag=True, help="Show each activity's id, as the editing commands take it."
+)
 @format_option("json: one object per line.")
 @lang_option
 def agenda(
@@ -84,6 +87,7 @@ def agenda(
     activities: tuple[str, ...],
     kind: str,
     cancelled: bool,
+    ids: bool,
     fmt: str,
     lang: Lang,
 ) -> None:
@@ -93,10 +97,12 @@ def agenda(
     schedule = compiled(plan, lang, calendars=False)
     unknown = [a for a in activities if a not in schedule.plan.activity_by_id]
     if unknown:
+        from plancal.rules.names import activity_hint
+
         raise click.BadParameter(
-            Text(
-                "unknown activity {ids}; known: {known}", "okänd aktivitet {ids}; kända: {known}"
-            ).render(lang, ids=", ".join(unknown), known=", ".join(schedule.plan.activity_by_id)),
+            Text("unknown activity {id}; {hint}", "okänd aktivitet {id}; {hint}").render(
+                lang, id=unknown[0], hint=activity_hint(schedule.plan, unknown[0]).render(lang)
+            ),
             param_hint="--activity",
         )
     kinds: tuple[ag.Kind, ...] = {
@@ -111,7 +117,7 @@ def agenda(
         for item in items:
             click.echo(json.dumps(item.to_json(), ensure_ascii=False))
         return
-    for line in ag.text_lines(items, lang):
+    for line in ag.text_lines(items, lang, ids):
         click.echo(line)
 
 

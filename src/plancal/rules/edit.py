@@ -267,17 +267,9 @@ class Editor:
     def activity(self, activity_id: str) -> Activity:
         a = self.plan.activity_by_id.get(activity_id)
         if a is None:
-            import difflib
+            from plancal.rules.names import activity_hint
 
-            close = difflib.get_close_matches(activity_id, list(self.plan.activity_by_id), n=1)
-            hint = (
-                msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=close[0])
-                if close
-                else msg(
-                    Text("known: {known}", "kända: {known}"),
-                    known=", ".join(self.plan.activity_by_id),
-                )
-            )
+            hint = activity_hint(self.plan, activity_id)
             raise self.refuse(
                 self.plan.where,
                 msg(
