@@ -61,7 +61,7 @@ class Param(_ParamType):
 
         trouble = date_trouble(str(value))
         if trouble is None:
-            self.refuse(text, param, ctx, value=value)
+            return self.refuse(text, param, ctx, value=value)
         why = Text("{value!r} is not a date: {why}", "{value!r} är inget datum: {why}")
         self.refuse(why, param, ctx, value=value, why=trouble.render(current_lang()))
 
