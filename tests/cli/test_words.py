@@ -12,7 +12,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from tests.helpers import SEED
+from tests.helpers import FIXTURES, SEED
 from tests.helpers.cli import plancal
 
 CLICK_ENGLISH = ("Error:", "Invalid value for", "Usage:", "Try '", "for help", "Missing", "No such")
@@ -295,3 +295,21 @@ def test_a_token_link_to_this_machine_warns(tmp_path: Path) -> None:
     )  # fmt: skip
     assert public.returncode == 0 and "https://kalender.example.se/t/" in public.stdout
     assert "varning" not in public.stderr
+
+
+# --- YAML structure in plain words -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "swedish"),
+    [
+        ("tab-indent", "tabbtecken på rad 12: använd mellanslag för indrag"),
+        ("yaml-over-indented", "'when' ser ut att höra till '- id: veckomote' (rad 11)"),
+        ("yaml-colon-in-value", "sätt värdet inom citattecken"),
+    ],
+)
+def test_yaml_structure_errors_in_plain_swedish(fixture: str, swedish: str) -> None:
+    run = plancal("validate", str(FIXTURES / "plans" / "bad" / f"{fixture}.yaml"), "--lang", "sv")
+    assert run.returncode == 1 and swedish in run.stderr, run.stderr
+    jargon = ("scalar", "mapping values", "token", "indicator", "block", "YAML-syntax")
+    assert not any(word in run.stderr for word in jargon), run.stderr

@@ -100,6 +100,12 @@ def parse_yaml(text: str, name: str, problems: Problems) -> Any:
     try:
         doc = load(text)
     except YamlError as e:
+        from plancal.rules.yamlwords import explain
+
+        plain = explain(text, e)
+        if plain is not None:
+            problems.error(Where(name, plain.line, plain.column), plain.message, plain.hint)
+            return None
         what = e.message
         if e.begun is not None and e.begun != e.line and "duplicate" not in what:
             what += f" (begun on line {e.begun})"
