@@ -313,3 +313,26 @@ def test_yaml_structure_errors_in_plain_swedish(fixture: str, swedish: str) -> N
     assert run.returncode == 1 and swedish in run.stderr, run.stderr
     jargon = ("scalar", "mapping values", "token", "indicator", "block", "YAML-syntax")
     assert not any(word in run.stderr for word in jargon), run.stderr
+
+
+@pytest.mark.parametrize(
+    ("typo", "lang", "said"),
+    [
+        ("wensday", "sv", "menade du 'onsdag'?"),
+        ("onsdg", "sv", "menade du 'onsdag'?"),
+        ("onsdg", "en", "did you mean 'wednesday'?"),
+    ],
+)
+def test_a_weekday_typo_lists_and_suggests_in_the_readers_language(
+    tmp_path: Path, typo: str, lang: str, said: str
+) -> None:
+    plan = seed_copy(tmp_path)
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(
+        text.replace("    weekday: onsdag ", f"    weekday: {typo} ", 1), encoding="utf-8"
+    )
+    run = plancal("validate", str(plan), "--lang", lang)
+    assert run.returncode == 1 and said in run.stderr, run.stderr
+    if lang == "sv":
+        assert "en veckodag: måndag, tisdag, onsdag, torsdag, fredag, lördag, söndag" in run.stderr
+        assert "friday, monday" not in run.stderr

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from plancal.errors import Problems, Where
-from plancal.i18n import MONTHS, Lang, Text, msg
+from plancal.i18n import MONTHS, WEEKDAYS, Lang, Message, Text, msg
 from plancal.rules.cadence import WEEKDAY_WORDS
 from plancal.rules.model import Due
 from plancal.rules.schema import (
@@ -81,7 +81,29 @@ AUDIENCE = Choice(
 LANGUAGE = Choice(
     {"sv": "sv", "svenska": "sv", "swedish": "sv", "en": "en", "engelska": "en", "english": "en"}
 )
-WEEKDAY = Choice(
+
+
+class WeekdayChoice(Choice):
+    """A weekday in Swedish or English; a typo is answered with the names in the reader's
+    language, in week order ("måndag, tisdag, …"), not the canonical English sorted A–Z."""
+
+    def listing(self) -> Text:
+        return Text(
+            "a weekday: " + ", ".join(WEEKDAYS["en"]) + " (or måndag … söndag)",
+            "en veckodag: " + ", ".join(WEEKDAYS["sv"]) + " (eller Monday … Sunday)",
+        )
+
+    def suggest(self, close: str) -> Message:
+        """The day meant, named in the reader's language: 'wensday' → 'onsdag' in Swedish."""
+        day = WEEKDAY_WORDS[close]
+        return msg(
+            Text("did you mean {en!r}?", "menade du {sv!r}?"),
+            en=WEEKDAYS["en"][day].lower(),
+            sv=WEEKDAYS["sv"][day],
+        )
+
+
+WEEKDAY = WeekdayChoice(
     {
         w: ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[i]
         for w, i in WEEKDAY_WORDS.items()

@@ -267,18 +267,24 @@ class Choice(Kind):
         problems.error(
             where,
             msg(
-                Text("{value!r} is not one of {choices}", "{value!r} är inte något av {choices}"),
+                Text("{value!r} is not {choices}", "{value!r} är inte {choices}"),
                 value=value,
-                choices=", ".join(self.canonical()),
+                choices=self.listing(),
             ),
-            msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=close[0])
-            if close
-            else None,
+            self.suggest(close[0]) if close else None,
         )
         return INVALID
 
+    def suggest(self, close: str) -> Message:
+        return msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=close)
+
     def canonical(self) -> list[str]:
         return sorted(set(self.values.values()))
+
+    def listing(self) -> Text:
+        """The choices as a refusal names them."""
+        choices = ", ".join(self.canonical())
+        return Text("one of " + choices, "något av " + choices)
 
     def expected(self) -> Text:
         return Text(
