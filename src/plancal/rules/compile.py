@@ -432,6 +432,8 @@ class _ActivityCompiler:
         if isinstance(c, cad.Dates):
             slots = [(_stamp(self.explicit_slot(v)), self.explicit_slot(v)) for v in c.items]
             return self.singles(slots, "single", apply_policy=False)
+        if isinstance(c, cad.Yearly):  # the nth weekday of one month, as the RRULE says it
+            c = cad.RRule(c.rrule())
         if isinstance(c, cad.RRule):
             try:
                 start = datetime.combine(self.first_day, a.start_time or time())

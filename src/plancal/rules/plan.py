@@ -31,6 +31,7 @@ from plancal.rules.model import (
 )
 from plancal.rules.schema import INVALID, Located, record_of
 
+WEEKDAY_NAMES = tuple(WEEKDAY_INDEX)  # by index: Monday = 0
 MAX_PLAN_YEARS = 30
 
 
@@ -417,6 +418,9 @@ class _Builder:
         followups = self._followups(rec.get("followups"), aid, rec.get("organizer"), roles, None)
         weekday = rec.get("weekday") or self.default["weekday"]
         week = rec.get("week") or self.default["week"]
+        if isinstance(cadence, cad.Monthly) and cadence.weekday is not None:
+            weekday = WEEKDAY_NAMES[cadence.weekday]  # the words name the day: they decide
+            week = cadence.nth
         reminder = rec.get("reminder", self.default["reminder"])
         if not ok or exceptions is None or aid is None:
             return None
