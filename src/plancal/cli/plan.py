@@ -163,9 +163,19 @@ def compile_cmd(plan: Path, out_dir: Path, db_url: str | None, lang: Lang) -> No
 
 
 @main.command()
+@click.option(
+    "--markdown",
+    is_flag=True,
+    help="Print the reference of the plan format in Swedish (docs/planformat.md) instead.",
+)
 @lang_option
-def schema(lang: Lang) -> None:
+def schema(markdown: bool, lang: Lang) -> None:
     """Print the JSON Schema of the plan file, for editors that complete and check YAML."""
+    if markdown:
+        from plancal.rules.reference import markdown as reference
+
+        click.echo(reference(), nl=False)
+        return
     import json
 
     from plancal.rules.format import json_schema

@@ -79,6 +79,77 @@ NUMBER_WORDS = {
 }
 
 
+# Every kind of phrase plancal understands, with examples: docs/planformat.md lists them, and a
+# test parses each one, so the reference never promises a phrase the parser refuses.
+PHRASES: tuple[tuple[Text, tuple[str, ...]], ...] = (
+    (
+        Text("Every week, or every other week", "Varje vecka eller varannan vecka"),
+        (
+            "Varje måndag kl. 14.00",
+            "Varannan tisdag kl. 9-10",
+            "Måndagar och torsdagar kl. 13",
+            "Var 3:e vecka på onsdag kl. 10.00",
+            "every Monday 14:00-15:00",
+            "every other Friday at 8:30 for 45 minutes",
+        ),
+    ),
+    (
+        Text("Once a month", "En gång i månaden"),
+        (
+            "Första måndagen varje månad",
+            "Sista fredagen i månaden kl. 10.00",
+            "Andra onsdagen i varje månad kl. 13.00",
+            "1 ggr/månad",
+            "Varje månad",
+            "first Monday of every month at 9:00",
+            "monthly",
+        ),
+    ),
+    (
+        Text("Once a year, on a weekday of a month", "En gång om året, en veckodag i en månad"),
+        (
+            "Första tisdagen i oktober kl. 18.00",
+            "Sista fredagen i maj",
+            "the second Thursday in March at 18:00",
+        ),
+    ),
+    (
+        Text(
+            "N times a year (spread over the months; weekday and week from the plan)",
+            "N gånger om året (sprids över månaderna; veckodag och vecka från planen)",
+        ),
+        (
+            "11 ggr/år",
+            "Minst 3 ggr/år",
+            "2 gånger/år kl. 13.00",
+            "Kvartalsvis",
+            "Halvårsvis",
+            "5 times a year",
+            "twice a year",
+        ),
+    ),
+    (
+        Text("Exact (an RFC 5545 rule)", "Exakt (en regel enligt RFC 5545)"),
+        ("RRULE:FREQ=WEEKLY;BYDAY=MO,WE", "FREQ=MONTHLY;BYMONTHDAY=15"),
+    ),
+    (
+        Text(
+            "No fixed time: listed in the agenda, never made into meetings",
+            "Utan fast tid: listas i agendan, blir aldrig möten",
+        ),
+        (
+            "Behovsanpassat",
+            "Vid behov",
+            "När behov uppstår",
+            "Löpande under året",
+            "Under 2023",
+            "as needed",
+            "ongoing",
+        ),
+    ),
+)
+
+
 class CadenceError(ValueError):
     def __init__(self, message: Message, hint: Message | None = None):
         super().__init__(message.render("en"))
