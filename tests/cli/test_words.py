@@ -336,3 +336,47 @@ def test_a_weekday_typo_lists_and_suggests_in_the_readers_language(
     if lang == "sv":
         assert "en veckodag: måndag, tisdag, onsdag, torsdag, fredag, lördag, söndag" in run.stderr
         assert "friday, monday" not in run.stderr
+
+
+# --- English output is English ---------------------------------------------------------------
+
+
+def translated_seed(tmp_path: Path) -> Path:
+    plan = seed_copy(tmp_path)
+    text = plan.read_text(encoding="utf-8").replace(
+        "    title: Beredningsgruppen\n",
+        "    title: Beredningsgruppen\n    title_en: Preparatory group\n"
+        "    place_en: Söderhamn town hall\n",
+        1,
+    )
+    plan.write_text(text, encoding="utf-8")
+    return plan
+
+
+def test_english_output_uses_the_plans_translations_and_english_holidays(tmp_path: Path) -> None:
+    plan = translated_seed(tmp_path)
+    args = ("agenda", str(plan), "--from", "2023-04-11", "--to", "2023-04-11")
+    english = plancal(*args, "--lang", "en")
+    assert english.returncode == 0, english.stderr
+    assert "Preparatory group (Söderhamn town hall)" in english.stdout
+    assert "moved from 2023-04-10 (Easter Monday)" in english.stdout
+    assert "moved from 2023-04-07 (Good Friday)" in english.stdout
+    assert "Annandag" not in english.stdout and "Långfredagen" not in english.stdout
+    # without a translation the title stays as written, whole (no half-translated titles)
+    assert "Avstämning polis och IFO – ungdomar i kriminalitet" in english.stdout
+    swedish = plancal(*args, "--lang", "sv")
+    assert "Beredningsgruppen (Söderhamns stadshus)" in swedish.stdout
+    assert "flyttat från 2023-04-10 (Annandag påsk)" in swedish.stdout
+    preview = plancal(
+        "cancel", str(plan), "beredningsgrupp", "2023-04-11", "--dry-run", "--lang", "en"
+    )
+    assert preview.stdout.startswith("Change: cancel beredningsgrupp on 2023-04-11")
+    assert "Preparatory group (beredningsgrupp)" in preview.stdout
+
+
+def test_english_holiday_names_reach_the_json_agenda(tmp_path: Path) -> None:
+    run = plancal(
+        "agenda", str(SEED), "--from", "2022-12-27", "--to", "2022-12-27", "--format", "json",
+        "--lang", "en",
+    )  # fmt: skip
+    assert '"reason": "moved from 2022-12-26 (Second Day of Christmas)"' in run.stdout

@@ -96,10 +96,10 @@ def rows(
     def base(a: Activity) -> dict[str, Any]:
         return {
             "activity": a.id,
-            "title": a.title,
+            "title": a.title_in(lang),
             "attendees": _emails(plan, a.attendees),
             "organizer": plan.role_by_id[a.organizer].email if a.organizer else None,
-            "location": a.place,
+            "location": a.place_in(lang),
             "audience": a.audience,
             "areas": a.areas,
         }

@@ -267,7 +267,7 @@ def text_lines(impact: Impact, lang: Lang, verbose: bool = False) -> Iterator[st
         yield L["nothing"].render(lang)
         return
     for ai in impact.activities:
-        yield f"{ai.activity.title} ({ai.activity.id})"
+        yield f"{ai.activity.title_in(lang)} ({ai.activity.id})"
         for c in ai.changes:
             when = _when(c.before if c.kind == "skipped" else c.after, lang)
             if c.kind == "moved":

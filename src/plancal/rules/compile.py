@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -325,9 +325,12 @@ def compile_plan(plan: Plan, holidays: Mapping[date, str] | None = None) -> Sche
 
 def work_calendar(plan: Plan, holidays: Mapping[date, str] | None = None) -> WorkCalendar:
     years = range(plan.start.year - 1, plan.end.year + 2)
-    table = holiday_table(plan.holidays, years) if holidays is None else holidays
     spans = [s for b in plan.breaks for s in b.spans(plan.start.year, plan.end.year + 1)]
-    return WorkCalendar(table, spans)
+    if holidays is not None:
+        return WorkCalendar(holidays, spans)
+    table = holiday_table(plan.holidays, years)
+    english = holiday_table(replace(plan.holidays, language="en_US"), years)
+    return WorkCalendar(table, spans, english)
 
 
 def compile_with_problems(
@@ -475,7 +478,7 @@ class _ActivityCompiler:
             else:
                 new = self.cal.next_working_day(span.end, self.honoured)
             return _Fate("move", msg(R_BREAK_MOVE, day=day, brk=span.name), self.at_time(new))
-        holiday = self.cal.holiday(day)
+        holiday = self.cal.holiday_name(day)
         if holiday is None or self.a.holiday_policy == "keep":
             return None
         if self.a.holiday_policy == "skip":

@@ -418,6 +418,14 @@ ACTIVITY = Record(
             required=True,
         ),
         Field(
+            "title_en",
+            TEXT,
+            Text(
+                "The title in English, for English output (default: the title as written).",
+                "Rubriken på engelska, för engelsk utdata (standard: rubriken som den står).",
+            ),
+        ),
+        Field(
             "area",
             ListOf(TEXT, allow_single=True, max_items=20),
             Text(
@@ -501,6 +509,14 @@ ACTIVITY = Record(
             ),
         ),
         Field("place", TEXT, Text("Where it happens.", "Var den sker.")),
+        Field(
+            "place_en",
+            TEXT,
+            Text(
+                "The place in English, for English output (default: the place as written).",
+                "Platsen på engelska, för engelsk utdata (standard: platsen som den står).",
+            ),
+        ),
         Field(
             "organizer", SLUG, Text("Role that calls the meeting.", "Roll som är sammankallande.")
         ),
@@ -643,6 +659,7 @@ DEFAULTS = Record(
             default=2,
         ),
         Field("place", TEXT, Text("Default place.", "Standardplats.")),
+        Field("place_en", TEXT, Text("Default place in English.", "Standardplats på engelska.")),
         Field(
             "reminder",
             Int(0, 40320),

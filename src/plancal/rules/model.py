@@ -123,6 +123,8 @@ class Activity:
     organizer: str | None = None
     attendees: tuple[str, ...] = ()
     audience: Audience = "internal"
+    title_en: str | None = None
+    place_en: str | None = None
     reminder: int | None = 15  # minutes before; None: no alarm
     holiday_policy: HolidayPolicy = "next"
     break_policies: tuple[tuple[str, BreakPolicy], ...] = ()  # per break id, resolved
@@ -133,6 +135,13 @@ class Activity:
 
     def at(self, key: str) -> Where:
         return dict(self.lines).get(key, self.where)
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang``; without an English title, the one written (Swedish)."""
+        return self.title_en if lang == "en" and self.title_en else self.title
+
+    def place_in(self, lang: str) -> str | None:
+        return self.place_en if lang == "en" and self.place_en else self.place
 
     def break_policy(self, break_id: str) -> BreakPolicy:
         return dict(self.break_policies).get(break_id, "skip")

@@ -440,6 +440,9 @@ class _Builder:
             end=span_end or date.max,
             pinned=pinned,
             place=rec.get("place", self.default.get("place")),
+            place_en=rec.get("place_en")
+            or (self.default.get("place_en") if rec.get("place") is None else None),
+            title_en=rec.get("title_en"),
             organizer=rec.get("organizer"),
             attendees=tuple(rec.get("attendees") or ()),
             audience=rec.get("audience", "internal"),
