@@ -380,3 +380,17 @@ def test_english_holiday_names_reach_the_json_agenda(tmp_path: Path) -> None:
         "--lang", "en",
     )  # fmt: skip
     assert '"reason": "moved from 2022-12-26 (Second Day of Christmas)"' in run.stdout
+
+
+def test_a_reason_for_a_pinned_meeting_is_kept(tmp_path: Path) -> None:
+    plan = seed_copy(tmp_path)
+    run = plancal(
+        "move", str(plan), "bra-styrgrupp", "2022-10-24", "--to", "2022-10-25 13:00",
+        "--reason", "Krock med KF", "--yes",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    text = plan.read_text(encoding="utf-8")
+    assert "pinned: [2022-10-25 13:00, 2023-02-06 13:00]" in text
+    assert "2022-10-25: Krock med KF" in text
+    agenda = plancal("agenda", str(plan), "--from", "2022-10-25", "--to", "2022-10-25")
+    assert "pinned to 2022-10-25 in the plan: Krock med KF" in agenda.stdout

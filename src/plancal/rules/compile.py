@@ -599,7 +599,10 @@ class _ActivityCompiler:
                 ok = False
                 continue
             fates[target] = _Fate(
-                "move", msg(R_PINNED, day=day_of(pin)), self.explicit_slot(pin), explicit=True
+                "move",
+                _because(a, day_of(pin), msg(R_PINNED, day=day_of(pin))),
+                self.explicit_slot(pin),
+                explicit=True,
             )
         for day in sorted(d for d in self.cal.special_days() if first <= d <= last):
             if day in fates or not rule.contains(day, first):
@@ -821,7 +824,7 @@ class _ActivityCompiler:
             reason: Message | None = None
             if pinned and qualifier in pinned:
                 slot = pinned[qualifier]
-                reason = msg(R_PINNED, day=day_of(slot))
+                reason = _because(self.a, day_of(slot), msg(R_PINNED, day=day_of(slot)))
             elif day in cancelled:
                 used.add(day)
                 why = _because(self.a, day, msg(R_CANCELLED))
@@ -915,7 +918,7 @@ class _ActivityCompiler:
                         slot,
                         a.duration,
                         kind="single",
-                        reason=msg(R_PINNED, day=day_of(slot)),
+                        reason=_because(a, day_of(slot), msg(R_PINNED, day=day_of(slot))),
                     )
                 )
         return sorted(series, key=lambda s: s.uid)

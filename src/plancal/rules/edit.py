@@ -127,7 +127,7 @@ def _prune(node: Any, written_empty: bool = False) -> None:
     (which goes back to being written empty if it was so before)."""
     ex = node.get("exceptions")
     if ex is not None:
-        _drop_stale_reasons(ex)
+        _drop_stale_reasons(ex, node)
         for key in [k for k, v in ex.items() if v is not None and len(v) == 0]:
             del ex[key]
         if len(ex) == 0:
@@ -194,13 +194,14 @@ def _set_reason(ex: Any, day: date, why: str) -> None:
     reasons.insert(position, _own(day), why)
 
 
-def _drop_stale_reasons(ex: Any) -> None:
-    """A reason goes with its occurrence: once a day is neither cancelled nor moved, its
-    reason would be an error in the plan."""
+def _drop_stale_reasons(ex: Any, node: Any) -> None:
+    """A reason goes with its occurrence: once a day is neither cancelled, moved nor pinned,
+    its reason would be an error in the plan."""
     reasons = ex.get("reasons")
     if reasons is None:
         return
     changed = {_day(v) for v in ex.get("cancelled") or ()} | {d for _, d in _moved_items(ex)}
+    changed |= {_day(v) for v in node.get("pinned") or ()}
     for key in list(reasons.keys()):
         if _day(key) not in changed:
             del reasons[key]
@@ -661,7 +662,8 @@ class Editor:
             ]
         out: list[list[Mutation]] = []
         if any(_slot(a, p) == start for p in a.pinned):
-            out.append([self._on(a, lambda n: _replace_slot(n, "pinned", a, start, value))])
+            repin = self._on(a, lambda n: _replace_slot(n, "pinned", a, start, value))
+            out.append([repin, *self._why(a, _day(target) or o.day, reason)])
         unpin = self._unpin(a, start)
         for d in self._origins(a, o):
             out.append([unpin, self._on(a, _move(d, value)), *self._why(a, d, reason)])

@@ -561,7 +561,8 @@ class _Builder:
         moved = tuple((ex.get("moved") or {}).items())
         added = tuple(ex.get("added") or ())
         reasons = tuple((ex.get("reasons") or {}).items())
-        changed = set(cancelled) | {o for o, _ in moved}
+        pins = {p.date() if isinstance(p, datetime) else p for p in rec.get("pinned") or ()}
+        changed = set(cancelled) | {o for o, _ in moved} | pins
         for day, _why in reasons:
             if day not in changed:
                 self.p.error(
