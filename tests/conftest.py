@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.helpers.smtp",
     "tests.helpers.web",
     "tests.helpers.ews",
+    "tests.helpers.graph",
 ]
 
 

@@ -86,11 +86,9 @@ def run_edit(plan: Path, make: Callable[[Any], Any], flow: Flow, adds_break: boo
             reschedule.write(proposal)
             written = True
     if fmt == "json":
-        import json
+        from plancal import jsonlines
 
-        click.echo(
-            json.dumps(to_json(proposal.impact, lang) | {"written": written}, ensure_ascii=False)
-        )
+        click.echo(jsonlines.dumps(to_json(proposal.impact, lang) | {"written": written}))
     elif written:
         say(
             Text(
@@ -165,12 +163,12 @@ def break_list(plan: Path, fmt: str, lang: Lang) -> None:
         return value.isoformat() if isinstance(value, date) else f"{value[0]:02d}-{value[1]:02d}"
 
     if fmt == "json":
-        import json
+        from plancal import jsonlines
 
         for info in infos:
             b = info.brk
             click.echo(
-                json.dumps(
+                jsonlines.dumps(
                     {
                         "id": b.id,
                         "name": b.name,
@@ -183,7 +181,6 @@ def break_list(plan: Path, fmt: str, lang: Lang) -> None:
                         "kept": info.kept,
                         "activities": dict(info.policies),
                     },
-                    ensure_ascii=False,
                 )
             )
         return
@@ -358,9 +355,9 @@ def diff_cmd(old: Path, new: Path, fmt: str, verbose: bool, lang: Lang) -> None:
 
     impact = reschedule.compare(old, new)
     if fmt == "json":
-        import json
+        from plancal import jsonlines
 
-        click.echo(json.dumps(to_json(impact, lang), ensure_ascii=False))
+        click.echo(jsonlines.dumps(to_json(impact, lang)))
         return
     for line in text_lines(impact, lang, verbose):
         click.echo(line)

@@ -114,10 +114,10 @@ def agenda(
     }[kind]  # type: ignore[assignment]
     items = ag.rows(schedule, lang, start, end, activities or None, kinds, cancelled)
     if fmt == "json":
-        import json
+        from plancal import jsonlines
 
         for item in items:
-            click.echo(json.dumps(item.to_json(), ensure_ascii=False))
+            click.echo(jsonlines.dumps(item.to_json()))
         return
     for line in ag.text_lines(items, lang, ids):
         click.echo(line)
@@ -178,11 +178,10 @@ def schema(markdown: bool, lang: Lang) -> None:
 
         click.echo(reference(), nl=False)
         return
-    import json
-
+    from plancal import jsonlines
     from plancal.rules.format import json_schema
 
-    click.echo(json.dumps(json_schema(lang), ensure_ascii=False, indent=2))
+    click.echo(jsonlines.dumps(json_schema(lang), indent=2))
 
 
 @main.command()

@@ -257,6 +257,37 @@ SECTIONS: tuple[Section, ...] = (
                 default=True,
             ),
             Option(
+                "max_connections",
+                Int(10, 100_000),
+                Text(
+                    "Open connections at most; at the cap the oldest still sending its request "
+                    "gives way.",
+                    "Högsta antal öppna anslutningar; vid taket får den äldsta som ännu skickar "
+                    "sin förfrågan ge plats.",
+                ),
+                default=2000,
+            ),
+            Option(
+                "max_per_client",
+                Int(1, 100_000),
+                Text(
+                    "Open connections per client address at most (a proxy in front: raise it).",
+                    "Högsta antal öppna anslutningar per klientadress (proxy framför: höj den).",
+                ),
+                default=64,
+            ),
+            Option(
+                "header_timeout",
+                Int(1, 600),
+                Text(
+                    "Seconds a client has to send a whole request head; slower or idle "
+                    "connections are closed.",
+                    "Sekunder en klient har på sig att skicka hela förfrågans huvud; långsammare "
+                    "eller tysta anslutningar stängs.",
+                ),
+                default=10,
+            ),
+            Option(
                 "token_key",
                 Str(),
                 Text(
@@ -403,6 +434,118 @@ SECTIONS: tuple[Section, ...] = (
                     "Objekt per anrop (Exchange tillåter högst 100).",
                 ),
                 default=100,
+            ),
+        ),
+    ),
+    Section(
+        "graph",
+        Text(
+            "Microsoft Graph (Exchange Online): where `plancal push graph` creates the meetings. "
+            "The app needs the application permission Calendars.ReadWrite, limited to the "
+            "organizer's mailbox with RBAC for Applications (a management scope), not "
+            "tenant-wide.",
+            "Microsoft Graph (Exchange Online): där `plancal push graph` skapar mötena. Appen "
+            "behöver programbehörigheten Calendars.ReadWrite, begränsad till arrangörens "
+            "brevlåda med RBAC för program (ett hanteringsomfång), inte i hela organisationen.",
+        ),
+        (
+            Option(
+                "mailbox",
+                EMAIL,
+                Text(
+                    "The organizer's mailbox; its calendar holds the meetings and it sends the "
+                    "invitations.",
+                    "Arrangörens brevlåda; dess kalender har mötena och den skickar inbjudningarna.",
+                ),
+            ),
+            Option(
+                "tenant_id",
+                Str(),
+                Text(
+                    "The directory (tenant) id in Entra ID.",
+                    "Katalogens (klientorganisationens) id i Entra ID.",
+                ),
+            ),
+            Option(
+                "client_id",
+                Str(),
+                Text(
+                    "The application (client) id of plancal's app registration.",
+                    "Applikationens (klientens) id för plancals appregistrering.",
+                ),
+            ),
+            Option(
+                "certificate",
+                Str(),
+                Text(
+                    "The app's certificate and private key, PEM (preferred to a secret; "
+                    "environment or keyring only).",
+                    "Appens certifikat och privata nyckel, PEM (att föredra framför en hemlighet; "
+                    "bara miljövariabel eller nyckelring).",
+                ),
+                secret=True,
+            ),
+            Option(
+                "certificate_thumbprint",
+                Str(),
+                Text(
+                    "The certificate's thumbprint as Entra ID shows it.",
+                    "Certifikatets tumavtryck som Entra ID visar det.",
+                ),
+            ),
+            Option(
+                "client_secret",
+                Str(),
+                Text(
+                    "The app's client secret, if no certificate (environment or keyring only).",
+                    "Appens klienthemlighet, om inget certifikat (bara miljövariabel eller nyckelring).",
+                ),
+                secret=True,
+            ),
+            Option(
+                "authority",
+                Str(
+                    r"https://\S+",
+                    Text(
+                        "write the sign-in host, e.g. https://login.microsoftonline.com",
+                        "skriv inloggningsvärden, t.ex. https://login.microsoftonline.com",
+                    ),
+                ),
+                Text(
+                    "Where tokens are issued (another host only for national clouds).",
+                    "Där token utfärdas (annan värd bara för nationella moln).",
+                ),
+                default="https://login.microsoftonline.com",
+            ),
+            Option(
+                "url",
+                Str(
+                    r"https?://\S+",
+                    Text(
+                        "write the service root, e.g. https://graph.microsoft.com/v1.0",
+                        "skriv tjänstens rot, t.ex. https://graph.microsoft.com/v1.0",
+                    ),
+                ),
+                Text(
+                    "The Graph service root (another only for national clouds).",
+                    "Graphs tjänsterot (annan bara för nationella moln).",
+                ),
+                default="https://graph.microsoft.com/v1.0",
+            ),
+            Option(
+                "timeout",
+                Int(1, 3600),
+                Text("Seconds to wait for one answer.", "Sekunder att vänta på ett svar."),
+                default=120,
+            ),
+            Option(
+                "max_wait",
+                Int(0, 86400),
+                Text(
+                    "Seconds a push may spend waiting on throttling (Retry-After) before it gives up.",
+                    "Sekunder en push får vänta på strypning (Retry-After) innan den ger upp.",
+                ),
+                default=900,
             ),
         ),
     ),
