@@ -2,4 +2,4 @@
 
 from plancal.cli import main
 
-main()
+main(prog_name="plancal")

@@ -634,7 +634,7 @@ def test_diff_reads_a_version_from_git(tmp_path: Path) -> None:
             "bash",
             "-c",
             f'"{sys.executable}" -m plancal.cli diff '
-            "<(git show HEAD:plan.yaml) plan.yaml --lang en",
+            "<(git show HEAD:plan.yaml) plan.yaml --lang en --verbose",
         ],
         cwd=tmp_path,
         capture_output=True,

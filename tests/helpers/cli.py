@@ -7,10 +7,13 @@ import subprocess
 import sys
 
 
-def plancal(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def plancal(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "plancal.cli", *args],
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,

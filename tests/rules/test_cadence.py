@@ -13,6 +13,7 @@ from plancal.rules.cadence import (
     PerYear,
     RRule,
     Weekly,
+    Yearly,
     parse,
     parse_time,
 )
@@ -76,6 +77,14 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
         ("kvartalsvis", PerYear(4)),
         ("Varje onsdag", Weekly((WED,))),
         ("11 ggr/år kl. 13.00", PerYear(11, start_time=time(13))),
+        # The nth weekday of every month, or of one month a year
+        ("Första måndagen varje månad", Monthly(weekday=MON, nth=1)),
+        ("sista fredagen i månaden kl. 10-11", Monthly(time(10), time(11), FRI, -1)),
+        ("andra onsdagen i varje månad", Monthly(weekday=WED, nth=2)),
+        ("first Monday of every month at 9:00", Monthly(time(9), weekday=MON, nth=1)),
+        ("Första tisdagen i oktober kl. 18.00", Yearly(10, TUE, 1, time(18))),
+        ("the last Friday in May", Yearly(5, FRI, -1)),
+        ("3:e torsdagen i mars", Yearly(3, THU, 3)),
         # Exact
         ("RRULE:FREQ=WEEKLY;BYDAY=MO,WE", RRule("FREQ=WEEKLY;BYDAY=MO,WE")),
         ("FREQ=MONTHLY;BYMONTHDAY=15", RRule("FREQ=MONTHLY;BYMONTHDAY=15")),
@@ -102,6 +111,8 @@ def test_accepted(text: str, expected: object) -> None:
         ("sometimes, maybe", "cannot read when", "every Monday 14:00"),
         ("", "'when' is empty", "as needed"),
         ("varje", "names no weekday", "every Monday"),
+        ("första mondagen i oktober", "unknown weekday 'mondag'", "did you mean 'måndag'"),
+        ("första tisdagen i oktobr", "unknown month 'oktobr'", "January … December"),
     ],
 )
 def test_refused_with_a_hint(text: str, message: str, hint: str) -> None:
@@ -139,3 +150,35 @@ def test_regression_msg_text_keyword_clash() -> None:
     with pytest.raises(CadenceError) as caught:
         parse("om ett tag")
     assert "om ett tag" in caught.value.message.render("sv")
+
+
+def test_the_nth_weekday_phrases_compile_to_the_days_they_name() -> None:
+    from datetime import date
+
+    from plancal.rules.compile import compile_plan
+    from plancal.rules.plan import loads
+    from tests.helpers import plan_text
+
+    text = plan_text(
+        **{
+            "when: Varje måndag kl. 14.00": "when: Första tisdagen varje månad kl. 10.00",
+            "period: {start: 2023-01-01, end: 2023-12-31}": (
+                "period: {start: 2023-01-01, end: 2024-12-31}"
+            ),
+        }
+    )
+    text += """  - id: medborgardialog
+    title: Medborgardialog
+    when: Första tisdagen i oktober kl. 18.00
+    organizer: kommunpolis
+"""
+    schedule = compile_plan(loads(text, "plan.yaml"))
+    monthly = schedule.occurrences(activities=["veckomote"])
+    assert len(monthly) == 24
+    odd = [o for o in monthly if not (o.start.weekday() == TUE and o.day.day <= 7)]
+    # the one exception is the holiday policy's: Sveriges nationaldag falls on that Tuesday
+    assert [(o.day, o.reason and o.reason.render("sv")) for o in odd] == [
+        (date(2023, 6, 7), "flyttat från 2023-06-06 (Nationaldagen)")
+    ]
+    yearly = [o.start for o in schedule.occurrences(activities=["medborgardialog"])]
+    assert [o.isoformat()[:16] for o in yearly] == ["2023-10-03T18:00", "2024-10-01T18:00"]

@@ -290,7 +290,7 @@ def test_lines_ruamel_would_reformat_stay_as_written() -> None:
         (
             lambda ed: ed.skip("avstamning-polis-if", date(2023, 3, 13)),
             "the plan has no activity 'avstamning-polis-if'",
-            "did you mean 'avstamning-polis-ifo'?",
+            "did you mean 'avstamning-polis-ifo' (Avstämning polis och IFO",
         ),
         (
             lambda ed: ed.skip("avstamning-polis-ifo", date(2024, 3, 11)),

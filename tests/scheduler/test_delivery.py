@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -311,3 +312,42 @@ def test_regression_a_folded_swedish_subject_keeps_its_spaces(seed_schedule: Sch
             due = f"{d.due.day} {MONTHS['sv'][d.due.month - 1]}" if whole_month else str(d.due)
             assert str(parsed["Subject"]).endswith(f"{d.followup.what} – senast {due}")
             assert max(len(line) for line in sent.splitlines()) <= 78
+
+
+def test_a_reminder_says_why_the_meeting_it_is_presented_at_was_moved() -> None:
+    """A --reason reaches the mail of a follow-up due at the meeting it moved."""
+    from plancal.scheduler.mail import compose
+    from tests.helpers.plans import editor
+
+    ed = editor()
+    meeting = next(
+        d.meeting
+        for d in ed.old.deadlines
+        if d.followup.id == "narkotikainsats-bra" and d.meeting is not None
+    )
+    assert isinstance(meeting.start, datetime)
+    to = (meeting.start + timedelta(days=1)).replace(tzinfo=None)
+    why = "Lokalen är upptagen"
+    moved = ed.move("bra-styrgrupp", meeting.day, to, why).schedule
+    deadline = next(
+        d
+        for d in moved.deadlines
+        if d.followup.id == "narkotikainsats-bra"
+        and d.meeting is not None
+        and d.meeting.day == to.date()
+    )
+
+    def text(schedule: Schedule, d: Any) -> str:
+        from email import message_from_bytes, policy
+
+        r = planned(replace(schedule, deadlines=(d,)))[0]
+        sent = compose(schedule, d, r, SENDER, r.owed_at, False).as_bytes()
+        part = message_from_bytes(sent, policy=policy.default).get_body(("plain",))
+        assert part is not None
+        return str(part.get_content())
+
+    # the rule put that meeting on Annandag jul; the plan names it by that day
+    said = f"Mötet {to.date()}: flyttat från 2022-12-26 i planen: {why}"
+    assert said in text(moved, deadline)
+    unmoved = next(d for d in ed.old.deadlines if d.meeting is meeting)
+    assert "Mötet" not in text(ed.old, unmoved)

@@ -96,10 +96,10 @@ def rows(
     def base(a: Activity) -> dict[str, Any]:
         return {
             "activity": a.id,
-            "title": a.title,
+            "title": a.title_in(lang),
             "attendees": _emails(plan, a.attendees),
             "organizer": plan.role_by_id[a.organizer].email if a.organizer else None,
-            "location": a.place,
+            "location": a.place_in(lang),
             "audience": a.audience,
             "areas": a.areas,
         }
@@ -207,8 +207,21 @@ LABELS = {
 }
 
 
-def text_lines(items: list[Row], lang: Lang) -> Iterator[str]:
-    """The agenda for people: one heading per day, then the activities without fixed time."""
+def _heading(day: date, lang: Lang) -> str:
+    """ "Måndag 2023-04-10, v. 15": the ISO week, as Swedish planning counts weeks."""
+    week = Text("week {n}", "v. {n}").render(lang, n=day.isocalendar().week)
+    return f"{WEEKDAYS[lang][day.weekday()].capitalize()} {day.isoformat()}, {week}"
+
+
+def _id(r: Row) -> str:
+    """What the editing commands take: the activity id (a follow-up's id for a deadline)."""
+    named = r.followup if r.kind == "deadline" and r.followup else r.activity
+    return f"  [{named}]" if named else ""
+
+
+def text_lines(items: list[Row], lang: Lang, ids: bool = False) -> Iterator[str]:
+    """The agenda for people: one heading per day, then the activities without fixed time;
+    ``ids`` adds each activity's id, as the editing commands take it."""
     current: date | None = None
     dated = [r for r in items if r.start is not None]
     undated = [r for r in items if r.start is None]
@@ -220,7 +233,7 @@ def text_lines(items: list[Row], lang: Lang) -> Iterator[str]:
                 yield ""
             current = r.day
             assert current is not None
-            yield f"{WEEKDAYS[lang][current.weekday()].capitalize()} {current.isoformat()}"
+            yield _heading(current, lang)
         if isinstance(r.start, datetime) and isinstance(r.end, datetime):
             when = f"{r.start:%H:%M}–{r.end:%H:%M}"
         else:
@@ -234,10 +247,10 @@ def text_lines(items: list[Row], lang: Lang) -> Iterator[str]:
             line += f" – {LABELS['due'].render(lang)} {r.due.isoformat()}"
         if r.reason and r.kind == "meeting":
             line += f" – {r.reason}"
-        yield line
+        yield line + (_id(r) if ids else "")
     if undated:
         if dated:
             yield ""
         yield LABELS["without"].render(lang) + ":"
         for r in undated:
-            yield f"  {r.title} – {r.when}"
+            yield f"  {r.title} – {r.when}" + (_id(r) if ids else "")

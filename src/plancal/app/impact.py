@@ -217,11 +217,19 @@ L = {
     "new": Text("new", "ny"),
     "gone": Text("removed", "tas bort"),
     "total": Text(
-        "{skipped} skipped, {moved} moved, {added} added, {kept} kept; {updated} "
-        "event(s) get SEQUENCE+1, {new} new, {removed} removed.",
-        "{skipped} inställda, {moved} flyttade, {added} tillagda, {kept} behålls; "
-        "{updated} händelse(r) får SEQUENCE+1, {new} nya, {removed} tas bort.",
+        "{skipped} skipped, {moved} moved, {added} added, {kept} kept.",
+        "{skipped} inställda, {moved} flyttade, {added} tillagda, {kept} behålls.",
     ),
+    "meetings_changed": Text(
+        "{n} {meetings} {change} in the calendars", "{n} {meetings} uppdateras i kalendrarna"
+    ),
+    "deadlines_changed": Text("{n} follow-up {dates} {change}", "{n} uppföljningsdatum ändras"),
+    "attendees_get": Text("the attendees get {notices}", "deltagarna får {notices}"),
+    "no_notice": Text("nobody is sent a message", "ingen får något meddelande"),
+    "and": Text(" and ", " och "),
+    "cancellation_a": Text("a cancellation", "en avbokning"),
+    "update_a": Text("an update", "en uppdatering"),
+    "invitation_a": Text("an invitation", "en inbjudan"),
     "nothing": Text("No calendar changes.", "Inga ändringar i kalendrarna."),
     "reshaped": Text(
         "{title} ({id}) changes shape ({before} → {after}): every one of its meetings gets a "
@@ -247,7 +255,45 @@ def _when(value: datetime | date | None, lang: Lang) -> str:
     return text + (f" {value:%H:%M}" if isinstance(value, datetime) else "")
 
 
-def text_lines(impact: Impact, lang: Lang) -> Iterator[str]:
+def _words(n: int, lang: Lang) -> dict[str, Any]:
+    """Words agree in number: "1 möte", "3 möten"; "1 meeting changes", "2 dates change"."""
+    one = n == 1
+    if lang == "en":
+        return {
+            "n": n,
+            "meetings": "meeting" if one else "meetings",
+            "dates": "date" if one else "dates",
+            "change": "changes" if one else "change",
+        }
+    return {"n": n, "meetings": "möte" if one else "möten"}
+
+
+def noticed(impact: Impact, lang: Lang) -> str:
+    """What people will notice: how many meetings change in their calendars, and what the
+    attendees receive. The calendar internals (UIDs, SEQUENCE) are for --verbose and JSON."""
+    changed = sum(1 for a in impact.activities for c in a.changes if c.kind != "kept")
+    if not changed:  # a change of title, place or attendees: each event changes once
+        changed = sum(1 for e in impact.events if not e.deadline)
+    parts = []
+    if changed:
+        parts.append(L["meetings_changed"].render(lang, **_words(changed, lang)))
+    if impact.deadlines:
+        parts.append(L["deadlines_changed"].render(lang, **_words(len(impact.deadlines), lang)))
+    kinds = {n for a in impact.activities for n in a.notices()}
+    notices = [
+        L[f"{k}_a"].render(lang) for k in ("cancellation", "update", "invitation") if k in kinds
+    ]
+    if notices:
+        parts.append(L["attendees_get"].render(lang, notices=L["and"].render(lang).join(notices)))
+    elif parts:
+        parts.append(L["no_notice"].render(lang))
+    if not parts:
+        return L["nothing"].render(lang)
+    return ", ".join(parts) + "."
+
+
+def text_lines(impact: Impact, lang: Lang, verbose: bool = False) -> Iterator[str]:
+    """The preview as people read it; ``verbose`` adds each calendar event's UID."""
     if impact.summary is not None:
         yield L["change"].render(lang, summary=impact.summary.render(lang))
         yield ""
@@ -268,7 +314,7 @@ def text_lines(impact: Impact, lang: Lang) -> Iterator[str]:
         )
         yield ""
     for ai in impact.activities:
-        yield f"{ai.activity.title} ({ai.activity.id})"
+        yield f"{ai.activity.title_in(lang)} ({ai.activity.id})"
         for c in ai.changes:
             when = _when(c.before if c.kind == "skipped" else c.after, lang)
             if c.kind == "moved":
@@ -290,7 +336,7 @@ def text_lines(impact: Impact, lang: Lang) -> Iterator[str]:
             who += [w for w in d.responsible if w not in who]
         yield "  " + L["reminded"].render(lang, who=", ".join(who) or "–")
         yield ""
-    if impact.events:
+    if impact.events and verbose:
         yield L["events"].render(lang)
         labels = {"updated": L["updated"], "new": L["new"], "removed": L["gone"]}
         for e in impact.events:
@@ -308,10 +354,8 @@ def text_lines(impact: Impact, lang: Lang) -> Iterator[str]:
         moved=impact.count("moved"),
         added=impact.count("added"),
         kept=impact.count("kept"),
-        updated=len(impact.events_by("updated")),
-        new=len(impact.events_by("new")),
-        removed=len(impact.events_by("removed")),
     )
+    yield noticed(impact, lang)
 
 
 def _is_series_now(impact: Impact, a: Activity) -> bool:

@@ -132,6 +132,7 @@ def fold(line: str) -> bytes:
 
 L: dict[str, Text] = {
     "area": Text("Area", "Område"),
+    "cancelled_on": Text("Cancelled {day}: {why}", "Inställt {day}: {why}"),
     "attendees": Text("Attendees", "Deltagare"),
     "organizer": Text("Organizer", "Sammankallande"),
     "followup": Text("Follow-up", "Uppföljning"),
@@ -314,7 +315,16 @@ class _Writer:
         if s.rule is None:
             yield self.event(s, None, s.start, s.end, reason)
             return
-        yield self.event(s, None, s.start, s.end, None, s.rrule_text(self.plan.tz), s.exdates())
+        # an EXDATE has no text of its own: the series says why, where the plan says why
+        ex, excluded = s.activity.exceptions, s.exdates()
+        days = {x.date() if isinstance(x, datetime) else x for x in excluded}
+        notes = [
+            self.t("cancelled_on", day=day.isoformat(), why=why)
+            for day, why in ex.reasons
+            if day in ex.cancelled and day in days
+        ]
+        why = "\n".join(notes) or None
+        yield self.event(s, None, s.start, s.end, why, s.rrule_text(self.plan.tz), excluded)
         for o in sorted(s.overrides, key=lambda o: o.recurrence_id):
             yield self.event(
                 s, o.recurrence_id, o.start, o.start + s.duration, o.reason.render(self.lang)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -24,15 +25,39 @@ from plancal.cli.options import current_lang
 
 
 class Plancal(click.Group):
-    """The group that turns a ``UserError`` into its problems on stderr and exit status 1."""
+    """The group that turns a ``UserError`` into its problems on stderr and exit status 1, and
+    prints click's usage errors (exit status 2) in the invocation's language."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return super().main(*args, **kwargs)
+            return self._main(*args, **kwargs)
         except OSError as e:  # --help and --version print before any command is invoked
             if e.errno not in _OUTPUT_ERRORS:
                 raise
             _output_failed(e)
+
+    def _main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        from plancal.cli import usage
+
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            result = super().main(argv, prog_name, complete_var, False, **extra)
+        except click.ClickException as e:
+            usage.show(e, usage.lang_of(getattr(e, "ctx", None), argv))
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo(usage.T["aborted"].render(usage.lang_of(None, argv)), err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         from plancal.app import holidays

@@ -6,7 +6,9 @@ only shows); the flow is ``run_edit``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from plancal.cli.options import (
     DATE,
     DATETIME,
     PLAN_ARG,
-    F,
+    ask,
     db_option,
     format_option,
     lang_option,
@@ -28,31 +30,51 @@ from plancal.cli.options import (
 from plancal.i18n import Lang, Text
 
 
-def edit_options(f: F) -> F:
-    """What every command that edits the plan takes."""
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """How an edit is shown and written: what every command that edits the plan takes."""
+
+    yes: bool
+    dry_run: bool
+    fmt: str
+    verbose: bool
+    lang: Lang
+    db_url: str | None = None  # where the plan's history is kept
+
+
+def edit_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every command that edits the plan takes, handed to it as one ``flow``."""
+
+    @functools.wraps(f)
+    def command(
+        *args: Any,
+        yes: bool,
+        dry_run: bool,
+        fmt: str,
+        verbose: bool,
+        lang: Lang,
+        db_url: str | None,
+        **kw: Any,
+    ) -> Any:
+        return f(*args, flow=Flow(yes, dry_run, fmt, verbose, lang, db_url), **kw)
+
     for option in reversed(
         [
             click.option("--yes", "-y", is_flag=True, help="Write without asking."),
             click.option("--dry-run", is_flag=True, help="Only show the impact; write nothing."),
             format_option("json: one object, for scripts."),
+            click.option(
+                "--verbose", "-v", is_flag=True, help="Also name each calendar event (UID)."
+            ),
             lang_option,
             db_option,
         ]
     ):
-        f = option(f)
-    return f
+        command = option(command)
+    return command
 
 
-def run_edit(
-    plan: Path,
-    make: Callable[[Any], Any],
-    yes: bool,
-    dry_run: bool,
-    fmt: str,
-    lang: Lang,
-    adds_break: bool = False,
-    db_url: str | None = None,
-) -> None:
+def run_edit(plan: Path, make: Callable[[Any], Any], flow: Flow, adds_break: bool = False) -> None:
     """Show the impact of one edit, ask, write: the flow every rescheduling command shares."""
     from plancal.app import reschedule
     from plancal.app.impact import text_lines
@@ -65,7 +87,7 @@ def run_edit(
         from plancal.cli.options import open_store
         from plancal.scheduler.clock import utcnow
 
-        with open_store(db_url) as store:  # opened first: no write without its history
+        with open_store(flow.db_url) as store:  # opened first: no write without its history
             reschedule.write(
                 proposal,
                 make,
@@ -73,19 +95,10 @@ def run_edit(
                 lambda written: history.record(store, written, command, utcnow()),
             )
 
-    if fmt == "text":
-        for line in text_lines(proposal.impact, lang):
+    if flow.fmt == "text":
+        for line in text_lines(proposal.impact, flow.lang, flow.verbose):
             click.echo(line)
-    confirm_and_write(
-        plan,
-        proposal.impact,
-        proposal.data != proposal.plan_file.raw,
-        write,
-        yes,
-        dry_run,
-        fmt,
-        lang,
-    )
+    confirm_and_write(plan, proposal.impact, proposal.data != proposal.plan_file.raw, write, flow)
 
 
 def _command_name(ctx: click.Context) -> str:
@@ -98,30 +111,24 @@ def _command_name(ctx: click.Context) -> str:
 
 
 def confirm_and_write(
-    plan: Path,
-    impact: Any,
-    changes: bool,
-    write: Callable[[], None],
-    yes: bool,
-    dry_run: bool,
-    fmt: str,
-    lang: Lang,
+    plan: Path, impact: Any, changes: bool, write: Callable[[], None], flow: Flow
 ) -> None:
     """Ask (unless --yes), write, and say so; exit 1 when nothing was written."""
     from plancal.app.impact import to_json
 
+    lang = flow.lang
     written = False
-    if not dry_run and changes:
-        question = Text("Write this change to {file}?", "Skriva ändringen till {file}?")
+    if not flow.dry_run and changes:
+        question = Text("Write this change to {file}?", "Vill du skriva ändringen till {file}?")
         try:
-            go = yes or click.confirm(question.render(lang, file=plan), default=False, err=True)
+            go = flow.yes or ask(question, lang, file=plan)
         except click.Abort:  # no answer (end of input): as good as no
             click.echo("", err=True)
             go = False
         if go:
             write()
             written = True
-    if fmt == "json":
+    if flow.fmt == "json":
         from plancal import jsonlines
 
         click.echo(jsonlines.dumps(to_json(impact, lang) | {"written": written}))
@@ -134,9 +141,9 @@ def confirm_and_write(
             lang,
             file=plan,
         )
-    elif not dry_run:
+    elif not flow.dry_run:
         say(Text("Nothing was written.", "Inget skrevs."), lang, err=True)
-    if not written and not dry_run:
+    if not written and not flow.dry_run:
         raise SystemExit(1)
 
 
@@ -168,22 +175,11 @@ def break_add(
     end: date | tuple[int, int],
     policy: str | None,
     break_id: str | None,
-    yes: bool,
-    dry_run: bool,
-    fmt: str,
-    lang: Lang,
-    db_url: str | None,
+    flow: Flow,
 ) -> None:
     """Add a break FROM–TO (dates, or MM-DD for every year); shows what it touches first."""
     run_edit(
-        plan,
-        lambda ed: ed.add_break(name, start, end, policy, break_id),
-        yes,
-        dry_run,
-        fmt,
-        lang,
-        adds_break=True,
-        db_url=db_url,
+        plan, lambda ed: ed.add_break(name, start, end, policy, break_id), flow, adds_break=True
     )
 
 
@@ -191,17 +187,9 @@ def break_add(
 @PLAN_ARG
 @click.argument("break_id", metavar="ID")
 @edit_options
-def break_remove(
-    plan: Path,
-    break_id: str,
-    yes: bool,
-    dry_run: bool,
-    fmt: str,
-    lang: Lang,
-    db_url: str | None,
-) -> None:
+def break_remove(plan: Path, break_id: str, flow: Flow) -> None:
     """Remove a break; the meetings it paused come back."""
-    run_edit(plan, lambda ed: ed.remove_break(break_id), yes, dry_run, fmt, lang, db_url=db_url)
+    run_edit(plan, lambda ed: ed.remove_break(break_id), flow)
 
 
 @break_group.command("list")
@@ -263,70 +251,87 @@ def break_list(plan: Path, fmt: str, lang: Lang) -> None:
             click.echo(f"  {name_}: {', '.join(ids)}")
 
 
-@main.command()
-@PLAN_ARG
-@click.argument("activity")
-@click.argument("day", metavar="DATE", type=DATE)
-@edit_options
-def skip(
-    plan: Path,
-    activity: str,
-    day: date,
-    yes: bool,
-    dry_run: bool,
-    fmt: str,
-    lang: Lang,
-    db_url: str | None,
-) -> None:
-    """Skip one occurrence of an activity (the one on DATE)."""
-    run_edit(plan, lambda ed: ed.skip(activity, day), yes, dry_run, fmt, lang, db_url=db_url)
-
-
-@main.command()
-@PLAN_ARG
-@click.argument("activity")
-@click.argument("day", metavar="DATE", type=DATE)
-@click.option(
-    "--to",
-    "to",
-    required=True,
-    type=DATETIME,
-    metavar="DATETIME",
-    help="New date and time (2023-03-15 14:00); a date alone keeps the time.",
+REASON = click.option(
+    "--reason",
+    metavar="TEXT",
+    default=None,
+    help="Why (written into the plan; shown in the agenda, the feeds and the reminders).",
 )
-@edit_options
-def move(
-    plan: Path,
-    activity: str,
-    day: date,
-    to: date | datetime,
-    yes: bool,
-    dry_run: bool,
-    fmt: str,
-    lang: Lang,
-    db_url: str | None,
-) -> None:
-    """Move the occurrence of an activity on DATE to another date and time."""
-    run_edit(plan, lambda ed: ed.move(activity, day, to), yes, dry_run, fmt, lang, db_url=db_url)
+
+
+def _cancel_one(plan: Path, activity: str, day: date, reason: str | None, flow: Flow) -> None:
+    run_edit(plan, lambda ed: ed.skip(activity, day, reason), flow)
+
+
+def _end_series(plan: Path, activity: str, start: date, flow: Flow) -> None:
+    run_edit(plan, lambda ed: ed.cancel_from(activity, start), flow)
 
 
 @main.command()
 @PLAN_ARG
 @click.argument("activity")
-@click.argument("when", metavar="DATETIME", type=DATETIME)
+@click.argument("day", metavar="DATE", type=DATE, required=False)
+@click.option(
+    "--from",
+    "start",
+    type=DATE,
+    metavar="DATE",
+    help="Old spelling of `plancal end`: end the whole series from DATE on.",
+)
+@REASON
 @edit_options
-def add(
+def cancel(
     plan: Path,
     activity: str,
-    when: date | datetime,
-    yes: bool,
-    dry_run: bool,
-    fmt: str,
-    lang: Lang,
-    db_url: str | None,
+    day: date | None,
+    start: date | None,
+    reason: str | None,
+    flow: Flow,
 ) -> None:
-    """Add an extra occurrence of an activity (a date alone takes the activity's time)."""
-    run_edit(plan, lambda ed: ed.add(activity, when), yes, dry_run, fmt, lang, db_url=db_url)
+    """Cancel one occurrence of an activity (the one on DATE); the series goes on.
+
+    To end the whole series, use `plancal end` (`cancel --from DATE` still does that).
+    """
+    lang = flow.lang
+    if day is not None and start is not None:
+        raise click.UsageError(
+            Text(
+                "give DATE to cancel one occurrence, or --from DATE to end the series; not both",
+                "ange DATUM för att ställa in ett tillfälle, eller --from DATUM för att avsluta "
+                "serien; inte båda",
+            ).render(lang)
+        )
+    if start is not None:  # what `cancel --from` always meant: the series ends
+        if reason is not None:
+            raise click.UsageError(
+                Text(
+                    "--reason is for one occurrence; the end of a series has none",
+                    "--reason gäller ett tillfälle; när en serie avslutas anges inget skäl",
+                ).render(lang)
+            )
+        _end_series(plan, activity, start, flow)
+        return
+    if day is None:
+        raise click.UsageError(
+            Text(
+                "which occurrence? Give its DATE (to end the whole series: plancal end "
+                "PLAN ACTIVITY --from DATE)",
+                "vilket tillfälle? Ange dess DATUM (för att avsluta hela serien: plancal end "
+                "PLAN AKTIVITET --from DATUM)",
+            ).render(lang)
+        )
+    _cancel_one(plan, activity, day, reason, flow)
+
+
+@main.command()
+@PLAN_ARG
+@click.argument("activity")
+@click.argument("day", metavar="DATE", type=DATE)
+@REASON
+@edit_options
+def skip(plan: Path, activity: str, day: date, reason: str | None, flow: Flow) -> None:
+    """Same as `cancel`: cancel one occurrence of an activity (the one on DATE)."""
+    _cancel_one(plan, activity, day, reason, flow)
 
 
 @main.command()
@@ -341,28 +346,49 @@ def add(
     help="First day without the activity (YYYY-MM-DD).",
 )
 @edit_options
-def cancel(
-    plan: Path,
-    activity: str,
-    start: date,
-    yes: bool,
-    dry_run: bool,
-    fmt: str,
-    lang: Lang,
-    db_url: str | None,
-) -> None:
+def end(plan: Path, activity: str, start: date, flow: Flow) -> None:
     """End an activity's series from DATE on (it runs until the day before)."""
-    run_edit(
-        plan, lambda ed: ed.cancel_from(activity, start), yes, dry_run, fmt, lang, db_url=db_url
-    )
+    _end_series(plan, activity, start, flow)
+
+
+@main.command()
+@PLAN_ARG
+@click.argument("activity")
+@click.argument("day", metavar="DATE", type=DATE)
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    type=DATETIME,
+    metavar="DATETIME",
+    help="New date and time (2023-03-15 14:00); a date alone keeps the time.",
+)
+@REASON
+@edit_options
+def move(
+    plan: Path, activity: str, day: date, to: date | datetime, reason: str | None, flow: Flow
+) -> None:
+    """Move the occurrence of an activity on DATE to another date and time."""
+    run_edit(plan, lambda ed: ed.move(activity, day, to, reason), flow)
+
+
+@main.command()
+@PLAN_ARG
+@click.argument("activity")
+@click.argument("when", metavar="DATETIME", type=DATETIME)
+@edit_options
+def add(plan: Path, activity: str, when: date | datetime, flow: Flow) -> None:
+    """Add an extra occurrence of an activity (a date alone takes the activity's time)."""
+    run_edit(plan, lambda ed: ed.add(activity, when), flow)
 
 
 @main.command("diff")
 @click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
 @format_option()
+@click.option("--verbose", "-v", is_flag=True, help="Also name each calendar event (UID).")
 @lang_option
-def diff_cmd(old: Path, new: Path, fmt: str, lang: Lang) -> None:
+def diff_cmd(old: Path, new: Path, fmt: str, verbose: bool, lang: Lang) -> None:
     """What changes in the calendars between two versions of a plan file.
 
     For review in git: plancal diff <(git show HEAD:plan.yaml) plan.yaml
@@ -376,7 +402,7 @@ def diff_cmd(old: Path, new: Path, fmt: str, lang: Lang) -> None:
 
         click.echo(jsonlines.dumps(to_json(impact, lang)))
         return
-    for line in text_lines(impact, lang):
+    for line in text_lines(impact, lang, verbose):
         click.echo(line)
 
 
@@ -393,12 +419,12 @@ def history(plan: Path, fmt: str, lang: Lang, db_url: str | None) -> None:
     with open_store(db_url) as store:
         found = hist.entries(store, plan)
     if fmt == "json":
-        import json
+        from plancal import jsonlines
 
         for e in found:
             v = e.version
             click.echo(
-                json.dumps(
+                jsonlines.dumps(
                     {
                         "version": v.id,
                         "written": v.written.isoformat(),
@@ -406,8 +432,7 @@ def history(plan: Path, fmt: str, lang: Lang, db_url: str | None) -> None:
                         "summary": v.summary(lang),
                         "undone": e.undone,
                         "undoes": v.undoes,
-                    },
-                    ensure_ascii=False,
+                    }
                 )
             )
         return
@@ -433,25 +458,22 @@ def history(plan: Path, fmt: str, lang: Lang, db_url: str | None) -> None:
 @main.command()
 @PLAN_ARG
 @edit_options
-def undo(plan: Path, yes: bool, dry_run: bool, fmt: str, lang: Lang, db_url: str | None) -> None:
+def undo(plan: Path, flow: Flow) -> None:
     """Go back one version: take back the newest edit plancal wrote (see `plancal history`)."""
     from plancal.app import history as hist
     from plancal.app.impact import text_lines
     from plancal.cli.options import open_store
     from plancal.scheduler.clock import utcnow
 
-    with open_store(db_url) as store:
+    with open_store(flow.db_url) as store:
         proposal = hist.prepare_undo(store, plan)
-        if fmt == "text":
-            for line in text_lines(proposal.impact, lang):
+        if flow.fmt == "text":
+            for line in text_lines(proposal.impact, flow.lang, flow.verbose):
                 click.echo(line)
         confirm_and_write(
             plan,
             proposal.impact,
             proposal.data != proposal.plan_file.raw,
             lambda: hist.write_undo(store, proposal, utcnow()),
-            yes,
-            dry_run,
-            fmt,
-            lang,
+            flow,
         )

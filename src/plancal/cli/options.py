@@ -53,6 +53,18 @@ class Param(_ParamType):
     ) -> Any:
         self.fail(text.render(current_lang(), **values), param, ctx)
 
+    def refuse_date(
+        self, value: Any, text: Text, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Any:
+        """A date that is not one, with why when the shape is right ("juni har 30 dagar")."""
+        from plancal.rules.schema import date_trouble
+
+        trouble = date_trouble(str(value))
+        if trouble is None:
+            return self.refuse(text, param, ctx, value=value)
+        why = Text("{value!r} is not a date: {why}", "{value!r} är inget datum: {why}")
+        self.refuse(why, param, ctx, value=value, why=trouble.render(current_lang()))
+
 
 class LangType(Param):
     name = "sv|en"
@@ -96,14 +108,14 @@ class DateType(Param):
         try:
             return date.fromisoformat(str(value).strip())
         except ValueError:
-            self.refuse(
+            self.refuse_date(
+                value,
                 Text(
                     "{value!r} is not a date; write YYYY-MM-DD",
                     "{value!r} är inget datum; skriv ÅÅÅÅ-MM-DD",
                 ),
                 param,
                 ctx,
-                value=value,
             )
             raise AssertionError from None
 
@@ -123,14 +135,14 @@ class DateTimeType(Param):
             return value
         parsed = DateTimeK().check(str(value).replace("T", " "), Where("--"), Problems())
         if parsed is INVALID:
-            self.refuse(
+            self.refuse_date(
+                value,
                 Text(
                     "{value!r} is not a date and time; write e.g. 2023-03-15 14:00",
                     "{value!r} är inte datum och tid; skriv t.ex. 2023-03-15 14.00",
                 ),
                 param,
                 ctx,
-                value=value,
             )
         result: date | datetime = parsed
         return result
@@ -258,6 +270,29 @@ BASE_URL = click.option(
     help="Public address people subscribe to (default: [server] base_url, "
     "else the plan's feeds url).",
 )
+
+
+ANSWERS = {"j": True, "ja": True, "y": True, "yes": True, "n": False, "nej": False, "no": False}
+
+
+def ask(question: Text, lang: Lang, **values: Any) -> bool:
+    """A yes/no question on stderr, no by default; j/ja/n/nej in Swedish, y/yes/n/no in both.
+
+    End of input (no one to answer) raises ``click.Abort``: as good as no.
+    """
+    suffix = " [j/N] " if lang == "sv" else " [y/N] "
+    while True:
+        answer = click.prompt(
+            question.render(lang, **values) + suffix,
+            default="",
+            show_default=False,
+            prompt_suffix="",
+            err=True,
+        )
+        chosen = ANSWERS.get(str(answer).strip().lower()) if str(answer).strip() else False
+        if chosen is not None:
+            return chosen
+        say(Text("Answer y or n.", "Svara j eller n."), lang, err=True)
 
 
 def say(text: Text, lang: Lang, err: bool = False, **values: Any) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -75,6 +77,9 @@ def validate(plan: Path, lang: Lang) -> None:
     help="Meetings, follow-up deadlines, or both.",
 )
 @click.option("--cancelled", is_flag=True, help="Also list occurrences that do not take place.")
+@click.option(
+    "--ids", is_flag=True, help="Show each activity's id, as the editing commands take it."
+)
 @format_option("json: one object per line.")
 @lang_option
 def agenda(
@@ -84,6 +89,7 @@ def agenda(
     activities: tuple[str, ...],
     kind: str,
     cancelled: bool,
+    ids: bool,
     fmt: str,
     lang: Lang,
 ) -> None:
@@ -93,10 +99,12 @@ def agenda(
     schedule = compiled(plan, lang, calendars=False)
     unknown = [a for a in activities if a not in schedule.plan.activity_by_id]
     if unknown:
+        from plancal.rules.names import activity_hint
+
         raise click.BadParameter(
-            Text(
-                "unknown activity {ids}; known: {known}", "okänd aktivitet {ids}; kända: {known}"
-            ).render(lang, ids=", ".join(unknown), known=", ".join(schedule.plan.activity_by_id)),
+            Text("unknown activity {id}; {hint}", "okänd aktivitet {id}; {hint}").render(
+                lang, id=unknown[0], hint=activity_hint(schedule.plan, unknown[0]).render(lang)
+            ),
             param_hint="--activity",
         )
     kinds: tuple[ag.Kind, ...] = {
@@ -111,7 +119,7 @@ def agenda(
         for item in items:
             click.echo(jsonlines.dumps(item.to_json()))
         return
-    for line in ag.text_lines(items, lang):
+    for line in ag.text_lines(items, lang, ids):
         click.echo(line)
 
 
@@ -157,9 +165,19 @@ def compile_cmd(plan: Path, out_dir: Path, db_url: str | None, lang: Lang) -> No
 
 
 @main.command()
+@click.option(
+    "--markdown",
+    is_flag=True,
+    help="Print the reference of the plan format in Swedish (docs/planformat.md) instead.",
+)
 @lang_option
-def schema(lang: Lang) -> None:
+def schema(markdown: bool, lang: Lang) -> None:
     """Print the JSON Schema of the plan file, for editors that complete and check YAML."""
+    if markdown:
+        from plancal.rules.reference import markdown as reference
+
+        click.echo(reference(), nl=False)
+        return
     from plancal import jsonlines
     from plancal.rules.format import json_schema
 
@@ -182,3 +200,216 @@ def config(config: Path | None, lang: Lang) -> None:
             value = shown[section.name][option.key]
             where = settings.env_name(section.name, option.key)
             click.echo(f"{option.key} = {value!r}  # {option.doc.render(lang)} (${where})")
+
+
+# --- a first plan ------------------------------------------------------------------------------
+
+
+def _pair(text: str, option: str, lang: Lang) -> tuple[str, str]:
+    """ "Titel=värde" from an option; a usage error in the invocation's language otherwise."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise click.UsageError(
+            Text(
+                "{option} takes NAME=VALUE, e.g. {option} 'Lägesbild=Varje tisdag kl. 10.00'",
+                "{option} tar NAMN=VÄRDE, t.ex. {option} 'Lägesbild=Varje tisdag kl. 10.00'",
+            ).render(lang, option=option)
+        )
+    return name.strip(), value.strip()
+
+
+def _ask(question: Text, lang: Lang, check: Any = None, default: str | None = None) -> str:
+    """One answer; asked again, with what is wrong, until ``check`` accepts it."""
+    while True:
+        shown = question.render(lang) + (f" [{default}]" if default else "") + ": "
+        answer = click.prompt(shown, default=default or "", show_default=False, prompt_suffix="")
+        answer = str(answer).strip()
+        problem = check(answer) if check else None
+        if problem is None:
+            return answer
+        click.echo(f"  {problem}", err=True)
+
+
+def _date_problem(lang: Lang) -> Any:
+    from plancal.rules.schema import date_trouble
+
+    def check(answer: str) -> str | None:
+        try:
+            date.fromisoformat(answer)
+            return None
+        except ValueError:
+            trouble = date_trouble(answer)
+            why = trouble.render(lang) if trouble else None
+            return why or Text("write YYYY-MM-DD", "skriv ÅÅÅÅ-MM-DD").render(lang)
+
+    return check
+
+
+def _when_problem(lang: Lang, yearly: bool) -> Any:
+    from plancal.rules import cadence
+
+    def check(answer: str) -> str | None:
+        if not answer:
+            return None
+        text = f"{answer} ggr/år" if yearly and answer.isdigit() else answer
+        try:
+            cadence.parse(text)
+            return None
+        except cadence.CadenceError as e:
+            hint = f" – {e.hint.render(lang)}" if e.hint else ""
+            return e.message.render(lang) + hint
+
+    return check
+
+
+def _email_problem(lang: Lang) -> Any:
+    def check(answer: str) -> str | None:
+        if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", answer):
+            return None
+        return Text(
+            "write an e-mail address, e.g. kommunpolis@polisen.se",
+            "skriv en e-postadress, t.ex. kommunpolis@polisen.se",
+        ).render(lang)
+
+    return check
+
+
+@main.command()
+@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--municipality", default=None, help="The municipality (kommun), e.g. Söderhamn.")
+@click.option("--from", "start", type=DATE, metavar="DATE", help="First day of the plan.")
+@click.option("--to", "end", type=DATE, metavar="DATE", help="Last day of the plan.")
+@click.option(
+    "--weekly",
+    multiple=True,
+    metavar="TITLE=WHEN",
+    help="A weekly meeting, e.g. 'Lägesbild=Varje tisdag kl. 10.00' (repeatable).",
+)
+@click.option(
+    "--per-year",
+    multiple=True,
+    metavar="TITLE=N",
+    help="A meeting N times a year, e.g. 'Styrgrupp=4' (repeatable).",
+)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    metavar="NAME=EMAIL",
+    help="A role and its address, e.g. 'Kommunpolis=kommunpolis@polisen.se' (repeatable).",
+)
+@click.option("--place", default=None, help="Where meetings usually are.")
+@lang_option
+def init(
+    plan: Path,
+    municipality: str | None,
+    start: date | None,
+    end: date | None,
+    weekly: tuple[str, ...],
+    per_year: tuple[str, ...],
+    roles: tuple[str, ...],
+    place: str | None,
+    lang: Lang,
+) -> None:
+    """Write a first plan file from a few questions (or from the options, without questions)."""
+    from plancal.app.newplan import Answers, Meeting, create
+    from plancal.scheduler.clock import utcnow
+
+    asking = municipality is None
+    if asking:
+        say(
+            Text(
+                "A few questions, and plancal writes a first plan to {file}. An empty answer "
+                "ends a list.",
+                "Några frågor, så skriver plancal en första plan till {file}. Ett tomt svar "
+                "avslutar en lista.",
+            ),
+            lang,
+            file=plan,
+        )
+        municipality = _ask(Text("Municipality", "Kommun"), lang, lambda a: None if a else "–")
+    if start is None:
+        if not asking:
+            raise click.UsageError(Text("give --from DATE", "ange --from DATUM").render(lang))
+        this_year = utcnow().year
+        start = date.fromisoformat(
+            _ask(
+                Text("First day of the plan", "Planens första dag"),
+                lang,
+                _date_problem(lang),
+                f"{this_year}-01-01",
+            )
+        )
+    if end is None:
+        if not asking:
+            raise click.UsageError(Text("give --to DATE", "ange --to DATUM").render(lang))
+        end = date.fromisoformat(
+            _ask(
+                Text("Last day of the plan", "Planens sista dag"),
+                lang,
+                _date_problem(lang),
+                f"{start.year + 1}-12-31",
+            )
+        )
+    weekly_meetings = [Meeting(*_pair(w, "--weekly", lang)) for w in weekly]
+    yearly_meetings = [Meeting(*_pair(p, "--per-year", lang)) for p in per_year]
+    role_pairs = [_pair(r, "--role", lang) for r in roles]
+    if asking:
+        while title := _ask(
+            Text("A weekly meeting (title)", "Ett möte varje vecka (rubrik)"), lang
+        ):
+            when = _ask(
+                Text("  When? e.g. Varje måndag kl. 14.00", "  När? t.ex. Varje måndag kl. 14.00"),
+                lang,
+                _when_problem(lang, yearly=False),
+            )
+            weekly_meetings.append(Meeting(title, when or "Varje måndag kl. 14.00"))
+        while title := _ask(
+            Text("A meeting a few times a year (title)", "Ett möte några gånger om året (rubrik)"),
+            lang,
+        ):
+            n = _ask(
+                Text("  How many times a year?", "  Hur många gånger om året?"),
+                lang,
+                _when_problem(lang, yearly=True),
+                "4",
+            )
+            yearly_meetings.append(Meeting(title, n))
+        while name := _ask(Text("A role (name)", "En roll (namn)"), lang):
+            email = _ask(
+                Text("  Its e-mail address", "  Rollens e-postadress"), lang, _email_problem(lang)
+            )
+            role_pairs.append((name, email))
+        if place is None:
+            place = _ask(Text("Usual place (may be empty)", "Vanlig plats (får vara tom)"), lang)
+    if not role_pairs:
+        raise click.UsageError(
+            Text(
+                "a plan needs at least one role with an address (--role 'Kommunpolis=…')",
+                "en plan behöver minst en roll med adress (--role 'Kommunpolis=…')",
+            ).render(lang)
+        )
+    yearly_meetings = [
+        Meeting(m.title, f"{m.when} ggr/år" if m.when.isdigit() else m.when)
+        for m in yearly_meetings
+    ]
+    answers = Answers(
+        municipality or "",
+        start,
+        end,
+        tuple(role_pairs),
+        tuple(weekly_meetings),
+        tuple(yearly_meetings),
+        place or None,
+    )
+    create(plan, answers, utcnow().date())
+    say(
+        Text(
+            "Wrote {file}. Next: plancal validate {file}, then plancal agenda {file}. The "
+            "format is described in docs/planformat.md.",
+            "Skrev {file}. Nästa steg: plancal validate {file}, sedan plancal agenda {file}. "
+            "Formatet beskrivs i docs/planformat.md.",
+        ),
+        lang,
+        file=plan,
+    )

@@ -231,6 +231,37 @@ def token_create(
     )
     for slug in info.feeds:
         click.echo(f"  {base}t/{secret}/{slug}.ics")
+    warn_if_local(base, lang)
+
+
+LOOPBACK = ("127.", "localhost", "[::1]", "0.0.0.0")
+
+
+def warn_if_local(base: str, lang: Lang) -> None:
+    """A link to this machine works only here: say so, and how to give the public address."""
+    from urllib.parse import urlsplit
+
+    from plancal.config.settings import env_name
+
+    host = urlsplit(base).netloc.rsplit("@", 1)[-1]
+    if not any(host.startswith(p) for p in LOOPBACK):
+        return
+    say(
+        Text(
+            "warning: these links point to {host}, which works only on this machine; people "
+            "elsewhere cannot open them.\n    hint: give the public address with --base-url "
+            "https://kalender.example.se/, or once for all with base_url under [server] in the "
+            "settings file (or {env}, or url: in the plan); then create the token again.",
+            "varning: adresserna pekar på {host}, som bara fungerar på den här datorn; andra "
+            "kan inte öppna dem.\n    tips: ange den offentliga adressen med --base-url "
+            "https://kalender.example.se/, eller en gång för alla med base_url under [server] i "
+            "inställningsfilen (eller {env}, eller url: i planen); skapa sedan token på nytt.",
+        ),
+        lang,
+        err=True,
+        host=host,
+        env=env_name("server", "base_url"),
+    )
 
 
 @token.command("list")

@@ -6,7 +6,9 @@ Accepted, case-insensitively, in Swedish and English:
              ``every other Friday at 8:30 for 45 minutes``, ``måndagar och torsdagar kl 13``
 - per year:  ``11 ggr/år``, ``Minst 3 ggr/år``, ``2 gånger/år``, ``5 times a year``,
              ``twice a year``, ``kvartalsvis``
-- monthly:   ``1 ggr/månad``, ``varje månad``, ``monthly``, ``once a month``
+- monthly:   ``1 ggr/månad``, ``varje månad``, ``monthly``, ``once a month``,
+             ``Första måndagen varje månad``, ``last Friday of every month``
+- yearly:    ``Första tisdagen i oktober kl. 18.00``, ``the last Friday in May``
 - exact:     ``RRULE:FREQ=WEEKLY;BYDAY=MO`` (or without the ``RRULE:`` prefix); a YAML list of
              dates is handled by the plan loader as :class:`Dates`
 - no fixed time: ``Löpande…``, ``Behovsanpassat``, ``När behov uppstår…``, ``Vid behov``,
@@ -79,6 +81,77 @@ NUMBER_WORDS = {
 }
 
 
+# Every kind of phrase plancal understands, with examples: docs/planformat.md lists them, and a
+# test parses each one, so the reference never promises a phrase the parser refuses.
+PHRASES: tuple[tuple[Text, tuple[str, ...]], ...] = (
+    (
+        Text("Every week, or every other week", "Varje vecka eller varannan vecka"),
+        (
+            "Varje måndag kl. 14.00",
+            "Varannan tisdag kl. 9-10",
+            "Måndagar och torsdagar kl. 13",
+            "Var 3:e vecka på onsdag kl. 10.00",
+            "every Monday 14:00-15:00",
+            "every other Friday at 8:30 for 45 minutes",
+        ),
+    ),
+    (
+        Text("Once a month", "En gång i månaden"),
+        (
+            "Första måndagen varje månad",
+            "Sista fredagen i månaden kl. 10.00",
+            "Andra onsdagen i varje månad kl. 13.00",
+            "1 ggr/månad",
+            "Varje månad",
+            "first Monday of every month at 9:00",
+            "monthly",
+        ),
+    ),
+    (
+        Text("Once a year, on a weekday of a month", "En gång om året, en veckodag i en månad"),
+        (
+            "Första tisdagen i oktober kl. 18.00",
+            "Sista fredagen i maj",
+            "the second Thursday in March at 18:00",
+        ),
+    ),
+    (
+        Text(
+            "N times a year (spread over the months; weekday and week from the plan)",
+            "N gånger om året (sprids över månaderna; veckodag och vecka från planen)",
+        ),
+        (
+            "11 ggr/år",
+            "Minst 3 ggr/år",
+            "2 gånger/år kl. 13.00",
+            "Kvartalsvis",
+            "Halvårsvis",
+            "5 times a year",
+            "twice a year",
+        ),
+    ),
+    (
+        Text("Exact (an RFC 5545 rule)", "Exakt (en regel enligt RFC 5545)"),
+        ("RRULE:FREQ=WEEKLY;BYDAY=MO,WE", "FREQ=MONTHLY;BYMONTHDAY=15"),
+    ),
+    (
+        Text(
+            "No fixed time: listed in the agenda, never made into meetings",
+            "Utan fast tid: listas i agendan, blir aldrig möten",
+        ),
+        (
+            "Behovsanpassat",
+            "Vid behov",
+            "När behov uppstår",
+            "Löpande under året",
+            "Under 2023",
+            "as needed",
+            "ongoing",
+        ),
+    ),
+)
+
+
 class CadenceError(ValueError):
     def __init__(self, message: Message, hint: Message | None = None):
         super().__init__(message.render("en"))
@@ -100,10 +173,27 @@ class Weekly:
 
 @dataclass(frozen=True, slots=True)
 class Monthly:
-    """Once a month, on the plan's (or activity's) week-of-month and weekday."""
+    """Once a month, on the nth weekday the words name ("Första måndagen varje månad"), else
+    on the plan's (or activity's) week-of-month and weekday."""
 
     start_time: time | None = None
     end_time: time | None = None
+    weekday: int | None = None  # Monday = 0
+    nth: int | None = None  # 1..4, or -1 for the last
+
+
+@dataclass(frozen=True, slots=True)
+class Yearly:
+    """Once a year, on the nth weekday of a month: "Första tisdagen i oktober kl. 18.00"."""
+
+    month: int  # 1..12
+    weekday: int
+    nth: int  # 1..4, or -1 for the last
+    start_time: time | None = None
+    end_time: time | None = None
+
+    def rrule(self) -> str:
+        return f"FREQ=YEARLY;BYMONTH={self.month};BYDAY={self.nth}{RRULE_DAYS[self.weekday]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +228,7 @@ class AsNeeded:
     year: int | None = None
 
 
-Cadence = Weekly | Monthly | PerYear | Dates | RRule | AsNeeded
+Cadence = Weekly | Monthly | Yearly | PerYear | Dates | RRule | AsNeeded
 
 
 # --- times ---------------------------------------------------------------------------------
@@ -327,6 +417,8 @@ def parse(text: str) -> Cadence:
 
     split = _TAIL_START_RE.search(t)
     head, tail = (t[: split.start()].strip(), t[split.start() :]) if split else (t, "")
+    if m := _NTH_RE.match(head):
+        return _nth(m, tail, raw)
     if head in _NAMED_PER:
         count, unit = _NAMED_PER[head]
         return _per(count, unit, False, tail, raw)
@@ -363,6 +455,96 @@ def parse(text: str) -> Cadence:
             )
         ),
     )
+
+
+ORDINALS = {
+    "första": 1,
+    "1:a": 1,
+    "first": 1,
+    "1st": 1,
+    "andra": 2,
+    "2:a": 2,
+    "second": 2,
+    "2nd": 2,
+    "tredje": 3,
+    "3:e": 3,
+    "third": 3,
+    "3rd": 3,
+    "fjärde": 4,
+    "4:e": 4,
+    "fourth": 4,
+    "4th": 4,
+    "sista": -1,
+    "last": -1,
+}
+MONTH_WORDS: dict[str, int] = {}
+for _i, _names in enumerate(
+    [
+        ("januari", "january", "jan"),
+        ("februari", "february", "feb"),
+        ("mars", "march", "mar"),
+        ("april", "apr"),
+        ("maj", "may"),
+        ("juni", "june", "jun"),
+        ("juli", "july", "jul"),
+        ("augusti", "august", "aug"),
+        ("september", "sep", "sept"),
+        ("oktober", "october", "okt", "oct"),
+        ("november", "nov"),
+        ("december", "dec"),
+    ],
+    start=1,
+):
+    for _n in _names:
+        MONTH_WORDS[_n] = _i
+
+# "första måndagen varje månad", "sista fredagen i månaden", "first Monday of every month",
+# "första tisdagen i oktober", "the last Friday in May"
+_NTH_RE = re.compile(
+    r"^(?:the\s+)?(?P<nth>" + "|".join(re.escape(o) for o in ORDINALS) + r")\s+"
+    r"(?P<day>[a-zåäö]+?)(?:en|n)?\s+"
+    r"(?:(?:i\s+|of\s+|in\s+)?(?:varje|every|each|the)?\s*(?P<month>månad|månaden|month)|"
+    r"(?:i|in|of)\s+(?P<named>[a-zåäö]+))$"
+)
+
+
+def _nth(m: re.Match[str], tail: str, raw: str) -> Cadence:
+    day = m.group("day")
+    weekday = WEEKDAY_WORDS.get(day)
+    if weekday is None:
+        close = _closest_weekday(day)
+        raise CadenceError(
+            msg(
+                Text("unknown weekday {word!r} in {text!r}", "okänd veckodag {word!r} i {text!r}"),
+                word=day,
+                text=raw.strip(),
+            ),
+            msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=close[0])
+            if close
+            else None,
+        )
+    nth = ORDINALS[m.group("nth")]
+    start, end, _duration = _parse_tail(tail, raw)
+    if m.group("month"):
+        return Monthly(start, end, weekday, nth)
+    named = m.group("named")
+    month = MONTH_WORDS.get(named)
+    if month is None:
+        raise CadenceError(
+            msg(
+                Text("unknown month {word!r} in {text!r}", "okänd månad {word!r} i {text!r}"),
+                word=named,
+                text=raw.strip(),
+            ),
+            msg(
+                Text(
+                    "write a month (januari … december or January … December), or "
+                    "'varje månad' / 'every month'",
+                    "skriv en månad (januari … december), eller 'varje månad'",
+                )
+            ),
+        )
+    return Yearly(month, weekday, nth, start, end)
 
 
 def _per(count: int, unit: str, at_least: bool, tail: str, raw: str) -> Cadence:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -289,12 +289,20 @@ def _start_key(o: Occurrence) -> tuple[date, str]:
 
 # --- reasons ---------------------------------------------------------------------------------
 
+
+def _because(a: Activity, day: date, what: Message) -> Message:
+    """What the plan does to an occurrence, and why when the plan says (exceptions: reasons)."""
+    why = a.exceptions.reason(day)
+    return what if why is None else msg(R_BECAUSE, what=what, why=why)
+
+
 R_HOLIDAY_SKIP = Text("{holiday}: skipped", "{holiday}: inställt")
 R_HOLIDAY_MOVE = Text("moved from {day} ({holiday})", "flyttat från {day} ({holiday})")
 R_BREAK_SKIP = Text("{brk}: skipped", "{brk}: inställt")
 R_BREAK_MOVE = Text("moved from {day} ({brk})", "flyttat från {day} ({brk})")
 R_CANCELLED = Text("cancelled in the plan", "inställt i planen")
 R_MOVED = Text("moved from {day} in the plan", "flyttat från {day} i planen")
+R_BECAUSE = Text("{what}: {why}", "{what}: {why}")
 R_PINNED = Text("pinned to {day} in the plan", "fast datum {day} i planen")
 R_MERGED = Text("merged into the meeting on {day}", "slås ihop med mötet {day}")
 R_OUTSIDE = Text("would move outside the plan period", "skulle flyttas utanför planperioden")
@@ -346,9 +354,12 @@ def compile_plan(
 
 def work_calendar(plan: Plan, holidays: Mapping[date, str] | None = None) -> WorkCalendar:
     years = range(plan.start.year - 1, plan.end.year + 2)
-    table = holiday_table(plan.holidays, years) if holidays is None else holidays
     spans = [s for b in plan.breaks for s in b.spans(plan.start.year, plan.end.year + 1)]
-    return WorkCalendar(table, spans)
+    if holidays is not None:
+        return WorkCalendar(holidays, spans)
+    table = holiday_table(plan.holidays, years)
+    english = holiday_table(replace(plan.holidays, language="en_US"), years)
+    return WorkCalendar(table, spans, english)
 
 
 def compile_with_problems(
@@ -509,6 +520,8 @@ class _ActivityCompiler:
         if isinstance(c, cad.Dates):
             slots = [(_stamp(self.explicit_slot(v)), self.explicit_slot(v)) for v in c.items]
             return self.singles(slots, "single", apply_policy=False)
+        if isinstance(c, cad.Yearly):  # the nth weekday of one month, as the RRULE says it
+            c = cad.RRule(c.rrule())
         if isinstance(c, cad.RRule):
             try:
                 start = datetime.combine(self.first_day, a.start_time or time())
@@ -547,7 +560,7 @@ class _ActivityCompiler:
                 return _Fate("skip", msg(R_BREAK_SKIP, brk=span.name))
             new = self.free_day(span.start if policy == "before" else span.end, policy)
             return _Fate("move", msg(R_BREAK_MOVE, day=day, brk=span.name), self.at_time(new))
-        holiday = self.cal.holiday(day)
+        holiday = self.cal.holiday_name(day)
         if holiday is None or self.a.holiday_policy == "keep":
             return None
         if self.a.holiday_policy == "skip":
@@ -650,13 +663,16 @@ class _ActivityCompiler:
 
         for day in ex.cancelled:
             if require_occurrence(day, "cancelled"):
-                fates[day] = _Fate("skip", msg(R_CANCELLED), explicit=True)
+                fates[day] = _Fate("skip", _because(a, day, msg(R_CANCELLED)), explicit=True)
             else:
                 ok = False
         for day, new in ex.moved:
             if require_occurrence(day, "moved"):
                 fates[day] = _Fate(
-                    "move", msg(R_MOVED, day=day), self.explicit_slot(new), explicit=True
+                    "move",
+                    _because(a, day, msg(R_MOVED, day=day)),
+                    self.explicit_slot(new),
+                    explicit=True,
                 )
             else:
                 ok = False
@@ -679,7 +695,10 @@ class _ActivityCompiler:
                 ok = False
                 continue
             fates[target] = _Fate(
-                "move", msg(R_PINNED, day=day_of(pin)), self.explicit_slot(pin), explicit=True
+                "move",
+                _because(a, day_of(pin), msg(R_PINNED, day=day_of(pin))),
+                self.explicit_slot(pin),
+                explicit=True,
             )
         for day in sorted(d for d in self.cal.special_days() if first <= d <= last):
             if day in fates or not rule.contains(day, first):
@@ -902,14 +921,16 @@ class _ActivityCompiler:
             reason: Message | None = None
             if pinned and qualifier in pinned:
                 slot = pinned[qualifier]
-                reason = msg(R_PINNED, day=day_of(slot))
+                reason = _because(self.a, day_of(slot), msg(R_PINNED, day=day_of(slot)))
             elif day in cancelled:
                 used.add(day)
-                self.cancelled.append(Cancelled(self.a, uid, slot, msg(R_CANCELLED), True))
+                why = _because(self.a, day, msg(R_CANCELLED))
+                self.cancelled.append(Cancelled(self.a, uid, slot, why, True))
                 continue
             elif day in moved:
                 used.add(day)
-                slot, reason = self.explicit_slot(moved[day]), msg(R_MOVED, day=day)
+                slot = self.explicit_slot(moved[day])
+                reason = _because(self.a, day, msg(R_MOVED, day=day))
             elif (
                 apply_policy
                 and (fate := (placed or {}).get(qualifier) or self.fate(day)) is not None
@@ -1001,7 +1022,7 @@ class _ActivityCompiler:
                         slot,
                         a.duration,
                         kind="single",
-                        reason=msg(R_PINNED, day=day_of(slot)),
+                        reason=_because(a, day_of(slot), msg(R_PINNED, day=day_of(slot))),
                     )
                 )
         return sorted(series, key=lambda s: s.uid)

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from plancal.i18n import Text
+
 ONE_DAY = timedelta(days=1)
 
 
@@ -71,8 +73,14 @@ def holiday_table(spec: HolidaySpec, years: Iterable[int]) -> dict[date, str]:
 class WorkCalendar:
     """Which days are working days, and why a day is not."""
 
-    def __init__(self, holidays: Mapping[date, str], breaks: Iterable[BreakSpan]):
+    def __init__(
+        self,
+        holidays: Mapping[date, str],
+        breaks: Iterable[BreakSpan],
+        names_en: Mapping[date, str] | None = None,
+    ):
         self.holidays = dict(holidays)
+        self.names_en = dict(names_en or {})  # the same holidays, named in English
         self.breaks = tuple(sorted(breaks, key=lambda b: (b.start, b.break_id)))
         self._break_days: dict[date, list[BreakSpan]] = {}
         self._covered: dict[tuple[int, frozenset[str]], set[int]] = {}
@@ -85,6 +93,13 @@ class WorkCalendar:
 
     def holiday(self, day: date) -> str | None:
         return self.holidays.get(day)
+
+    def holiday_name(self, day: date) -> Text | None:
+        """The holiday's name in both languages (the plan's name where no English is known)."""
+        name = self.holidays.get(day)
+        if name is None:
+            return None
+        return Text(self.names_en.get(day, name), name)
 
     def breaks_on(self, day: date) -> list[BreakSpan]:
         return self._break_days.get(day, [])

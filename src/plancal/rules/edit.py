@@ -127,6 +127,7 @@ def _prune(node: Any, written_empty: bool = False) -> None:
     (which goes back to being written empty if it was so before)."""
     ex = node.get("exceptions")
     if ex is not None:
+        _drop_stale_reasons(ex, node)
         for key in [k for k, v in ex.items() if v is not None and len(v) == 0]:
             del ex[key]
         if len(ex) == 0:
@@ -172,7 +173,38 @@ def _set_moved(ex: Any, day: date, value: Any) -> None:
         moved = ex["moved"]
     keys = [d for _, d in _moved_items(ex)]
     position = next((i for i, d in enumerate(keys) if d > day), len(keys))
-    moved.insert(position, day, value)
+    moved.insert(position, _own(day), value)
+
+
+def _own(day: date) -> date:
+    """A date object of its own: one object written twice would become a YAML anchor."""
+    return date.fromordinal(day.toordinal())
+
+
+def _set_reason(ex: Any, day: date, why: str) -> None:
+    reasons = ex.get("reasons")
+    if reasons is None:
+        roundtrip.insert_key(ex, "reasons", roundtrip.block_map(), ())
+        reasons = ex["reasons"]
+    for key in list(reasons.keys()):
+        if _day(key) == day:
+            del reasons[key]
+    keys = [_day(k) for k in reasons]
+    position = next((i for i, d in enumerate(keys) if d is not None and d > day), len(keys))
+    reasons.insert(position, _own(day), why)
+
+
+def _drop_stale_reasons(ex: Any, node: Any) -> None:
+    """A reason goes with its occurrence: once a day is neither cancelled, moved nor pinned,
+    its reason would be an error in the plan."""
+    reasons = ex.get("reasons")
+    if reasons is None:
+        return
+    changed = {_day(v) for v in ex.get("cancelled") or ()} | {d for _, d in _moved_items(ex)}
+    changed |= {_day(v) for v in node.get("pinned") or ()}
+    for key in list(reasons.keys()):
+        if _day(key) not in changed:
+            del reasons[key]
 
 
 def _unmove(day: date) -> Callable[[Any], None]:
@@ -236,17 +268,9 @@ class Editor:
     def activity(self, activity_id: str) -> Activity:
         a = self.plan.activity_by_id.get(activity_id)
         if a is None:
-            import difflib
+            from plancal.rules.names import activity_hint
 
-            close = difflib.get_close_matches(activity_id, list(self.plan.activity_by_id), n=1)
-            hint = (
-                msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=close[0])
-                if close
-                else msg(
-                    Text("known: {known}", "kända: {known}"),
-                    known=", ".join(self.plan.activity_by_id),
-                )
-            )
+            hint = activity_hint(self.plan, activity_id)
             raise self.refuse(
                 self.plan.where,
                 msg(
@@ -461,28 +485,54 @@ class Editor:
 
     # --- skip, move, add, cancel ---------------------------------------------------------------
 
-    def skip(self, activity_id: str, day: date) -> Edited:
+    def skip(self, activity_id: str, day: date, reason: str | None = None) -> Edited:
         a = self.activity(activity_id)
         self.inside_period(day, "DATE", a.at("when"))
         o = self.find(a, day)
-        summary = msg(Text("skip {id} on {day}", "hoppa över {id} {day}"), id=a.id, day=o.day)
-        proves = self.only(self.others(o), msg(Text("skip it", "hoppa över det")))
-        return self.first(self._skip_candidates(a, o), proves, summary)
+        reason = (reason or "").strip() or None
+        if reason is not None and o.series.kind == "added":
+            raise self.refuse(
+                a.at("exceptions"),
+                msg(
+                    Text(
+                        "{id!r} on {day} is an added occurrence: cancelling it removes it from "
+                        "the plan, and no reason is kept",
+                        "{id!r} {day} är ett tillagt tillfälle: att ställa in det tar bort det "
+                        "ur planen, och inget skäl sparas",
+                    ),
+                    id=a.id,
+                    day=o.day,
+                ),
+                msg(Text("leave out --reason", "utelämna --reason")),
+            )
+        summary = msg(Text("cancel {id} on {day}", "ställ in {id} {day}"), id=a.id, day=o.day)
+        proves = self.only(self.others(o), msg(Text("cancel it", "ställa in det")))
+        return self.first(self._skip_candidates(a, o, reason), proves, summary)
 
-    def _skip_candidates(self, a: Activity, o: Occurrence) -> list[list[Mutation]]:
+    def _skip_candidates(
+        self, a: Activity, o: Occurrence, reason: str | None = None
+    ) -> list[list[Mutation]]:
         start = _naive(o.start)
         if o.series.kind == "added":
             return [[self._on(a, lambda n: _replace_slot(_exceptions(n), "added", a, start, None))]]
         unpin = self._unpin(a, start)
         out = []
         for d in self._origins(a, o):
-            out.append([unpin, self._on(a, _unmove(d)), self._on(a, _cancel(d))])
+            out.append(
+                [unpin, self._on(a, _unmove(d)), self._on(a, _cancel(d)), *self._why(a, d, reason)]
+            )
         if any(_slot(a, p) == start for p in a.pinned) and o.recurrence_id is None:
-            out += self._pinned_single_skip(a, o, unpin)
+            out += self._pinned_single_skip(a, o, unpin, reason)
         return out
 
+    def _why(self, a: Activity, day: date, reason: str | None) -> list[Mutation]:
+        """The mutation that writes why the occurrence of ``day`` changes, if a reason is given."""
+        if reason is None:
+            return []
+        return [self._on(a, lambda n: _set_reason(_exceptions(n), day, reason))]
+
     def _pinned_single_skip(
-        self, a: Activity, o: Occurrence, unpin: Mutation
+        self, a: Activity, o: Occurrence, unpin: Mutation, reason: str | None = None
     ) -> list[list[Mutation]]:
         """A pinned one of N-a-year: without the pin, where would the slot be? Cancel that."""
         _, schedule, _ = self.attempt([unpin])
@@ -494,12 +544,30 @@ class Editor:
         if again[0].reason is not None:
             return []
         d = again[0].day
-        return [[unpin, self._on(a, _cancel(d))]]
+        return [[unpin, self._on(a, _cancel(d)), *self._why(a, d, reason)]]
 
-    def move(self, activity_id: str, day: date, to: datetime | date) -> Edited:
+    def move(
+        self, activity_id: str, day: date, to: datetime | date, reason: str | None = None
+    ) -> Edited:
         a = self.activity(activity_id)
         self.inside_period(day, "DATE", a.at("when"))
         o = self.find(a, day)
+        reason = (reason or "").strip() or None
+        if reason is not None and o.series.kind == "added":
+            raise self.refuse(
+                a.at("exceptions"),
+                msg(
+                    Text(
+                        "{id!r} on {day} is an added occurrence: moving it rewrites it, and no "
+                        "reason is kept",
+                        "{id!r} {day} är ett tillagt tillfälle: att flytta det skriver om det, "
+                        "och inget skäl sparas",
+                    ),
+                    id=a.id,
+                    day=o.day,
+                ),
+                msg(Text("leave out --reason", "utelämna --reason")),
+            )
         if a.all_day and isinstance(to, datetime):
             raise self.refuse(
                 a.at("all_day"),
@@ -558,7 +626,7 @@ class Editor:
             to=stamp(target),
         )
         return self.first(
-            self._move_candidates(a, o, target), self._moved_to(a, o, target), summary
+            self._move_candidates(a, o, target, reason), self._moved_to(a, o, target), summary
         )
 
     def _moved_to(
@@ -583,7 +651,9 @@ class Editor:
 
         return proves
 
-    def _move_candidates(self, a: Activity, o: Occurrence, target: Slot) -> list[list[Mutation]]:
+    def _move_candidates(
+        self, a: Activity, o: Occurrence, target: Slot, reason: str | None = None
+    ) -> list[list[Mutation]]:
         start = _naive(o.start)
         value = _value(target)
         if o.series.kind == "added":
@@ -592,12 +662,13 @@ class Editor:
             ]
         out: list[list[Mutation]] = []
         if any(_slot(a, p) == start for p in a.pinned):
-            out.append([self._on(a, lambda n: _replace_slot(n, "pinned", a, start, value))])
+            repin = self._on(a, lambda n: _replace_slot(n, "pinned", a, start, value))
+            out.append([repin, *self._why(a, _day(target) or o.day, reason)])
         unpin = self._unpin(a, start)
         for d in self._origins(a, o):
             if target == self._rule_slot(a, o, d):  # back where the rule puts it: undo the move
                 out.append([unpin, self._on(a, _unmove(d))])
-            out.append([unpin, self._on(a, _move(d, value))])
+            out.append([unpin, self._on(a, _move(d, value)), *self._why(a, d, reason)])
         return out
 
     def _rule_slot(self, a: Activity, o: Occurrence, day: date) -> Slot:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from plancal.errors import Problems, Where
-from plancal.i18n import MONTHS, Lang, Text, msg
+from plancal.i18n import MONTHS, WEEKDAYS, Lang, Message, Text, msg
 from plancal.rules.cadence import WEEKDAY_WORDS
 from plancal.rules.model import Due
 from plancal.rules.schema import (
@@ -90,7 +90,29 @@ AUDIENCE = Choice(
 LANGUAGE = Choice(
     {"sv": "sv", "svenska": "sv", "swedish": "sv", "en": "en", "engelska": "en", "english": "en"}
 )
-WEEKDAY = Choice(
+
+
+class WeekdayChoice(Choice):
+    """A weekday in Swedish or English; a typo is answered with the names in the reader's
+    language, in week order ("måndag, tisdag, …"), not the canonical English sorted A–Z."""
+
+    def listing(self) -> Text:
+        return Text(
+            "a weekday: " + ", ".join(WEEKDAYS["en"]) + " (or måndag … söndag)",
+            "en veckodag: " + ", ".join(WEEKDAYS["sv"]) + " (eller Monday … Sunday)",
+        )
+
+    def suggest(self, close: str) -> Message:
+        """The day meant, named in the reader's language: 'wensday' → 'onsdag' in Swedish."""
+        day = WEEKDAY_WORDS[close]
+        return msg(
+            Text("did you mean {en!r}?", "menade du {sv!r}?"),
+            en=WEEKDAYS["en"][day].lower(),
+            sv=WEEKDAYS["sv"][day],
+        )
+
+
+WEEKDAY = WeekdayChoice(
     {
         w: ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[i]
         for w, i in WEEKDAY_WORDS.items()
@@ -394,6 +416,16 @@ EXCEPTIONS = Record(
             ),
         ),
         Field("added", ListOf(DateTimeK()), Text("Extra occurrences.", "Extra tillfällen.")),
+        Field(
+            "reasons",
+            MapOf(DateK(), Str()),
+            Text(
+                "Why an occurrence is cancelled or moved: original date → reason (shown in the "
+                "agenda, the calendars and the reminders).",
+                "Varför ett tillfälle ställs in eller flyttas: ursprungligt datum → skäl (syns i "
+                "agendan, kalendrarna och påminnelserna).",
+            ),
+        ),
     ],
     Text("Changes to single occurrences.", "Ändringar av enstaka tillfällen."),
 )
@@ -417,6 +449,14 @@ ACTIVITY = Record(
             required=True,
         ),
         Field(
+            "title_en",
+            TEXT,
+            Text(
+                "The title in English, for English output (default: the title as written).",
+                "Rubriken på engelska, för engelsk utdata (standard: rubriken som den står).",
+            ),
+        ),
+        Field(
             "area",
             ListOf(TEXT, allow_single=True, max_items=20),
             Text(
@@ -424,7 +464,6 @@ ACTIVITY = Record(
                 "Prioriterat område, t.ex. Ungdomskriminalitet.",
             ),
         ),
-        Field("title_en", TEXT, Text("English title.", "Engelsk rubrik.")),
         Field("description", TEXT, Text("Longer description.", "Längre beskrivning.")),
         Field("description_en", TEXT, Text("English description.", "Engelsk beskrivning.")),
         Field(
@@ -502,7 +541,14 @@ ACTIVITY = Record(
             ),
         ),
         Field("place", TEXT, Text("Where it happens.", "Var den sker.")),
-        Field("place_en", TEXT, Text("The place in English.", "Platsen på engelska.")),
+        Field(
+            "place_en",
+            TEXT,
+            Text(
+                "The place in English, for English output (default: the place as written).",
+                "Platsen på engelska, för engelsk utdata (standard: platsen som den står).",
+            ),
+        ),
         Field(
             "organizer", SLUG, Text("Role that calls the meeting.", "Roll som är sammankallande.")
         ),
@@ -655,6 +701,7 @@ DEFAULTS = Record(
             default=2,
         ),
         Field("place", TEXT, Text("Default place.", "Standardplats.")),
+        Field("place_en", TEXT, Text("Default place in English.", "Standardplats på engelska.")),
         Field(
             "reminder",
             Int(0, 40320),

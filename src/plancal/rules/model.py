@@ -98,6 +98,10 @@ class Exceptions:
     cancelled: tuple[date, ...] = ()
     moved: tuple[tuple[date, datetime | date], ...] = ()
     added: tuple[datetime | date, ...] = ()
+    reasons: tuple[tuple[date, str], ...] = ()  # why an occurrence is cancelled or moved
+
+    def reason(self, day: date) -> str | None:
+        return next((why for d, why in self.reasons if d == day), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from plancal.rules.model import (
 )
 from plancal.rules.schema import INVALID, Located, record_of
 
+WEEKDAY_NAMES = tuple(WEEKDAY_INDEX)  # by index: Monday = 0
 MAX_PLAN_YEARS = 30
 FIRST_YEAR, LAST_YEAR = 1970, 2199  # calendars and time-zone rules are written for these
 # A plan is text people write: the seed plan (two years, a whole municipality) is 14 kB.
@@ -206,6 +207,12 @@ def parse_yaml(text: str, name: str, problems: Problems) -> Any:
     try:
         doc = load(text)
     except YamlError as e:
+        from plancal.rules.yamlwords import explain
+
+        plain = explain(text, e)
+        if plain is not None:
+            problems.error(Where(name, plain.line, plain.column), plain.message, plain.hint)
+            return None
         what = e.message
         if e.begun is not None and e.begun != e.line and "duplicate" not in what:
             what += f" (begun on line {e.begun})"
@@ -576,15 +583,16 @@ class _Builder:
         followups = self._followups(rec.get("followups"), aid, rec.get("organizer"), roles, None)
         weekday = rec.get("weekday") or self.default["weekday"]
         week = rec.get("week") or self.default["week"]
+        if isinstance(cadence, cad.Monthly) and cadence.weekday is not None:
+            weekday = WEEKDAY_NAMES[cadence.weekday]  # the words name the day: they decide
+            week = cadence.nth
         reminder = rec.get("reminder", self.default["reminder"])
         if not ok or exceptions is None or aid is None:
             return None
         return Activity(
             id=aid,
             title=rec["title"],
-            title_en=rec.get("title_en"),
             description_en=rec.get("description_en"),
-            place_en=rec.get("place_en"),
             when=when_text,
             cadence=cadence,
             areas=tuple(rec.get("area") or ()),
@@ -598,6 +606,9 @@ class _Builder:
             end=span_end or date.max,
             pinned=pinned,
             place=rec.get("place", self.default.get("place")),
+            place_en=rec.get("place_en")
+            or (self.default.get("place_en") if rec.get("place") is None else None),
+            title_en=rec.get("title_en"),
             organizer=rec.get("organizer"),
             attendees=tuple(rec.get("attendees") or ()),
             audience=rec.get("audience", "internal"),
@@ -716,6 +727,29 @@ class _Builder:
         cancelled = tuple(ex.get("cancelled") or ())
         moved = tuple((ex.get("moved") or {}).items())
         added = tuple(ex.get("added") or ())
+        reasons = tuple((ex.get("reasons") or {}).items())
+        pins = {p.date() if isinstance(p, datetime) else p for p in rec.get("pinned") or ()}
+        changed = set(cancelled) | {o for o, _ in moved} | pins
+        for day, _why in reasons:
+            if day not in changed:
+                self.p.error(
+                    ex.at("reasons"),
+                    msg(
+                        Text(
+                            "a reason for {day}, which is neither cancelled nor moved",
+                            "ett skäl för {day}, som varken är inställt eller flyttat",
+                        ),
+                        day=day,
+                    ),
+                    msg(
+                        Text(
+                            "list {day} under cancelled or moved, or remove the reason",
+                            "skriv {day} under cancelled eller moved, eller ta bort skälet",
+                        ),
+                        day=day,
+                    ),
+                )
+                ok = False
         for day in cancelled:
             ok &= self._inside(day, ex.at("cancelled"), start, end)
         for orig, new in moved:
@@ -734,7 +768,7 @@ class _Builder:
                 msg(Text("keep one of them", "behåll en av dem")),
             )
             ok = False
-        return Exceptions(cancelled, moved, added) if ok else None
+        return Exceptions(cancelled, moved, added, reasons) if ok else None
 
     def _break_policies(self, rec: Located) -> tuple[tuple[str, BreakPolicy], ...]:
         raw = rec.get("breaks")

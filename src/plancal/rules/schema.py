@@ -8,6 +8,7 @@ descriptions are the documentation of the format, in Swedish and English.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import math
 import re
@@ -17,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar
 
 from plancal.errors import Problems, Where
-from plancal.i18n import Lang, Text, msg
+from plancal.i18n import MONTHS, Lang, Message, Text, msg
 
 INVALID: Any = object()  # a value that failed its check; callers skip dependent checks
 
@@ -267,18 +268,24 @@ class Choice(Kind):
         problems.error(
             where,
             msg(
-                Text("{value!r} is not one of {choices}", "{value!r} är inte något av {choices}"),
+                Text("{value!r} is not {choices}", "{value!r} är inte {choices}"),
                 value=value,
-                choices=", ".join(self.canonical()),
+                choices=self.listing(),
             ),
-            msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=close[0])
-            if close
-            else None,
+            self.suggest(close[0]) if close else None,
         )
         return INVALID
 
+    def suggest(self, close: str) -> Message:
+        return msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=close)
+
     def canonical(self) -> list[str]:
         return sorted(set(self.values.values()))
+
+    def listing(self) -> Text:
+        """The choices as a refusal names them."""
+        choices = ", ".join(self.canonical())
+        return Text("one of " + choices, "något av " + choices)
 
     def expected(self) -> Text:
         return Text(
@@ -299,6 +306,38 @@ def _parse_date_text(text: str) -> date | None:
 DATE_HINT = Text(
     "write a date as YYYY-MM-DD, e.g. 2023-02-06", "skriv datum som ÅÅÅÅ-MM-DD, t.ex. 2023-02-06"
 )
+_DATE_SHAPE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\b.*")
+NOT_A_LEAP_YEAR = Text("{year} is not a leap year", "{year} är inget skottår")
+MONTH_HAS = Text("{month} has {days} days", "{month} har {days} dagar")
+NO_SUCH_MONTH = Text(
+    "there is no month {month}: months are 01–12", "det finns ingen månad {month}: månader är 01–12"
+)
+
+
+def date_trouble(text: str) -> Message | None:
+    """Why text shaped like a date is not one, in words: "juni har 30 dagar", "2023 är inget
+    skottår"; None when the shape itself is wrong (then the hint shows the shape)."""
+    m = _DATE_SHAPE.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day = (int(g) for g in m.groups())
+    if not 1 <= month <= 12:
+        return msg(NO_SUCH_MONTH, month=m.group(2))
+    days = calendar.monthrange(year, month)[1]
+    if 1 <= day <= days:
+        return None
+    if month == 2 and day == 29:
+        return msg(NOT_A_LEAP_YEAR, year=year)
+    month_name = Message(Text(MONTHS["en"][month - 1], MONTHS["sv"][month - 1]))
+    return msg(MONTH_HAS, month=month_name, days=days)
+
+
+def not_a_date(value: str, what: Text) -> Message:
+    """ "'2023-06-31' is not a date: June has 30 days", or without the why when none is known."""
+    trouble = date_trouble(value)
+    if trouble is None:
+        return msg(what, value=value)
+    return msg(Text("{what}: {why}", "{what}: {why}"), what=msg(what, value=value), why=trouble)
 
 
 @dataclass
@@ -314,7 +353,7 @@ class DateK(Kind):
                 return parsed
             problems.error(
                 where,
-                msg(Text("{value!r} is not a date", "{value!r} är inget datum"), value=value),
+                not_a_date(value, Text("{value!r} is not a date", "{value!r} är inget datum")),
                 msg(DATE_HINT),
             )
             return INVALID
@@ -392,9 +431,9 @@ class DateTimeK(Kind):
                     return datetime.combine(day, time(hour, minute))
             problems.error(
                 where,
-                msg(
+                not_a_date(
+                    value,
                     Text("{value!r} is not a date and time", "{value!r} är inte datum och tid"),
-                    value=value,
                 ),
                 msg(Text("write e.g. 2022-10-24 13:00", "skriv t.ex. 2022-10-24 13.00")),
             )

@@ -29,7 +29,7 @@ from plancal.calendars.reminders import Reminder
 from plancal.config.settings import Settings, env_name
 from plancal.errors import Problems, Where
 from plancal.i18n import Lang, Text, msg
-from plancal.rules.compile import Deadline, Schedule
+from plancal.rules.compile import R_BECAUSE, Deadline, Schedule
 
 TIMEOUT = 30.0  # seconds per SMTP command; the outbox lease covers a batch of these
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
@@ -54,6 +54,7 @@ M: dict[str, Text] = {
         "Påminnelsen är försenad: den skulle ha skickats {day}, men plancal var inte igång då.",
     ),
     "feeds": Text("Calendar", "Kalender"),
+    "meeting_changed": Text("The meeting on {day}: {why}", "Mötet {day}: {why}"),
     "footer": Text(
         "Sent automatically by plancal from the plan file; do not reply. Changes "
         "go through whoever keeps the plan.",
@@ -101,6 +102,10 @@ def compose(
         "",
         *deadline_lines(plan, deadline, lang, (reminder.offset_days,)),
     ]
+    meeting = deadline.meeting
+    if meeting is not None and meeting.reason is not None and meeting.reason.text is R_BECAUSE:
+        # the plan says why the meeting it is presented at was moved: say it where it matters
+        lines.append(t("meeting_changed", day=meeting.day, why=meeting.reason.render(lang)))
     if late:
         lines += ["", t("late", day=reminder.owed_at.astimezone(plan.tz).date())]
     if plan.url:
