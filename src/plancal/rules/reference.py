@@ -18,6 +18,12 @@ from plancal.rules.schema import Either, Field, Kind, ListOf, MapOf, Record
 EXAMPLES: dict[str, str] = {
     "plan.id": "soderhamn-2022-2023",
     "plan.name": "Lokal handlingsplan Söderhamn 2022–2023",
+    "plan.name_en": "Local action plan Söderhamn 2022–2023",
+    "plan.municipality": (
+        "\n  name: Söderhamns kommun\n  name_en: Söderhamn Municipality\n  logo: vapen.svg"
+    ),
+    "plan.contact": "trygghetssamordnare",
+    "plan.document": "https://www.soderhamn.example/handlingsplan-2022-2023.pdf",
     "plan.timezone": "Europe/Stockholm",
     "plan.language": "sv",
     "plan.period": "\n  start: 2022-09-01\n  end: 2023-12-31",
@@ -64,6 +70,8 @@ EXAMPLES: dict[str, str] = {
     "activity.title_en": "Preparatory group",
     "activity.area": "[Ungdomskriminalitet, Samverkan]",
     "activity.description": "Förbereder styrgruppens möten.",
+    "activity.description_en": "Prepares the steering group's meetings.",
+    "activity.count": "keep",
     "activity.when": "Första tisdagen varje månad kl. 09.00",
     "activity.time": "'14:00'",
     "activity.end": "'15:30'",
@@ -100,6 +108,9 @@ EXAMPLES: dict[str, str] = {
     "follow-up.to": "Kommunstyrelsen",
     "follow-up.responsible": "[trygghetssamordnare]",
     "follow-up.remind": "[30, 7]",
+    "municipality.name": "Söderhamns kommun",
+    "municipality.name_en": "Söderhamn Municipality",
+    "municipality.logo": "vapen.svg",
     "feeds.refresh": "60",
     "feeds.url": "https://kalender.soderhamn.example/",
 }
@@ -122,6 +133,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("holidays", "holidays – helgdagar"),
     ("defaults", "defaults – standardvärden"),
     ("feeds", "feeds – flöden"),
+    ("municipality", "municipality – kommunen som ger ut planen"),
     ("role", "roles – roller (under roles, efter id)"),
     ("break", "breaks – uppehåll (en lista)"),
     ("activity", "activities – aktiviteter (en lista)"),
