@@ -124,6 +124,7 @@ class Activity:
     break_policies: tuple[tuple[str, BreakPolicy], ...] = ()  # per break id, resolved
     exceptions: Exceptions = Exceptions()
     followups: tuple[FollowUp, ...] = ()
+    overlaps: tuple[str, ...] = ()  # activities it may overlap without a double-booking warning
     where: Where = field(default=NOWHERE, compare=False)
     lines: tuple[tuple[str, Where], ...] = field(default=(), compare=False)
 

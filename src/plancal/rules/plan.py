@@ -221,6 +221,7 @@ class _Builder:
         activities = self._activities(roles)
         plan_followups = self._followups(r.get("followups"), None, None, roles, activities)
         self._check_followup_refs(activities, plan_followups)
+        self._check_overlaps(activities)
 
         if self.p.errors or start is None or end is None:
             return None
@@ -438,6 +439,7 @@ class _Builder:
             break_policies=policies,
             exceptions=exceptions,
             followups=tuple(followups),
+            overlaps=tuple(dict.fromkeys(rec.get("overlaps") or ())),
             where=rec.where,
             lines=tuple(rec.lines.items()),
         )
@@ -594,6 +596,40 @@ class _Builder:
             bid = b.get("id")
             out.append((bid, per_break.get(bid, b.get("policy") or default)))
         return tuple(out)
+
+    def _check_overlaps(self, activities: list[Activity]) -> None:
+        """``overlaps`` names other activities of this plan."""
+        for a in activities:
+            for ref in a.overlaps:
+                if ref == a.id:
+                    self.p.error(
+                        a.at("overlaps"),
+                        msg(
+                            Text(
+                                "{id!r} cannot overlap itself",
+                                "{id!r} kan inte överlappa sig själv",
+                            ),
+                            id=ref,
+                        ),
+                        msg(
+                            Text(
+                                "name the other activity it may overlap",
+                                "ange den andra aktiviteten den får överlappa",
+                            )
+                        ),
+                    )
+                elif ref not in self.activity_ids:
+                    self.p.error(
+                        a.at("overlaps"),
+                        msg(
+                            Text(
+                                "'overlaps' names an unknown activity {ref!r}",
+                                "'overlaps' nämner en okänd aktivitet {ref!r}",
+                            ),
+                            ref=ref,
+                        ),
+                        _suggest(ref, self.activity_ids),
+                    )
 
     # --- follow-ups --------------------------------------------------------------------------
 

@@ -265,7 +265,7 @@ def test_regression_single_meeting_on_a_new_day_reaches_exchange(
     schedule = seed_variant(
         tmp_path,
         **{
-            "pinned: [2022-10-24 13:00, 2023-02-06 13:00]": "pinned: [2022-10-25 13:00, 2023-02-06 13:00]"
+            "pinned: [2022-10-24 09:00, 2023-02-06 09:00]": "pinned: [2022-10-25 09:00, 2023-02-06 09:00]"
         },
     )
     mark, sent = len(sim.log), len(sim.sent)
