@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 from plancal.errors import Problem, Where
 from plancal.i18n import WEEKDAYS, Message, Text, msg
+from plancal.rules.busy import people
 from plancal.rules.compile import R_ADDED, R_MOVED, R_PINNED, Occurrence, Schedule
 from plancal.rules.model import Activity, Plan
 
@@ -104,19 +105,6 @@ class DoubleBooking:
         return Text(", ".join(en), ", ".join(sv))
 
 
-def people(plan: Plan, activity: Activity) -> dict[str, tuple[str, ...]]:
-    """Who an activity books: its organizer and attendees, by address (lower case) → role ids."""
-    out: dict[str, tuple[str, ...]] = {}
-    for role_id in (activity.organizer, *activity.attendees):
-        role = plan.role_by_id.get(role_id) if role_id else None
-        if role_id is None or role is None:
-            continue
-        email = role.email.strip().lower()
-        if role_id not in out.get(email, ()):
-            out[email] = (*out.get(email, ()), role_id)
-    return out
-
-
 def origin(o: Occurrence) -> Where:
     """The line of the plan that puts an occurrence where it is: a pin, a written exception,
     or the activity itself."""
@@ -162,56 +150,73 @@ def find_across(
     busy = {email for email, acts in activities_of.items() if len(acts) > 1}
     if not busy:
         return []
-    # Each person's meetings, as (UTC start, UTC end, meeting number); a day's margin on both
-    # sides so that meetings reaching over the edge of the range are seen.
+    # Each person's meetings by number; a day's margin on both sides of the range, so that
+    # meetings reaching over its edge are seen. Times are UTC seconds: plans may differ in zone.
     first_day = start - timedelta(days=1) if start is not None else None
     last_day = end + timedelta(days=1) if end is not None else None
-    meetings: list[Meeting] = []
+    occurrences: list[Occurrence] = []
     plan_of: list[int] = []  # meeting number → plan index
-    spans: list[tuple[float, float]] = []
+    activity_of: list[int] = []  # meeting number → activity number (across plans)
+    begins: list[float] = []
+    ends: list[float] = []
+    numbered: dict[tuple[int, str], int] = {}
     per_person: dict[str, list[int]] = {}
     for index, schedule in enumerate(schedules):
-        plan = schedule.plan
         wanted = {a for (i, a), who in booked.items() if i == index and busy.intersection(who)}
         if not wanted:
             continue
+        persons = {
+            a: [e for e in booked[(index, a)] if e in busy] for a in wanted
+        }  # who each activity books, of those who can be double-booked
+        lists = {a: [per_person.setdefault(e, []) for e in persons[a]] for a in wanted}
         for o in schedule.occurrences(first_day, last_day, wanted):
-            if not isinstance(o.start, datetime) or not isinstance(o.end, datetime):
+            o_start, o_end = o.start, o.end
+            if not isinstance(o_start, datetime) or not isinstance(o_end, datetime):
                 continue
-            number = len(meetings)
-            meetings.append(Meeting(plan, o))
+            number = len(occurrences)
+            aid = o.series.activity.id
+            occurrences.append(o)
             plan_of.append(index)
-            spans.append((o.start.timestamp(), o.end.timestamp()))
-            for email in booked[(index, o.activity.id)]:
-                if email in busy:
-                    per_person.setdefault(email, []).append(number)
-
-    def activity_of(n: int) -> tuple[int, str]:
-        return (plan_of[n], meetings[n].activity.id)
+            activity_of.append(numbered.setdefault((index, aid), len(numbered)))
+            begins.append(o_start.timestamp())
+            ends.append(o_end.timestamp())
+            for person in lists[aid]:
+                person.append(number)
 
     shared: dict[tuple[int, int], list[str]] = {}
     for email in sorted(per_person):
         running: list[int] = []  # this person's meetings not yet over
-        for number in sorted(per_person[email], key=lambda n: (spans[n][0], n)):
-            begins, ends = spans[number]
-            running = [r for r in running if spans[r][1] > begins]
-            for other in running:
-                if spans[other][0] < ends and activity_of(other) != activity_of(number):
-                    shared.setdefault((other, number), []).append(email)
+        # In one plan the numbers are already in time order (a sort that only checks).
+        for number in sorted(per_person[email], key=begins.__getitem__):
+            now, until, act = begins[number], ends[number], activity_of[number]
+            if running:
+                running = [r for r in running if ends[r] > now]
+                for other in running:
+                    if begins[other] < until and activity_of[other] != act:
+                        shared.setdefault((other, number), []).append(email)
             running.append(number)
 
     out = []
-    for pair, emails in shared.items():
-        i, j = sorted(pair, key=lambda n: (spans[n][0], meetings[n].key))
-        first, second = meetings[i], meetings[j]
+    meetings: dict[int, Meeting] = {}
+
+    def meeting(n: int) -> Meeting:
+        if n not in meetings:
+            meetings[n] = Meeting(schedules[plan_of[n]].plan, occurrences[n])
+        return meetings[n]
+
+    ordered = sorted(shared.items(), key=lambda item: (max(begins[n] for n in item[0]), item[0]))
+    for (i, j), emails in ordered:
+        if (begins[j], j) < (begins[i], i):
+            i, j = j, i
+        first, second = meeting(i), meeting(j)
         if not _inside(first, second, start, end):
             continue
-        first_who, second_who = booked[activity_of(i)], booked[activity_of(j)]
+        first_who = booked[(plan_of[i], first.activity.id)]
+        second_who = booked[(plan_of[j], second.activity.id)]
         shared_people = tuple(
             Person(e, first_who.get(e, ()), second_who.get(e, ())) for e in sorted(emails)
         )
         out.append(DoubleBooking(first, second, shared_people, allowed(first, second)))
-    out.sort(key=lambda d: (d.start.timestamp(), d.first.key, d.second.key))
     return out
 
 
@@ -242,7 +247,8 @@ HINT_ACROSS = Text(
 
 
 def _span(start: datetime, end: datetime) -> str:
-    return f"{start:%H:%M}–{end:%H:%M}"
+    # Not strftime: on an aware time it is ten times slower, and a plan may have thousands.
+    return f"{start.hour:02d}:{start.minute:02d}–{end.hour:02d}:{end.minute:02d}"
 
 
 def weekday(day: date) -> Text:
