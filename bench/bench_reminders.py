@@ -19,7 +19,8 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +99,9 @@ def main() -> None:
 
         peer_send = median_ms(bare_smtp, args.repeat)
         planner = median_ms(lambda: owed(schedule, quiet), args.repeat * 20)
-        backends: list[tuple[str, Callable[[], object]]] = [("sqlite", sqlite_url)]
+        backends: list[tuple[str, Callable[[], AbstractContextManager[str]]]] = [
+            ("sqlite", sqlite_url)
+        ]
         try:
             import psycopg
 
@@ -119,7 +122,7 @@ def main() -> None:
                     deliveries.append((time.perf_counter() - start) * 1000)
                     assert len(mailbox.received) - before == len(reminders)
                     steady = median_ms(
-                        lambda o=outbox, m=mailer: tick(schedule, o, m, quiet, "bench"),
+                        partial(tick, schedule, outbox, mailer, quiet, "bench"),
                         args.repeat * 20,
                     )
             delivery = statistics.median(deliveries)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
 
 from tests.helpers import PG_ADMIN_URL, SEED
+
+if TYPE_CHECKING:
+    from plancal.rules.compile import Schedule
+    from plancal.rules.model import Plan
 
 pytest_plugins = [
     "tests.helpers.stores",
@@ -35,24 +40,24 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def seed_plan():  # type: ignore[no-untyped-def]
+def seed_plan() -> Plan:
     from plancal.rules.plan import load
 
     return load(SEED)
 
 
 @pytest.fixture(scope="session")
-def seed_schedule(seed_plan):  # type: ignore[no-untyped-def]
+def seed_schedule(seed_plan: Plan) -> Schedule:
     from plancal.rules.compile import compile_plan
 
     return compile_plan(seed_plan)
 
 
 @pytest.fixture
-def load_text():  # type: ignore[no-untyped-def]
+def load_text() -> Callable[..., Plan]:
     from plancal.rules.plan import loads
 
-    def load(text: str, name: str = "test.yaml"):  # type: ignore[no-untyped-def]
+    def load(text: str, name: str = "test.yaml") -> Plan:
         return loads(text, name)
 
     return load

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 DEFAULT_MODE = 0o644  # mkstemp makes 0600; feeds and plans must stay readable by others
@@ -16,6 +15,8 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None, durable: bool
     With ``durable``, the data and the rename are flushed to disk before returning. Raises
     ``OSError``; the temporary file never stays behind.
     """
+    import tempfile  # not at the top: it pulls in shutil, random, bz2 and lzma at every start
+
     if mode is None:
         try:
             mode = path.stat().st_mode & 0o7777

@@ -27,6 +27,7 @@ import pytest
 import recurring_ical_events
 
 from tests.helpers import FIXTURES, SEED
+from tests.helpers.ical import recurrence_id, value
 
 PLAN_START, PLAN_END = date(2022, 9, 1), date(2023, 12, 31)
 Slot = tuple[str, datetime | date]
@@ -77,7 +78,7 @@ def feed_meetings(path: Path) -> Counter[Slot]:
         PLAN_START, PLAN_END + timedelta(days=1)
     )
     return Counter(
-        (str(e["UID"]).split("@")[0].split(".")[0], e["DTSTART"].dt)
+        (str(e["UID"]).split("@")[0].split(".")[0], value(e, "DTSTART", date))
         for e in events
         if not str(e["UID"]).startswith("followup.")
     )
@@ -87,8 +88,8 @@ def sequences(path: Path) -> dict[tuple[str, str], int]:
     return {
         (
             str(e["UID"]),
-            e["RECURRENCE-ID"].to_ical().decode() if e.get("RECURRENCE-ID") else "",
-        ): int(e["SEQUENCE"])
+            recurrence_id(e),
+        ): value(e, "SEQUENCE", int)
         for e in calendar(path).walk("VEVENT")
     }
 

@@ -13,6 +13,7 @@ from plancal.calendars.vtimezone import (
     parse_posix,
     vtimezone_lines,
 )
+from tests.helpers import typed
 
 ZONES = [
     "Europe/Stockholm",
@@ -35,7 +36,7 @@ def test_icalendar_reads_our_vtimezone_as_zoneinfo(key: str) -> None:
     text = "BEGIN:VCALENDAR\r\n" + "\r\n".join(vtimezone_lines(key)) + "\r\nEND:VCALENDAR\r\n"
     (component,) = icalendar.Calendar.from_ical(text).walk("VTIMEZONE")
     assert "RDATE" not in text
-    ours = component.to_tz()
+    ours = typed(component, icalendar.Timezone).to_tz()
     from zoneinfo import ZoneInfo
 
     real = ZoneInfo(key)

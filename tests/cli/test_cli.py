@@ -14,6 +14,7 @@ import pytest
 
 from tests.helpers import FIXTURES, SEED
 from tests.helpers.cli import LAZY_CHECK, plancal
+from tests.helpers.ical import recurrence_id, value
 
 
 def test_validate_seed_in_both_languages() -> None:
@@ -117,8 +118,8 @@ def sequences(path: Path) -> dict[tuple[str, str], tuple[int, datetime]]:
     return {
         (
             str(e["UID"]),
-            e.get("RECURRENCE-ID").to_ical().decode() if e.get("RECURRENCE-ID") else "",
-        ): (int(e["SEQUENCE"]), e["DTSTAMP"].dt)
+            recurrence_id(e),
+        ): (value(e, "SEQUENCE", int), value(e, "DTSTAMP", datetime))
         for e in cal.walk("VEVENT")
     }
 

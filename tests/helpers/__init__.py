@@ -8,7 +8,14 @@ conftest.
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from plancal.errors import Problem, Where
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -24,3 +31,25 @@ def plan_text(**replacements: str) -> str:
         assert old in text, old
         text = text.replace(old, new)
     return text
+
+
+def typed(obj: object, kind: type[T], what: str = "value") -> T:
+    """*obj*, checked to be a *kind*: a test fails here rather than on an attribute error."""
+    assert isinstance(obj, kind), f"{what} is {type(obj).__name__}, not {kind.__name__}"
+    return obj
+
+
+def timed(value: date | None) -> datetime:
+    """A slot that must be a date-time (not all-day, not absent)."""
+    return typed(value, datetime, "slot")
+
+
+def where(problem: Problem) -> Where:
+    """Where a problem is: every problem a test looks at is located."""
+    assert problem.where is not None, problem
+    return problem.where
+
+
+def line_of(problem: Problem) -> int:
+    """The line a problem points at."""
+    return typed(where(problem).line, int, "line")

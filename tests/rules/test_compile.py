@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
 from plancal.errors import PlanError
-from plancal.rules.compile import Series, compile_plan
+from plancal.rules.compile import Deadline, Schedule, Series, compile_plan
 from plancal.rules.plan import loads
+from tests.helpers import timed, typed
 
 SEED_MONDAY_HOLIDAYS = [date(2022, 12, 26), date(2023, 4, 10), date(2023, 5, 1), date(2023, 12, 25)]
 
@@ -31,22 +32,24 @@ activities:
 """
 
 
-def compiled(when: str = "Varje måndag kl. 14.00", extra: str = "", breaks: str = "  []"):
+def compiled(
+    when: str = "Varje måndag kl. 14.00", extra: str = "", breaks: str = "  []"
+) -> Schedule:
     plan = loads(PLAN.format(when=when, extra=extra, breaks=breaks), "t.yaml")
     return compile_plan(plan)
 
 
-def days(schedule, activity: str = "a") -> list[date]:  # type: ignore[no-untyped-def]
+def days(schedule: Schedule, activity: str = "a") -> list[date]:
     return [o.day for o in schedule.occurrences(activities=[activity])]
 
 
-def master(schedule) -> Series:  # type: ignore[no-untyped-def]
+def master(schedule: Schedule) -> Series:
     return next(s for s in schedule.series if s.rule is not None)
 
 
-def test_seed_monday_holidays_are_exactly_the_four(seed_schedule) -> None:  # type: ignore[no-untyped-def]
+def test_seed_monday_holidays_are_exactly_the_four(seed_schedule: Schedule) -> None:
     ifo = next(s for s in seed_schedule.series if s.activity.id == "avstamning-polis-ifo")
-    moved = sorted(o.recurrence_id.date() for o in ifo.overrides)  # type: ignore[union-attr]
+    moved = sorted(timed(o.recurrence_id).date() for o in ifo.overrides)
     assert moved == SEED_MONDAY_HOLIDAYS
 
 
@@ -73,12 +76,14 @@ def test_seed_monday_holidays_are_exactly_the_four(seed_schedule) -> None:  # ty
         ),
     ],
 )
-def test_holiday_moves_on_the_seeds_monday_holidays(policy: str, expected: dict) -> None:  # type: ignore[type-arg]
+def test_holiday_moves_on_the_seeds_monday_holidays(
+    policy: str, expected: dict[date, date | None]
+) -> None:
     s = compiled(extra=f"    holidays: {policy}")
     m = master(s)
-    overrides = {o.recurrence_id.date(): o.start.date() for o in m.overrides}  # type: ignore[union-attr]
+    overrides = {timed(o.recurrence_id).date(): timed(o.start).date() for o in m.overrides}
     assert overrides == expected
-    assert all(o.start.time() == time(14) for o in m.overrides)  # type: ignore[union-attr]
+    assert all(timed(o.start).time() == time(14) for o in m.overrides)
     got = days(s)
     for holiday, target in expected.items():
         assert holiday not in got and target in got
@@ -87,7 +92,7 @@ def test_holiday_moves_on_the_seeds_monday_holidays(policy: str, expected: dict)
 def test_holiday_skip_is_exdate() -> None:
     s = compiled(extra="    holidays: skip")
     # The last Monday, juldagen 2023-12-25, ends the series instead: UNTIL stops before it.
-    assert [x.date() for x in master(s).exdates()] == SEED_MONDAY_HOLIDAYS[:3]  # type: ignore[union-attr]
+    assert [timed(x).date() for x in master(s).exdates()] == SEED_MONDAY_HOLIDAYS[:3]
     assert master(s).until == datetime(2023, 12, 18, 14)
     assert not set(SEED_MONDAY_HOLIDAYS) & set(days(s))
 
@@ -132,10 +137,10 @@ def test_break_move_after_merges_into_one_meeting() -> None:
     assert got.count(date(2023, 8, 7)) == 1
     assert not [d for d in got if date(2023, 6, 26) <= d <= date(2023, 8, 6)]
     reasons = {
-        c.recurrence_id.date(): c.reason.render("en")
-        for c in s.cancelled()  # type: ignore[union-attr]
-        if date(2023, 6, 26) <= c.recurrence_id.date() <= date(2023, 8, 6)
-    }  # type: ignore[union-attr]
+        timed(c.recurrence_id).date(): c.reason.render("en")
+        for c in s.cancelled()
+        if date(2023, 6, 26) <= timed(c.recurrence_id).date() <= date(2023, 8, 6)
+    }
     assert len(reasons) == 6
     assert all("merged into the meeting on 2023-08-07" in r for r in reasons.values())
 
@@ -151,25 +156,25 @@ def test_break_move_before_for_a_monthly_meeting() -> None:
     got = days(s)
     assert date(2023, 6, 22) in got and date(2023, 7, 11) not in got
     m = master(s)
-    moved = {o.recurrence_id.date(): o.start.date() for o in m.overrides}  # type: ignore[union-attr]
+    moved = {timed(o.recurrence_id).date(): timed(o.start).date() for o in m.overrides}
     assert moved == {date(2023, 7, 11): date(2023, 6, 22)}
 
 
-def test_monthly_except_july_is_freq_monthly_plus_exdate(seed_schedule) -> None:  # type: ignore[no-untyped-def]
+def test_monthly_except_july_is_freq_monthly_plus_exdate(seed_schedule: Schedule) -> None:
     tz = seed_schedule.plan.tz
     for activity in ("beredningsgrupp", "lagesbild", "trygg-i-centrum"):
         series = [s for s in seed_schedule.series if s.activity.id == activity]
         assert len(series) == 1
-        rrule = series[0].rrule_text(tz)
+        rrule = typed(series[0].rrule_text(tz), str)
         assert rrule.startswith("FREQ=MONTHLY;BYDAY=") and "BYMONTH" not in rrule
-        assert [x.month for x in series[0].exdates()] == [7]  # type: ignore[union-attr]
+        assert [x.month for x in series[0].exdates()] == [7]
         months = {
             (o.start.year, o.start.month) for o in seed_schedule.occurrences(activities=[activity])
         }
         assert (2023, 7) not in months and len(months) == 15  # Sep 2022 – Dec 2023 less July
 
 
-def test_n_per_year_spreads_over_allowed_months_deterministically(seed_schedule) -> None:  # type: ignore[no-untyped-def]
+def test_n_per_year_spreads_over_allowed_months_deterministically(seed_schedule: Schedule) -> None:
     dialogues = [o.day for o in seed_schedule.occurrences(activities=["medborgardialoger"])]
     in_2023 = [d for d in dialogues if d.year == 2023]
     assert len(in_2023) == 3 and all(d.month != 7 for d in in_2023)
@@ -178,9 +183,9 @@ def test_n_per_year_spreads_over_allowed_months_deterministically(seed_schedule)
     assert [o.day for o in again.occurrences(activities=["medborgardialoger"])] == dialogues
 
 
-def test_pinned_dates_replace_the_nearest_computed_ones(seed_schedule) -> None:  # type: ignore[no-untyped-def]
+def test_pinned_dates_replace_the_nearest_computed_ones(seed_schedule: Schedule) -> None:
     bra = seed_schedule.occurrences(activities=["bra-styrgrupp"])
-    starts = [o.start.replace(tzinfo=None) for o in bra]
+    starts = [timed(o.start).replace(tzinfo=None) for o in bra]
     assert datetime(2022, 10, 24, 9) in starts and datetime(2023, 2, 6, 9) in starts
     assert len([s for s in starts if s.year == 2023]) == 5
     assert all(s.hour == 9 for s in starts)
@@ -189,7 +194,7 @@ def test_pinned_dates_replace_the_nearest_computed_ones(seed_schedule) -> None: 
 def test_pinned_on_a_monthly_series_is_an_override() -> None:
     s = compiled(when="varje månad", extra="    pinned: [2023-03-16 10:00]")
     m = master(s)
-    assert [(o.recurrence_id.date(), o.start) for o in m.overrides] == [  # type: ignore[union-attr]
+    assert [(timed(o.recurrence_id).date(), o.start) for o in m.overrides] == [
         (date(2023, 3, 14), datetime(2023, 3, 16, 10))
     ]
 
@@ -200,7 +205,7 @@ def test_written_exceptions() -> None:
         "      moved: {2022-10-17: 2022-10-19 09:00}\n"
         "      added: [2022-10-20 16:00]"
     )
-    got = {o.start.replace(tzinfo=None) for o in s.occurrences()}
+    got = {timed(o.start).replace(tzinfo=None) for o in s.occurrences()}
     assert datetime(2022, 10, 10, 14) not in got
     assert datetime(2022, 10, 19, 9) in got and datetime(2022, 10, 17, 14) not in got
     assert datetime(2022, 10, 20, 16) in got
@@ -233,10 +238,10 @@ def test_series_starts_at_first_occurrence_that_stays() -> None:
     assert datetime(2022, 9, 5, 14) not in master(s).exdates()
 
 
-def test_rrule_until_is_the_last_occurrence_in_utc(seed_schedule) -> None:  # type: ignore[no-untyped-def]
+def test_rrule_until_is_the_last_occurrence_in_utc(seed_schedule: Schedule) -> None:
     ifo = next(s for s in seed_schedule.series if s.activity.id == "avstamning-polis-ifo")
     # 2023-12-25 14:00 CET is 13:00 UTC (the override moves it, the rule still ends there).
-    assert ifo.rrule_text(seed_schedule.plan.tz).endswith("UNTIL=20231225T130000Z")
+    assert typed(ifo.rrule_text(seed_schedule.plan.tz), str).endswith("UNTIL=20231225T130000Z")
 
 
 def test_dst_nonexistent_time_in_a_moved_occurrence_is_refused() -> None:
@@ -248,11 +253,11 @@ def test_dst_nonexistent_time_in_a_moved_occurrence_is_refused() -> None:
 def test_ambiguous_autumn_time_takes_the_first() -> None:
     s = compiled(when="every Sunday 02:30", extra="    until: 2022-12-31")
     autumn = next(o for o in s.occurrences() if o.day == date(2022, 10, 30))
-    assert autumn.start.utcoffset().total_seconds() == 7200  # type: ignore[union-attr]
+    assert typed(timed(autumn.start).utcoffset(), timedelta).total_seconds() == 7200
 
 
-def test_deadline_kinds(seed_schedule) -> None:  # type: ignore[no-untyped-def]
-    by = {}
+def test_deadline_kinds(seed_schedule: Schedule) -> None:
+    by: dict[str, list[Deadline]] = {}
     for d in seed_schedule.deadlines:
         by.setdefault(d.followup.id, []).append(d)
     insatser = seed_schedule.occurrences(activities=["narkotikainsatser"])
@@ -285,7 +290,7 @@ def test_all_day_activity() -> None:
     s = compiled(when="varje månad", extra="    all_day: true\n    weekday: fredag\n    week: 1")
     first = s.occurrences()[0]
     assert first.start == date(2022, 9, 2) and first.end == date(2022, 9, 3)
-    assert master(s).rrule_text(s.plan.tz).endswith("UNTIL=20231201")
+    assert typed(master(s).rrule_text(s.plan.tz), str).endswith("UNTIL=20231201")
 
 
 def test_explicit_rrule() -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time, timedelta
 
 import pytest
 
 from plancal.errors import PlanError
 from plancal.rules import cadence as cad
+from plancal.rules.compile import Schedule
+from plancal.rules.model import Plan
 from tests.helpers import plan_text
 
 SEED_ACTIVITY_ROWS = {
@@ -32,7 +35,7 @@ SEED_ACTIVITY_ROWS = {
 }
 
 
-def test_seed_has_every_row_in_the_plans_own_words(seed_plan) -> None:  # type: ignore[no-untyped-def]
+def test_seed_has_every_row_in_the_plans_own_words(seed_plan: Plan) -> None:
     by_id = seed_plan.activity_by_id
     for activity_id, words in SEED_ACTIVITY_ROWS.items():
         assert by_id[activity_id].when == words
@@ -45,12 +48,12 @@ def test_seed_has_every_row_in_the_plans_own_words(seed_plan) -> None:  # type: 
     assert [f.id for f in seed_plan.followups] == ["utvardering-handlingsplan"]
 
 
-def test_seed_addresses_are_role_mailboxes_on_example_domains(seed_plan) -> None:  # type: ignore[no-untyped-def]
+def test_seed_addresses_are_role_mailboxes_on_example_domains(seed_plan: Plan) -> None:
     for role in seed_plan.roles:
         assert role.email.endswith((".example",)), role.email
 
 
-def test_seed_followups_of_the_plan_become_deadlines(seed_schedule) -> None:  # type: ignore[no-untyped-def]
+def test_seed_followups_of_the_plan_become_deadlines(seed_schedule: Schedule) -> None:
     dues = {d.followup.id: d.due for d in seed_schedule.deadlines}
     assert dues["ifo-rapport-bra-2022"] == date(2022, 10, 24)
     assert dues["ifo-rapport-bra-2023"] == date(2023, 2, 6)
@@ -62,7 +65,9 @@ def test_seed_followups_of_the_plan_become_deadlines(seed_schedule) -> None:  # 
     ]
 
 
-def test_time_and_duration_resolve_from_words_activity_and_defaults(load_text) -> None:  # type: ignore[no-untyped-def]
+def test_time_and_duration_resolve_from_words_activity_and_defaults(
+    load_text: Callable[..., Plan],
+) -> None:
     plan = load_text(plan_text(**{"when: Varje måndag kl. 14.00": "when: Varje måndag 14-15.30"}))
     a = plan.activities[0]
     assert (a.start_time, a.duration) == (time(14), timedelta(minutes=90))
@@ -80,7 +85,7 @@ def test_time_and_duration_resolve_from_words_activity_and_defaults(load_text) -
     assert plan.activities[0].start_time == time(9)  # the declared default
 
 
-def test_time_in_words_and_field_must_agree(load_text) -> None:  # type: ignore[no-untyped-def]
+def test_time_in_words_and_field_must_agree(load_text: Callable[..., Plan]) -> None:
     with pytest.raises(PlanError) as caught:
         load_text(
             plan_text(
@@ -93,7 +98,9 @@ def test_time_in_words_and_field_must_agree(load_text) -> None:  # type: ignore[
     assert "contradicts 'when'" in caught.value.render("en")
 
 
-def test_break_policies_resolve_activity_then_break_then_default(load_text) -> None:  # type: ignore[no-untyped-def]
+def test_break_policies_resolve_activity_then_break_then_default(
+    load_text: Callable[..., Plan],
+) -> None:
     text = plan_text(
         **{
             "roles:": "breaks:\n  - {id: sommar, name: Sommar, from: '07-01', "
@@ -109,7 +116,7 @@ def test_break_policies_resolve_activity_then_break_then_default(load_text) -> N
     assert plan.activities[0].break_policies == (("sommar", "before"), ("jul", "before"))
 
 
-def test_yearly_break_may_wrap_new_year(load_text) -> None:  # type: ignore[no-untyped-def]
+def test_yearly_break_may_wrap_new_year(load_text: Callable[..., Plan]) -> None:
     plan = load_text(
         plan_text(
             **{"roles:": "breaks:\n  - {id: jul, name: Jul, from: '12-20', to: '01-06'}\nroles:"}
@@ -120,13 +127,13 @@ def test_yearly_break_may_wrap_new_year(load_text) -> None:  # type: ignore[no-u
     assert (date(2023, 12, 20), date(2024, 1, 6)) in [(s.start, s.end) for s in spans]
 
 
-def test_as_needed_activity_during_a_year_is_bounded_to_it(seed_plan) -> None:  # type: ignore[no-untyped-def]
+def test_as_needed_activity_during_a_year_is_bounded_to_it(seed_plan: Plan) -> None:
     camera = seed_plan.activity_by_id["kameraovervakning"]
     assert isinstance(camera.cadence, cad.AsNeeded)
     assert (camera.start, camera.end) == (date(2022, 9, 1), date(2022, 12, 31))
 
 
-def test_swedish_values_are_accepted(load_text) -> None:  # type: ignore[no-untyped-def]
+def test_swedish_values_are_accepted(load_text: Callable[..., Plan]) -> None:
     plan = load_text(
         plan_text(
             **{

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from plancal.app.check import check
-from tests.helpers import FIXTURES
+from tests.helpers import FIXTURES, line_of, where
 
 BAD = sorted((FIXTURES / "plans" / "bad").glob("*.yaml"))
 EXPECT = re.compile(r"^# expect: (\d+): (.*)$")
@@ -44,13 +44,13 @@ def test_bad_plan_reports_every_problem(path: Path) -> None:
     errors = checked.errors
     if path.stem == "empty":
         expected = [(1, "the plan file is empty")]
-    got = [(p.where.line, p.message.render("en")) for p in errors]
+    got = [(where(p).line, p.message.render("en")) for p in errors]
     assert len(errors) == len(expected), got
     for (line, text), problem in zip(
         sorted(expected), sorted(errors, key=lambda p: p.sort_key()), strict=True
     ):
-        assert problem.where.file == str(path)
-        assert problem.where.line == line, got
+        assert where(problem).file == str(path)
+        assert where(problem).line == line, got
         assert text in problem.message.render("en"), got
         assert problem.message.render("sv")  # and in Swedish
     rendered_hints = " ".join(p.hint.render("en") for p in errors if p.hint)
@@ -74,14 +74,14 @@ def test_cli_validate_says_file_and_line_never_a_traceback(path: Path) -> None:
 
 def test_errors_come_in_line_order() -> None:
     checked = check(FIXTURES / "plans" / "bad" / "several-problems.yaml")
-    lines = [p.where.line for p in checked.problems]
+    lines = [line_of(p) for p in checked.problems]
     assert lines == sorted(lines)
 
 
 def test_regression_impossible_date_is_a_plan_error_not_a_traceback() -> None:
     # ruamel constructed 2023-02-30 into a bare ValueError; dates are now read as text.
     checked = check(FIXTURES / "plans" / "bad" / "impossible-date.yaml")
-    assert [p.where.line for p in checked.errors] == [5]
+    assert [where(p).line for p in checked.errors] == [5]
 
 
 def test_regression_partial_record_still_checks_references() -> None:

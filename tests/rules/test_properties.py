@@ -18,7 +18,7 @@ from plancal.calendars import ics
 from plancal.errors import PlanError
 from plancal.rules.compile import compile_plan
 from plancal.rules.plan import loads
-from tests.helpers import SEED
+from tests.helpers import SEED, where
 
 WHEN = st.sampled_from(
     [
@@ -156,7 +156,7 @@ def compile_and_render(text: str) -> None:
     try:
         schedule = compile_plan(loads(text, "generated.yaml"))
     except PlanError as e:
-        assert e.problems and all(p.where.file == "generated.yaml" for p in e.problems)
+        assert e.problems and all(where(p).file == "generated.yaml" for p in e.problems)
         e.render("sv")
         return
     feeds = ics.render_all(schedule)

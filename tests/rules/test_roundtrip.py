@@ -11,7 +11,7 @@ import pytest
 from plancal.errors import PlanError
 from plancal.rules import roundtrip
 from plancal.rules.edit import Editor
-from tests.helpers import FIXTURES, SEED
+from tests.helpers import FIXTURES, SEED, where
 from tests.helpers.plans import editor
 
 PLANS = sorted([SEED, *FIXTURES.glob("plans/*.yaml"), *FIXTURES.glob("plans/edit/*.yaml")])
@@ -50,7 +50,7 @@ def test_an_edit_inside_a_line_ruamel_would_rewrite_is_refused() -> None:
     with pytest.raises(PlanError) as e:
         editor(odd, "odd.yaml").skip("veckomote", date(2023, 3, 13))
     assert "cannot be written here without re-formatting" in e.value.render("en")
-    assert e.value.problems[0].where.file == "odd.yaml"
+    assert where(e.value.problems[0]).file == "odd.yaml"
 
 
 def test_an_edit_next_to_a_line_ruamel_would_rewrite_leaves_that_line_alone() -> None:

@@ -1058,9 +1058,9 @@ class Simulator:
             key = _ext_key(ext)
             if key in item.extended:
                 prop = etree.Element(q(T, "ExtendedProperty"))
-                uri = etree.SubElement(prop, q(T, "ExtendedFieldURI"))
+                field = etree.SubElement(prop, q(T, "ExtendedFieldURI"))
                 for k, v in ext.attrib.items():
-                    uri.set(k, v)
+                    field.set(k, v)
                 value = item.extended[key]
                 if isinstance(value, list):
                     vals = etree.SubElement(prop, q(T, "Values"))
@@ -1117,7 +1117,7 @@ class _Context:
             index = int(ref.get("InstanceIndex", "0"))
             return item, self._index(item, index)
         if name == "RecurringMasterItemId":
-            item, index = self._item(ref.get("OccurrenceId", ""))
+            item, _ = self._item(ref.get("OccurrenceId", ""))
             return item, None
         return self._item(ref.get("Id", ""))
 
@@ -1129,10 +1129,10 @@ class _Context:
         if parts[0] != "item" or len(parts) != 3:
             raise EwsError("ErrorInvalidIdMalformed", "Id is malformed.")
         mailbox = self._allowed(parts[1])
-        item = self.sim.items.get(mailbox, {}).get(value)
-        if item is None:
+        found = self.sim.items.get(mailbox, {}).get(value)
+        if found is None:
             raise EwsError("ErrorItemNotFound", "The specified object was not found in the store.")
-        return item, None
+        return found, None
 
     def _index(self, item: Item, index: int) -> int:
         if item.recurrence is None:

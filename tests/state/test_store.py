@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from plancal.state.store import Store
+import pytest
+
+from plancal.state.store import MIGRATIONS, SCHEMA_HEAD, Store, StoreError, safe_url
 
 T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 T1 = T0 + timedelta(hours=1)
@@ -88,3 +91,42 @@ class TestStore:
             t.join()
         assert not errors
         assert store.revisions("p")[MASTER].sequence == 3  # one insert, three changes
+
+
+def test_schema_head_is_the_newest_migration() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_heads() == [SCHEMA_HEAD]
+
+
+def test_default_store_is_a_sqlite_file_in_the_state_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLANCAL_STATE_DIR", str(tmp_path / "st"))
+    with Store() as store:
+        assert store.dialect == "sqlite"
+    assert (tmp_path / "st" / "plancal.sqlite").exists()
+
+
+def test_unreachable_database_is_a_clear_error_without_the_password() -> None:
+    with pytest.raises(StoreError) as caught:
+        Store("postgresql://plancal:hemligt@127.0.0.1:1/nope")
+    assert "hemligt" not in str(caught.value)
+    assert "127.0.0.1" in str(caught.value)
+    assert "hemligt" not in safe_url("postgresql://plancal:hemligt@db/x")
+
+
+def test_regression_a_newer_schema_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    # Alembic raised "Can't locate revision" from a database a newer plancal had migrated.
+    path = str(tmp_path / "state.sqlite")
+    with Store(path) as store:
+        from sqlalchemy import text
+
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StoreError) as caught:
+        Store(path)
+    assert "9999" in str(caught.value) and SCHEMA_HEAD in str(caught.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,34 @@ class TestToken:
         versions.stamp(store, "p", {"public.ics": "a"}, T1)
         got = versions.stamp(store, "p", {"public.ics": "b"}, T0)
         assert got["public.ics"] == T1 + timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (None, "PLANCAL_SERVER_TOKEN_KEY"),
+        ("", "PLANCAL_SERVER_TOKEN_KEY"),
+        ("short", "too short"),
+    ],
+)
+def test_a_missing_or_weak_key_is_refused_before_anything_is_written(
+    tmp_path: Path, key: str | None, message: str
+) -> None:
+    with Store(str(tmp_path / "s.sqlite")) as store:
+        with pytest.raises(tokens.TokenError, match=message):
+            tokens.create(store, key, "p", ["plan"], PRIVATE, "", T0)
+        assert tokens.listing(store, "p") == []
+
+
+def test_only_private_feeds_of_the_plan_can_be_granted(tmp_path: Path) -> None:
+    with Store(str(tmp_path / "s.sqlite")) as store:
+        with pytest.raises(tokens.TokenError, match="public feed needs no token"):
+            tokens.create(store, KEY, "p", ["public"], PRIVATE, "", T0)
+        with pytest.raises(tokens.TokenError, match="at least one feed"):
+            tokens.create(store, KEY, "p", [], PRIVATE, "", T0)
+
+
+def test_tokens_differ_per_plan_and_id_and_are_url_safe() -> None:
+    a = tokens.derive(KEY.encode(), "p", "1")
+    assert a != tokens.derive(KEY.encode(), "q", "1") != tokens.derive(KEY.encode(), "p", "2")
+    assert len(a) == 43 and all(c.isalnum() or c in "-_" for c in a)

@@ -59,13 +59,14 @@ def test_export_writes_what_the_server_serves_at_the_same_paths(
             "t/index.html",
             f"t/{token}/deadlines.ics",
             f"t/{token}/role-kommunpolis.ics",
+            f"t/{token}/wheel.svg",
         ]
     )
     assert (out / "t" / "index.html").read_bytes() == b""  # no directory listing of tokens
 
     server = start(tmp_path, seed_copy, "--base-url", BASE)
     try:
-        for url in [*urls, BASE + "public.ics", BASE, BASE + "en/"]:
+        for url in [*urls, BASE + f"t/{token}/wheel.svg", BASE + "public.ics", BASE, BASE + "en/"]:
             path = "/" + url[len(BASE) :]
             served = server.get(path)
             rel = url[len(BASE) :] or "index.html"

@@ -46,6 +46,7 @@ T: dict[str, Text] = {
         "Inga fler offentliga aktiviteter är inplanerade (planen gäller {start} – {end}).",
     ),
     "activities": Text("Public activities", "Offentliga aktiviteter"),
+    "year": Text("The year at a glance", "Året i korthet"),
     "how_often": Text("How often", "Hur ofta"),
     "place": Text("Place", "Plats"),
     "area": Text("Area", "Område"),
@@ -192,9 +193,16 @@ def qr_svg(url: str, title: str) -> str:
 
 
 def render(
-    schedule: Schedule, lang: Lang, base_url: str, feed_file: str, feed_title: str, today: date
+    schedule: Schedule,
+    lang: Lang,
+    base_url: str,
+    feed_file: str,
+    feed_title: str,
+    today: date,
+    wheel_svg: str = "",
 ) -> bytes:
-    """The page in one language. ``today`` (the plan's local date) picks what comes next."""
+    """The page in one language. ``today`` (the plan's local date) picks what comes next;
+    ``wheel_svg``, the public årshjul drawn inline (``calendars.wheel``), if any."""
     plan = schedule.plan
     https, webcal = subscribe_urls(base_url, feed_file)
     other: Lang = "en" if lang == "sv" else "sv"
@@ -222,6 +230,7 @@ def render(
         qr_caption=escape(T["qr"].render(lang)),
         upcoming_heading=escape(T["upcoming"].render(lang)),
         upcoming=_upcoming(schedule, lang, today),
+        year_wheel=_year_wheel(wheel_svg, lang),
         activities_heading=escape(T["activities"].render(lang)),
         activities=_activities(schedule, lang),
         howto_heading=escape(T["howto"].render(lang)),
@@ -229,3 +238,13 @@ def render(
         footer=escape(T["footer"].render(lang, day=today.isoformat())),
     )
     return html.encode("utf-8")
+
+
+def _year_wheel(svg: str, lang: Lang) -> str:
+    if not svg:
+        return ""
+    heading = escape(T["year"].render(lang))
+    return (
+        '<section aria-labelledby="year" class="wheel">\n'
+        f'<h2 id="year">{heading}</h2>\n{svg}</section>\n'
+    )

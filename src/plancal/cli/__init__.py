@@ -57,6 +57,6 @@ def main() -> None:
     """
 
 
-from plancal.cli import edit, plan, push, remind, web  # noqa: E402  (they register on main)
+from plancal.cli import edit, plan, push, remind, web, wheel  # noqa: E402  (they register on main)
 
-__all__ = ["edit", "main", "plan", "push", "remind", "web"]
+__all__ = ["edit", "main", "plan", "push", "remind", "web", "wheel"]

@@ -51,6 +51,7 @@ class Site:
     public: Mapping[bytes, Resource]  # request path → resource
     private: Mapping[bytes, Resource]  # feed file name (b"plan.ics") → resource
     labels: Mapping[bytes, str] = field(default_factory=dict)  # for logs: path → name
+    for_every_token: frozenset[bytes] = frozenset()  # private files any active token opens
 
 
 class AccessLog:
@@ -191,7 +192,7 @@ class FeedServer:
             return None, None
         digest = SHA256(parts[2]).digest()
         grant = self.grants.get(digest)
-        if grant is None or parts[3] not in grant.files:
+        if grant is None or (parts[3] not in grant.files and parts[3] not in site.for_every_token):
             return None, None
         if not compare_digest(grant.digest, digest):
             return None, None

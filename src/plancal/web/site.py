@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from plancal.app.publish import compiled_feeds, write_atomic
-from plancal.calendars import page
+from plancal.calendars import page, wheel
 from plancal.calendars.feeds import Feed
 from plancal.i18n import Lang
 from plancal.rules.compile import Schedule
@@ -24,6 +24,8 @@ from plancal.web.server import Site
 
 CALENDAR = "text/calendar; charset=utf-8"
 HTML = "text/html; charset=utf-8"
+SVG = "image/svg+xml; charset=utf-8"
+WHEEL = "wheel.svg"  # behind every token: the whole plan's årshjul, for the people in it
 # No script at all, no referrer (a private URL never leaks through a link), no framing.
 PAGE_HEADERS = (
     (
@@ -49,7 +51,11 @@ class Built:
 
     @property
     def public_files(self) -> list[str]:
-        return [n for n in self.files if not n.endswith(".ics") or n == self.public_feed.filename]
+        return [
+            n
+            for n in self.files
+            if n != WHEEL and (not n.endswith(".ics") or n == self.public_feed.filename)
+        ]
 
     @property
     def public_feed(self) -> Feed:
@@ -63,8 +69,15 @@ def build(schedule: Schedule, store: Store, now: datetime, base_url: str) -> Bui
     public = next(f for f in feeds if f.public)
     today = now.astimezone(plan.tz).date()
     files = {f.filename: data for f, data in feeds.items()}
+    year = wheel.year_of(schedule, today)
+    plan_feed = next(f for f in feeds if f.kind == "plan")
+    plan_lang: Lang = "sv" if plan.language == "sv" else "en"
+    files[WHEEL] = wheel.render(schedule, plan_feed, plan_lang, year).encode("utf-8")
     for lang, name in PAGES.items():
-        files[name] = page.render(schedule, lang, base_url, public.filename, public.title, today)
+        public_wheel = wheel.render(schedule, public, lang, year, inline=True)
+        files[name] = page.render(
+            schedule, lang, base_url, public.filename, public.title, today, public_wheel
+        )
     modified = versions.stamp(store, plan.id, {n: etag_of(b) for n, b in files.items()}, now)
     return Built(plan.id, files, modified, list(feeds))
 
@@ -86,6 +99,9 @@ def site(built: Built, max_age: int) -> Site:
             private[name.encode("ascii")] = Resource(
                 built.files[name], CALENDAR, built.modified[name], private_cache, PRIVATE_HEADERS
             )
+    private[WHEEL.encode("ascii")] = Resource(
+        built.files[WHEEL], SVG, built.modified[WHEEL], private_cache, PRIVATE_HEADERS
+    )
     for name, paths in ALIASES.items():
         res = Resource(
             built.files[name],
@@ -98,7 +114,7 @@ def site(built: Built, max_age: int) -> Site:
             routes[path.encode("ascii")] = res
     for route in routes:
         labels[route] = route.decode("ascii")
-    return Site(routes, private, labels)
+    return Site(routes, private, labels, frozenset({WHEEL.encode("ascii")}))
 
 
 def export(built: Built, out_dir: Path, tokens: Iterable[tuple[str, Iterable[str]]]) -> list[Path]:
@@ -127,9 +143,10 @@ def export(built: Built, out_dir: Path, tokens: Iterable[tuple[str, Iterable[str
             name = f"{slug}.ics"
             if name in built.files and name != built.public_feed.filename:
                 put(f"t/{token}/{name}", built.files[name], built.modified[name])
+        put(f"t/{token}/{WHEEL}", built.files[WHEEL], built.modified[WHEEL])
     keep = set(written)
     tdir = out_dir / "t"
-    for stale in sorted(tdir.glob("*/*.ics")):
+    for stale in sorted(tdir.glob("*/*")):
         if stale not in keep:
             stale.unlink()
     for folder in sorted(tdir.iterdir()):

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import typed
 from tests.helpers.ews import ORGANIZER, occurrences_in, run_push
 from tests.helpers.target_contract import TargetContract
-from tests.simulators.ews import Simulator
+from tests.simulators.ews import Item, Simulator
 
 
 class TestExchange(TargetContract):
@@ -33,4 +34,4 @@ class TestExchange(TargetContract):
 
     def foreign_untouched(self, token: Any) -> bool:
         now = {i.id: i for i in self.sim.calendar(ORGANIZER)}
-        return now.get(token.id) is token and token.change == 1
+        return now.get(token.id) is token and typed(token, Item).change == 1
