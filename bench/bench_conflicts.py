@@ -1,8 +1,9 @@
 """Double-booking check: what it adds to ``plancal validate``, beside peers in the same run.
 
 Two plans: the seed, and a synthetic plan of 1,000 activities over two years (weekly, monthly
-and N-a-year meetings; 150 people, each activity booking two to four of them, so people share
-many activities and double bookings occur as they do in real plans).
+and N-a-year meetings at random times; 600 people, each activity booking two to four of them,
+so each person is in about five activities; ``--people 150`` makes a crowded plan where most
+meetings collide).
 
 Measured, each the best of several runs in this process:
 
@@ -121,6 +122,9 @@ def all_pairs(schedule: Any) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--activities", type=int, default=1000)
+    parser.add_argument(
+        "--people", type=int, default=600, help="fewer people: more shared, more double bookings"
+    )
     parser.add_argument("--before", type=Path, help="a checkout of the source before the check")
     args = parser.parse_args()
 
@@ -130,7 +134,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "bench-1000.yaml"
-        big.write_text(synthetic_plan(args.activities), encoding="utf-8")
+        big.write_text(synthetic_plan(args.activities, args.people), encoding="utf-8")
         print(f"python {sys.version.split()[0]}; {datetime.now():%Y-%m-%d %H:%M}")
         for name, path in (("seed", SEED), (f"{args.activities} activities", big)):
             plan = loads(path.read_bytes(), str(path))

@@ -6,7 +6,7 @@ A person is an e-mail address (lower case): two roles with one address are one p
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
@@ -45,6 +45,7 @@ class Busy:
         self._people: dict[str, tuple[str, ...]] = {}
         self._booked: dict[str, list[tuple[datetime, datetime, str]]] = {}
         self._longest = timedelta(0)
+        self._unsorted: set[str] = set()
 
     def people_of(self, activity: Activity) -> tuple[str, ...]:
         found = self._people.get(activity.id)
@@ -58,7 +59,8 @@ class Busy:
             return
         self._longest = max(self._longest, end - start)
         for person in self.people_of(activity):
-            insort(self._booked.setdefault(person, []), (start, end, activity.id))
+            self._booked.setdefault(person, []).append((start, end, activity.id))
+            self._unsorted.add(person)  # sorted when next asked: one sort, not an insert each
 
     def add_all(
         self, meetings: Iterable[tuple[Activity, datetime | date, datetime | date]]
@@ -75,6 +77,9 @@ class Busy:
             booked = self._booked.get(person)
             if not booked:
                 continue
+            if person in self._unsorted:
+                booked.sort()
+                self._unsorted.discard(person)
             i = bisect_left(booked, (end,))  # the meetings that begin before ``end``
             while i > 0:
                 i -= 1
