@@ -15,6 +15,7 @@ from pathlib import Path
 from plancal.errors import PlanError, Problem, Where
 from plancal.files import atomic_write
 from plancal.i18n import Text, msg
+from plancal.rules.plan import read_source
 
 
 @dataclass(frozen=True)
@@ -30,23 +31,9 @@ class PlanFile:
         return ("\ufeff" if self.bom else "").encode() + data.encode("utf-8")
 
 
-def read(path: Path) -> PlanFile:
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise PlanError(
-            [
-                Problem(
-                    Where(str(path)),
-                    msg(
-                        Text(
-                            "cannot read the plan file: {error}", "kan inte läsa planfilen: {error}"
-                        ),
-                        error=e.strerror or str(e),
-                    ),
-                )
-            ]
-        ) from None
+def read(path: Path, pipes: bool = False) -> PlanFile:
+    """The plan file, read the one way plans are read (``rules.plan.read_source``)."""
+    raw = read_source(path, pipes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -68,8 +55,8 @@ def read(path: Path) -> PlanFile:
 def replace(plan_file: PlanFile, data: bytes) -> None:
     """Write ``data`` over the plan file, atomically, if nobody changed it since it was read."""
     target = plan_file.path.resolve()  # a symlinked plan stays a symlink
+    current = read_source(target)
     try:
-        current = target.read_bytes()
         mode = stat.S_IMODE(target.stat().st_mode)
     except OSError as e:
         raise _cannot(plan_file.path, e) from None

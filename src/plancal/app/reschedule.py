@@ -58,7 +58,10 @@ def write(proposal: Proposal) -> None:
 
 
 def compare(old: Path, new: Path) -> Impact:
-    return assess(_compiled(planfile.read(old)), _compiled(planfile.read(new)))
+    # ``plancal diff <(git show HEAD:plan.yaml) plan.yaml`` reads a pipe: allowed here only.
+    return assess(
+        _compiled(planfile.read(old, pipes=True)), _compiled(planfile.read(new, pipes=True))
+    )
 
 
 @dataclass(frozen=True)

@@ -100,10 +100,16 @@ def _tzif_bytes(key: str) -> bytes:
 
 @lru_cache(maxsize=16)
 def posix_rule(key: str) -> PosixRule:
-    data = _tzif_bytes(key)
-    if not data.startswith(b"TZif") or data[4:5] < b"2":
+    try:
+        data = _tzif_bytes(key)
+    except (OSError, ValueError) as e:  # a name too long, a folder, a missing file
+        raise TimezoneRuleError(f"{key}: no such time zone file ({e.__class__.__name__})") from None
+    if not data.startswith(b"TZif") or data[4:5] < b"2" or not data.endswith(b"\n"):
         raise TimezoneRuleError(f"{key}: no POSIX rule in its TZif file")
-    footer = data.rstrip(b"\n").rsplit(b"\n", 1)[-1].decode("ascii")
+    try:
+        footer = data.rstrip(b"\n").rsplit(b"\n", 1)[-1].decode("ascii")
+    except UnicodeDecodeError:  # no footer line: the end of the binary data was found
+        raise TimezoneRuleError(f"{key}: no POSIX rule in its TZif file") from None
     return parse_posix(footer)
 
 

@@ -12,6 +12,8 @@ and ``plancal agenda`` never loads SQLAlchemy, icalendar or the holidays package
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import sys
 from typing import Any
 
@@ -24,14 +26,28 @@ from plancal.cli.options import current_lang
 class Plancal(click.Group):
     """The group that turns a ``UserError`` into its problems on stderr and exit status 1."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as e:  # --help and --version print before any command is invoked
+            if e.errno not in _OUTPUT_ERRORS:
+                raise
+            _output_failed(e)
+
     def invoke(self, ctx: click.Context) -> Any:
         from plancal.app import holidays
 
         holidays.install()
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+            return result
         except click.exceptions.Exit:
             raise
+        except OSError as e:
+            if e.errno not in _OUTPUT_ERRORS:
+                raise
+            _output_failed(e)
         except Exception as e:
             from plancal.errors import UserError
 
@@ -44,6 +60,29 @@ class Plancal(click.Group):
             sys.exit(1)
 
 
+# Writing the output failed: the reader went away (``| head``), the disk or quota is full
+# (``> /dev/full``), or the terminal is gone.
+_OUTPUT_ERRORS = {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EIO}
+
+
+def _output_failed(e: OSError) -> None:
+    import os
+
+    from plancal.i18n import Text
+
+    # Whatever is still buffered for stdout can never be written: drop it, so the
+    # interpreter's exit does not fail a second time with a traceback of its own.
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    message = Text(
+        "error: cannot write the output: {error}",
+        "fel: kan inte skriva utdata: {error}",
+    ).render(current_lang(), error=e.strerror or str(e))
+    with contextlib.suppress(OSError):  # stderr may be gone too; the status still says it
+        click.echo(message, err=True)
+    sys.exit(1)
+
+
 @click.group(
     cls=Plancal,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -54,6 +93,15 @@ def main() -> None:
 
     Reads one reviewed plan file (YAML) and compiles it into iCalendar feeds, an agenda and
     reminders. Svenska: sätt --lang sv eller LANG=sv_SE.UTF-8.
+
+    \b
+    Exit status / slutstatus:
+      0  done / klart
+      1  a problem with the plan, settings, a server or the output; the message says
+         file, line and what to do / ett problem med planen, inställningarna, en server
+         eller utdata; meddelandet säger fil, rad och vad du kan göra
+      2  usage error: unknown option, missing argument / fel användning: okänd flagga,
+         argument saknas
     """
 
 

@@ -70,11 +70,9 @@ def run_edit(
             reschedule.write(proposal)
             written = True
     if fmt == "json":
-        import json
+        from plancal import jsonlines
 
-        click.echo(
-            json.dumps(to_json(proposal.impact, lang) | {"written": written}, ensure_ascii=False)
-        )
+        click.echo(jsonlines.dumps(to_json(proposal.impact, lang) | {"written": written}))
     elif written:
         say(
             Text(
@@ -158,12 +156,12 @@ def break_list(plan: Path, fmt: str, lang: Lang) -> None:
         return value.isoformat() if isinstance(value, date) else f"{value[0]:02d}-{value[1]:02d}"
 
     if fmt == "json":
-        import json
+        from plancal import jsonlines
 
         for info in infos:
             b = info.brk
             click.echo(
-                json.dumps(
+                jsonlines.dumps(
                     {
                         "id": b.id,
                         "name": b.name,
@@ -176,7 +174,6 @@ def break_list(plan: Path, fmt: str, lang: Lang) -> None:
                         "kept": info.kept,
                         "activities": dict(info.policies),
                     },
-                    ensure_ascii=False,
                 )
             )
         return
@@ -295,9 +292,9 @@ def diff_cmd(old: Path, new: Path, fmt: str, lang: Lang) -> None:
 
     impact = reschedule.compare(old, new)
     if fmt == "json":
-        import json
+        from plancal import jsonlines
 
-        click.echo(json.dumps(to_json(impact, lang), ensure_ascii=False))
+        click.echo(jsonlines.dumps(to_json(impact, lang)))
         return
     for line in text_lines(impact, lang):
         click.echo(line)

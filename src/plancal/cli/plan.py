@@ -117,10 +117,10 @@ def agenda(
     }[kind]  # type: ignore[assignment]
     items = ag.rows(schedule, lang, start, end, activities or None, kinds, cancelled)
     if fmt == "json":
-        import json
+        from plancal import jsonlines
 
         for item in items:
-            click.echo(json.dumps(item.to_json(), ensure_ascii=False))
+            click.echo(jsonlines.dumps(item.to_json()))
         return
     for line in ag.text_lines(items, lang):
         click.echo(line)
@@ -201,11 +201,10 @@ def compile_cmd(plan: Path, out_dir: Path, db_url: str | None, lang: Lang) -> No
 @lang_option
 def schema(lang: Lang) -> None:
     """Print the JSON Schema of the plan file, for editors that complete and check YAML."""
-    import json
-
+    from plancal import jsonlines
     from plancal.rules.format import json_schema
 
-    click.echo(json.dumps(json_schema(lang), ensure_ascii=False, indent=2))
+    click.echo(jsonlines.dumps(json_schema(lang), indent=2))
 
 
 @main.command()

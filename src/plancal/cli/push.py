@@ -39,8 +39,7 @@ def push_exchange(
     plan: Path, dry_run: bool, fmt: str, config: Path | None, db_url: str | None, lang: Lang
 ) -> None:
     """Create, update and cancel the plan's meetings in the organizer's Exchange calendar."""
-    import json
-
+    from plancal import jsonlines
     from plancal.app.push import push_plan
     from plancal.calendars import push as report
     from plancal.calendars.targets.exchange import ExchangeError
@@ -75,8 +74,8 @@ def push_exchange(
         raise SystemExit(1) from None
     if fmt == "json":
         for c in result.changes:
-            click.echo(json.dumps(report.change_json(c, tz), ensure_ascii=False))
-        click.echo(json.dumps({"summary": report.summary(result, lang)}, ensure_ascii=False))
+            click.echo(jsonlines.dumps(report.change_json(c, tz)))
+        click.echo(jsonlines.dumps({"summary": report.summary(result, lang)}))
         return
     for line in report.change_lines(result.changes, tz, lang):
         click.echo(line)

@@ -52,6 +52,7 @@ def serve(
     from plancal.errors import UserError
     from plancal.scheduler.clock import utcnow
     from plancal.web import serve as server
+    from plancal.web.guard import Limits
 
     conf = load_settings(config)
     options = server.Options(
@@ -61,6 +62,11 @@ def serve(
         interval=conf.get("server", "reload"),
         max_age=conf.get("server", "max_age"),
         access_log=conf.get("server", "access_log"),
+        limits=Limits(
+            total=conf.get("server", "max_connections"),
+            per_client=conf.get("server", "max_per_client"),
+            header_timeout=conf.get("server", "header_timeout"),
+        ),
     )
     logging.basicConfig(
         level=logging.INFO,

@@ -257,6 +257,37 @@ SECTIONS: tuple[Section, ...] = (
                 default=True,
             ),
             Option(
+                "max_connections",
+                Int(10, 100_000),
+                Text(
+                    "Open connections at most; at the cap the oldest still sending its request "
+                    "gives way.",
+                    "Högsta antal öppna anslutningar; vid taket får den äldsta som ännu skickar "
+                    "sin förfrågan ge plats.",
+                ),
+                default=2000,
+            ),
+            Option(
+                "max_per_client",
+                Int(1, 100_000),
+                Text(
+                    "Open connections per client address at most (a proxy in front: raise it).",
+                    "Högsta antal öppna anslutningar per klientadress (proxy framför: höj den).",
+                ),
+                default=64,
+            ),
+            Option(
+                "header_timeout",
+                Int(1, 600),
+                Text(
+                    "Seconds a client has to send a whole request head; slower or idle "
+                    "connections are closed.",
+                    "Sekunder en klient har på sig att skicka hela förfrågans huvud; långsammare "
+                    "eller tysta anslutningar stängs.",
+                ),
+                default=10,
+            ),
+            Option(
                 "token_key",
                 Str(),
                 Text(

@@ -43,6 +43,8 @@ for _i, _names in enumerate(
         if len(_n) > 3:
             WEEKDAY_WORDS[_n + ("ar" if _n.endswith("dag") else "s")] = _i  # måndagar, mondays
 
+MAX_MINUTES = 14 * 24 * 60  # a meeting, however long, ends within two weeks
+
 RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 NUMBER_WORDS = {
@@ -241,6 +243,22 @@ def _parse_tail(tail: str, whole: str) -> tuple[time | None, time | None, timede
         amount = float(m.group(7).replace(",", "."))
         unit = m.group(8)
         minutes = amount * 60 if unit.startswith(("t", "h")) else amount
+        if not 0 < minutes <= MAX_MINUTES:
+            raise CadenceError(
+                msg(
+                    Text(
+                        "in {text!r} the meeting lasts longer than two weeks, or not at all",
+                        "i {text!r} varar mötet längre än två veckor, eller inte alls",
+                    ),
+                    text=whole,
+                ),
+                msg(
+                    Text(
+                        "write how long one meeting lasts, e.g. 'i 45 minuter' or 'for 2 hours'",
+                        "skriv hur länge ett möte varar, t.ex. 'i 45 minuter' eller 'i 2 timmar'",
+                    )
+                ),
+            )
         duration = timedelta(minutes=round(minutes))
     return start, end, duration
 

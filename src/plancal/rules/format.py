@@ -141,6 +141,7 @@ _YEARLY_RE = re.compile(
     r"^(?:(?:under|in|during|every|varje)\s+)?([a-zåäö]+)"
     r"(?:\s+månad)?(?:\s+(?:varje|every|each)\s+(?:år|year))?$"
 )
+MAX_DUE_DAYS = 3650  # ten years: a follow-up later than that belongs to another plan
 _AFTER_EACH_RE = re.compile(
     r"^(\d+)\s*(?:dagar|dag|days?|d)\s+(?:efter|after)\s+(?:varje|each|every)"
     r"(?:\s+(?:tillfälle|möte|insats|occurrence|meeting))?$"
@@ -176,9 +177,30 @@ class DueK(Kind):
             ((key, arg),) = value.items()
             return self._mapping(str(key), arg, where, problems)
         if isinstance(value, str):
-            due = self._words(value.strip().lower())
+            text = " ".join(value.strip().lower().rstrip(".").split())
+            due = self._words(text)
             if due is not None:
                 return due
+            m = _AFTER_EACH_RE.match(text) or _PLAN_END_RE.match(text)
+            if m and m.group(1) and int(m.group(1)) > MAX_DUE_DAYS:
+                problems.error(
+                    where,
+                    msg(
+                        Text(
+                            "{days} days is more than ten years after",
+                            "{days} dagar är mer än tio år efter",
+                        ),
+                        days=m.group(1),
+                    ),
+                    msg(
+                        Text(
+                            "write at most {max} days, e.g. '14 days after each'",
+                            "skriv högst {max} dagar, t.ex. '14 dagar efter varje'",
+                        ),
+                        max=MAX_DUE_DAYS,
+                    ),
+                )
+                return INVALID
         problems.error(
             where,
             msg(
@@ -202,12 +224,12 @@ class DueK(Kind):
             return Due("none")
         if (m := _YEARLY_RE.match(text)) and m.group(1) in MONTH_WORDS:
             return Due("yearly", month=MONTH_WORDS[m.group(1)])
-        if m := _AFTER_EACH_RE.match(text):
+        if (m := _AFTER_EACH_RE.match(text)) and int(m.group(1)) <= MAX_DUE_DAYS:
             return Due("after_each", days=int(m.group(1)))
         if m := _AT_RE.match(text):
             kind = "at_next" if m.group(1) in ("nästa", "next") else "at_each"
             return Due(kind, activity=m.group(2))  # type: ignore[arg-type]
-        if m := _PLAN_END_RE.match(text):
+        if (m := _PLAN_END_RE.match(text)) and int(m.group(1) or 0) <= MAX_DUE_DAYS:
             return Due("plan_end", days=int(m.group(1) or 0))
         return None
 
@@ -228,7 +250,7 @@ class DueK(Kind):
                 return INVALID
             return Due("yearly", month=month)
         if key in ("after_each", "plan_end"):
-            days = Int(0, 3650).check(arg, where, problems)
+            days = Int(0, MAX_DUE_DAYS).check(arg, where, problems)
             return INVALID if days is INVALID else Due(key, days=days)  # type: ignore[arg-type]
         if key in ("at_next", "at_each"):
             ref = SLUG.check(arg, where, problems)

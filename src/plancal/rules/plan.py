@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from plancal.errors import Problems, Where
+from plancal.errors import PlanError, Problem, Problems, Where
 from plancal.i18n import Text, msg
 from plancal.rules import cadence as cad
 from plancal.rules.days import HolidaySpec
@@ -32,6 +32,10 @@ from plancal.rules.model import (
 from plancal.rules.schema import INVALID, Located, record_of
 
 MAX_PLAN_YEARS = 30
+FIRST_YEAR, LAST_YEAR = 1970, 2199  # calendars and time-zone rules are written for these
+# A plan is text people write: the seed plan (two years, a whole municipality) is 14 kB.
+# Anything larger than this is refused before it is read whole.
+MAX_PLAN_BYTES = 1024 * 1024
 
 
 def load(path: str | Path) -> Plan:
@@ -43,20 +47,121 @@ def load(path: str | Path) -> Plan:
 
 
 def load_with_problems(path: str | Path) -> tuple[Plan | None, Problems]:
-    name = str(path)
-    problems = Problems()
     try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        problems.error(
-            Where(name),
-            msg(
-                Text("cannot read the plan file: {error}", "kan inte läsa planfilen: {error}"),
-                error=e.strerror or str(e),
-            ),
-        )
+        data = read_source(path)
+    except PlanError as e:
+        problems = Problems()
+        problems.problems.extend(e.problems)
         return None, problems
-    return loads_with_problems(data, name)
+    return loads_with_problems(data, str(path))
+
+
+def read_source(path: str | Path, pipes: bool = False) -> bytes:
+    """The plan file's bytes: the one way plancal reads a plan. PlanError if it cannot.
+
+    Only a regular file is read (with ``pipes``, also a pipe, as ``<(git show …)`` gives),
+    and at most ``MAX_PLAN_BYTES``: a FIFO nobody writes to would block, and a device such as
+    /dev/zero never ends. The file is opened without blocking and checked before it is read.
+    """
+    import os
+    import stat
+
+    name = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        raise _unreadable(name, e) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not (stat.S_ISREG(mode) or (pipes and stat.S_ISFIFO(mode))):
+            raise PlanError(
+                [
+                    Problem(
+                        Where(name),
+                        msg(
+                            Text(
+                                "the plan is not a regular file: it is a {kind}",
+                                "planen är ingen vanlig fil utan en {kind}",
+                            ),
+                            kind=_file_kind(mode),
+                        ),
+                        msg(
+                            Text(
+                                "give the path of the plan's YAML file",
+                                "ange sökvägen till planens YAML-fil",
+                            )
+                        ),
+                    )
+                ]
+            )
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, 65536):
+            size += len(chunk)
+            if size > MAX_PLAN_BYTES:
+                raise PlanError(
+                    [
+                        Problem(
+                            Where(name),
+                            msg(
+                                Text(
+                                    "the plan file is larger than {limit} MB",
+                                    "planfilen är större än {limit} MB",
+                                ),
+                                limit=MAX_PLAN_BYTES // (1024 * 1024),
+                            ),
+                            msg(
+                                Text(
+                                    "a plan is a text file people write; split it into "
+                                    "several plans",
+                                    "en plan är en textfil som människor skriver; dela upp den "
+                                    "i flera planer",
+                                )
+                            ),
+                        )
+                    ]
+                )
+            chunks.append(chunk)
+    except OSError as e:
+        raise _unreadable(name, e) from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def _file_kind(mode: int) -> Text:
+    import stat
+
+    if stat.S_ISFIFO(mode):
+        return Text("named pipe (FIFO)", "namngiven pipe (FIFO)")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return Text("device", "enhet")
+    if stat.S_ISDIR(mode):
+        return Text("folder", "mapp")
+    if stat.S_ISSOCK(mode):
+        return Text("socket", "socket")
+    return Text("special file", "specialfil")
+
+
+def _unreadable(name: str, e: OSError) -> PlanError:
+    return PlanError(
+        [
+            Problem(
+                Where(name),
+                msg(
+                    Text("cannot read the plan file: {error}", "kan inte läsa planfilen: {error}"),
+                    error=e.strerror or str(e),
+                ),
+                msg(
+                    Text(
+                        "check the path and its permissions",
+                        "kontrollera sökvägen och behörigheten",
+                    )
+                ),
+            )
+        ]
+    )
 
 
 def loads(data: bytes | str, name: str = "<plan>") -> Plan:
@@ -103,7 +208,16 @@ def parse_yaml(text: str, name: str, problems: Problems) -> Any:
         what = e.message
         if e.begun is not None and e.begun != e.line and "duplicate" not in what:
             what += f" (begun on line {e.begun})"
-        if "duplicate key" in what:
+        if e.kind == "recursive":
+            hint = msg(
+                Text(
+                    "an alias (*name) must not stand inside the value its anchor (&name) "
+                    "marks: write the values out instead",
+                    "ett alias (*namn) får inte stå inuti värdet som dess ankare (&namn) "
+                    "märker: skriv ut värdena i stället",
+                )
+            )
+        elif "duplicate key" in what:
             hint = msg(
                 Text(
                     "a key may appear once in a mapping: remove or rename one",
@@ -197,7 +311,12 @@ class _Builder:
                     ),
                 )
                 start, end = None, None  # one problem, not one more per activity
-            if start is not None and end is not None and end.year - start.year > MAX_PLAN_YEARS:
+            if (
+                start is not None
+                and end is not None
+                and FIRST_YEAR <= start.year <= end.year <= LAST_YEAR
+                and end.year - start.year > MAX_PLAN_YEARS
+            ):
                 self.p.error(
                     period.at("end") if period else r.where,
                     msg(
@@ -208,6 +327,27 @@ class _Builder:
                     ),
                     msg(Text("split it into several plans", "dela upp den i flera planer")),
                 )
+            for key, day in (("start", start), ("end", end)):
+                if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+                    self.p.error(
+                        period.at(key) if period else r.where,
+                        msg(
+                            Text(
+                                "{day} is outside the years a plan can run ({first}–{last})",
+                                "{day} ligger utanför åren en plan kan gälla ({first}–{last})",
+                            ),
+                            day=day,
+                            first=FIRST_YEAR,
+                            last=LAST_YEAR,
+                        ),
+                        msg(
+                            Text(
+                                "write the dates the plan starts and ends, e.g. 2023-01-01",
+                                "skriv datumen då planen börjar och slutar, t.ex. 2023-01-01",
+                            )
+                        ),
+                    )
+                    start, end = None, None  # dates near 9999 overflow in date arithmetic
         if not (isinstance(start, date) and isinstance(end, date)):
             start, end = None, None
         self.start, self.end = start, end

@@ -17,6 +17,7 @@ from plancal.rules.cadence import RRULE_DAYS
 
 ONE_DAY = timedelta(days=1)
 _FORBIDDEN_PARTS = ("UNTIL", "COUNT", "BYHOUR", "BYMINUTE", "BYSECOND", "DTSTART")
+MAX_INTERVAL = 100  # every 100 days, weeks, months or years: beyond that, list the dates
 _ALLOWED_FREQ = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 
 
@@ -102,7 +103,7 @@ class Rule:
         The tests check both give the same instants.
         """
         if self.freq == "TEXT":
-            yield from self.dateutil(dtstart, until)
+            yield from bounded(self.dateutil(dtstart, until), until.year + 1)
             return
         if self.freq == "WEEKLY":
             monday = dtstart - timedelta(days=dtstart.weekday())
@@ -206,13 +207,37 @@ def explicit_rule(text: str, start: datetime, end: datetime) -> Rule:
     for key in _FORBIDDEN_PARTS:
         if key in parts:
             raise RuleError(f"{key} is set by plancal (use 'time', 'from' and 'until')")
+    interval = parts.get("INTERVAL", "1")
+    if not (interval.isdigit() and 1 <= int(interval) <= MAX_INTERVAL):
+        raise RuleError(f"INTERVAL must be a whole number from 1 to {MAX_INTERVAL}")
     clean = ";".join(f"{k}={v}" for k, v in parts.items())
     from dateutil import rrule as du
 
     try:
         rule = du.rrulestr(clean, dtstart=start)
-    except (ValueError, TypeError) as e:
+        assert isinstance(rule, du.rrule)
+        days = frozenset(d.date() for d in bounded(rule.replace(until=end), end.year + 1))
+    except (ValueError, TypeError, OverflowError) as e:
         raise RuleError(str(e)) from None
-    assert isinstance(rule, du.rrule)
-    days = frozenset(d.date() for d in rule.replace(until=end))
     return Rule("TEXT", text=clean, _explicit=days)
+
+
+def bounded(rule: Any, last_year: int) -> Iterator[datetime]:
+    """Iterate a dateutil rule, giving up the search for a next occurrence after ``last_year``.
+
+    dateutil checks UNTIL only against an occurrence it found: a rule with none after UNTIL
+    (``FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30``, or a phase its INTERVAL never meets) is searched
+    period by period up to the year 9999, seconds to minutes. Its own stop is the module's
+    ``datetime.MAXYEAR``; this runs its iterator with that one name bound to ``last_year``.
+    """
+    import datetime as real
+    import types
+
+    from dateutil import rrule as du
+
+    shim = types.SimpleNamespace(**{k: getattr(real, k) for k in real.__all__})
+    shim.MAXYEAR = min(last_year, real.MAXYEAR)
+    iterate = du.rrule._iter  # type: ignore[attr-defined]
+    scope = dict(iterate.__globals__, datetime=shim)
+    fn = types.FunctionType(iterate.__code__, scope, iterate.__name__, iterate.__defaults__)
+    yield from fn(rule)

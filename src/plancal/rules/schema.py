@@ -9,6 +9,7 @@ descriptions are the documentation of the format, in Swedish and English.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -463,7 +464,8 @@ class DurationK(Kind):
                 minutes = int(iso.group(1) or 0) * 60 + int(iso.group(2) or 0)
             elif m and (m.group(1) or m.group(2)):
                 minutes = float((m.group(1) or "0").replace(",", ".")) * 60 + int(m.group(2) or 0)
-        if minutes is None or minutes <= 0 or minutes > 24 * 60 * 14:
+        # NaN and infinity compare false with everything: test for a finite value first.
+        if minutes is None or not math.isfinite(minutes) or not 0 < minutes <= 24 * 60 * 14:
             problems.error(
                 where,
                 msg(
@@ -487,6 +489,10 @@ class DurationK(Kind):
         return {"type": ["integer", "string"], "examples": [60, "1 h 30 min"]}
 
 
+_NOT_ZONES = ("right", "posix", "posixrules", "localtime", "Factory")
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]{0,29}(?:/[A-Za-z0-9_+-]{1,30}){0,2}")
+
+
 @dataclass
 class TimeZoneK(Kind):
     def check(self, value: Any, where: Where, problems: Problems) -> Any:
@@ -494,9 +500,14 @@ class TimeZoneK(Kind):
 
         if not isinstance(value, str):
             return self.wrong_type(value, where, problems, "Europe/Stockholm")
+        key = value.strip()
         try:
-            ZoneInfo(value.strip())
-        except (ZoneInfoNotFoundError, ValueError):
+            # An IANA name is short, and a leap-second ("right/") or "posix/" copy of a zone
+            # is not what calendars mean by its name: refused before the disk is asked.
+            if not _ZONE_NAME.fullmatch(key) or key.split("/")[0] in _NOT_ZONES:
+                raise ValueError(key)
+            ZoneInfo(key)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             problems.error(
                 where,
                 msg(Text("unknown time zone {value!r}", "okänd tidszon {value!r}"), value=value),
@@ -679,8 +690,11 @@ class Record(Kind):
                 ok = False
             values[f.name] = converted
         for f in self.fields:
-            if f.name not in values and f.name not in lines:
-                if f.required:
+            if f.name in values:
+                continue
+            # A key given with no value (``timezone:``) means the default, as if left out.
+            if f.required:
+                if f.name not in lines:
                     problems.error(
                         where,
                         msg(
@@ -691,8 +705,8 @@ class Record(Kind):
                         msg(f.doc),
                     )
                     ok = False
-                elif f.default is not None:
-                    values[f.name] = f.kind.check(f.default, where, problems)
+            elif f.default is not None:
+                values[f.name] = f.kind.check(f.default, where, problems)
         record = Located(values, where, lines)
         return record if ok else _Partial(record)
 

@@ -13,9 +13,12 @@ reading needs only values and lines.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 MAX_NODES = 200_000  # aliases can make a small file expand enormously ("billion laughs")
+MAX_DEPTH = 64  # a plan nests five or six deep; deeper is a mistake or an attack
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -38,9 +41,15 @@ _SPECIAL_FLOAT = {
 
 class YamlError(ValueError):
     def __init__(
-        self, message: str, line: int | None, column: int | None, begun: int | None = None
+        self,
+        message: str,
+        line: int | None,
+        column: int | None,
+        begun: int | None = None,
+        kind: str = "syntax",  # or "recursive": an alias inside what it names
     ):
         super().__init__(message)
+        self.kind = kind
         self.message = message
         self.line = line  # 1-based
         self.column = column
@@ -99,6 +108,7 @@ def load(text: str) -> Any:
 class _Converter:
     def __init__(self) -> None:
         self.count = 0
+        self.open: set[int] = set()  # the collections being converted, outermost first
 
     def convert(self, node: Any) -> Any:
         import yaml
@@ -112,6 +122,35 @@ class _Converter:
             )
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
+        if len(self.open) >= MAX_DEPTH:
+            raise YamlError(
+                f"values nested more than {MAX_DEPTH} deep",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
+        with self._entered(node):
+            return self._collection(node)
+
+    @contextmanager
+    def _entered(self, node: Any) -> Iterator[None]:
+        # An alias to a collection that is still open is a value containing itself
+        # (``area: &r [*r]``): infinite, so refused, not recursed into.
+        if id(node) in self.open:
+            raise YamlError(
+                "an alias refers to the value it is inside of, which would never end",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+                kind="recursive",
+            )
+        self.open.add(id(node))
+        try:
+            yield
+        finally:
+            self.open.discard(id(node))
+
+    def _collection(self, node: Any) -> Any:
+        import yaml
+
         if isinstance(node, yaml.SequenceNode):
             seq = LineList()
             seq.lc = Lines(node.start_mark.line, node.start_mark.column)
@@ -162,7 +201,9 @@ class _Converter:
             for source in sources:
                 if not isinstance(source, yaml.MappingNode):
                     raise YamlError("'<<' merges a mapping", source.start_mark.line + 1, None)
-                for key, value in self.mapping(source).items():
+                with self._entered(source):
+                    defaults = self.mapping(source)
+                for key, value in defaults.items():
                     if key not in out:
                         out[key] = value
                         out.lc.keys[key] = (
@@ -175,6 +216,10 @@ class _Converter:
     def scalar(self, node: Any) -> Any:
         value: str = node.value
         if node.style:  # quoted or block: always text (plain is None, or '' from libyaml)
+            return value
+        if node.tag == "tag:yaml.org,2002:str" and not _INT_OCT.match(value):
+            # libyaml tags a plain scalar str only if it is text under YAML 1.1 too (which
+            # lacks 0o17), or if the file says ``!!str``: ``!!str`` alone is "", not null.
             return value
         if node.tag and not node.tag.startswith("tag:yaml.org,2002:"):
             raise YamlError(

@@ -12,11 +12,11 @@ addresses, passwords or the text of internal follow-ups.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -24,12 +24,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from plancal import jsonlines
 from plancal.calendars.reminders import LATE_DAYS
 from plancal.config.settings import Settings
 from plancal.errors import UserError
 from plancal.rules.compile import Schedule
 from plancal.scheduler import clock
-from plancal.scheduler.dispatch import Outcome, tick, worker_id
+from plancal.scheduler.dispatch import Outcome, deliver, tick, worker_id
 from plancal.scheduler.mail import SmtpMailer, SmtpSettings
 from plancal.state.outbox import Outbox
 from plancal.state.store import Store
@@ -132,6 +133,7 @@ class Daemon:
     _source: bytes | None = field(default=None, init=False, repr=False)
     _schedule: Schedule | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _mailer: SmtpMailer | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.outbox = Outbox(self.store)
@@ -139,14 +141,16 @@ class Daemon:
     def schedule(self) -> Schedule | None:
         """The plan as compiled from the file now; the last good one if the file is broken."""
         from plancal.app.check import check
+        from plancal.errors import PlanError
+        from plancal.rules.plan import read_source
 
         with self._lock:
             try:
-                source = self.plan_path.read_bytes()
-            except OSError as e:
+                source = read_source(self.plan_path)
+            except PlanError as e:
                 log.error(
                     "plan.unreadable",
-                    extra={"fields": {"plan": str(self.plan_path), "error": e.strerror or str(e)}},
+                    extra={"fields": {"plan": str(self.plan_path), "error": e.render("en")}},
                 )
                 return self._schedule
             if source != self._source:
@@ -180,10 +184,27 @@ class Daemon:
         schedule = self.schedule()
         if schedule is None:
             return None
+        started = time.monotonic()
         with SmtpMailer(self.smtp) as mailer:
-            outcome = tick(
-                schedule, self.outbox, mailer, now, self.worker, late_days=self.late_days, stop=stop
-            )
+            self._mailer = mailer
+            try:
+                outcome = tick(
+                    schedule,
+                    self.outbox,
+                    mailer,
+                    now,
+                    self.worker,
+                    late_days=self.late_days,
+                    stop=stop,
+                )
+                # A backlog (SMTP was down) goes out as fast as the server takes it, batch
+                # after batch, each claimed with a fresh lease, until empty or refused.
+                while outcome.more and not outcome.stopped and not stop():
+                    outcome.more = False
+                    later = now + timedelta(seconds=time.monotonic() - started)
+                    deliver(schedule, self.outbox, mailer, later, self.worker, outcome, stop=stop)
+            finally:
+                self._mailer = None
         if outcome.enqueued or outcome.sent or outcome.failed or outcome.stopped:
             log.info(
                 "reminders.tick",
@@ -200,6 +221,12 @@ class Daemon:
                 },
             )
         return outcome
+
+    def abort(self) -> None:
+        """Stopping: break off an SMTP exchange in flight (the message is sent at next start)."""
+        mailer = self._mailer
+        if mailer is not None:
+            mailer.abort()
 
     def publish(self, now: datetime) -> list[Written] | None:
         from plancal.app.publish import publish
@@ -289,6 +316,7 @@ def serve(
     def on_signal(signum: int, _frame: object) -> None:
         log.info("daemon.stopping", extra={"fields": {"signal": signal.Signals(signum).name}})
         stop.set()
+        daemon.abort()  # whatever the SMTP server does, the tick ends now
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -325,7 +353,7 @@ class JsonLines(logging.Formatter):
         out.update(getattr(record, "fields", {}))
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False, default=str)
+        return jsonlines.dumps(out, default=str)
 
 
 def configure_logging(level: int = logging.INFO) -> None:

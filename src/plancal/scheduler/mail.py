@@ -9,7 +9,10 @@ deduplicates; ``Auto-Submitted`` keeps out-of-office replies away.
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -202,6 +205,22 @@ class SmtpMailer:
     def __init__(self, settings: SmtpSettings):
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
+        self._socket: socket.socket | None = None  # the session's, while it lives
+        self._aborted = False
+
+    def abort(self) -> None:
+        """Break off whatever the session waits for, from another thread (on SIGTERM).
+
+        A server that never answers would hold ``send`` for the whole timeout, per command;
+        shutting the socket down makes the waiting read fail at once, so the message in flight
+        is released and sent again at the next start (with the same Message-ID).
+        """
+        self._aborted = True
+        smtp = self._smtp
+        sock = getattr(smtp, "sock", None) or self._socket  # TLS wraps it in a new object
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     @property
     def sender(self) -> str:
@@ -209,7 +228,19 @@ class SmtpMailer:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        if self._aborted:
+            raise OSError(errno.ECANCELED, "stopping")
+        mailer = self
+
+        class Session(smtplib.SMTP):
+            def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+                sock: socket.socket = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+                mailer._socket = sock
+                if mailer._aborted:  # abort() came while the connection was being made
+                    sock.shutdown(socket.SHUT_RDWR)
+                return sock
+
+        smtp = Session(s.host, s.port, timeout=s.timeout)
         try:
             smtp.ehlo()
             if s.starttls:
@@ -263,7 +294,11 @@ class SmtpMailer:
 
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None
+        self._socket = None
         if smtp is not None:
+            if self._aborted:  # QUIT would wait for the server again
+                smtp.close()
+                return
             try:
                 smtp.quit()
             except (smtplib.SMTPException, OSError):

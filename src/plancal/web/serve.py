@@ -8,7 +8,10 @@ the log and the last good version stays online.
 
 Limits uvicorn's httptools parser does not have on its own: the request line and the headers
 are bounded (414 / 431, then the connection is closed), so a client cannot make the server
-buffer megabytes of headers.
+buffer megabytes of headers; and the ``Guard`` (``web/guard.py``) gives every request head a
+deadline and caps connections per client address and in total, the oldest waiting connection
+giving way, so slow clients cannot hold every place (uvicorn's own ``limit_concurrency``
+answered 503 to everyone instead, and has no deadline for a head in progress).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,7 @@ from plancal.i18n import Lang
 from plancal.state import tokens
 from plancal.state.store import Store
 from plancal.web import site
+from plancal.web.guard import Guard, Limits
 from plancal.web.server import AccessLog, FeedServer, Site
 
 log = logging.getLogger("plancal.serve")
@@ -36,7 +40,10 @@ log = logging.getLogger("plancal.serve")
 MAX_URL = 2048  # bytes of the request target
 MAX_HEADERS = 16 * 1024  # bytes of all header lines together
 MAX_HEADER_COUNT = 64
-MAX_CONNECTIONS = 1000  # beyond: 503, the server stays responsive
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 28\r\nconnection: close\r\n\r\nBusy. Upptaget. Try later.\r\n"
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class Options:
     interval: float = 2.0  # seconds between checks of the plan file and the tokens
     max_age: int = 300  # Cache-Control max-age, seconds
     access_log: bool = True
+    limits: Limits = field(default_factory=Limits)  # connection caps, the head deadline
 
 
 def base_url_for(options: Options, plan_url: str | None, port: int) -> str:
@@ -156,9 +164,13 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def bounded_protocol() -> type[Any]:
-    """uvicorn's httptools protocol with limits on the request line and headers."""
+def bounded_protocol(guard: Guard | None = None) -> type[Any]:
+    """uvicorn's httptools protocol with limits on the request line and headers, and the
+    ``guard``'s caps on connections and its deadline for each request head (``web/guard.py``).
+    """
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    shared: Guard = guard or Guard()
 
     class Bounded(HttpToolsProtocol):
         refused: int | None = None
@@ -168,6 +180,35 @@ def bounded_protocol() -> type[Any]:
             self.access_log = False  # paths hold tokens: only plancal's own log, redacted
             self.head_bytes = 0
             self.head_count = 0
+            self.client_host = ""
+
+        # --- the guard: caps and the deadline for a request head ---------------------------
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self.client_host = self.client[0] if self.client else ""
+            if not shared.admit(self, self.loop.time()):
+                transport.write(_BUSY)
+                transport.close()
+                return
+            _sweep_every_second(self.loop)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            shared.closed(self)
+            super().connection_lost(exc)
+
+        def evict(self) -> None:
+            if not self.transport.is_closing():
+                self.transport.close()
+
+        def on_headers_complete(self) -> None:
+            shared.busy(self)
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and not self.pipeline:
+                shared.idle(self, self.loop.time())
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
@@ -203,6 +244,19 @@ def bounded_protocol() -> type[Any]:
             )
             self.transport.close()
 
+    sweeping: set[asyncio.AbstractEventLoop] = set()
+
+    def _sweep_every_second(loop: asyncio.AbstractEventLoop) -> None:
+        if loop in sweeping:
+            return
+        sweeping.add(loop)
+
+        def sweep() -> None:
+            shared.expired(loop.time())
+            loop.call_later(1.0, sweep)
+
+        loop.call_later(1.0, sweep)
+
     return Bounded
 
 
@@ -236,9 +290,9 @@ def serve(
         access_log=False,
         server_header=False,
         log_config=None,
-        http=bounded_protocol(),
+        http=bounded_protocol(Guard(options.limits)),
         loop=_loop(),
-        limit_concurrency=MAX_CONNECTIONS,
+        limit_concurrency=None,  # the guard caps connections and makes room itself
         timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
