@@ -22,6 +22,9 @@ pytest_plugins = [
     "tests.helpers.smtp",
     "tests.helpers.web",
     "tests.helpers.ews",
+    "tests.helpers.graph",
+    "tests.helpers.imip",
+    "tests.helpers.caldav",
 ]
 
 

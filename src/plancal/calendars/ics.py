@@ -396,3 +396,52 @@ def render_all(
 ) -> dict[Feed, bytes]:
     parts = components(schedule) if parts is None else parts
     return {feed: render(schedule, feed, parts, revisions) for feed in feeds_for(schedule.plan)}
+
+
+# --- scheduling objects (the targets that carry ORGANIZER and ATTENDEE) ----------------------
+
+
+def people_lines(
+    organizer: str,
+    organizer_name: str,
+    attendees: Mapping[str, str],
+    params: str = "RSVP=TRUE",
+) -> list[str]:
+    """ORGANIZER and one ATTENDEE per address (address → display name), sorted."""
+    lines = [f"ORGANIZER;CN={param(organizer_name)}:mailto:{organizer}"]
+    for address in sorted(attendees):
+        lines.append(
+            f"ATTENDEE;CN={param(attendees[address])};ROLE=REQ-PARTICIPANT;"
+            f"PARTSTAT=NEEDS-ACTION;{params}:mailto:{address}"
+        )
+    return lines
+
+
+def vevent(
+    uid: str,
+    revision: Revision,
+    body: Iterable[str],
+    who: Sequence[str],
+    cancelled: bool = False,
+    extra: Sequence[str] = (),
+) -> list[str]:
+    """One VEVENT: a component's body with ``who`` for its ORGANIZER/ATTENDEE lines."""
+    lines = ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{_utc(revision.modified)}"]
+    lines.append(f"SEQUENCE:{revision.sequence}")
+    kept = [
+        line
+        for line in body
+        if not line.startswith(("ORGANIZER", "ATTENDEE"))
+        and not (cancelled and line.startswith("STATUS:"))
+    ]
+    if cancelled:  # a cancellation carries no alarm: the event's own lines, up to its VALARM
+        kept = kept[: kept.index("BEGIN:VALARM")] if "BEGIN:VALARM" in kept else kept
+        kept.append("STATUS:CANCELLED")
+    if "BEGIN:VALARM" in kept:  # properties go before the first subcomponent
+        at = kept.index("BEGIN:VALARM")
+        kept = [*kept[:at], *who, *extra, *kept[at:]]
+    else:
+        kept = [*kept, *who, *extra]
+    lines += kept
+    lines.append("END:VEVENT")
+    return lines

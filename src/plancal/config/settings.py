@@ -130,6 +130,57 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "mail",
+        Text(
+            "Invitations by e-mail (plancal push mail), sent through [smtp].",
+            "Inbjudningar med e-post (plancal push mail), skickade via [smtp].",
+        ),
+        (
+            Option(
+                "organizer",
+                EMAIL,
+                Text(
+                    "The organizer of every meeting: invitations come from it and replies go "
+                    "to it. Empty: [smtp] from.",
+                    "Arrangör för alla möten: inbjudningarna kommer därifrån och svaren går dit. "
+                    "Tom: [smtp] from.",
+                ),
+            ),
+        ),
+    ),
+    Section(
+        "caldav",
+        Text(
+            "A CalDAV calendar (plancal push caldav --url URL).",
+            "En CalDAV-kalender (plancal push caldav --url URL).",
+        ),
+        (
+            Option(
+                "username",
+                Str(),
+                Text("Login name on the CalDAV server.", "Inloggningsnamn på CalDAV-servern."),
+            ),
+            Option(
+                "password",
+                Str(),
+                Text(
+                    "Login password (environment or keyring only).",
+                    "Lösenord (bara miljövariabel eller nyckelring).",
+                ),
+                secret=True,
+            ),
+            Option(
+                "timeout",
+                Int(1, 3600),
+                Text(
+                    "Seconds to wait for one answer from the server.",
+                    "Sekunder att vänta på ett svar från servern.",
+                ),
+                default=30,
+            ),
+        ),
+    ),
+    Section(
         "reminders",
         Text("Follow-up reminders.", "Påminnelser om uppföljningar."),
         (
@@ -434,6 +485,118 @@ SECTIONS: tuple[Section, ...] = (
                     "Objekt per anrop (Exchange tillåter högst 100).",
                 ),
                 default=100,
+            ),
+        ),
+    ),
+    Section(
+        "graph",
+        Text(
+            "Microsoft Graph (Exchange Online): where `plancal push graph` creates the meetings. "
+            "The app needs the application permission Calendars.ReadWrite, limited to the "
+            "organizer's mailbox with RBAC for Applications (a management scope), not "
+            "tenant-wide.",
+            "Microsoft Graph (Exchange Online): där `plancal push graph` skapar mötena. Appen "
+            "behöver programbehörigheten Calendars.ReadWrite, begränsad till arrangörens "
+            "brevlåda med RBAC för program (ett hanteringsomfång), inte i hela organisationen.",
+        ),
+        (
+            Option(
+                "mailbox",
+                EMAIL,
+                Text(
+                    "The organizer's mailbox; its calendar holds the meetings and it sends the "
+                    "invitations.",
+                    "Arrangörens brevlåda; dess kalender har mötena och den skickar inbjudningarna.",
+                ),
+            ),
+            Option(
+                "tenant_id",
+                Str(),
+                Text(
+                    "The directory (tenant) id in Entra ID.",
+                    "Katalogens (klientorganisationens) id i Entra ID.",
+                ),
+            ),
+            Option(
+                "client_id",
+                Str(),
+                Text(
+                    "The application (client) id of plancal's app registration.",
+                    "Applikationens (klientens) id för plancals appregistrering.",
+                ),
+            ),
+            Option(
+                "certificate",
+                Str(),
+                Text(
+                    "The app's certificate and private key, PEM (preferred to a secret; "
+                    "environment or keyring only).",
+                    "Appens certifikat och privata nyckel, PEM (att föredra framför en hemlighet; "
+                    "bara miljövariabel eller nyckelring).",
+                ),
+                secret=True,
+            ),
+            Option(
+                "certificate_thumbprint",
+                Str(),
+                Text(
+                    "The certificate's thumbprint as Entra ID shows it.",
+                    "Certifikatets tumavtryck som Entra ID visar det.",
+                ),
+            ),
+            Option(
+                "client_secret",
+                Str(),
+                Text(
+                    "The app's client secret, if no certificate (environment or keyring only).",
+                    "Appens klienthemlighet, om inget certifikat (bara miljövariabel eller nyckelring).",
+                ),
+                secret=True,
+            ),
+            Option(
+                "authority",
+                Str(
+                    r"https://\S+",
+                    Text(
+                        "write the sign-in host, e.g. https://login.microsoftonline.com",
+                        "skriv inloggningsvärden, t.ex. https://login.microsoftonline.com",
+                    ),
+                ),
+                Text(
+                    "Where tokens are issued (another host only for national clouds).",
+                    "Där token utfärdas (annan värd bara för nationella moln).",
+                ),
+                default="https://login.microsoftonline.com",
+            ),
+            Option(
+                "url",
+                Str(
+                    r"https?://\S+",
+                    Text(
+                        "write the service root, e.g. https://graph.microsoft.com/v1.0",
+                        "skriv tjänstens rot, t.ex. https://graph.microsoft.com/v1.0",
+                    ),
+                ),
+                Text(
+                    "The Graph service root (another only for national clouds).",
+                    "Graphs tjänsterot (annan bara för nationella moln).",
+                ),
+                default="https://graph.microsoft.com/v1.0",
+            ),
+            Option(
+                "timeout",
+                Int(1, 3600),
+                Text("Seconds to wait for one answer.", "Sekunder att vänta på ett svar."),
+                default=120,
+            ),
+            Option(
+                "max_wait",
+                Int(0, 86400),
+                Text(
+                    "Seconds a push may spend waiting on throttling (Retry-After) before it gives up.",
+                    "Sekunder en push får vänta på strypning (Retry-After) innan den ger upp.",
+                ),
+                default=900,
             ),
         ),
     ),

@@ -14,6 +14,7 @@ import errno
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.charset import QP, Charset
@@ -254,11 +255,18 @@ class SmtpMailer:
         return smtp
 
     def send(self, message: Message) -> None:
+        self._deliver(lambda smtp: smtp.send_message(message))
+
+    def send_bytes(self, envelope_from: str, to: str, data: bytes) -> None:
+        """A message already composed (an invitation kept in the store), sent as it is."""
+        self._deliver(lambda smtp: smtp.sendmail(envelope_from, [to], data))
+
+    def _deliver(self, work: Callable[[smtplib.SMTP], object]) -> None:
         s = self.settings
         try:
             if self._smtp is None:
                 self._smtp = self._connect()
-            self._smtp.send_message(message)
+            work(self._smtp)
         except smtplib.SMTPRecipientsRefused as e:
             codes = [code for code, _text in e.recipients.values()]
             raise SendError(
@@ -337,3 +345,18 @@ def _decoded(raw: bytes | str) -> str:
 def _refusal(recipients: dict[str, tuple[int, bytes]]) -> str:
     # Without the address: this text goes to the outbox and the logs, which name roles.
     return "; ".join(f"{code} {_decoded(text)}" for code, text in recipients.values())
+
+
+class InvitationSender:
+    """The mail target's ``Sender`` over an ``SmtpMailer``: SendError as ``Undelivered``."""
+
+    def __init__(self, mailer: SmtpMailer):
+        self.mailer = mailer
+
+    def send(self, envelope_from: str, to: str, data: bytes) -> None:
+        from plancal.calendars.targets.mail.target import Undelivered
+
+        try:
+            self.mailer.send_bytes(envelope_from, to, data)
+        except SendError as e:
+            raise Undelivered(str(e), permanent=e.permanent) from None

@@ -115,3 +115,46 @@ push_intents = Table(
     Column("started", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("target", "plan_id", "key", "action"),
 )
+
+# Invitations by e-mail: one row per message to one attendee about one version of a meeting.
+# The key is unique, so posting the same letter twice is a no-op; the bytes are kept, so a
+# resend after a crash is the same message with the same Message-ID.
+invitation_outbox = Table(
+    "invitation_outbox",
+    metadata,
+    Column("target", String(300), nullable=False),  # mail:organizer@host
+    Column("plan_id", String(100), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("uid", String(300), nullable=False),
+    Column("recurrence_id", String(40), nullable=False),
+    Column("attendee", String(320), nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("message_id", String(200), nullable=False),
+    Column("message", Text, nullable=False),  # the RFC 5322 bytes (ASCII: MIME-encoded)
+    Column("status", String(12), nullable=False),  # pending, sending, sent, failed
+    Column("attempts", Integer, nullable=False),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("error", String(500)),
+    PrimaryKeyConstraint("target", "plan_id", "key"),
+    Index("invitation_outbox_work", "target", "plan_id", "status", "created"),
+)
+
+# What each attendee last received of each meeting or series: written with the letter, so a
+# later change is sent only to those it concerns and an operator can see who knows what.
+invitations_received = Table(
+    "invitations_received",
+    metadata,
+    Column("target", String(300), nullable=False),
+    Column("plan_id", String(100), nullable=False),
+    Column("uid", String(300), nullable=False),
+    Column("attendee", String(320), nullable=False),
+    Column("recurrence_id", String(40), nullable=False),  # of the last message; "" whole
+    Column("method", String(10), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("key", String(64), nullable=False),  # the letter in invitation_outbox
+    Column("updated", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("target", "plan_id", "uid", "attendee"),
+)
