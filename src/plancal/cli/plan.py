@@ -145,10 +145,10 @@ def conflicts(
 
     found = found_in.find(plans, start, end)
     if fmt == "json":
-        import json
+        from plancal import jsonlines
 
         for d in found.double_bookings:
-            click.echo(json.dumps(found_in.to_json(d, lang), ensure_ascii=False))
+            click.echo(jsonlines.dumps(found_in.to_json(d, lang)))
     else:
         for line in found_in.text_lines(found, lang):
             click.echo(line)
