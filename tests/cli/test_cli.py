@@ -144,8 +144,8 @@ def test_compile_writes_every_feed_and_bumps_only_what_changed(tmp_path: Path) -
 
     # Move one BRÅ meeting: exactly that event changes, and reads as an update.
     text = plan.read_text(encoding="utf-8").replace(
-        "pinned: [2022-10-24 13:00, 2023-02-06 13:00]",
-        "pinned: [2022-10-24 13:00, 2023-02-06 13:00]\n    exceptions:\n"
+        "pinned: [2022-10-24 09:00, 2023-02-06 09:00]",
+        "pinned: [2022-10-24 09:00, 2023-02-06 09:00]\n    exceptions:\n"
         "      moved: {2023-04-24: 2023-04-25 13:00}",
     )
     plan.write_text(text, encoding="utf-8")

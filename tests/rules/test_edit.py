@@ -74,9 +74,9 @@ def test_skip_by_the_day_it_happens_names_the_day_the_rule_put_it() -> None:
 def test_skip_a_pinned_meeting_unpins_it_and_cancels_its_slot() -> None:
     e = editor().skip("bra-styrgrupp", date(2023, 2, 6))
     expected = replaced(
-        "    pinned: [2022-10-24 13:00, 2023-02-06 13:00]\n    organizer: trygghetssamordnare\n"
+        "    pinned: [2022-10-24 09:00, 2023-02-06 09:00]\n    organizer: trygghetssamordnare\n"
         "    attendees: [ks-ordforande, bra-styrgrupp, kommunpolis, trygghetssamordnare]\n",
-        "    pinned: [2022-10-24 13:00]\n    organizer: trygghetssamordnare\n"
+        "    pinned: [2022-10-24 09:00]\n    organizer: trygghetssamordnare\n"
         "    attendees: [ks-ordforande, bra-styrgrupp, kommunpolis, trygghetssamordnare]\n"
         "    exceptions:\n      cancelled:\n        - 2023-02-27\n",
     )
@@ -84,7 +84,7 @@ def test_skip_a_pinned_meeting_unpins_it_and_cancels_its_slot() -> None:
     before = occurrences(editor().old, "bra-styrgrupp")
     after = occurrences(e.schedule, "bra-styrgrupp")
     assert [x for x in before if x not in after] == [
-        datetime(2023, 2, 6, 13, 0, tzinfo=e.schedule.plan.tz)
+        datetime(2023, 2, 6, 9, 0, tzinfo=e.schedule.plan.tz)
     ]
     assert len(after) == len(before) - 1
 
@@ -97,10 +97,10 @@ def test_move_writes_one_moved_entry() -> None:
 
 
 def test_move_a_pinned_meeting_moves_the_pin() -> None:
-    e = editor().move("bra-styrgrupp", date(2023, 2, 6), datetime(2023, 2, 13, 13, 0))
+    e = editor().move("bra-styrgrupp", date(2023, 2, 6), datetime(2023, 2, 13, 9, 0))
     assert e.text == replaced(
-        "    pinned: [2022-10-24 13:00, 2023-02-06 13:00]\n",
-        "    pinned: [2022-10-24 13:00, 2023-02-13 13:00]\n",
+        "    pinned: [2022-10-24 09:00, 2023-02-06 09:00]\n",
+        "    pinned: [2022-10-24 09:00, 2023-02-13 09:00]\n",
     )
 
 

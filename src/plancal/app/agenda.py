@@ -11,10 +11,33 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from plancal.i18n import WEEKDAYS, Lang, Text
+from plancal.rules import conflicts
 from plancal.rules.compile import Schedule, day_of
 from plancal.rules.model import Activity, Plan
 
 Kind = Literal["meeting", "deadline", "as-needed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Overlap:
+    """Another meeting this one overlaps, sharing people: a double booking, or allowed."""
+
+    activity: str
+    title: str
+    start: datetime
+    end: datetime
+    people: tuple[str, ...]  # the shared addresses
+    allowed: bool  # declared with ``overlaps`` in the plan
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "activity": self.activity,
+            "title": self.title,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "people": list(self.people),
+            "allowed": self.allowed,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +60,7 @@ class Row:
     when: str | None = None  # the plan's words, for activities without fixed time
     followup: str | None = None
     due: date | None = None
+    overlaps: tuple[Overlap, ...] = ()
 
     @property
     def day(self) -> date | None:
@@ -67,6 +91,7 @@ class Row:
             "when": self.when,
             "followup": self.followup,
             "due": iso(self.due),
+            "overlaps": [o.to_json() for o in self.overlaps],
         }
 
 
@@ -105,6 +130,7 @@ def rows(
         }
 
     if "meeting" in kinds:
+        overlapping = _overlaps(schedule, start, end)
         for o in schedule.occurrences(start, end, wanted):
             out.append(
                 Row(
@@ -116,6 +142,7 @@ def rows(
                     status="confirmed",
                     change=o.change,
                     reason=o.reason.render(lang) if o.reason else None,
+                    overlaps=tuple(overlapping.get((o.uid, _rid(o.recurrence_id)), ())),
                     **base(o.activity),
                 )
             )
@@ -190,6 +217,28 @@ def rows(
     return out
 
 
+def _overlaps(
+    schedule: Schedule, start: date | None, end: date | None
+) -> dict[tuple[str, str | None], list[Overlap]]:
+    """Each meeting's overlaps with others that share people, by (UID, RECURRENCE-ID)."""
+    out: dict[tuple[str, str | None], list[Overlap]] = {}
+    for d in conflicts.find(schedule, start, end):
+        people = tuple(p.email for p in d.people)
+        for this, other in ((d.first, d.second), (d.second, d.first)):
+            o = this.occurrence
+            out.setdefault((o.uid, _rid(o.recurrence_id)), []).append(
+                Overlap(
+                    other.activity.id,
+                    other.activity.title,
+                    other.start,
+                    other.end,
+                    people,
+                    d.allowed,
+                )
+            )
+    return out
+
+
 def _sort_key(r: Row) -> tuple[int, str, str, str]:
     if r.start is None:
         return (1, "", r.title, "")
@@ -204,6 +253,14 @@ LABELS = {
     "cancelled": Text("CANCELLED", "INSTÄLLT"),
     "due": Text("due", "klart senast"),
     "nothing": Text("Nothing in this period.", "Inget under perioden."),
+    "double": Text(
+        "DOUBLE BOOKED with {title} {time} ({people})",
+        "DUBBELBOKAT med {title} {time} ({people})",
+    ),
+    "allowed": Text(
+        "overlaps {title} {time}, as the plan allows",
+        "överlappar {title} {time}, som planen tillåter",
+    ),
 }
 
 
@@ -248,6 +305,15 @@ def text_lines(items: list[Row], lang: Lang, ids: bool = False) -> Iterator[str]
         if r.reason and r.kind == "meeting":
             line += f" – {r.reason}"
         yield line + (_id(r) if ids else "")
+        for o in r.overlaps:
+            label = LABELS["allowed" if o.allowed else "double"]
+            text = label.render(
+                lang,
+                title=o.title,
+                time=f"{o.start:%H:%M}–{o.end:%H:%M}",
+                people=", ".join(o.people),
+            )
+            yield f"  {'':<12} {'' if o.allowed else '!! '}{text}"
     if undated:
         if dated:
             yield ""

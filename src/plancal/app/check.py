@@ -7,6 +7,7 @@ from pathlib import Path
 
 from plancal.errors import PlanError, Problem, Problems, of_severity
 from plancal.i18n import Text, msg
+from plancal.rules import conflicts
 from plancal.rules.compile import Schedule, compile_with_problems
 from plancal.rules.model import Plan
 from plancal.rules.plan import load_with_problems
@@ -17,6 +18,7 @@ class Checked:
     plan: Plan | None
     schedule: Schedule | None
     problems: tuple[Problem, ...]
+    double_bookings: tuple[conflicts.DoubleBooking, ...] = ()
 
     @property
     def errors(self) -> list[Problem]:
@@ -28,15 +30,21 @@ class Checked:
 
 
 def check(path: str | Path, calendars: bool = True) -> Checked:
-    """Load and compile; with ``calendars``, also confirm the feeds can state the time zone."""
+    """Load and compile; with ``calendars``, also confirm the feeds can state the time zone.
+
+    Double bookings (``rules.conflicts``) are warnings: the plan compiles, and says where.
+    """
     plan, problems = load_with_problems(path)
     if plan is None or problems.errors:
         return Checked(plan, None, _in_order(problems))
     schedule = compile_with_problems(plan, problems)
     if calendars and not problems.errors:
         _check_timezone(plan, problems)
-    failed = bool(problems.errors)
-    return Checked(plan, None if failed else schedule, _in_order(problems))
+    if problems.errors:
+        return Checked(plan, None, _in_order(problems))
+    found = conflicts.find(schedule)
+    problems.problems.extend(conflicts.warnings(found))
+    return Checked(plan, schedule, _in_order(problems), tuple(found))
 
 
 def _in_order(problems: Problems) -> tuple[Problem, ...]:

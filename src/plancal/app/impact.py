@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+from plancal.app import conflicts as collisions
 from plancal.calendars import ics
 from plancal.calendars.feeds import feeds_for
 from plancal.errors import Problem
 from plancal.i18n import WEEKDAYS, Lang, Message, Text
+from plancal.rules import conflicts
 from plancal.rules.compile import Schedule
+from plancal.rules.conflicts import DoubleBooking
 from plancal.rules.diff import DeadlineChange, OccurrenceChange, diff, kept_in_break
 from plancal.rules.model import Activity, Plan
 
@@ -70,12 +73,16 @@ class Impact:
     # Activities written in another shape than before (one series ↔ single events): every one
     # of their meetings gets a new identity, so calendars cancel and re-send them all.
     reshaped: tuple[Activity, ...] = ()
+    double_booked: tuple[DoubleBooking, ...] = ()  # double bookings the change adds
+    unbooked: tuple[DoubleBooking, ...] = ()  # double bookings the change removes
 
     @property
     def empty(self) -> bool:
         return (
             not self.events
             and not self.deadlines
+            and not self.double_booked
+            and not self.unbooked
             and not any(c.kind != "kept" for a in self.activities for c in a.changes)
         )
 
@@ -178,6 +185,7 @@ def assess(
     )
     known = {(w.message, w.hint) for w in old.warnings}
     warnings = tuple(w for w in new.warnings if (w.message, w.hint) not in known)
+    added, removed = double_bookings(old, new)
     return Impact(
         new.plan.id,
         summary,
@@ -186,6 +194,25 @@ def assess(
         tuple(events),
         warnings,
         reshaped,
+        added,
+        removed,
+    )
+
+
+def double_bookings(
+    old: Schedule, new: Schedule
+) -> tuple[tuple[DoubleBooking, ...], tuple[DoubleBooking, ...]]:
+    """The double bookings (not allowed by ``overlaps``) that ``new`` adds, and that it removes.
+
+    One is the same in both when both meetings keep their identity and their time and the
+    same people are shared; a meeting that moves leaves its old double bookings and may find
+    new ones.
+    """
+    before = {d.key: d for d in conflicts.find(old) if not d.allowed}
+    after = {d.key: d for d in conflicts.find(new) if not d.allowed}
+    return (
+        tuple(d for k, d in after.items() if k not in before),
+        tuple(d for k, d in before.items() if k not in after),
     )
 
 
@@ -240,6 +267,12 @@ L = {
     ),
     "series": Text("one recurring series", "en återkommande serie"),
     "singles": Text("single events", "enskilda händelser"),
+    "double_booked": Text(
+        "Double bookings the change makes:", "Dubbelbokningar som ändringen ger:"
+    ),
+    "unbooked": Text(
+        "Double bookings the change resolves:", "Dubbelbokningar som ändringen löser:"
+    ),
     "warnings": Text(
         "After the change (lines of the changed file):",
         "Efter ändringen (rader i den ändrade filen):",
@@ -343,6 +376,12 @@ def text_lines(impact: Impact, lang: Lang, verbose: bool = False) -> Iterator[st
             rid = f" RECURRENCE-ID {e.recurrence_id}" if e.recurrence_id else ""
             yield (f"  {labels[e.action].render(lang):<10} {e.uid}{rid}  [{', '.join(e.feeds)}]")
         yield ""
+    for label, found in (("double_booked", impact.double_booked), ("unbooked", impact.unbooked)):
+        if found:
+            yield L[label].render(lang)
+            for booking in found:
+                yield "  " + collisions.line(booking, lang)
+            yield ""
     if impact.warnings:
         yield L["warnings"].render(lang)
         for w in impact.warnings:
@@ -419,6 +458,10 @@ def to_json(impact: Impact, lang: Lang) -> dict[str, Any]:
         ],
         "warnings": [w.render(lang) for w in impact.warnings],
         "reshaped": [a.id for a in impact.reshaped],
+        "double_bookings": {
+            "added": [collisions.to_json(d, lang) for d in impact.double_booked],
+            "removed": [collisions.to_json(d, lang) for d in impact.unbooked],
+        },
         "totals": {k: impact.count(k) for k in ("skipped", "moved", "added", "kept")}
         | {f"events_{a}": len(impact.events_by(a)) for a in ("updated", "new", "removed")},
     }

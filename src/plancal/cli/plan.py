@@ -1,4 +1,4 @@
-"""Reading the plan: validate, agenda, compile, schema, and the settings (config)."""
+"""Reading the plan: validate, agenda, conflicts, compile, schema, and the settings (config)."""
 
 from __future__ import annotations
 
@@ -60,6 +60,17 @@ def validate(plan: Path, lang: Lang) -> None:
         occurrences=len(s.occurrences()),
         deadlines=len(s.deadlines),
     )
+    unintended = [d for d in checked.double_bookings if not d.allowed]
+    if unintended:
+        say(
+            Text(
+                "{n} double booking(s): see the warnings above, or `plancal conflicts {file}`.",
+                "{n} dubbelbokning(ar): se varningarna ovan, eller `plancal conflicts {file}`.",
+            ),
+            lang,
+            n=len(unintended),
+            file=plan,
+        )
 
 
 @main.command()
@@ -121,6 +132,36 @@ def agenda(
         return
     for line in ag.text_lines(items, lang, ids):
         click.echo(line)
+
+
+@main.command()
+@click.argument("plans", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--from", "start", type=DATE, metavar="DATE", help="First day (YYYY-MM-DD).")
+@click.option("--to", "end", type=DATE, metavar="DATE", help="Last day (YYYY-MM-DD), inclusive.")
+@format_option("json: one object per double booking, one per line.")
+@lang_option
+def conflicts(
+    plans: tuple[Path, ...], start: date | None, end: date | None, fmt: str, lang: Lang
+) -> None:
+    """List double bookings: a person in two meetings at once, in one plan or across several.
+
+    PLANS are plan files or folders of them; people are matched by e-mail address, so an
+    officer who serves several municipalities is checked across their plans. Overlaps a plan
+    allows with 'overlaps' are not listed. Exit status 1 when there is a double booking.
+    """
+    from plancal.app import conflicts as found_in
+
+    found = found_in.find(plans, start, end)
+    if fmt == "json":
+        from plancal import jsonlines
+
+        for d in found.double_bookings:
+            click.echo(jsonlines.dumps(found_in.to_json(d, lang)))
+    else:
+        for line in found_in.text_lines(found, lang):
+            click.echo(line)
+    if found.unintended:
+        raise SystemExit(1)
 
 
 @main.command("compile")

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from plancal.errors import Problem, Problems, Where
 from plancal.i18n import MONTHS, Message, Text, msg
 from plancal.rules import cadence as cad
+from plancal.rules.busy import Busy, IsFree, always_free
 from plancal.rules.days import WorkCalendar, holiday_table
 from plancal.rules.model import Activity, FollowUp, Plan
 from plancal.rules.recurrence import Rule, RuleError, explicit_rule, nth_weekday
@@ -339,15 +340,33 @@ def months_of(count: int) -> tuple[int, ...]:
     return tuple(m for m in range(1, 13) if m not in dropped)
 
 
+R_FREE = Text(
+    "not on {day}: someone it books is busy then",
+    "inte {day}: någon som ska delta är upptagen då",
+)
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
 # --- compiling -------------------------------------------------------------------------------
 
 
 def compile_plan(
-    plan: Plan, holidays: Mapping[date, str] | None = None, is_free: IsFree | None = None
+    plan: Plan, holidays: Mapping[date, str] | None = None, place_where_free: bool = True
 ) -> Schedule:
-    """Compile, or raise PlanError naming every problem with its line."""
+    """Compile, or raise PlanError naming every problem with its line.
+
+    ``place_where_free=False`` keeps plancal's usual choices even where they double-book
+    someone: the plan as its rules alone place it (what the double-booking check is tested on).
+    """
     problems = Problems()
-    schedule = compile_with_problems(plan, problems, holidays, is_free)
+    schedule = compile_with_problems(plan, problems, holidays, place_where_free)
     problems.raise_if_errors()
     return schedule
 
@@ -366,28 +385,105 @@ def compile_with_problems(
     plan: Plan,
     problems: Problems,
     holidays: Mapping[date, str] | None = None,
-    is_free: IsFree | None = None,
+    place_where_free: bool = True,
 ) -> Schedule:
-    """``is_free``: where a break's before/after may put a meeting; by default, a day on
-    which none of its people has another meeting of the plan at that time (the activities
-    earlier in the plan are placed first)."""
+    """Every activity compiled on its own; then, with ``place_where_free``, the ones whose
+    chosen slots (holiday and break moves, N a year) book someone who is busy then compiled
+    again where the people are free (``_place_where_free``)."""
     cal = work_calendar(plan, holidays)
     gaps = _dst_gap_days(plan.tz, plan.start, plan.end)
+    compiled = [_compile_activity(plan, a, cal, gaps, always_free) for a in plan.activities]
+    if place_where_free:
+        _place_where_free(plan, cal, gaps, compiled)
     series: list[Series] = []
     cancelled: list[Cancelled] = []
-    own = PlanMeetings(plan) if is_free is None else None
-    for activity in plan.activities:
-        compiler = _ActivityCompiler(plan, activity, cal, problems, gaps, is_free or own)
-        compiled = compiler.run()
-        series.extend(compiled)
-        cancelled.extend(compiler.cancelled)
-        if own is not None:
-            own.add(compiled)
+    for c in compiled:
+        series.extend(c.series)
+        cancelled.extend(c.cancelled)
+        problems.problems.extend(c.problems)
     series.sort(key=lambda s: s.uid)
     deadlines = _deadlines(plan, series, problems)
     return Schedule(
         plan, tuple(series), tuple(deadlines), tuple(cancelled), tuple(problems.warnings)
     )
+
+
+# --- placing where people are free ------------------------------------------------------------
+
+PLACE_WITHIN = timedelta(days=4)  # how far past its usual day a move may look for a free slot
+
+
+@dataclass
+class _Compiled:
+    """One activity compiled, with the slots its placement asked about (where plancal chose)."""
+
+    activity: Activity
+    series: list[Series]
+    cancelled: list[Cancelled]
+    problems: list[Problem]
+    asked: set[Slot]
+
+    def meetings(self, tz: ZoneInfo) -> tuple[list[_Meeting], list[_Meeting]]:
+        """Its timed meetings (naive local): those the plan fixed, and those plancal placed."""
+        fixed: list[_Meeting] = []
+        placed: list[_Meeting] = []
+        for s in self.series:
+            if s.all_day:
+                continue
+            duration = s.duration
+            for o in s.expand(tz):
+                start = o.start.replace(tzinfo=None)  # type: ignore[call-arg]
+                (placed if start in self.asked else fixed).append(
+                    (self.activity, start, start + duration)
+                )
+        return fixed, placed
+
+
+_Meeting = tuple[Activity, Slot, Slot]
+
+
+def _compile_activity(
+    plan: Plan, activity: Activity, cal: WorkCalendar, gaps: set[date], is_free: IsFree
+) -> _Compiled:
+    asked: set[Slot] = set()
+
+    def asking(a: Activity, start: Slot, end: Slot) -> bool:
+        asked.add(start)
+        return is_free(a, start, end)
+
+    problems = Problems()
+    compiler = _ActivityCompiler(plan, activity, cal, problems, gaps, asking)
+    series = compiler.run()
+    return _Compiled(activity, series, compiler.cancelled, problems.problems, asked)
+
+
+def _place_where_free(
+    plan: Plan, cal: WorkCalendar, gaps: set[date], compiled: list[_Compiled]
+) -> None:
+    """Where plancal chose a slot (a holiday or break move, N a year) and someone it books is
+    busy then in the plan, compile that activity again choosing the nearest free slot.
+
+    Deterministic: the meetings the plan fixes (rules, pins, written dates) come first; then
+    the activities in file order, each seeing where the ones before it were placed. An
+    activity whose chosen slots are all free keeps its first compile untouched.
+    """
+    if not any(c.asked for c in compiled):
+        return
+    tz = plan.tz
+    busy = Busy(plan)
+    placed_of: list[list[_Meeting]] = []
+    for c in compiled:
+        fixed, placed = c.meetings(tz)
+        busy.add_all(fixed)
+        placed_of.append(placed)
+    for i, c in enumerate(compiled):
+        if not c.asked:
+            continue
+        placed = placed_of[i]
+        if not all(busy.is_free(a, start, end) for a, start, end in placed):
+            c = compiled[i] = _compile_activity(plan, c.activity, cal, gaps, busy.is_free)
+            placed = c.meetings(tz)[1]
+        busy.add_all(placed)
 
 
 def _dst_gap_days(tz: ZoneInfo, start: date, end: date) -> set[date]:
@@ -427,45 +523,6 @@ def nonexistent(slot: Slot, tz: ZoneInfo) -> bool:
     return back != slot
 
 
-# Is this activity's meeting from start to end free of its people's other meetings?
-# (naive local slots). The default knows the plan's own meetings; callers may widen it.
-IsFree = Callable[[Activity, Slot, Slot], bool]
-FREE_DAYS_SEARCHED = 15  # working days a break's before/after looks for a free day
-
-
-class PlanMeetings:
-    """The meetings of the activities compiled so far, by day: the default ``IsFree``."""
-
-    def __init__(self, plan: Plan):
-        self.plan = plan
-        self.by_day: dict[date, list[tuple[Slot, Slot, frozenset[str]]]] = {}
-
-    def people(self, a: Activity) -> frozenset[str]:
-        roles = self.plan.role_by_id
-        return frozenset(
-            roles[r].email.lower() for r in (a.organizer, *a.attendees) if r and r in roles
-        )
-
-    def add(self, series: Iterable[Series]) -> None:
-        for s in series:
-            if s.all_day:
-                continue  # all-day markers are transparent: nobody is busy
-            people = self.people(s.activity)
-            for o in s.expand(self.plan.tz):
-                start = o.start.replace(tzinfo=None) if isinstance(o.start, datetime) else o.start
-                end = o.end.replace(tzinfo=None) if isinstance(o.end, datetime) else o.end
-                self.by_day.setdefault(day_of(start), []).append((start, end, people))
-
-    def __call__(self, a: Activity, start: Slot, end: Slot) -> bool:
-        if not isinstance(start, datetime):
-            return True
-        mine = self.people(a)
-        return not any(
-            people & mine and s < end and start < e
-            for s, e, people in self.by_day.get(start.date(), ())
-        )
-
-
 @dataclass
 class _Fate:
     action: Literal["skip", "move"]
@@ -482,7 +539,7 @@ class _ActivityCompiler:
         cal: WorkCalendar,
         problems: Problems,
         gaps: set[date],
-        is_free: IsFree | None = None,
+        is_free: IsFree = always_free,
     ):
         self.is_free = is_free
         self.plan = plan
@@ -490,6 +547,8 @@ class _ActivityCompiler:
         self.cal = cal
         self.p = problems
         self.gaps = gaps
+        self.is_free = is_free
+        self.own: Callable[[date], bool] = lambda day: False  # days the activity meets anyway
         self.cancelled: list[Cancelled] = []
         self.honoured = frozenset(b for b, pol in activity.break_policies if pol != "continue")
         self.first_day = max(activity.start, plan.start)
@@ -558,32 +617,54 @@ class _ActivityCompiler:
                 continue
             if policy == "skip":
                 return _Fate("skip", msg(R_BREAK_SKIP, brk=span.name))
-            new = self.free_day(span.start if policy == "before" else span.end, policy)
+            if policy == "before":
+                new = self.free_day(span.start, -1)
+            else:
+                new = self.free_day(span.end, 1)
             return _Fate("move", msg(R_BREAK_MOVE, day=day, brk=span.name), self.at_time(new))
         holiday = self.cal.holiday_name(day)
         if holiday is None or self.a.holiday_policy == "keep":
             return None
         if self.a.holiday_policy == "skip":
             return _Fate("skip", msg(R_HOLIDAY_SKIP, holiday=holiday))
-        if self.a.holiday_policy == "next":
-            new = self.cal.next_working_day(day, self.honoured)
-        else:
-            new = self.cal.previous_working_day(day, self.honoured)
+        new = self.free_day(day, 1 if self.a.holiday_policy == "next" else -1)
         return _Fate("move", msg(R_HOLIDAY_MOVE, day=day, holiday=holiday), self.at_time(new))
 
-    def free_day(self, edge: date, policy: str) -> date:
-        """The nearest working day before (or after) a break on which the activity's people
-        are free at its time; the nearest working day if none is within reach."""
-        step = self.cal.previous_working_day if policy == "before" else self.cal.next_working_day
-        nearest = day = step(edge, self.honoured)
-        if self.is_free is None:
-            return nearest
-        for _ in range(FREE_DAYS_SEARCHED):
-            slot = self.at_time(day)
-            if self.is_free(self.a, slot, slot + self.a.duration):
-                return day
-            day = step(day, self.honoured)
-        return nearest
+    def free_day(self, day: date, step: int) -> date:
+        """The working day after (step 1) or before (-1) ``day`` where the people are free:
+        the nearest one, looking up to PLACE_WITHIN past the usual choice, skipping days the
+        activity meets anyway; the usual choice when none is free (validate then warns)."""
+        move = self.cal.next_working_day if step > 0 else self.cal.previous_working_day
+        usual = candidate = move(day, self.honoured)
+        while abs(candidate - usual) <= PLACE_WITHIN:
+            if not self.own(candidate) or candidate == usual:
+                slot = self.at_time(candidate)
+                if self.is_free(self.a, slot, slot + self.a.duration):
+                    return candidate
+            candidate = move(candidate, self.honoured)
+        return usual
+
+    def free_slot(self, slot: Slot, taken: set[date]) -> tuple[Slot, Message | None]:
+        """A slot plancal computed (N a year) or, if the people are busy then, the nearest
+        working day of the same month on which they are free (a tie goes to the later day)."""
+        if self.is_free(self.a, slot, slot + self.a.duration):
+            return slot, None
+        day = day_of(slot)
+        month = [
+            d
+            for d in (day.replace(day=n) for n in range(1, 32) if _valid(day.year, day.month, n))
+            if d != day
+            and self.first_day <= d <= self.last_day
+            and d not in taken
+            and not self.own(d)
+            and self.cal.is_working_day(d, self.honoured)
+            and not self.cal.breaks_on(d)
+        ]
+        for d in sorted(month, key=lambda d: (abs((d - day).days), d < day)):
+            new = self.at_time(d)
+            if self.is_free(self.a, new, new + self.a.duration):
+                return new, msg(R_FREE, day=day)
+        return slot, None
 
     def check_exists(self, slot: Slot, where: Where) -> bool:
         if nonexistent(slot, self.plan.tz):
@@ -700,6 +781,7 @@ class _ActivityCompiler:
                 self.explicit_slot(pin),
                 explicit=True,
             )
+        self.own = lambda day: first <= day <= last and rule.contains(day, first)
         for day in sorted(d for d in self.cal.special_days() if first <= d <= last):
             if day in fates or not rule.contains(day, first):
                 continue
@@ -915,6 +997,7 @@ class _ActivityCompiler:
         used: set[date] = set()
         out: list[Series] = []
         taken: set[date] = set()
+        self.own = {day_of(s) for _, s in slots}.__contains__
         for qualifier, slot in sorted(slots, key=lambda s: (day_of(s[1]), s[0])):
             day = day_of(slot)
             uid = self.uid(qualifier)
@@ -939,6 +1022,8 @@ class _ActivityCompiler:
                     self.cancelled.append(Cancelled(self.a, uid, slot, fate.reason, True))
                     continue
                 slot, reason = fate.new, fate.reason
+            elif apply_policy:
+                slot, reason = self.free_slot(slot, taken)
             if day_of(slot) in taken:
                 self.cancelled.append(
                     Cancelled(self.a, uid, slot, msg(R_MERGED, day=day_of(slot)), True)

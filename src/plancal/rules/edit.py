@@ -2,9 +2,10 @@
 
 Pure: plan text in, plan text out (the file is written elsewhere, ``plancal.app.planfile``). Every
 edit proves itself before it is offered: the edited text must load and compile without errors,
-and the compiled calendar must differ from the old one in exactly the asked way (a skipped
-occurrence gone and nothing else gone, a moved one at its new time and every other one where it
-was). Where the plan can say a thing in more than one way (an occurrence that is pinned, moved
+and the edited activity's meetings must differ from the old ones in exactly the asked way (a
+skipped occurrence gone and nothing else gone, a moved one at its new time and every other one
+where it was). Other activities' meetings may move only where plancal placed them around the
+people's other meetings (a holiday move, N a year); the preview lists what moves. Where the plan can say a thing in more than one way (an occurrence that is pinned, moved
 by a holiday policy, or added by hand), the ways are tried in order and the first that proves
 itself is kept; if none does, the edit is refused with the reason.
 
@@ -457,12 +458,12 @@ class Editor:
         )
 
     def only(
-        self, expected: set[tuple[Any, ...]], what: Message
+        self, activity_id: str, expected: set[tuple[Any, ...]], what: Message
     ) -> Callable[[Schedule], Message | None]:
-        """A proof: after the edit, the occurrences are exactly ``expected``."""
+        """A proof: after the edit, the activity's occurrences are exactly ``expected``."""
 
         def proves(new: Schedule) -> Message | None:
-            got = {signature(o) for o in new.occurrences()}
+            got = {signature(o) for o in new.occurrences(activities=[activity_id])}
             if got == expected:
                 return None
             lost = sorted(s[1][:16] for s in expected - got)
@@ -479,9 +480,12 @@ class Editor:
 
         return proves
 
-    def others(self, *left_out: Occurrence) -> set[tuple[Any, ...]]:
+    def others(self, activity_id: str, *left_out: Occurrence) -> set[tuple[Any, ...]]:
+        """The activity's occurrences but ``left_out``. Only the edited activity is proven:
+        the edit touches its text alone, and another activity's meetings may move only where
+        plancal places them around the people's other meetings (the preview shows it)."""
         gone = {signature(o) for o in left_out}
-        return {signature(o) for o in self.old.occurrences()} - gone
+        return {signature(o) for o in self.old.occurrences(activities=[activity_id])} - gone
 
     # --- skip, move, add, cancel ---------------------------------------------------------------
 
@@ -506,7 +510,7 @@ class Editor:
                 msg(Text("leave out --reason", "utelämna --reason")),
             )
         summary = msg(Text("cancel {id} on {day}", "ställ in {id} {day}"), id=a.id, day=o.day)
-        proves = self.only(self.others(o), msg(Text("cancel it", "ställa in det")))
+        proves = self.only(a.id, self.others(a.id, o), msg(Text("cancel it", "ställa in det")))
         return self.first(self._skip_candidates(a, o, reason), proves, summary)
 
     def _skip_candidates(
@@ -632,10 +636,10 @@ class Editor:
     def _moved_to(
         self, a: Activity, o: Occurrence, target: Slot
     ) -> Callable[[Schedule], Message | None]:
-        rest = self.others(o)
+        rest = self.others(a.id, o)
 
         def proves(new: Schedule) -> Message | None:
-            got = {signature(x) for x in new.occurrences()}
+            got = {signature(x) for x in new.occurrences(activities=[a.id])}
             extra = got - rest
             arrived = [s for s in extra if s[1] == _aware(target, self.plan).isoformat()]
             if rest <= got and len(extra) == 1 and arrived:
@@ -717,11 +721,11 @@ class Editor:
                     )
                 ),
             )
-        rest = self.others()
+        rest = self.others(a.id)
         aware = _aware(target, self.plan).isoformat()
 
         def proves(new: Schedule) -> Message | None:
-            got = {signature(x) for x in new.occurrences()}
+            got = {signature(x) for x in new.occurrences(activities=[a.id])}
             extra = got - rest
             if rest <= got and len(extra) == 1 and next(iter(extra))[1] == aware:
                 return None
@@ -783,7 +787,7 @@ class Editor:
                     day=day,
                 ),
             )
-        expected = self.others(*ending)
+        expected = self.others(a.id, *ending)
         until = day - timedelta(days=1)
         summary = msg(
             Text(
@@ -806,7 +810,7 @@ class Editor:
         else:
             candidates.append(one_by_one)
         proves = self.only(
-            expected, msg(Text("end it from {day}", "avsluta den från {day}"), day=day)
+            a.id, expected, msg(Text("end it from {day}", "avsluta den från {day}"), day=day)
         )
         gone = msg(Text("the series ends on {until}", "serien slutar {until}"), until=until)
         return self.first(candidates, proves, summary, gone=gone)

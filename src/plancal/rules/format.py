@@ -616,6 +616,16 @@ ACTIVITY = Record(
             ),
         ),
         Field("followups", ListOf(FOLLOWUP), Text("Follow-ups (Uppföljning).", "Uppföljningar.")),
+        Field(
+            "overlaps",
+            ListOf(SLUG, allow_single=True, max_items=200),
+            Text(
+                "Activities it may overlap (e.g. a meeting that replaces another that day): "
+                "their shared people are not reported as double-booked.",
+                "Aktiviteter den får överlappa (t.ex. ett möte som ersätter ett annat den dagen): "
+                "gemensamma deltagare rapporteras inte som dubbelbokade.",
+            ),
+        ),
     ],
     Text("An activity of the plan.", "En aktivitet i planen."),
 )

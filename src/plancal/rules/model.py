@@ -130,6 +130,7 @@ class Activity:
     count_policy: CountPolicy = "keep"  # N a year: a meeting taken away moves to another month
     exceptions: Exceptions = Exceptions()
     followups: tuple[FollowUp, ...] = ()
+    overlaps: tuple[str, ...] = ()  # activities it may overlap without a double-booking warning
     where: Where = field(default=NOWHERE, compare=False)
     lines: tuple[tuple[str, Where], ...] = field(default=(), compare=False)
     # English, where the plan gives it; the Swedish text stands in where it does not.

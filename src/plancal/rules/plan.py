@@ -370,6 +370,7 @@ class _Builder:
         plan_followups = self._followups(r.get("followups"), None, None, roles, activities)
         self._check_followup_refs(activities, plan_followups)
         contact = self._contact(roles)
+        self._check_overlaps(activities)
 
         if self.p.errors or start is None or end is None:
             return None
@@ -618,6 +619,7 @@ class _Builder:
             count_policy=rec.get("count", "keep"),
             exceptions=exceptions,
             followups=tuple(followups),
+            overlaps=tuple(dict.fromkeys(rec.get("overlaps") or ())),
             where=rec.where,
             lines=tuple(rec.lines.items()),
         )
@@ -797,6 +799,40 @@ class _Builder:
             bid = b.get("id")
             out.append((bid, per_break.get(bid, b.get("policy") or default)))
         return tuple(out)
+
+    def _check_overlaps(self, activities: list[Activity]) -> None:
+        """``overlaps`` names other activities of this plan."""
+        for a in activities:
+            for ref in a.overlaps:
+                if ref == a.id:
+                    self.p.error(
+                        a.at("overlaps"),
+                        msg(
+                            Text(
+                                "{id!r} cannot overlap itself",
+                                "{id!r} kan inte överlappa sig själv",
+                            ),
+                            id=ref,
+                        ),
+                        msg(
+                            Text(
+                                "name the other activity it may overlap",
+                                "ange den andra aktiviteten den får överlappa",
+                            )
+                        ),
+                    )
+                elif ref not in self.activity_ids:
+                    self.p.error(
+                        a.at("overlaps"),
+                        msg(
+                            Text(
+                                "'overlaps' names an unknown activity {ref!r}",
+                                "'overlaps' nämner en okänd aktivitet {ref!r}",
+                            ),
+                            ref=ref,
+                        ),
+                        _suggest(ref, self.activity_ids),
+                    )
 
     # --- follow-ups --------------------------------------------------------------------------
 

@@ -72,6 +72,7 @@ EXAMPLES: dict[str, str] = {
     "activity.description": "Förbereder styrgruppens möten.",
     "activity.description_en": "Prepares the steering group's meetings.",
     "activity.count": "keep",
+    "activity.overlaps": "[avstamning-ifo]",
     "activity.when": "Första tisdagen varje månad kl. 09.00",
     "activity.time": "'14:00'",
     "activity.end": "'15:30'",

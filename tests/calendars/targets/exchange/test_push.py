@@ -286,7 +286,7 @@ def test_regression_single_meeting_on_a_new_day_reaches_exchange(
     schedule = seed_variant(
         tmp_path,
         **{
-            "pinned: [2022-10-24 13:00, 2023-02-06 13:00]": "pinned: [2022-10-25 13:00, 2023-02-06 13:00]"
+            "pinned: [2022-10-24 09:00, 2023-02-06 09:00]": "pinned: [2022-10-25 09:00, 2023-02-06 09:00]"
         },
     )
     mark, sent = len(sim.log), len(sim.sent)
@@ -352,10 +352,12 @@ def test_new_time_rewrites_the_series_with_one_update_each(
     pushed: Simulator, tmp_path: Path
 ) -> None:
     sim = pushed
+    # 11:00, not 13:00: at 13:00–14:30 the Tuesday 2023-04-11 meeting would overlap the
+    # avstämning moved there from Easter Monday, which placement would then move on a day.
     schedule = seed_variant(
         tmp_path,
         **{
-            "beredning": '    time: "13.00"\n    organizer: trygghetssamordnare\n'
+            "beredning": '    time: "11.00"\n    organizer: trygghetssamordnare\n'
             "    attendees: [trygghetssamordnare, kommunpolis]\n"
         },
     )
