@@ -40,7 +40,7 @@ def test_undo_takes_back_edits_one_at_a_time(tmp_path: Path, store: Store) -> No
     assert plancal(*move, "--yes", "--db", db).returncode == 0
     rows = history(plan, db)
     assert [(r["command"], r["summary"], r["undone"]) for r in rows] == [
-        ("skip", "skip lagesbild on 2023-03-07", False),
+        ("skip", "cancel lagesbild on 2023-03-07", False),  # skip is cancel of one meeting
         ("move", "move beredningsgrupp from 2023-03-14 to 2023-03-16 09:00", False),
     ]
 
