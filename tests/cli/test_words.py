@@ -390,7 +390,7 @@ def test_a_reason_for_a_pinned_meeting_is_kept(tmp_path: Path) -> None:
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     text = plan.read_text(encoding="utf-8")
-    assert "pinned: [2022-10-25 13:00, 2023-02-06 13:00]" in text
+    assert "pinned: [2022-10-25 13:00, 2023-02-06 09:00]" in text
     assert "2022-10-25: Krock med KF" in text
     agenda = plancal("agenda", str(plan), "--from", "2022-10-25", "--to", "2022-10-25")
     assert "pinned to 2022-10-25 in the plan: Krock med KF" in agenda.stdout
