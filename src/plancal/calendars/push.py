@@ -242,8 +242,10 @@ def change_lines(changes: list[Change], tz: ZoneInfo, lang: Lang) -> list[str]:
     return lines
 
 
-def summary(result: PushResult, lang: Lang) -> dict[str, object]:
-    m = messages(result.changes, result.now)
+def summary(result: PushResult, lang: Lang, per_exception: bool = True) -> dict[str, object]:
+    """What the push did or would do; ``per_exception``: counted as Exchange sends (see
+    ``sync.messages``), else as one message per series (iMIP)."""
+    m = messages(result.changes, result.now, per_exception)
     return {
         "changes": len(result.changes),
         "invitations": sum(m.invitations.values()),
@@ -295,8 +297,8 @@ def limit_notes(result: PushResult, lang: Lang) -> list[str]:
     return notes
 
 
-def summary_line(result: PushResult, lang: Lang) -> str:
-    s = summary(result, lang)
+def summary_line(result: PushResult, lang: Lang, per_exception: bool = True) -> str:
+    s = summary(result, lang, per_exception)
     if not result.changes:
         return Text(
             "The calendar already equals the plan; nothing was sent.",

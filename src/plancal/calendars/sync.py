@@ -413,8 +413,13 @@ def rewritten(group: Iterable[Change]) -> bool:
     return any(c.kind in REWRITES or c.reschedules for c in group)
 
 
-def messages(changes: Iterable[Change], now: datetime | None = None) -> Messages:
+def messages(
+    changes: Iterable[Change], now: datetime | None = None, per_exception: bool = True
+) -> Messages:
     """The meeting messages the changes send, counted as Exchange sends them.
+
+    ``per_exception=False`` counts as an iMIP sender does: one REQUEST carries a series with
+    all its exceptions, and one CANCEL ends a series.
 
     Exchange (and Graph, the same mailbox store) sends an update of a series' master once for
     the master and once more for each of its modified occurrences; cancelling a series (to
@@ -441,9 +446,9 @@ def messages(changes: Iterable[Change], now: datetime | None = None) -> Messages
     for group in groups.values():
         want = next((c.want for c in group if c.want is not None), None)
         held = next((c.held for c in group if c.held is not None), None)
-        cancelled_later = 1 + _future(held, now)
+        cancelled_later = 1 + _future(held, now) if per_exception else 1
         if want is not None and want.recurring and rewritten(group):
-            copies = 1 + len(want.moved)
+            copies = 1 + len(want.moved) if per_exception else 1
             invite = frozenset().union(*(c.invite for c in group))
             update = frozenset().union(*(c.update for c in group)) - invite
             removed = frozenset().union(*(c.cancel for c in group if c.kind == "update-series"))
@@ -458,7 +463,7 @@ def messages(changes: Iterable[Change], now: datetime | None = None) -> Messages
             if c.kind == "update-series" and want is not None and held is not None:
                 # The target sends a master's update before this round's moves.
                 exceptions = (held.modified | set(held.moved)) - want.cancelled
-                copies = 1 + len(exceptions)
+                copies = 1 + len(exceptions) if per_exception else 1
                 add(inv, c.invite, copies)
                 add(upd, c.update, copies)
                 add(can, c.cancel, cancelled_later)

@@ -278,8 +278,8 @@ def _print(result: Any, tz: Any, fmt: str, lang: Lang) -> None:
     if fmt == "json":
         for c in result.changes:
             click.echo(jsonlines.dumps(report.change_json(c, tz)))
-        click.echo(jsonlines.dumps({"summary": report.summary(result, lang)}))
+        click.echo(jsonlines.dumps({"summary": report.summary(result, lang, per_exception=False)}))
         return
     for line in report.change_lines(result.changes, tz, lang):
         click.echo(line)
-    click.echo(report.summary_line(result, lang))
+    click.echo(report.summary_line(result, lang, per_exception=False))

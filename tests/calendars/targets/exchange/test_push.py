@@ -105,6 +105,8 @@ def test_seed_calendar_view_equals_the_agenda(sim: Simulator, seed_schedule: Any
             "meetings",
             "--format",
             "json",
+            "--lang",
+            "sv",  # the titles as Exchange holds them: the plan's own (English has title_en)
         ],
         capture_output=True,
         text=True,
