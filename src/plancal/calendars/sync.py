@@ -36,7 +36,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from plancal.i18n import Lang, Text
@@ -106,6 +106,20 @@ class Held:
     # Original starts of every modified occurrence, moved back to its own time or not: the
     # target keeps them as exceptions, and each exception is one more message per update.
     modified: frozenset[When] = frozenset()
+
+
+def snapshot(h: Held) -> dict[str, Any]:
+    """What a target remembers of an item it holds (the push ledger's ``snapshot``)."""
+    return {
+        "activity": h.activity,
+        "digest": h.digest,
+        "timing": h.timing,
+        "title": h.title,
+        "recurring": h.recurring,
+        "attendees": sorted(h.attendees),
+        "cancelled": sorted(x.isoformat() for x in h.cancelled),
+        "moved": sorted([k.isoformat(), v.isoformat()] for k, v in h.moved.items()),
+    }
 
 
 @dataclass(frozen=True)

@@ -241,3 +241,35 @@ def bounded(rule: Any, last_year: int) -> Iterator[datetime]:
     scope = dict(iterate.__globals__, datetime=shim)
     fn = types.FunctionType(iterate.__code__, scope, iterate.__name__, iterate.__defaults__)
     yield from fn(rule)
+
+
+def pattern_of(rule: Rule) -> tuple[str, int, tuple[int, ...]] | None:
+    """The calendar pattern a rule is, as Exchange and Graph spell patterns: (kind, interval,
+    values) with kind ``daily``, ``weekly`` (weekdays), ``relative`` (weekday, nth of the
+    month) or ``absolute`` (day of the month); None for a rule no such pattern says."""
+    if rule.freq == "WEEKLY":
+        return ("weekly", rule.interval, tuple(rule.weekdays))
+    if rule.freq == "MONTHLY":
+        assert rule.nth is not None
+        return ("relative", rule.interval, (rule.weekdays[0], rule.nth))
+    parts = dict(p.split("=", 1) for p in (rule.text or "").upper().split(";") if "=" in p)
+    freq = parts.pop("FREQ", "")
+    interval = int(parts.pop("INTERVAL", "1") or 1)
+    parts.pop("WKST", None)
+    days = {d: i for i, d in enumerate(RRULE_DAYS)}
+    if freq == "DAILY" and not parts:
+        return ("daily", interval, ())
+    if freq == "WEEKLY" and set(parts) <= {"BYDAY"}:
+        names = parts.get("BYDAY", "").split(",")
+        if all(n in days for n in names) and names != [""]:
+            return ("weekly", interval, tuple(days[n] for n in names))
+    if freq == "MONTHLY" and set(parts) == {"BYDAY"}:
+        value = parts["BYDAY"]
+        nth, day = value[:-2], value[-2:]
+        if day in days and nth in ("1", "2", "3", "4", "-1", "+1", "+2", "+3", "+4"):
+            return ("relative", interval, (days[day], int(nth)))
+    if freq == "MONTHLY" and set(parts) == {"BYMONTHDAY"}:
+        value = parts["BYMONTHDAY"]
+        if value.isdigit() and 1 <= int(value) <= 31:
+            return ("absolute", interval, (int(value),))
+    return None

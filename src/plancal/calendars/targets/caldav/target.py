@@ -33,7 +33,7 @@ from xml.etree import ElementTree
 
 from plancal.calendars import ics
 from plancal.calendars.push import Progress, Pushed, PushLedger
-from plancal.calendars.sync import Change, Held, Meeting, When
+from plancal.calendars.sync import Change, Held, Meeting, When, snapshot
 from plancal.calendars.vtimezone import vtimezone_lines
 from plancal.errors import Problem, UserError
 from plancal.i18n import Lang, Text, msg
@@ -260,7 +260,7 @@ class CalDavTarget:
                 )
             held[h.key] = h
             where[h.key] = (href, etag)
-            remembered.append(Pushed(h.key, href, etag, h.digest or "", _snapshot(h)))
+            remembered.append(Pushed(h.key, href, etag, h.digest or "", snapshot(h)))
         self.where = where
         if self.ledger is not None and self.record:
             known = self.ledger.load()
@@ -404,16 +404,3 @@ def _multistatus(content: bytes) -> list[tuple[str, str, str]]:
             if etag and data:
                 out.append((urlparse(href).path if "://" in href else href, etag, data))
     return out
-
-
-def _snapshot(h: Held) -> dict[str, Any]:
-    return {
-        "activity": h.activity,
-        "digest": h.digest,
-        "timing": h.timing,
-        "title": h.title,
-        "recurring": h.recurring,
-        "attendees": sorted(h.attendees),
-        "cancelled": sorted(x.isoformat() for x in h.cancelled),
-        "moved": sorted([k.isoformat(), v.isoformat()] for k, v in h.moved.items()),
-    }

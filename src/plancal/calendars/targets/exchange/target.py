@@ -45,7 +45,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from plancal.calendars.push import Progress, Pushed, PushLedger
-from plancal.calendars.sync import Change, Held, Meeting, When
+from plancal.calendars.sync import Change, Held, Meeting, When, snapshot
 from plancal.calendars.targets.exchange.phases import (
     Occurrence,
     Phases,
@@ -55,7 +55,7 @@ from plancal.calendars.targets.exchange.phases import (
 )
 from plancal.errors import Problem, Problems, UserError, Where
 from plancal.i18n import Message, Text, msg
-from plancal.rules.recurrence import Rule
+from plancal.rules.recurrence import pattern_of
 
 if TYPE_CHECKING:
     from exchangelib import Account, CalendarItem
@@ -489,7 +489,7 @@ class ExchangeTarget:
         out = Problems()
         self.planned = frozenset(a for m in want.values() for a in m.attendees)
         for m in want.values():
-            spec = _pattern_spec(m.rule) if m.rule is not None else None
+            spec = pattern_of(m.rule) if m.rule is not None else None
             if spec is not None and spec[0] == "absolute" and spec[2][0] > 28:
                 # Exchange puts day 29–31 on the last day of a shorter month ("the last day
                 # of the month is assumed", DayOfMonth:
@@ -643,7 +643,7 @@ class ExchangeTarget:
                 continue
             held[h.key] = h
             handles[h.key] = _Handle(item.id, item.changekey, h, bool(item.is_all_day))
-            remembered.append(Pushed(h.key, item.id, item.changekey, h.digest or "", _snapshot(h)))
+            remembered.append(Pushed(h.key, item.id, item.changekey, h.digest or "", snapshot(h)))
         if duplicates:
             raise ExchangeError(
                 msg(
@@ -1001,7 +1001,7 @@ class ExchangeTarget:
         )
 
         assert want.rule is not None and want.until is not None
-        spec = _pattern_spec(want.rule)
+        spec = pattern_of(want.rule)
         assert spec is not None
         kind, interval, values = spec
         if kind == "weekly":
@@ -1096,38 +1096,6 @@ def _request(
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _pattern_spec(rule: Rule) -> tuple[str, int, tuple[int, ...]] | None:
-    """(kind, interval, values) of the Exchange pattern for a rule, or None if there is none."""
-    from plancal.rules.cadence import RRULE_DAYS
-
-    if rule.freq == "WEEKLY":
-        return ("weekly", rule.interval, tuple(rule.weekdays))
-    if rule.freq == "MONTHLY":
-        assert rule.nth is not None
-        return ("relative", rule.interval, (rule.weekdays[0], rule.nth))
-    parts = dict(p.split("=", 1) for p in (rule.text or "").upper().split(";") if "=" in p)
-    freq = parts.pop("FREQ", "")
-    interval = int(parts.pop("INTERVAL", "1") or 1)
-    parts.pop("WKST", None)
-    days = {d: i for i, d in enumerate(RRULE_DAYS)}
-    if freq == "DAILY" and not parts:
-        return ("daily", interval, ())
-    if freq == "WEEKLY" and set(parts) <= {"BYDAY"}:
-        names = parts.get("BYDAY", "").split(",")
-        if all(n in days for n in names) and names != [""]:
-            return ("weekly", interval, tuple(days[n] for n in names))
-    if freq == "MONTHLY" and set(parts) == {"BYDAY"}:
-        value = parts["BYDAY"]
-        nth, day = value[:-2], value[-2:]
-        if day in days and nth in ("1", "2", "3", "4", "-1", "+1", "+2", "+3", "+4"):
-            return ("relative", interval, (days[day], int(nth)))
-    if freq == "MONTHLY" and set(parts) == {"BYMONTHDAY"}:
-        value = parts["BYMONTHDAY"]
-        if value.isdigit() and 1 <= int(value) <= 31:
-            return ("absolute", interval, (int(value),))
-    return None
-
-
 def instance_index(want: Meeting, rid: When, tz: ZoneInfo) -> int:
     """Exchange's 1-based index of an occurrence: its place in the pattern from the start."""
     assert want.rule is not None and want.series is not None
@@ -1162,19 +1130,6 @@ def _order(value: When) -> str:
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _snapshot(h: Held) -> dict[str, Any]:
-    return {
-        "activity": h.activity,
-        "digest": h.digest,
-        "timing": h.timing,
-        "title": h.title,
-        "recurring": h.recurring,
-        "attendees": sorted(h.attendees),
-        "cancelled": sorted(x.isoformat() for x in h.cancelled),
-        "moved": sorted([k.isoformat(), v.isoformat()] for k, v in h.moved.items()),
-    }
 
 
 def _why(e: Exception, timeout: int) -> Text:

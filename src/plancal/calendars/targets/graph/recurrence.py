@@ -15,12 +15,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from plancal.rules.recurrence import Rule
+from plancal.rules.recurrence import Rule, pattern_of
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 INDEX = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 INDEX_BACK = {v: k for k, v in INDEX.items()}
 SAFE_MONTH_DAY = 28  # days 29–31 mean "the last day" in short months to Outlook
+GRAPH_KINDS = {"relative": "relativeMonthly", "absolute": "absoluteMonthly"}
 
 # IANA zone → the Windows zone name Graph's dateTimeTimeZone takes (the CLDR windowsZones
 # table, for the zones a Nordic or European plan uses). A plan in another zone is refused
@@ -60,34 +61,13 @@ def pattern_spec(rule: Rule) -> tuple[str, int, tuple[int, ...]] | None:
     """(kind, interval, values) of the Graph pattern for a rule, or None if Graph has none
     that means the same: weekly on weekdays, monthly on the nth weekday, monthly on a day up
     to the 28th, daily."""
-    from plancal.rules.cadence import RRULE_DAYS
-
-    if rule.freq == "WEEKLY":
-        return ("weekly", rule.interval, tuple(rule.weekdays))
-    if rule.freq == "MONTHLY":
-        assert rule.nth is not None
-        return ("relativeMonthly", rule.interval, (rule.weekdays[0], rule.nth))
-    parts = dict(p.split("=", 1) for p in (rule.text or "").upper().split(";") if "=" in p)
-    freq = parts.pop("FREQ", "")
-    interval = int(parts.pop("INTERVAL", "1") or 1)
-    parts.pop("WKST", None)
-    days = {d: i for i, d in enumerate(RRULE_DAYS)}
-    if freq == "DAILY" and not parts:
-        return ("daily", interval, ())
-    if freq == "WEEKLY" and set(parts) <= {"BYDAY"}:
-        names = parts.get("BYDAY", "").split(",")
-        if all(n in days for n in names) and names != [""]:
-            return ("weekly", interval, tuple(days[n] for n in names))
-    if freq == "MONTHLY" and set(parts) == {"BYDAY"}:
-        value = parts["BYDAY"]
-        nth, day = value[:-2], value[-2:]
-        if day in days and nth in ("1", "2", "3", "4", "-1", "+1", "+2", "+3", "+4"):
-            return ("relativeMonthly", interval, (days[day], int(nth)))
-    if freq == "MONTHLY" and set(parts) == {"BYMONTHDAY"}:
-        value = parts["BYMONTHDAY"]
-        if value.isdigit() and 1 <= int(value) <= SAFE_MONTH_DAY:
-            return ("absoluteMonthly", interval, (int(value),))
-    return None
+    spec = pattern_of(rule)
+    if spec is None:
+        return None
+    kind, interval, values = spec
+    if kind == "absolute" and values[0] > SAFE_MONTH_DAY:
+        return None
+    return (GRAPH_KINDS.get(kind, kind), interval, values)
 
 
 def graph_recurrence(rule: Rule, first: date, last: date, zone: str) -> dict[str, Any]:

@@ -42,7 +42,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from plancal.calendars.push import Progress, Pushed, PushLedger
-from plancal.calendars.sync import Change, Held, Meeting, When
+from plancal.calendars.sync import Change, Held, Meeting, When, snapshot
 from plancal.calendars.targets.graph.client import (
     Answer,
     GraphClient,
@@ -220,7 +220,7 @@ class GraphTarget:
             self.state.forget(self.vanished)
             self.state.remember(
                 (
-                    Pushed(k, handles[k].event_id, "", h.digest or "", _snapshot(h))
+                    Pushed(k, handles[k].event_id, "", h.digest or "", snapshot(h))
                     for k, h in held.items()
                 ),
                 self.clock(),
@@ -630,19 +630,6 @@ def _day(value: When, tz: ZoneInfo) -> date:
 
 def _sort(value: When) -> str:
     return value.isoformat()
-
-
-def _snapshot(h: Held) -> dict[str, Any]:
-    return {
-        "activity": h.activity,
-        "digest": h.digest,
-        "timing": h.timing,
-        "title": h.title,
-        "recurring": h.recurring,
-        "attendees": sorted(h.attendees),
-        "cancelled": sorted(x.isoformat() for x in h.cancelled),
-        "moved": sorted([k.isoformat(), v.isoformat()] for k, v in h.moved.items()),
-    }
 
 
 def build(
