@@ -105,7 +105,7 @@ def test_a_process_whose_looks_stopped_owns_nothing_and_its_session_is_ended(
         m.refresh(PLANS[:3])
         assert m.owned() == set(PLANS[:3])
         assert m._conn is not None
-        settings = dict(
+        settings: dict[str, str] = dict(
             m._conn.execute(
                 text(
                     "SELECT name, setting FROM pg_settings WHERE name IN ('idle_session_timeout', "
