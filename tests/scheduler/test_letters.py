@@ -162,3 +162,30 @@ _tables: dict[int, Timetable] = {}
 
 def _table(schedule: Schedule) -> Timetable:
     return _tables.setdefault(id(schedule), Timetable(schedule))
+
+
+def test_concurrent_claimers_never_split_a_persons_rows(tmp_path: Path, store: Store) -> None:
+    import threading
+
+    tables = compiled(write_region(tmp_path / "plans", 12))
+    Outbox(store).enqueue([r for t in tables.values() for r in t.owed(T0, AHEAD)], T0)
+    letters: list[tuple[str, frozenset[object]]] = []
+    lock = threading.Lock()
+
+    def claimer(i: int) -> None:
+        with Store(store.url) as own:
+            outbox = Outbox(own)
+            while (letter := outbox.claim_letter(tables.keys(), M1, f"w{i}", LEASE)) is not None:
+                with lock:
+                    letters.append((letter.address, frozenset(r.key for r in letter.rows)))
+
+    threads = [threading.Thread(target=claimer, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    owed_now = [r for t in tables.values() for r in owed(t.schedule, M1)]
+    addresses = [address for address, _ in letters]
+    assert sorted(addresses) == sorted({r.address for r in owed_now})  # one letter each
+    claimed = [k for _, keys in letters for k in keys]
+    assert len(claimed) == len(set(claimed)) == len(owed_now)
