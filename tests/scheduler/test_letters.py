@@ -189,3 +189,27 @@ def test_concurrent_claimers_never_split_a_persons_rows(tmp_path: Path, store: S
     assert sorted(addresses) == sorted({r.address for r in owed_now})  # one letter each
     claimed = [k for _, keys in letters for k in keys]
     assert len(claimed) == len(set(claimed)) == len(owed_now)
+
+
+def test_regression_a_stale_copy_of_a_plan_run_elsewhere_cancels_nothing(
+    tmp_path: Path, store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
+) -> None:
+    """Hosts may hold different versions of a plan file for a while. A reminder of a deadline
+    this host's copy lacks is the owner's to judge: left in the outbox, not cancelled."""
+    tables = compiled(write_region(tmp_path / "plans", 2))
+    first, second = sorted(tables)
+    known = next(r for r in planned(tables[second].schedule) if r.owed_at == M1)
+    added = type(known)(
+        second, "followup.added@x.plancal", known.due, "kommunpolis", 7, OFFICER, M1, known.expires
+    )  # as the newer copy on the owner's host says
+    outbox = Outbox(store)
+    outbox.enqueue([added], T0)
+    outcome = tick_region(tables, outbox, mailer, M1, "a", owned={first}, ahead=AHEAD)
+    assert outcome.cancelled == 0
+    row = next(r for r in outbox.rows(second) if r.key == added.key)
+    assert row.status == "pending" and row.message_id == added.message_id
+    assert len([m for m in smtp_server.mailbox.received if m.rcpt_tos == [OFFICER]]) == 1
+    # The owner, whose copy does not have it either, knows it is gone.
+    outcome = tick_region(tables, outbox, mailer, M1, "b", owned={second}, ahead=AHEAD)
+    assert outcome.cancelled == 1
+    assert next(r for r in outbox.rows(second) if r.key == added.key).status == "cancelled"
