@@ -22,8 +22,12 @@ class Paragraph:
 @dataclass(frozen=True, slots=True)
 class Table:
     rows: tuple[tuple[str, ...], ...]
-    line: int | None = None  # of its first row (text): row i stands on line + i
+    line: int | None = None  # of its first row (text)
     page: int | None = None
+    row_lines: tuple[int, ...] = ()  # the line of each row (text)
+
+    def line_of(self, row: int) -> int | None:
+        return self.row_lines[row] if row < len(self.row_lines) else self.line
 
 
 Block = Paragraph | Table

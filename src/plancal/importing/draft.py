@@ -104,7 +104,7 @@ def q(text: str) -> str:
 
 
 def _unique(base: str, taken: set[str]) -> str:
-    base = base[:50].strip("-") or "aktivitet"
+    base = base or "aktivitet"
     name, n = base, 2
     while name in taken:
         name, n = f"{base}-{n}", n + 1
@@ -325,7 +325,7 @@ class _Composer:
             if any(x.what == what and x.due == due for x in a.followups):
                 continue
             followup = _FollowUp(
-                id=_unique(slug(f"{a.id} {_short(what)}", "uppfoljning", 58), self.followup_ids),
+                id=_unique(slug(f"{a.id} {_short(what)}", "uppfoljning", 60), self.followup_ids),
                 what=_capital(what),
                 due=due,
                 to="Styrgruppen för BRÅ" if f.to_steering_group else None,
@@ -502,11 +502,11 @@ class _Composer:
             "",
             "defaults:",
             f'  time: "{DEFAULT_TIME}"  # {ASSUME}',
-            f"  duration: {DEFAULT_DURATION}  # minuter, {ASSUME}",
+            f"  duration: {DEFAULT_DURATION}  # {ASSUME}: minuter",
             f"  weekday: {WEEKDAYS['sv'][DEFAULT_WEEKDAY]}  # {ASSUME}: för N ggr/år och 1 ggr/månad",
             f"  week: {DEFAULT_WEEK}  # {ASSUME}: andra veckan i månaden",
             "  holidays: next  # ett möte på en helgdag flyttas till nästa vardag",
-            f"  remind: [14, 2]  # påminnelse 14 och 2 dagar före en uppföljning, {ASSUME}",
+            f"  remind: [14, 2]  # {ASSUME}: påminnelse 14 och 2 dagar före en uppföljning",
         ]
         if has_breaks:
             out += ["  breaks: skip", "", "breaks:"]
@@ -582,7 +582,7 @@ class _Composer:
                 f"    pinned: [{pins}]  # {ASSUME}: styrgruppen möts de dagar rapporterna lämnas"
             )
         if isinstance(c, Weekly) and c.end_time is None and c.duration is None:
-            out.append(f"    duration: {DEFAULT_DURATION}  # minuter, {ASSUME}")
+            out.append(f"    duration: {DEFAULT_DURATION}  # {ASSUME}: minuter")
         if a.all_day:
             out.append(f"    all_day: true  # {ASSUME}: en publicering, inget möte")
         organizer = f"    organizer: {a.organizer}"
@@ -634,18 +634,10 @@ class _Composer:
 
 # Activities for the public: citizen dialogues and safety walks go in the public feed.
 _PUBLIC = re.compile(r"medborgardialog|trygghetsvandring|öppet möte|informationsmöte|citizen", re.I)
-# N a year and once a month meet on the plan's default day; each gets its own time and week, so
-# two of them never book the same people at once (each a guess, marked).
-SLOTS = (
-    ("09.00", 2),
-    ("10.30", 2),
-    ("13.00", 2),
-    ("14.30", 2),
-    ("09.00", 3),
-    ("10.30", 3),
-    ("13.00", 3),
-    ("14.30", 3),
-)
+# N a year and once a month meet on the plan's default day; each gets its own morning and week,
+# so two of them never book the same people at once, and a weekly afternoon meeting a holiday
+# moves to that day keeps its time (each a guess, marked).
+SLOTS = tuple((time, week) for week in (2, 3, 4, 1) for time in ("09.00", "10.30"))
 
 
 def _weekday(day: int) -> Text:

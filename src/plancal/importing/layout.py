@@ -155,8 +155,11 @@ def layout(doc: Document) -> Layout:
                     area = text
             continue
         table_number += 1
-        rows = [tuple(clean(c) for c in r) for r in block.rows]
-        rows = [r for r in rows if any(r)]
+        numbered = [
+            (tuple(clean(c) for c in r), block.line_of(i)) for i, r in enumerate(block.rows)
+        ]
+        numbered = [(r, n) for r, n in numbered if any(r)]
+        rows = [r for r, _n in numbered]
         if not rows:
             continue
         header = [_column(c) for c in rows[0]]
@@ -165,7 +168,9 @@ def layout(doc: Document) -> Layout:
             missing = [c for c in REQUIRED if c not in known]
             extra = [rows[0][i] for i, h in enumerate(header) if h is None]
             if missing or extra or len(known) != len(set(known)):
-                problems.append(_bad_columns(doc, block, table_number, rows[0], missing, extra))
+                problems.append(
+                    _bad_columns(doc, numbered[0][1], block, table_number, rows[0], missing, extra)
+                )
                 columns = None
                 continue
             columns = [h for h in header if h]
@@ -176,7 +181,7 @@ def layout(doc: Document) -> Layout:
             continue
         offset = len(rows) - len(body)
         for index, cells in enumerate(body):
-            line = block.line + offset + index if block.line is not None else None
+            line = numbered[offset + index][1]
             values = dict(zip(columns, cells, strict=True))
             if not values["activity"] and result.rows and result.rows[-1].table == table_number:
                 # the rest of a row the page broke: its cells belong to the row above
@@ -237,6 +242,7 @@ def layout(doc: Document) -> Layout:
 
 def _bad_columns(
     doc: Document,
+    line: int | None,
     block: Table,
     number: int,
     header: tuple[str, ...],
@@ -265,7 +271,7 @@ def _bad_columns(
     if not parts:
         parts.append(msg(Text("a column appears twice", "en kolumn finns två gånger")))
     return Problem(
-        _where(doc, block),
+        Where(doc.name, line),
         msg(
             Text("{table} has the columns {have}: {why}", "{table} har kolumnerna {have}: {why}"),
             table=_at(block, number),

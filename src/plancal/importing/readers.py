@@ -130,7 +130,7 @@ def read(path: Path) -> Document:
             ),
         )
     if suffix == ".txt":
-        return read_text(path.name, data)
+        return read_text(str(path), data)
     if suffix == ".docx":
         return read_docx(path, data)
     return read_pdf(path, data)
@@ -150,13 +150,13 @@ def read_text(name: str, data: bytes) -> Document:
         text = data.decode("cp1252", errors="replace")  # an old Windows export; never fails
     blocks: list[Block] = []
     rows: list[tuple[str, ...]] = []
-    first = 0
+    lines: list[int] = []
 
     def close() -> None:
-        nonlocal rows
         if rows:
-            blocks.append(Table(tuple(rows), line=first))
-            rows = []
+            blocks.append(Table(tuple(rows), line=lines[0], row_lines=tuple(lines)))
+            rows.clear()
+            lines.clear()
 
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -168,9 +168,8 @@ def read_text(name: str, data: bytes) -> Document:
                 continue
             cells = tuple(c.strip() for c in stripped[1:-1].split("|"))
         if cells is not None:
-            if not rows:
-                first = number
             rows.append(cells)
+            lines.append(number)
             continue
         close()
         if stripped:
@@ -257,7 +256,7 @@ def read_docx(path: Path, data: bytes) -> Document:
                 )
             ),
         ) from None
-    return Document(path.name, tuple(blocks))
+    return Document(str(path), tuple(blocks))
 
 
 # --- PDF -------------------------------------------------------------------------------------
@@ -319,7 +318,7 @@ def read_pdf(path: Path, data: bytes) -> Document:
                 )
             ),
         )
-    return Document(path.name, tuple(blocks))
+    return Document(str(path), tuple(blocks))
 
 
 def _is_password(e: BaseException) -> bool:
