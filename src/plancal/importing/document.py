@@ -58,6 +58,7 @@ _CONFUSABLE = str.maketrans(
     "abvgdeezijklmnoprstufhABVGDEEZIJKLMNOPRSTUFHiIjJ",
 )
 _WORD = re.compile(r"\w+")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 
 def _mixed_script(word: str) -> bool:
@@ -68,8 +69,11 @@ def _mixed_script(word: str) -> bool:
 def clean(text: str) -> str:
     """One cell's or paragraph's text: spaces collapsed, mixed-script words mended."""
     text = unicodedata.normalize("NFC", text).replace("\u00ad", "")
-    text = _WORD.sub(
-        lambda m: m.group(0).translate(_CONFUSABLE) if _mixed_script(m.group(0)) else m.group(0),
-        text,
-    )
+    if _CYRILLIC.search(text):
+        text = _WORD.sub(
+            lambda m: (
+                m.group(0).translate(_CONFUSABLE) if _mixed_script(m.group(0)) else m.group(0)
+            ),
+            text,
+        )
     return " ".join(text.split())

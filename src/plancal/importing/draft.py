@@ -116,10 +116,15 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\wåäö ]", " ", text.lower()).split())
 
 
+def _close(a: str, b: str) -> bool:
+    m = difflib.SequenceMatcher(None, _norm(a), _norm(b))
+    return m.real_quick_ratio() >= 0.9 and m.quick_ratio() >= 0.9 and m.ratio() >= 0.9
+
+
 def _same(a: _Activity, row: Row) -> bool:
-    title = difflib.SequenceMatcher(None, _norm(a.title), _norm(row.activity)).ratio()
-    when = difflib.SequenceMatcher(None, _norm(a.when_text), _norm(row.when)).ratio()
-    return title >= 0.9 and when >= 0.9
+    """The same activity listed under another area, in nearly the same words ("Aktiv
+    medverkan i projektet …" / "Att aktivt medverka i projektet …") and at the same time."""
+    return _close(a.when_text, row.when) and _close(a.title, row.activity)
 
 
 # --- composing -----------------------------------------------------------------------------
