@@ -90,3 +90,43 @@ def test_text_tables_are_tab_or_pipe_separated_with_their_lines() -> None:
     assert tables[1].row_lines == (6, 8)
     assert tables[0].rows == (("Aktivitet", "När"), ("Möte", "11 ggr/år"))
     assert tables[1].rows == (("Aktivitet", "När"), ("A", "B"))
+
+
+PROSE_DATES = """Local action plan 2024
+
+Prioriterade områden:
+- Trygghet
+
+Trygghet
+
+Activity\tWhen\tWho\tFollow-up
+Walk\tevery Monday 14:00\tKommunpolis\tKontinuerligt
+
+Uppföljning och utvärdering
+
+Återrapportering till kommunstyrelsen sker 2024-06-14.
+Utvärdering av planen sker efter 2024-12-31.
+
+Ansvariga för att uppföljning och utvärdering sker:
+Söderhamns kommun: Trygghetssamordnare
+"""
+
+
+def test_report_dates_and_the_evaluation_become_the_plans_follow_ups() -> None:
+    from plancal.importing.draft import Options, compose
+    from plancal.importing.layout import layout
+    from plancal.rules.plan import loads
+
+    found = layout(read_text("plan.txt", PROSE_DATES.encode()))
+    assert [(r.area, r.activity, r.line) for r in found.rows] == [("Trygghet", "Walk", 9)]
+    plan = loads(compose(found, Options()).text, "plan.yaml")
+    dues = {f.what: (f.due.kind, f.due.on, f.responsible) for f in plan.followups}
+    assert dues == {
+        "Återrapportering till kommunstyrelsen sker 2024-06-14": (
+            "date",
+            date(2024, 6, 14),
+            ("trygghetssamordnare",),
+        ),
+        "Utvärdering av planen sker efter 2024-12-31": ("plan_end", None, ("trygghetssamordnare",)),
+    }
+    assert (plan.start, plan.end) == (date(2024, 1, 1), date(2024, 12, 31))

@@ -171,6 +171,38 @@ def test_a_when_plancal_cannot_read_is_kept_verbatim(tmp_path: Path) -> None:
     assert (plan.start, plan.end) == (date(2024, 1, 1), date(2024, 12, 31))
 
 
+OUTSIDE_PLAN = """Handlingsplan 2024
+
+Samverkan
+
+Aktivitet\tNär\tVem\tUppföljning
+Kameror\tUnder 2019\tPolis\t2021-05-01
+Styrgrupp\tFörsta tisdagen i oktober kl. 18.00\tPolis\tVid varje styrgruppsmöte i BRÅ
+Avstämning\tVarje måndag kl. 14-13\tIFO\tEfter varje insats
+Lägesbild\t11 ggr/år kl. 25.00\tIFO\t
+Dialog\tMinst 15 ggr/år\tIFO\tseptember varje år
+Rapport\tVarje tisdag kl. 10\tIFO\t2030-01-01
+"""
+
+
+def test_what_the_plan_cannot_use_is_written_without_time_or_deadline(tmp_path: Path) -> None:
+    document = tmp_path / "plan.txt"
+    document.write_text(OUTSIDE_PLAN, encoding="utf-8")
+    out = tmp_path / "plan.yaml"
+    run = plancal("import", str(document), "--out", str(out), "--lang", "en")
+    assert run.returncode == 0, run.stderr
+    assert plancal("validate", str(out)).returncode == 0
+    plan = load(out)
+    when = {a.title: a.when for a in plan.activities}
+    assert when["Kameror"] == when["Avstämning"] == when["Dialog"] == "Behovsanpassat"
+    assert when["Styrgrupp"] == "Första tisdagen i oktober kl. 18.00"
+    assert when["Rapport"] == "Varje tisdag kl. 10"
+    text = out.read_text(encoding="utf-8")
+    assert "due: ingen  # antagande: dokumentet säger 2030-01-01, utanför planens period" in text
+    assert f"{document}:6: Kameror: Under 2019" in run.stdout
+    assert "is due 2030-01-01 in the document, outside the plan period" in run.stdout
+
+
 def test_the_draft_round_trips_through_skip_and_move(tmp_path: Path) -> None:
     out, _ = imported(tmp_path, "txt")
     schedule, _ = load_schedule(out)
@@ -278,6 +310,14 @@ def test_bad_input_is_one_clear_message_and_exit_1(
     assert "tips:" in run.stderr  # what to do instead
     assert "Traceback" not in run.stderr and not run.stdout
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_an_out_folder_that_does_not_exist_is_a_clear_message(tmp_path: Path) -> None:
+    document = seed_document(tmp_path, "txt")
+    out = tmp_path / "saknas" / "plan.yaml"
+    run = plancal("import", str(document), "--out", str(out), "--lang", "sv")
+    assert run.returncode == 1 and "kan inte skriva" in run.stderr
+    assert "Traceback" not in run.stderr and not out.parent.exists()
 
 
 def test_bad_input_in_english_names_the_line(tmp_path: Path) -> None:

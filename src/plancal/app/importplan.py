@@ -8,7 +8,8 @@ over an existing file unless asked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -53,10 +54,21 @@ def import_document(source: Path, out: Path, options: Options, force: bool = Fal
         )
     if out.exists() and out.is_dir():
         raise UserError(msg(Text("{file} is a folder", "{file} är en mapp"), file=str(out)))
-    draft = draft_of(source, options)
-    plan, problems = loads_with_problems(draft.text, str(out))
-    if plan is not None and not problems.errors:
-        compile_with_problems(plan, problems)
+    document = layout(read(source))
+    # A guess is better than an error: what the document says but the plan cannot use (a year
+    # or a date outside the period) is written again without a time or a deadline, and listed.
+    unusable: set[str] = set()
+    for _round in range(3):
+        draft = compose(document, replace(options, unusable=frozenset(unusable)))
+        plan, problems = loads_with_problems(draft.text, str(out))
+        if plan is not None and not problems.errors:
+            compile_with_problems(plan, problems)
+        if not problems.errors:
+            break
+        owners = {_owner(draft.text, p.where.line) for p in problems.errors if p.where}
+        if not owners - unusable or None in owners:
+            break
+        unusable |= {o for o in owners if o is not None}
     if problems.errors:
         raise PlanError(problems.problems)
     try:
@@ -76,6 +88,22 @@ def import_document(source: Path, out: Path, options: Options, force: bool = Fal
             ),
         ) from None
     return Imported(draft, out, len(problems.warnings))
+
+
+_ID = re.compile(r"^\s*- id: ([a-z0-9-]+)")
+
+
+def _owner(text: str, line: int | None) -> str | None:
+    """The id of the activity or follow-up whose lines hold ``line`` (None: the plan's own)."""
+    if line is None:
+        return None
+    lines = text.splitlines()
+    for number in range(min(line, len(lines)), 0, -1):
+        if m := _ID.match(lines[number - 1]):
+            return m.group(1)
+        if lines[number - 1] in ("activities:", "followups:"):
+            return None
+    return None
 
 
 def period_problem(start: date, end: date) -> UserError | None:

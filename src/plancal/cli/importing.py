@@ -89,6 +89,18 @@ def import_cmd(
         for u in draft.unread:
             where = f"{document}:{u.line}: " if u.line else ""
             click.echo(f"  {where}{u.activity}: {u.when}")
+    if imported.warnings:
+        say(
+            Text(
+                "plancal validate {file} has {n} warning(s) for the draft (double bookings or "
+                "follow-ups without dates): look at them too.",
+                "plancal validate {file} har {n} varning(ar) om utkastet (dubbelbokningar eller "
+                "uppföljningar utan datum): titta på dem också.",
+            ),
+            lang,
+            file=out,
+            n=imported.warnings,
+        )
     say(
         Text(
             "Next: plancal validate {file}, then plancal agenda {file}.",

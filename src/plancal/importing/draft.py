@@ -35,6 +35,9 @@ class Options:
     plan_id: str | None = None
     period: tuple[date, date] | None = None
     today: date | None = None  # the year to fall back on when the document names none
+    # Activities and follow-ups (by id) whose words plancal read but could not use in this
+    # plan (a year or a date outside the period): written without a time or a deadline.
+    unusable: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +231,8 @@ class _Composer:
 
     def _when(self, a: _Activity) -> None:
         try:
+            if a.id in self.options.unusable:
+                raise CadenceError(msg(Text("outside the plan", "utanför planen")))
             a.cadence = parse(a.when_text)
         except CadenceError:
             a.unread = a.when_text
@@ -235,8 +240,8 @@ class _Composer:
             self.checklist.append(
                 msg(
                     Text(
-                        "When does {title!r} happen? The document says {when!r}, which plancal cannot read; the draft lists it without a time (Behovsanpassat).",
-                        "När sker {title!r}? Dokumentet säger {when!r}, som plancal inte kan läsa; utkastet listar den utan tid (Behovsanpassat).",
+                        "When does {title!r} happen? The document says {when!r}, which plancal cannot read or place in the plan period; the draft lists it without a time (Behovsanpassat).",
+                        "När sker {title!r}? Dokumentet säger {when!r}, som plancal inte kan läsa eller lägga i planens period; utkastet listar den utan tid (Behovsanpassat).",
                     ),
                     title=a.title,
                     when=a.when_text,
@@ -336,6 +341,20 @@ class _Composer:
                 to="Styrgruppen för BRÅ" if f.to_steering_group else None,
                 guess=guess,
             )
+            if followup.id in self.options.unusable:
+                followup.guess = f"{ASSUME}: dokumentet säger {due}, utanför planens period"
+                followup.due = "ingen"
+                self.checklist.append(
+                    msg(
+                        Text(
+                            "{what!r} ({title}) is due {due} in the document, outside the plan period: the draft gives it no deadline.",
+                            "{what!r} ({title}) ska enligt dokumentet vara klar {due}, utanför planens period: utkastet ger den inget slutdatum.",
+                        ),
+                        what=followup.what,
+                        title=a.title,
+                        due=due,
+                    )
+                )
             a.followups.append(followup)
 
     def _due(self, a: _Activity, f: fu.FollowUpText) -> tuple[str, str | None]:
@@ -437,28 +456,42 @@ class _Composer:
             )
 
     def plan_followups(self) -> list[_FollowUp]:
+        """The evaluation of the whole plan and the dated reports of its prose. Someone must be
+        reminded: those the plan makes responsible for follow-up, else the roles the sentence
+        names, else the coordinator (a guess)."""
         result: list[_FollowUp] = []
         ev = self.layout.evaluation
+        answerable = [self._role(r) for r in named(self.layout.evaluation_roles)]
+
+        def responsible(text: str) -> tuple[list[str], str | None]:
+            ids = answerable or [self._role(r) for r in named(text, other_names=False)]
+            if ids:
+                return ids, None
+            return [self._coordinator()], f"{ASSUME}: dokumentet namnger ingen ansvarig"
+
         if ev is not None:
-            responsible = [self._role(r) for r in named(self.layout.evaluation_roles)]
             due = "planens slut" if ev.day >= self.end else ev.day.isoformat()
+            who, guess = responsible(ev.text)
+            if due == "planens slut" and ev.day != self.end:
+                guess = f"{ASSUME}: {ev.day.isoformat()} är planens slut"
             result.append(
                 _FollowUp(
                     _unique("utvardering", self.followup_ids),
                     ev.text.rstrip("."),
                     due,
-                    responsible=responsible,
-                    guess=f"{ASSUME}: {ev.day.isoformat()} är planens slut"
-                    if due == "planens slut" and ev.day != self.end
-                    else None,
+                    responsible=who,
+                    guess=guess,
                 )
             )
         for r in self.layout.reports:
+            who, guess = responsible(r.text)
             result.append(
                 _FollowUp(
                     _unique(slug(f"rapport-{r.day.isoformat()}", "rapport"), self.followup_ids),
                     r.text.rstrip("."),
                     r.day.isoformat(),
+                    responsible=who,
+                    guess=guess,
                 )
             )
         return result

@@ -103,7 +103,7 @@ def _one(sentence: str) -> FollowUpText | None:
     if dates:
         day, (start, end) = dates[0]
         what = (sentence[:start] + sentence[end:]).strip(" ,.;:")
-        return FollowUpText(_what(what) or _what(sentence), Due("date", day=day), steering)
+        return FollowUpText(_what(what) or "Uppföljning", Due("date", day=day), steering)
     if _EACH_STEERING.search(sentence):
         return FollowUpText(_what(sentence), Due("each"), True)
     if m := _MONTH_YEARLY.search(sentence):

@@ -125,8 +125,9 @@ def is_sentence(text: str) -> bool:
     return bool(_SENTENCE.search(text))
 
 
-def named(text: str) -> list[Named]:
-    """The roles a *Vem* cell names, in the order it names them, each once."""
+def named(text: str, other_names: bool = True) -> list[Named]:
+    """The roles a *Vem* cell names, in the order it names them, each once. ``other_names``:
+    a plain list's names that are no known function become roles too (not for prose)."""
     found: list[tuple[int, Named]] = []
     lowered = text.lower()
     taken = [False] * len(text)
@@ -140,7 +141,7 @@ def named(text: str) -> list[Named]:
             found.append(
                 (m.start(), Named(known.id, _capital(words), known.name_en, known.police, True))
             )
-    if not is_sentence(text):
+    if other_names and not is_sentence(text):
         rest = "".join(c if not t else "\0" for c, t in zip(text, taken, strict=True))
         for part in _SEPARATORS.split(rest.replace("\0", ",")):
             part = part.strip(" .,:;()-")
