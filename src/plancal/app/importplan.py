@@ -58,7 +58,7 @@ def import_document(source: Path, out: Path, options: Options, force: bool = Fal
     # A guess is better than an error: what the document says but the plan cannot use (a year
     # or a date outside the period) is written again without a time or a deadline, and listed.
     unusable: set[str] = set()
-    for _round in range(3):
+    for _round in range(10):  # each round sets aside at least one more; a plan has few
         draft = compose(document, replace(options, unusable=frozenset(unusable)))
         plan, problems = loads_with_problems(draft.text, str(out))
         if plan is not None and not problems.errors:

@@ -64,6 +64,7 @@ class _FollowUp:
     to: str | None = None
     responsible: list[str] = field(default_factory=list)
     guess: str | None = None
+    stated: str = ""  # the due the document's words gave, before any fallback
 
 
 @dataclass
@@ -332,14 +333,15 @@ class _Composer:
         for f in fu.read(cell):
             due, guess = self._due(a, f)
             what = f.what
-            if any(x.what == what and x.due == due for x in a.followups):
-                continue
+            if any(x.what == _capital(what) and x.stated == due for x in a.followups):
+                continue  # the same follow-up, in the row's other area
             followup = _FollowUp(
                 id=_unique(slug(f"{a.id} {_short(what)}", "uppfoljning", 60), self.followup_ids),
                 what=_capital(what),
                 due=due,
                 to="Styrgruppen för BRÅ" if f.to_steering_group else None,
                 guess=guess,
+                stated=due,
             )
             if followup.id in self.options.unusable:
                 followup.guess = f"{ASSUME}: dokumentet säger {due}, utanför planens period"
@@ -585,7 +587,7 @@ class _Composer:
                 + (f", {where}" if where else "")
                 + (f" ({row.area})" if row.area else "")
             )
-        if a.unread:
+        if a.unread is not None:
             out.append(
                 f"  # När (ordagrant, kan inte läsas än): {json.dumps(a.unread, ensure_ascii=False)}"
             )
@@ -596,7 +598,7 @@ class _Composer:
             out.append(f"    area: [{', '.join(q(x) for x in a.areas)}]")
         elif a.areas:
             out.append(f"    area: {q(a.areas[0])}")
-        if a.unread:
+        if a.unread is not None:
             out.append(f'    when: Behovsanpassat  # {ASSUME}: se "När" ovan')
         else:
             comment = ""
@@ -723,6 +725,6 @@ def compose(layout: Layout, options: Options) -> Draft:
     unread = tuple(
         Unread(a.title, a.unread, a.rows[0].line if a.rows else None)
         for a in c.activities
-        if a.unread
+        if a.unread is not None
     )
     return Draft(text, tuple(c.checklist), unread, len(c.activities), len(c.roles))
