@@ -328,3 +328,48 @@ def test_bad_input_in_english_names_the_line(tmp_path: Path) -> None:
     assert f"{document}:5: error: table 1 has the columns" in run.stderr
     assert "it has columns plancal does not read: 'Kostnad'" in run.stderr
     assert "hint: give the table exactly the columns Aktivitet, När, Vem, Uppföljning" in run.stderr
+
+
+def _import_text(tmp_path: Path, text: str, *options: str) -> tuple[Path, str]:
+    document = tmp_path / "plan.txt"
+    document.write_text(text, encoding="utf-8")
+    out = tmp_path / "plan.yaml"
+    run = plancal("import", str(document), "--out", str(out), *options)
+    assert run.returncode == 0, run.stderr
+    assert plancal("validate", str(out)).returncode == 0
+    return out, run.stdout
+
+
+def test_regression_empty_when_is_behovsanpassat_not_an_empty_when(tmp_path: Path) -> None:
+    out, stdout = _import_text(
+        tmp_path,
+        "Plan 2024\n\nAktivitet\tNär\tVem\tUppföljning\nRådslag\t\tPolis\t\n",
+        "--lang",
+        "sv",
+    )
+    assert 'when: Behovsanpassat  # antagande: se "När" ovan' in out.read_text(encoding="utf-8")
+    assert "plan.txt:4: Rådslag: (tomt)\n" in stdout
+
+
+def test_regression_a_repeated_row_with_a_date_outside_the_period_is_set_aside_once(
+    tmp_path: Path,
+) -> None:
+    row = "Lägesbild\tVarje måndag kl. 14.00\tKommunpolis\t2030-01-01\n"
+    out, _ = _import_text(
+        tmp_path, "Plan 2024\n\nA\n\nAktivitet\tNär\tVem\tUppföljning\n" + row * 3
+    )
+    plan = load(out)
+    assert [f.due.kind for a in plan.activities for f in a.followups] == ["none"]
+
+
+def test_period_and_id_options_are_checked(tmp_path: Path) -> None:
+    document = seed_document(tmp_path, "txt")
+    out = tmp_path / "plan.yaml"
+    backwards = ("--period", "2023-12-31", "2022-01-01", "--lang", "sv")
+    run = plancal("import", str(document), "--out", str(out), *backwards)
+    assert run.returncode == 1 and "perioden slutar (2022-01-01) innan den börjar" in run.stderr
+    run = plancal("import", str(document), "--out", str(out), "--id", "Söderhamn 2022")
+    assert run.returncode == 2 and "--id" in run.stderr
+    assert not out.exists()
+    run = plancal("import", str(document), "--out", str(out), "--id", "min-plan")
+    assert run.returncode == 0 and load(out).id == "min-plan"

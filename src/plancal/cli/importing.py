@@ -88,7 +88,8 @@ def import_cmd(
         )
         for u in draft.unread:
             where = f"{document}:{u.line}: " if u.line else ""
-            click.echo(f"  {where}{u.activity}: {u.when}")
+            when = u.when or Text("(empty)", "(tomt)").render(lang)
+            click.echo(f"  {where}{u.activity}: {when}")
     if imported.warnings:
         say(
             Text(
