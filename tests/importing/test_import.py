@@ -373,3 +373,32 @@ def test_period_and_id_options_are_checked(tmp_path: Path) -> None:
     assert not out.exists()
     run = plancal("import", str(document), "--out", str(out), "--id", "min-plan")
     assert run.returncode == 0 and load(out).id == "min-plan"
+
+
+WITHOUT_EXTRA = """
+import sys
+sys.modules["docx"] = None  # as on an installation without plancal[import]
+sys.modules["pdfplumber"] = None
+from plancal.cli import main
+main({args!r})
+"""
+
+
+@pytest.mark.parametrize("kind", ["docx", "pdf"])
+def test_without_the_import_extra_word_and_pdf_say_what_to_install(
+    tmp_path: Path, kind: str
+) -> None:
+    import subprocess
+    import sys
+
+    document = seed_document(tmp_path, kind)
+    args = ["import", str(document), "--out", str(tmp_path / "p.yaml"), "--lang", "sv"]
+    run = subprocess.run(
+        [sys.executable, "-c", WITHOUT_EXTRA.format(args=args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "kräver plancals import-tillägg" in run.stderr
+    assert "pip install 'plancal[import]'" in run.stderr and "Traceback" not in run.stderr

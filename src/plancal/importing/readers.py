@@ -214,9 +214,31 @@ def _encrypted_or_doc(path: Path, data: bytes) -> UserError:
     )
 
 
+def _missing(path: Path, kind: Text) -> UserError:
+    return _fail(
+        path,
+        msg(
+            Text(
+                "reading {kind} needs plancal's import extra, which is not installed",
+                "att läsa {kind} kräver plancals import-tillägg, som inte är installerat",
+            ),
+            kind=kind,
+        ),
+        msg(
+            Text(
+                "install it with: pip install 'plancal[import]' (or import the plan as .txt)",
+                "installera det med: pip install 'plancal[import]' (eller importera planen som .txt)",
+            )
+        ),
+    )
+
+
 def read_docx(path: Path, data: bytes) -> Document:
-    import docx  # heavy: only when a Word file is imported
-    from docx.table import Table as DocxTable
+    try:
+        import docx  # heavy: only when a Word file is imported
+        from docx.table import Table as DocxTable
+    except ImportError:
+        raise _missing(path, Text("Word documents", "Word-dokument")) from None
 
     try:
         document = docx.Document(io.BytesIO(data))
@@ -263,7 +285,10 @@ def read_docx(path: Path, data: bytes) -> Document:
 
 
 def read_pdf(path: Path, data: bytes) -> Document:
-    import pdfplumber  # heavy: only when a PDF is imported
+    try:
+        import pdfplumber  # heavy: only when a PDF is imported
+    except ImportError:
+        raise _missing(path, Text("PDFs", "PDF-filer")) from None
 
     blocks: list[Block] = []
     chars = images = 0
