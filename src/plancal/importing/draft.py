@@ -145,6 +145,7 @@ class _Composer:
         self.activities: list[_Activity] = []
         self.period_guess: str | None = None
         self.breaks: list[tuple[str, str, str, str]] = []  # id, name, from, to
+        self.slot_questions: list[tuple[int, _Activity]] = []
         title = layout.title or ""
         self.municipality = layout.municipality
         town = (self.municipality or "").removesuffix(" kommun")
@@ -256,19 +257,9 @@ class _Composer:
                 a.slot = SLOTS[taken % len(SLOTS)]
             else:
                 a.slot = (c.start_time.strftime("%H.%M"), SLOTS[taken % len(SLOTS)][1])
-            self.checklist.append(
-                msg(
-                    Text(
-                        "Which day and time does {title!r} ({when}) meet? The draft says {weekday} of week {week} of the month at {time}.",
-                        "Vilken dag och tid har {title!r} ({when})? Utkastet säger {weekday} i vecka {week} av månaden kl. {time}.",
-                    ),
-                    title=a.title,
-                    when=a.when_text,
-                    week=a.slot[1],
-                    weekday=_weekday(DEFAULT_WEEKDAY),
-                    time=a.slot[0],
-                )
-            )
+            # asked once the day is known: the steering group's may come from its report dates
+            self.slot_questions.append((len(self.checklist), a))
+            self.checklist.append(msg(Text("", "")))
         elif isinstance(c, Weekly) and c.end_time is None and c.duration is None:
             self.checklist.append(
                 msg(
@@ -280,6 +271,22 @@ class _Composer:
                     when=a.when_text,
                     minutes=DEFAULT_DURATION,
                 )
+            )
+
+    def ask_slots(self) -> None:
+        for index, a in self.slot_questions:
+            assert a.slot is not None
+            weekday = a.weekday if a.weekday is not None else DEFAULT_WEEKDAY
+            self.checklist[index] = msg(
+                Text(
+                    "Which day and time does {title!r} ({when}) meet? The draft says {weekday} of week {week} of the month at {time}.",
+                    "Vilken dag och tid har {title!r} ({when})? Utkastet säger {weekday} i vecka {week} av månaden kl. {time}.",
+                ),
+                title=a.title,
+                when=a.when_text,
+                week=a.slot[1],
+                weekday=_weekday(weekday),
+                time=a.slot[0],
             )
 
     def _who(self, a: _Activity, who: str) -> None:
@@ -617,7 +624,8 @@ class _Composer:
                 f"    weekday: {WEEKDAYS['sv'][a.weekday]}  # {ASSUME}: rapportdatumen till styrgruppen"
             )
         if a.pinned:
-            pins = ", ".join(f"{d.isoformat()} {DEFAULT_TIME.replace('.', ':')}" for d in a.pinned)
+            at = (a.slot[0] if a.slot else DEFAULT_TIME).replace(".", ":")
+            pins = ", ".join(f"{d.isoformat()} {at}" for d in a.pinned)
             out.append(
                 f"    pinned: [{pins}]  # {ASSUME}: styrgruppen möts de dagar rapporterna lämnas"
             )
@@ -719,6 +727,7 @@ def compose(layout: Layout, options: Options) -> Draft:
     c = _Composer(layout, options)
     c.activities_from_rows()
     c.resolve_steering()
+    c.ask_slots()
     c.communication()
     text = c.render()
     c.address_checklist()
