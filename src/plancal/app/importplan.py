@@ -28,11 +28,6 @@ class Imported:
     warnings: int  # what `plancal validate` will say about the draft (double bookings, …)
 
 
-def draft_of(source: Path, options: Options) -> Draft:
-    """The draft for ``source``, not yet checked or written."""
-    return compose(layout(read(source)), options)
-
-
 def import_document(source: Path, out: Path, options: Options, force: bool = False) -> Imported:
     from plancal.rules.compile import compile_with_problems
     from plancal.rules.plan import loads_with_problems

@@ -80,10 +80,6 @@ class Layout:
     areas: list[str] = field(default_factory=list)
 
 
-def _where(doc: Document, block: Block) -> Where:
-    return Where(doc.name, block.line)
-
-
 def _at(block: Block, number: int) -> Message:
     """'table 2 (page 3)' / 'tabell 2 (sida 3)' — the page where the format has pages."""
     if block.page is not None:
