@@ -278,7 +278,7 @@ BAD = [
     ("empty.txt", "är tom: den har ingen text"),
     ("whitespace.docx", "är tom: den har ingen text"),
     ("prose.txt", "har ingen aktivitetstabell"),
-    ("prose.pdf", "har ingen aktivitetstabell"),
+    ("prose.pdf", "om tabellerna saknar linjer, importera Word-dokumentet i stället"),
     ("extra.txt", "kolumner som plancal inte läser: 'Kostnad'"),
     ("missing.txt", "den saknar Uppföljning"),
     ("missing.docx", "den saknar Uppföljning"),

@@ -224,6 +224,13 @@ def layout(doc: Document) -> Layout:
                     ),
                     msg(
                         Text(
+                            "a PDF's tables are found by their ruling lines: if the tables have none, import the Word document instead, or give the table lines",
+                            "en PDF:s tabeller hittas genom sina linjer: om tabellerna saknar linjer, importera Word-dokumentet i stället, eller ge tabellen linjer",
+                        )
+                    )
+                    if any(b.page is not None for b in doc.blocks)
+                    else msg(
+                        Text(
                             "give the activities as a table whose first row is {header} (in a text file: cells separated by tabs)",
                             "skriv aktiviteterna som en tabell vars första rad är {header} (i en textfil: celler åtskilda med tabb)",
                         ),
