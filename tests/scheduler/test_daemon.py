@@ -144,12 +144,13 @@ def test_triggers(plan_file: Path, smtp_server: SmtpServer, tmp_path: Path) -> N
         assert all(j.max_instances == 1 and j.coalesce for j in jobs.values())
 
 
-def test_push_without_exchange_settings_is_refused_at_start(tmp_path: Path) -> None:
+def test_push_without_any_calendar_settings_is_refused_at_start(tmp_path: Path) -> None:
     assert configured_push(load(None, {"PLANCAL_CONFIG": "/nonexistent"})) is None
     with pytest.raises(PlanError) as caught:
         configured_push(load(None, {"PLANCAL_DAEMON_PUSH": "true"}))
-    assert "mailbox is not set" in caught.value.render("en")
+    assert "no calendar is configured" in caught.value.render("en")
     assert "PLANCAL_EXCHANGE_MAILBOX" in caught.value.render("en")
+    assert "ingen kalender är inställd" in caught.value.render("sv")
 
 
 def test_publish_writes_the_feeds(

@@ -147,7 +147,7 @@ def run(
         plan_id = compiled(plans, lang).plan.id
     loaded = load_settings(config)
     smtp = smtp_settings(loaded)
-    push = daemon.configured_push(loaded)
+    push = daemon.configured_push(loaded, smtp)
     out = out_dir or (Path(loaded.get("daemon", "out")) if loaded.get("daemon", "out") else None)
     with (
         Store(db_url or loaded.get("store", "url")) as store,

@@ -177,6 +177,22 @@ SECTIONS: tuple[Section, ...] = (
         ),
         (
             Option(
+                "url",
+                Str(
+                    r"https?://\S+",
+                    Text(
+                        "write the calendar's address, e.g. https://dav.example.se/cal/plan/",
+                        "skriv kalenderns adress, t.ex. https://dav.example.se/cal/plan/",
+                    ),
+                ),
+                Text(
+                    "plancal run with push = true: the calendar collection to keep; {{plan}} in it "
+                    "stands for the plan's id (a folder of plans: one collection per plan).",
+                    "plancal run med push = true: kalendersamlingen att hålla; {{plan}} i den står "
+                    "för planens id (en mapp med planer: en samling per plan).",
+                ),
+            ),
+            Option(
                 "username",
                 Str(),
                 Text("Login name on the CalDAV server.", "Inloggningsnamn på CalDAV-servern."),
@@ -251,8 +267,10 @@ SECTIONS: tuple[Section, ...] = (
                 "push",
                 Bool(),
                 Text(
-                    "Also push the calendars to the configured targets (Exchange) after compiling.",
-                    "Skicka även kalendrarna till de inställda målen (Exchange) efter kompilering.",
+                    "Also keep every configured calendar ([exchange], [graph], [caldav] url, "
+                    "[mail] organizer) holding the plan: at start and after each change.",
+                    "Håll även varje inställd kalender ([exchange], [graph], [caldav] url, "
+                    "[mail] organizer) i takt med planen: vid start och efter varje ändring.",
                 ),
                 False,
             ),

@@ -45,39 +45,23 @@ if TYPE_CHECKING:
 
     from plancal.app.publish import Written
     from plancal.app.region import Region
+    from plancal.scheduler.targets import Pusher
 
 log = logging.getLogger("plancal.daemon")
-
-# After compiling, hand the schedule to the calendar targets (today: Exchange).
-Push = Callable[[Schedule, Store, datetime], None]
 
 
 class AlreadyRunning(UserError):
     pass
 
 
-def configured_push(settings: Settings) -> Push | None:
-    """The push the settings ask for: Exchange, checked at start.
-
-    A missing [exchange] setting stops the daemon before it starts, naming the setting; a
-    daemon that silently did not push would let people believe their Outlook calendars were
-    kept. A push that fails later (Exchange down) is logged and tried again next interval.
-    """
+def configured_push(settings: Settings, smtp: SmtpSettings | None = None) -> Pusher | None:
+    """The calendars the settings configure ([daemon] push = true), checked at start: a
+    missing or ambiguous setting stops the daemon before it starts (see scheduler.targets)."""
     if not settings.get("daemon", "push"):
         return None
-    from plancal.app.push import push_plan
-    from plancal.calendars.targets.exchange import Connection
+    from plancal.scheduler.targets import Pusher, configured
 
-    Connection.from_settings(settings)  # PlanError now, not at the first interval
-
-    def push(schedule: Schedule, store: Store, now: datetime) -> None:
-        result = push_plan(schedule, settings, store)
-        log.info(
-            "targets.push",
-            extra={"fields": {"plan": schedule.plan.id, "changes": len(result.changes)}},
-        )
-
-    return push
+    return Pusher(configured(settings, smtp))
 
 
 @contextmanager
@@ -137,7 +121,7 @@ class Daemon:
     smtp: SmtpSettings
     late_days: int = LATE_DAYS
     out_dir: Path | None = None
-    push: Push | None = None
+    push: Pusher | None = None
     worker: str = field(default_factory=worker_id)
     leases: Leases | None = None
     ahead: timedelta = AHEAD
@@ -147,6 +131,7 @@ class Daemon:
     _tables: dict[str, Timetable] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _mailer: SmtpMailer | None = field(default=None, init=False, repr=False)
+    _pushing: set[str] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.outbox = Outbox(self.store)
@@ -305,7 +290,7 @@ class Daemon:
             mailer.abort()
 
     def publish(self, now: datetime) -> list[Written] | None:
-        """Publish (and push) the plans this process runs: a folder's into ``out/<plan id>``."""
+        """Publish the feeds of the plans this process runs: a folder's into ``out/<plan id>``."""
         from plancal.app.publish import publish
 
         schedules = self.schedules()
@@ -328,10 +313,26 @@ class Daemon:
                         }
                     },
                 )
-            if self.push is not None:
-                self.push(schedule, self.store, now)
-                log.info("targets.pushed", extra={"fields": {"plan": plan_id}})
         return written
+
+    def push_changed(self, now: datetime) -> dict[str, dict[str, str]] | None:
+        """Push the plans this process runs to each configured calendar that does not hold
+        their current version yet (all of them at start: one reconcile); per plan, what
+        became of each target tried."""
+        if self.push is None:
+            return None
+        schedules = self.schedules()
+        owned = self.owned(schedules)
+        self.push.forget(self._pushing - owned)  # given away: reconcile if they come back
+        self._pushing = owned
+        done: dict[str, dict[str, str]] = {}
+        for plan_id in sorted(owned):
+            if plan_id not in self.owned([plan_id]):  # lost while an earlier plan was pushed
+                continue
+            tried = self.push.push(schedules[plan_id], self.store, now)
+            if tried:
+                done[plan_id] = tried
+        return done
 
 
 def _guarded(name: str, work: Callable[[], object]) -> Callable[[], None]:
@@ -385,7 +386,16 @@ def build_scheduler(
             id="leases",
             **(common | {"next_run_time": start + look}),  # after the others started with it
         )
-    if publish_every is not None and (daemon.out_dir is not None or daemon.push is not None):
+    if daemon.push is not None:
+        # Looked at as often as the reminders, pushed only when a plan changed (or a failed
+        # target's backoff ran out): a reschedule reaches the calendars within a minute.
+        scheduler.add_job(
+            _guarded("push", lambda: daemon.push_changed(clock.utcnow())),
+            IntervalTrigger(seconds=reminder_every.total_seconds(), timezone=UTC),
+            id="push",
+            **common,
+        )
+    if publish_every is not None and daemon.out_dir is not None:
         scheduler.add_job(
             _guarded("publish", lambda: daemon.publish(clock.utcnow())),
             IntervalTrigger(seconds=publish_every.total_seconds(), timezone=UTC),

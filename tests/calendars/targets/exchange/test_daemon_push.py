@@ -1,4 +1,4 @@
-"""plancal run with push = true: each publish interval makes Exchange hold the plan."""
+"""plancal run with push = true: Exchange holds the plan; a tick with no change asks nothing."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tests.simulators.ews import Simulator
 NOW = datetime(2022, 9, 1, 8, tzinfo=UTC)
 
 
-def test_daemon_publish_pushes_the_plan_and_a_second_tick_sends_nothing(
+def test_daemon_pushes_the_plan_and_a_second_tick_sends_nothing(
     sim: Simulator, tmp_path: Path
 ) -> None:
     settings = load(
@@ -36,12 +36,15 @@ def test_daemon_publish_pushes_the_plan_and_a_second_tick_sends_nothing(
     with Store(str(tmp_path / "state.sqlite")) as store:
         smtp = SmtpSettings("127.0.0.1", "plancal@soderhamn.example")  # unused here
         daemon = Daemon(SEED, store, smtp, push=push)
-        daemon.publish(NOW)
+        assert daemon.push_changed(NOW) == {"soderhamn-2022-2023": {"exchange": "pushed"}}
         schedule = daemon.schedule()
         assert schedule is not None
         assert occurrences_in(sim, schedule.plan.tz) == agenda_of(schedule)
         assert sim.sent and sim.writes()
-        sent, writes = len(sim.sent), len(sim.writes())
-        daemon.publish(NOW)
-        # The second interval changes nothing and sends nothing.
+        sent, writes, asked = len(sim.sent), len(sim.writes()), len(sim.log)
+        assert daemon.push_changed(NOW) == {}
+        # The second tick asks nothing; a restarted daemon reconciles and sends nothing.
+        assert len(sim.log) == asked
+        again = Daemon(SEED, store, smtp, push=configured_push(settings))
+        assert again.push_changed(NOW) == {"soderhamn-2022-2023": {"exchange": "pushed"}}
         assert (len(sim.sent), len(sim.writes())) == (sent, writes)
