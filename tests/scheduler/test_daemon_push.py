@@ -12,12 +12,15 @@ import os
 import shutil
 import signal
 import sys
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from plancal.app.check import load_schedule
+from plancal.calendars.sync import desired
 from plancal.calendars.targets.caldav.target import TAG
 from plancal.config.settings import load
 from plancal.errors import PlanError
@@ -27,7 +30,7 @@ from plancal.state.leases import leases
 from plancal.state.store import Store
 from tests.helpers import SEED
 from tests.helpers.caldav import PASSWORD, USER, CalDavServer, Logged, stored
-from tests.helpers.imip import ORGANIZER, invitation
+from tests.helpers.imip import ORGANIZER, events, invitation
 from tests.helpers.region import municipality, write_region
 from tests.helpers.smtp import SmtpServer
 
@@ -308,3 +311,106 @@ def test_plancal_run_follows_an_edit_retries_a_calendar_down_and_restarts_quietl
     assert (len(xandikos.writes()), len(invitations(smtp_server))) == (writes, invited)
     logged = json.dumps(first.events + again.events)
     assert PASSWORD not in logged and "Traceback" not in logged
+
+
+@pytest.mark.slow
+def test_plancal_run_killed_mid_push_is_finished_by_the_next_start_without_doubles(
+    plan_file: Path, tmp_path: Path, xandikos: CalDavServer, smtp_server: SmtpServer
+) -> None:
+    from tests.scheduler.test_region_run import Service, start, wait_for
+
+    env = {
+        **os.environ,
+        "PLANCAL_CONFIG": str(tmp_path / "none.toml"),
+        "PLANCAL_SMTP_HOST": smtp_server.host,
+        "PLANCAL_SMTP_PORT": str(smtp_server.port),
+        "PLANCAL_SMTP_STARTTLS": "false",
+        "PLANCAL_SMTP_FROM": SENDER,
+        "PLANCAL_DAEMON_PUSH": "true",
+        "PLANCAL_CALDAV_URL": xandikos.collection,
+        "PLANCAL_CALDAV_USERNAME": USER,
+        "PLANCAL_CALDAV_PASSWORD": PASSWORD,
+        "PLANCAL_MAIL_ORGANIZER": ORGANIZER,
+    }
+    command = [sys.executable, "-m", "plancal.cli", "run", str(plan_file)]
+    command += ["--db", str(tmp_path / "state.sqlite")]
+    victim: list[Service] = []
+
+    def kill_on_fifth_write(entry: Logged) -> None:  # carried out, never answered
+        if entry.method == "PUT" and len(xandikos.writes()) == 5 and victim:
+            os.kill(victim[0].pid, signal.SIGKILL)
+
+    xandikos.after = kill_on_fifth_write
+    first = start(command, env)
+    victim.append(first)
+    assert first.process.wait(timeout=240) == -signal.SIGKILL
+    xandikos.after = None
+    assert len(xandikos.writes()) == 5 and not invitations(smtp_server)
+
+    def pushed(service: Service) -> set[str]:
+        return {e["target"] for e in list(service.events) if e["event"] == "targets.pushed"}
+
+    again = start(command, env)
+    try:
+        wait_for(lambda: pushed(again) == {"caldav", "mail"}, "the interrupted push finished")
+    finally:
+        again.process.send_signal(signal.SIGTERM)
+        assert again.process.wait(timeout=60) == 0
+    uids = [str(e["UID"]) for cal in stored(xandikos) for e in cal.walk("VEVENT")]
+    masters = Counter(
+        str(e["UID"])
+        for cal in stored(xandikos)
+        for e in cal.walk("VEVENT")
+        if "RECURRENCE-ID" not in e
+    )
+    want = desired(load_schedule(plan_file)[0], ORGANIZER)
+    assert uids and set(masters) == set(want) and max(masters.values()) == 1  # none twice
+    sent = Counter(
+        (str(events(inv)[0]["UID"]), inv.to)
+        for inv in (invitation(r) for r in invitations(smtp_server))
+    )
+    assert sent == Counter((uid, a) for uid, m in want.items() for a in m.attendees)
+    assert moved(MOVED_UID, stored(xandikos)) == ["14:00"]
+
+
+def test_an_edit_reaches_exchange_and_caldav_together(
+    plan_file: Path,
+    tmp_path: Path,
+    store: Store,
+    sim: Any,
+    xandikos: CalDavServer,
+    smtp_server: SmtpServer,
+) -> None:
+    from tests.helpers import ews
+
+    loaded = settings(
+        tmp_path,
+        exchange_mailbox=ews.ORGANIZER,
+        exchange_url=sim.url,
+        exchange_auth="basic",
+        exchange_username=ews.USER,
+        exchange_password=ews.PASSWORD,
+        caldav_url=xandikos.collection,
+        caldav_username=USER,
+        caldav_password=PASSWORD,
+        smtp_from=SENDER,
+    )
+    d = started(plan_file, store, loaded, smtp_server)
+    assert d.push_changed(NOW) == {PLAN: {"exchange": "pushed", "caldav": "pushed"}}
+    schedule = d.schedule()
+    assert schedule is not None
+    assert ews.occurrences_in(sim, schedule.plan.tz) == ews.agenda_of(schedule)
+    plan_file.write_text(
+        plan_file.read_text(encoding="utf-8").replace(
+            "when: Varje måndag kl. 14.00", "when: Varje måndag kl. 13.00", 1
+        ),
+        encoding="utf-8",
+    )
+    assert d.push_changed(NOW + timedelta(minutes=1)) == {
+        PLAN: {"exchange": "pushed", "caldav": "pushed"}
+    }
+    schedule = d.schedule()
+    assert schedule is not None
+    assert ews.occurrences_in(sim, schedule.plan.tz) == ews.agenda_of(schedule)
+    assert moved(MOVED_UID, stored(xandikos)) == ["13:00"]
+    assert not smtp_server.mailbox.received  # Exchange invites; no [mail] organizer, no iMIP
