@@ -112,7 +112,11 @@ def test_a_changed_plan_file_reaches_both_servers_as_the_same_new_bytes(hosts: H
     )
     public = f"/{plan_id}/public.ics"
     for server in (hosts.a, hosts.b):
-        server.wait_for(lambda s=server: b"LOCATION:Torget" in s.get(public).body, "reloaded")
+
+        def reloaded(server: Server = server) -> bool:
+            return b"LOCATION:Torget" in server.get(public).body
+
+        server.wait_for(reloaded, "reloaded")
     changed = 0
     for url in hosts.urls:
         first, second = hosts.a.get(url), hosts.b.get(url)
