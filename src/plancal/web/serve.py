@@ -17,6 +17,7 @@ answered 503 to everyone instead, and has no deadline for a head in progress).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import socket
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from plancal.app.check import check
 from plancal.errors import PlanError, Problem
 from plancal.i18n import Lang
 from plancal.state import tokens
@@ -139,25 +141,30 @@ class Reloader:
                 if before.get(m.path) is not m or force:
                     self._report(m.path, broken[m.path])
                 continue
-            assert m.schedule is not None
             old = self.served.get(m.path)
             fresh = before.get(m.path) is not m or old is None or force
-            if fresh or now.astimezone(old.tz).date() != old.day:  # type: ignore[union-attr]
-                try:
-                    self.served[m.path] = self._build(m.schedule, m.path, now)
-                except PlanError as e:  # a logo that cannot be read: like a broken plan
-                    broken = {**broken, m.path: tuple(e.problems)}
-                    self._report(m.path, broken[m.path])
-                    continue
-                changed = True
-                if fresh:
-                    log.info("plan %s compiled (version %d)", m.path, self.builds)
+            if not fresh and old is not None and now.astimezone(old.tz).date() == old.day:
+                continue
+            # A member kept from the last step holds no Schedule (see _slim): compile it
+            # again, once a day per plan, rather than hold every plan's Schedule in memory.
+            schedule = m.schedule or check(m.path).schedule
+            if schedule is None:  # changed under us: the next step sees the new file
+                continue
+            try:
+                self.served[m.path] = self._build(schedule, m.path, now)
+            except PlanError as e:  # a logo that cannot be read: like a broken plan
+                broken = {**broken, m.path: tuple(e.problems)}
+                self._report(m.path, broken[m.path])
+                continue
+            changed = True
+            if fresh:
+                log.info("plan %s compiled (version %d)", m.path, self.builds)
         for gone in set(self.served) - {m.path for m in loaded.members}:
             del self.served[gone]
             log.info("plan %s removed: no longer served", gone)
             changed = True
         changed = changed or broken.keys() != self.broken.keys()
-        self.region, self.broken = loaded, dict(broken)
+        self.region, self.broken = _slim(loaded), dict(broken)
         if changed:
             self._publish(now)
         return changed
@@ -201,6 +208,11 @@ class Reloader:
         )
         self.app.site = region_site.combine(plans, routes, feeds, self.single)
         self.app.grants = region_site.grants(self.actives, plans)
+        # What is served now lives until the next change: move it out of the cyclic
+        # collector's sight, so its full sweeps (which a request's garbage triggers) do not
+        # grow with the number of plans; what a later version drops is freed by refcount.
+        gc.collect()
+        gc.freeze()
 
     def step(self) -> None:
         """One check: the plan files, the day, the tokens. Never raises."""
@@ -217,6 +229,21 @@ class Reloader:
         while True:
             await asyncio.sleep(interval)
             await asyncio.to_thread(self.step)
+
+
+def _slim(loaded: Region) -> Region:
+    """The region without its Schedules: what the next ``region.load`` needs to tell which
+    files changed (and the plans, for ids), not the compiled plans the built sites replace."""
+    from plancal.app.check import Checked
+    from plancal.app.region import Member, Region
+
+    members = tuple(
+        m
+        if m.checked.schedule is None
+        else Member(m.path, m.fingerprint, Checked(m.checked.plan, None, m.checked.problems))
+        for m in loaded.members
+    )
+    return Region(loaded.target, members, loaded.duplicates)
 
 
 def _safe_error(e: Exception) -> str:
