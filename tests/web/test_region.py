@@ -260,3 +260,20 @@ def test_a_revoked_persons_token_closes_every_feed_it_opened(region: Region) -> 
     region.step()
     assert region.get(f"/t/{token}/person.ics").status == 404
     assert region.get(f"/{P1}/t/{token}/role-kommunpolis.ics").status == 404
+
+
+def test_a_folder_that_vanishes_for_a_while_takes_no_plan_offline(
+    region: Region, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = region.get(f"/{P0}/public.ics")
+    moved = region.folder.with_name("plans.old")
+    region.folder.rename(moved)
+    with caplog.at_level(logging.WARNING, logger="plancal.serve"):
+        region.step()
+        region.step()
+    assert sum("still serving the last version" in r.getMessage() for r in caplog.records) == 1
+    assert region.get(f"/{P0}/public.ics").body == before.body
+    assert len(links(region.get("/").body)) == 3
+    moved.rename(region.folder)
+    region.step()
+    assert region.get(f"/{P0}/public.ics").body == before.body

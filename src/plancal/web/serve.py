@@ -102,6 +102,7 @@ class Reloader:
         self.served: dict[Path, region_site.Served] = {}  # each file's last good version
         self.broken: dict[Path, tuple[Problem, ...]] = {}
         self.actives: list[tokens.Active] | None = None
+        self.missing = False  # the folder is gone (reported once)
         self.builds = 0
 
     @property
@@ -210,7 +211,9 @@ class Reloader:
         self.app.grants = region_site.grants(self.actives, plans)
         # What is served now lives until the next change: move it out of the cyclic
         # collector's sight, so its full sweeps (which a request's garbage triggers) do not
-        # grow with the number of plans; what a later version drops is freed by refcount.
+        # grow with the number of plans. What a later version drops is freed by refcount, and
+        # any cycle frozen with it is collected here at the next change (unfreeze first).
+        gc.unfreeze()
         gc.collect()
         gc.freeze()
 
@@ -219,6 +222,13 @@ class Reloader:
         from plancal.app import region
 
         try:
+            if not self.single and not self.target.is_dir():
+                # a folder being replaced (or unmounted): not a region without plans
+                if not self.missing:
+                    log.warning("no folder %s; still serving the last version", self.target)
+                self.missing = True
+                return
+            self.missing = False
             loaded = region.load(self.target, self.region)
             self._follow(loaded, self.clock())
             self.refresh_tokens()
