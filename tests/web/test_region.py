@@ -277,3 +277,36 @@ def test_a_folder_that_vanishes_for_a_while_takes_no_plan_offline(
     moved.rename(region.folder)
     region.step()
     assert region.get(f"/{P0}/public.ics").body == before.body
+
+
+def test_two_hosts_compiling_at_once_on_one_store_build_the_same_site(
+    tmp_path: Path, store: Store
+) -> None:
+    """The race the store settles: both insert the same revisions and versions at once; one
+    insert wins, the other reads it back — so both serve the same bytes and validators."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    folder = tmp_path / "plans"
+    write_region(folder, 4)
+    tokens.create_region(
+        store, KEY, [], OFFICER, {}, {OFFICER}, "", datetime(2023, 3, 1, tzinfo=UTC)
+    )
+    apps = [FeedServer(Site({}, {})) for _ in range(2)]
+    with Store(store.url) as other:
+        clocks = [Clock(datetime(2023, 3, 1, 9, 0, s, tzinfo=UTC)) for s in (0, 7)]
+        reloaders = [
+            Reloader(app, folder, st, Options(base_url="https://k.example/"), 0, clock)
+            for app, st, clock in zip(apps, (store, other), clocks, strict=True)
+        ]
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda r: (r.load(), r.refresh_tokens()), reloaders))
+    a, b = (app.site for app in apps)
+
+    def seen(site: Site) -> dict[object, tuple[bytes, bytes, bytes]]:
+        resources = {**site.public, **site.private, **site.people}
+        return {
+            k: (r.identity.body["body"], r.identity.etag, r.last_modified_header)
+            for k, r in resources.items()
+        }
+
+    assert seen(a) == seen(b) and len(seen(a)) > 4 * 20 and a.people
