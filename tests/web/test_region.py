@@ -20,6 +20,7 @@ from icalendar import Calendar
 
 from plancal.state import tokens
 from plancal.state.store import Store
+from plancal.web.resources import Resource
 from plancal.web.serve import Options, Reloader
 from plancal.web.server import AccessLog, FeedServer, Site
 from tests.helpers.ical import icaljs, libical, recurrence_id, validate
@@ -303,7 +304,7 @@ def test_two_hosts_compiling_at_once_on_one_store_build_the_same_site(
     a, b = (app.site for app in apps)
 
     def seen(site: Site) -> dict[object, tuple[bytes, bytes, bytes]]:
-        resources = {**site.public, **site.private, **site.people}
+        resources: dict[object, Resource] = {**site.public, **site.private, **site.people}
         return {
             k: (r.identity.body["body"], r.identity.etag, r.last_modified_header)
             for k, r in resources.items()
