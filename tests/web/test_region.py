@@ -304,7 +304,9 @@ def test_two_hosts_compiling_at_once_on_one_store_build_the_same_site(
     a, b = (app.site for app in apps)
 
     def seen(site: Site) -> dict[object, tuple[bytes, bytes, bytes]]:
-        resources: dict[object, Resource] = {**site.public, **site.private, **site.people}
+        resources: dict[object, Resource] = {}
+        for part in (site.public, site.private, site.people):
+            resources.update(part.items())
         return {
             k: (r.identity.body["body"], r.identity.etag, r.last_modified_header)
             for k, r in resources.items()
