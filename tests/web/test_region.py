@@ -84,6 +84,10 @@ def test_every_plan_is_served_under_its_id_and_the_index_links_each(region: Regi
         feed = region.get(f"/{plan_id}/public.ics")
         assert feed.status == 200 and feed.header("content-type") == "text/calendar; charset=utf-8"
         assert f"@{plan_id}.plancal".encode() in feed.body.replace(b"\r\n ", b"")
+    # without the slash, the relative links would lead astray: a redirect adds it
+    bare = region.get(f"/{P0}")
+    assert (bare.status, bare.header("location")) == (301, f"{P0}/")
+    assert region.get(f"/{P0}/en").header("location") == "en/"
     # the URLs of a plan served alone are not the region's
     assert region.get("/public.ics").status == 404
     assert region.get(f"/{P0}/t/{'x' * tokens.TOKEN_LENGTH}/plan.ics").status == 404

@@ -25,7 +25,7 @@ from plancal.state import versions
 from plancal.state.store import Store
 from plancal.state.tokens import REGION, Active, Grant
 from plancal.web import site
-from plancal.web.resources import Resource, etag_of
+from plancal.web.resources import Message, Resource, etag_of, fixed
 from plancal.web.server import Site
 
 STATUS = "status.txt"
@@ -197,10 +197,22 @@ def combine(
     private: dict[bytes, Resource] = {}
     labels: dict[bytes, str] = {r: r.decode("ascii") for r in routes}
     every: set[bytes] = set()
+    moved: dict[bytes, tuple[Message, Message]] = {}
     for served in plans.values():
+        if not single:  # /<plan-id> and /<plan-id>/en lack the slash relative links need
+            plan = served.plan_id
+            moved[f"/{plan}".encode("ascii")] = _moved(f"{plan}/")
+            moved[f"/{plan}/en".encode("ascii")] = _moved("en/")
         public.update(served.site.public)
         private.update(served.site.private)
         labels.update(served.site.labels)
         every |= served.site.for_every_token
     root = next(iter(plans.values())).site.root_plan if single and plans else b""
-    return Site(public, private, labels, frozenset(every), people, root)
+    return Site(public, private, labels, frozenset(every), people, root, moved)
+
+
+def _moved(location: str) -> tuple[Message, Message]:
+    # relative, so it holds behind a proxy that serves the region under a path of its own
+    return fixed(
+        301, b"Moved. Flyttad.\n", {"location": location, "cache-control": "max-age=86400"}
+    )
