@@ -317,3 +317,13 @@ def test_two_hosts_compiling_at_once_on_one_store_build_the_same_site(
         }
 
     assert seen(a) == seen(b) and len(seen(a)) > 4 * 20 and a.people
+
+
+def test_the_status_speaks_the_servers_language() -> None:
+    from plancal.errors import Problem, Where
+    from plancal.i18n import Text, msg
+    from plancal.web.region import status_text
+
+    problem = Problem(Where("k.yaml", 12), msg(Text("wrong", "fel")))
+    sv = status_text({}, {Path("k.yaml"): (problem,)}, "sv").decode()
+    assert sv == "planer som serveras: 0\ntrasig: k.yaml: 1 problem (rad 12); serveras inte\n"

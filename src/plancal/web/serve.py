@@ -206,6 +206,7 @@ class Reloader:
             now,
             self.options.max_age,
             with_index=not self.single,
+            lang=self.lang,
         )
         self.app.site = region_site.combine(plans, routes, feeds, self.single)
         self.app.grants = region_site.grants(self.actives, plans)
