@@ -327,3 +327,17 @@ def test_the_status_speaks_the_servers_language() -> None:
     problem = Problem(Where("k.yaml", 12), msg(Text("wrong", "fel")))
     sv = status_text({}, {Path("k.yaml"): (problem,)}, "sv").decode()
     assert sv == "planer som serveras: 0\ntrasig: k.yaml: 1 problem (rad 12); serveras inte\n"
+
+
+def test_a_person_no_plan_names_any_more_keeps_a_valid_empty_feed(region: Region) -> None:
+    token, _ = tokens.create_region(
+        region.store, KEY, [], OFFICER, {}, {OFFICER}, "", datetime(2023, 3, 1, tzinfo=UTC)
+    )
+    for plan_id in (P0, P1, P2):
+        path = region.folder / f"{plan_id}.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace(OFFICER, "ny@polisen.example"))
+    region.step()
+    person = region.get(f"/t/{token}/person.ics")
+    assert person.status == 200 and b"BEGIN:VEVENT" not in person.body
+    validate(person.body)
+    assert region.get(f"/{P0}/t/{token}/role-kommunpolis.ics").status == 404
