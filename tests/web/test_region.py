@@ -341,3 +341,23 @@ def test_a_person_no_plan_names_any_more_keeps_a_valid_empty_feed(region: Region
     assert person.status == 200 and b"BEGIN:VEVENT" not in person.body
     validate(person.body)
     assert region.get(f"/{P0}/t/{token}/role-kommunpolis.ics").status == 404
+
+
+def test_at_start_a_repeated_id_is_served_once_and_reported(
+    tmp_path: Path, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "plans"
+    write_region(folder, 2)
+    (folder / "zz-copy.yaml").write_text((folder / f"{P0}.yaml").read_text(encoding="utf-8"))
+    (folder / "broken.yaml").write_text("id: [\n", encoding="utf-8")
+    app = FeedServer(Site({}, {}))
+    clock = Clock(datetime(2023, 3, 1, 9, 0, tzinfo=UTC))
+    reloader = Reloader(app, folder, store, Options(base_url="https://k.example/"), 0, clock)
+    with caplog.at_level(logging.WARNING, logger="plancal.serve"):
+        reloader.load()
+    assert sorted(reloader.plans) == [P0, P1] and reloader.builds == 2
+    assert {p.name for p in reloader.broken} == {"zz-copy.yaml", "broken.yaml"}
+    assert sum("has problems" in r.getMessage() for r in caplog.records) == 2
+    assert app.site.public[f"/{P0}/public.ics".encode()] and app.site.public[b"/"]
+    status = app.site.public[b"/status.txt"].identity.body["body"].decode()
+    assert "broken: zz-copy.yaml: 1 problem(s)" in status and "not served" in status

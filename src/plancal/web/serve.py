@@ -17,6 +17,7 @@ answered 503 to everyone instead, and has no deadline for a head in progress).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import socket
@@ -117,14 +118,42 @@ class Reloader:
         """Compile now; PlanError if a plan served alone does not compile (used at start)."""
         from plancal.app import region
 
-        loaded = region.load(self.target)
-        if self.single and loaded.broken:
-            raise PlanError(loaded.problems)
-        if not self.single:
+        if self.single:
+            loaded = region.load(self.target)
+            if loaded.broken:
+                raise PlanError(loaded.problems)
+        else:
             self.base_url = base_url_for(self.options, None, self.port)
+            self._one_by_one()
+            loaded = region.load(self.target, self.region)  # every file as just checked
+            for path in loaded.broken:  # an id another file holds: not served after all
+                self.served.pop(path, None)
         self._follow(loaded, self.clock(), force=True)
         if self.single and not self.served:
             raise PlanError([p for ps in self.broken.values() for p in ps])
+
+    def _one_by_one(self) -> None:
+        """Check and build each plan of the folder in turn, so that one Schedule at a time is
+        in memory at start (all of them at once would be the server's peak), not hundreds."""
+        from plancal.app import region
+        from plancal.errors import UserError
+
+        try:
+            paths = region.plan_paths([self.target])
+        except UserError:  # an empty folder: a region waiting for its first plan
+            paths = []
+        now = self.clock()
+        members = []
+        ids: set[str | None] = set()
+        for path in paths:
+            (member,) = region.load(path).members
+            # the first file in name order keeps an id (app.region): never build a second one
+            if member.schedule is not None and member.plan_id not in ids:
+                ids.add(member.plan_id)
+                with contextlib.suppress(PlanError):  # reported by _follow, which meets it again
+                    self.served[path] = self._build(member.schedule, path, now)
+            members.append(_slim(region.Region(path, (member,))).members[0])
+        self.region = region.Region(self.target, tuple(members))
 
     def refresh_tokens(self) -> None:
         actives = tokens.active_all(self.store)
@@ -143,7 +172,7 @@ class Reloader:
                     self._report(m.path, broken[m.path])
                 continue
             old = self.served.get(m.path)
-            fresh = before.get(m.path) is not m or old is None or force
+            fresh = before.get(m.path) is not m or old is None
             if not fresh and old is not None and now.astimezone(old.tz).date() == old.day:
                 continue
             # A member kept from the last step holds no Schedule (see _slim): compile it
@@ -164,7 +193,7 @@ class Reloader:
             del self.served[gone]
             log.info("plan %s removed: no longer served", gone)
             changed = True
-        changed = changed or broken.keys() != self.broken.keys()
+        changed = changed or force or broken.keys() != self.broken.keys()
         self.region, self.broken = _slim(loaded), dict(broken)
         if changed:
             self._publish(now)
