@@ -361,3 +361,33 @@ def test_at_start_a_repeated_id_is_served_once_and_reported(
     assert app.site.public[f"/{P0}/public.ics".encode()] and app.site.public[b"/"]
     status = app.site.public[b"/status.txt"].identity.body["body"].decode()
     assert "broken: zz-copy.yaml: 1 problem(s)" in status and "not served" in status
+
+
+def test_a_host_started_while_a_plan_is_broken_serves_its_last_good_version_too(
+    region: Region, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The last good version lives in the store, not in one host's memory: a host that starts
+    after the file broke serves what the hosts that ran before it serve."""
+    path = region.folder / f"{P1}.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("organizer: kommunpolis", "organizer: x", 1),
+        encoding="utf-8",
+    )
+    region.step()
+    app = FeedServer(Site({}, {}))
+    clock = Clock(datetime(2023, 3, 1, 9, 0, 30, tzinfo=UTC))
+    with Store(region.store.url) as other, caplog.at_level(logging.INFO, logger="plancal.serve"):
+        late = Reloader(app, region.folder, other, Options(base_url="https://k.example/"), 0, clock)
+        late.load()
+        late.refresh_tokens()
+    assert f"{P1}.yaml is broken; serving its last good version from the store" in caplog.text
+    with serving(app) as port:
+        for url in (f"/{P1}/public.ics", f"/{P1}/", "/", "/status.txt", f"/{P0}/public.ics"):
+            mine, theirs = fetch(port, url), region.get(url)
+            assert (mine.status, mine.body, mine.header("etag"), mine.header("last-modified")) == (
+                theirs.status,
+                theirs.body,
+                theirs.header("etag"),
+                theirs.header("last-modified"),
+            ), url
+    assert "serving its last good version" in region.get("/status.txt").body.decode()

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from plancal.app.check import check
 from plancal.errors import PlanError, Problem
 from plancal.i18n import Lang
-from plancal.state import tokens
+from plancal.state import servedplans, tokens
 from plancal.state.store import Store
 from plancal.web import region as region_site
 from plancal.web.guard import Guard, Limits
@@ -126,8 +126,8 @@ class Reloader:
             self.base_url = base_url_for(self.options, None, self.port)
             self._one_by_one()
             loaded = region.load(self.target, self.region)  # every file as just checked
-            for path in loaded.broken:  # an id another file holds: not served after all
-                self.served.pop(path, None)
+            for p in loaded.duplicates:  # an id another file holds: not served after all
+                self.served.pop(Path(p.where.file) if p.where else Path(), None)
         self._follow(loaded, self.clock(), force=True)
         if self.single and not self.served:
             raise PlanError([p for ps in self.broken.values() for p in ps])
@@ -148,10 +148,13 @@ class Reloader:
         for path in paths:
             (member,) = region.load(path).members
             # the first file in name order keeps an id (app.region): never build a second one
-            if member.schedule is not None and member.plan_id not in ids:
-                ids.add(member.plan_id)
+            schedule = member.schedule or self._last_good(path)
+            if schedule is not None and schedule.plan.id not in ids:
+                ids.add(schedule.plan.id)
                 with contextlib.suppress(PlanError):  # reported by _follow, which meets it again
-                    self.served[path] = self._build(member.schedule, path, now)
+                    self.served[path] = self._build(
+                        schedule, path, now, fresh=bool(member.schedule)
+                    )
             members.append(_slim(region.Region(path, (member,))).members[0])
         self.region = region.Region(self.target, tuple(members))
 
@@ -199,7 +202,25 @@ class Reloader:
             self._publish(now)
         return changed
 
-    def _build(self, schedule: Schedule, path: Path, now: datetime) -> region_site.Served:
+    def _last_good(self, path: Path) -> Schedule | None:
+        """A broken file's last good version, as another host built it (``served_plans``)."""
+        from plancal.rules.compile import compile_plan
+        from plancal.rules.plan import loads
+
+        source = servedplans.last_good(self.store, path.name)
+        if source is None:
+            return None
+        try:
+            schedule = compile_plan(loads(source, str(path)))
+        except PlanError:
+            return None
+        log.info("plan %s is broken; serving its last good version from the store", path)
+        return schedule
+
+    def _build(
+        self, schedule: Schedule, path: Path, now: datetime, fresh: bool = True
+    ) -> region_site.Served:
+        """One plan's site; a region remembers a ``fresh`` file's source as its last good."""
         plan = schedule.plan
         if self.single:
             self.base_url = base_url_for(self.options, plan.url, self.port)
@@ -209,6 +230,10 @@ class Reloader:
         served = region_site.serve_plan(
             schedule, path, self.store, now, base, self.options.max_age, prefix
         )
+        if fresh and not self.single:
+            from plancal.rules.plan import read_source
+
+            servedplans.remember(self.store, path.name, plan.id, read_source(path), now)
         self.builds += 1
         return served
 
