@@ -1,32 +1,42 @@
 """The "när" column: the words people write for when an activity happens, as a Cadence.
 
-Accepted, case-insensitively, in Swedish and English:
+One language for the plan file and the importer alike. Accepted, case-insensitively, in Swedish
+and English (``FORMS`` lists every form with its meaning and examples; docs/planformat.md is
+generated from it):
 
 - weekly:    ``Varje måndag kl. 14.00``, ``varannan tisdag 9-10``, ``every Monday 14:00-15:00``,
-             ``every other Friday at 8:30 for 45 minutes``, ``måndagar och torsdagar kl 13``
-- per year:  ``11 ggr/år``, ``Minst 3 ggr/år``, ``2 gånger/år``, ``5 times a year``,
-             ``twice a year``, ``kvartalsvis``
-- monthly:   ``1 ggr/månad``, ``varje månad``, ``monthly``, ``once a month``,
-             ``Första måndagen varje månad``, ``last Friday of every month``
+             ``måndagar och torsdagar kl 13``, ``varje vecka``, ``var fjortonde dag``,
+             ``varje vecka på onsdagar 13.00``, ``fortnightly`` (no weekday named: the
+             activity's ``weekday``, else the plan's default)
+- per year:  ``11 ggr/år``, ``Minst 3 ggr/år``, ``cirka fyra gånger per år``,
+             ``vid minst tre tillfällen per år``, ``4–6 gånger per år`` (the lower bound),
+             ``per tertial``, ``varje termin``, ``kvartalsvis``, ``twice a year``
+- monthly:   ``1 ggr/månad``, ``varje månad``, ``monthly``, ``Första måndagen varje månad``,
+             ``last Friday of every month``
 - yearly:    ``Första tisdagen i oktober kl. 18.00``, ``the last Friday in May``
+- one date:  ``Onsdag den 8 mars 2023, klockan 15:30``, ``7 March 2023 at 15:30`` (a weekday
+             that disagrees with the date is refused)
 - exact:     ``RRULE:FREQ=WEEKLY;BYDAY=MO`` (or without the ``RRULE:`` prefix); a YAML list of
              dates is handled by the plan loader as :class:`Dates`
 - no fixed time: ``Löpande…``, ``Behovsanpassat``, ``När behov uppstår…``, ``Vid behov``,
-             ``Under 2022``, ``as needed``, ``ongoing``, ``during 2022``: listed, never invented
-             into meetings.
+             ``as needed``, ``ongoing``; within a period: ``Under 2022``, ``under våren 2023``,
+             ``hösten 2022``, ``spring 2023``: listed, never invented into meetings.
 
-Anything else is an error that says what was not understood and what to write instead; a
-misspelt weekday is never silently read as "when needed".
+Anything else is an error that says what was not understood and what to write instead (the
+nearest form); a misspelt weekday is never silently read as "when needed".
+
+The agenda parses every activity's words at start, so the patterns only the rarer forms need
+are compiled on first use (``_pattern``), behind a cheap test of the words.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
-from plancal.i18n import Message, Text, msg
+from plancal.i18n import WEEKDAYS, Message, Text, msg
 
 WEEKDAY_WORDS: dict[str, int] = {}
 for _i, _names in enumerate(
@@ -80,64 +90,283 @@ NUMBER_WORDS = {
     "twelve": 12,
 }
 
+# "var fjortonde dag", "var tredje vecka", "every third week": the ordinals of an interval
+INTERVAL_WORDS = {
+    "annan": 2,
+    "andra": 2,
+    "other": 2,
+    "second": 2,
+    "tredje": 3,
+    "third": 3,
+    "fjärde": 4,
+    "fourth": 4,
+    "femte": 5,
+    "fifth": 5,
+    "sjätte": 6,
+    "sixth": 6,
+    "sjunde": 7,
+    "seventh": 7,
+    "åttonde": 8,
+    "eighth": 8,
+    "fjortonde": 14,
+    "fourteenth": 14,
+    "tjugoförsta": 21,
+    "tjugoåttonde": 28,
+}
 
-# Every kind of phrase plancal understands, with examples: docs/planformat.md lists them, and a
-# test parses each one, so the reference never promises a phrase the parser refuses.
-PHRASES: tuple[tuple[Text, tuple[str, ...]], ...] = (
-    (
+# The units a frequency counts in, and how many of each a year has (a week is a rule, not a
+# count: "en gång i veckan" is weekly; a day counts only in whole weeks, "var 14:e dag").
+UNIT_WORDS: dict[str, str] = {}
+for _unit, _words in (
+    ("day", ("dag", "dagar", "dagen", "day", "days")),
+    ("week", ("vecka", "veckan", "veckor", "week", "weeks")),
+    ("month", ("månad", "månaden", "månader", "month", "months")),
+    ("quarter", ("kvartal", "kvartalet", "quarter", "quarters")),
+    ("tertial", ("tertial", "tertialet", "tertialer", "tertials")),
+    ("term", ("termin", "terminen", "terminer", "term", "terms", "semester", "semesters")),
+    ("half", ("halvår", "halvåret", "halvårs", "half-year", "half year", "half a year")),
+    ("year", ("år", "året", "year", "years")),
+):
+    for _w in _words:
+        UNIT_WORDS[_w] = _unit
+PER_YEAR = {"year": 1, "half": 2, "term": 2, "tertial": 3, "quarter": 4, "month": 12}
+
+# One word that says how often: "kvartalsvis", "fortnightly" -> (count, unit)
+NAMED_FREQUENCIES: dict[str, tuple[int, str]] = {
+    "veckovis": (1, "week"),
+    "weekly": (1, "week"),
+    "fortnightly": (2, "week"),  # every second week (the count is the interval here)
+    "månadsvis": (1, "month"),
+    "monthly": (1, "month"),
+    "kvartalsvis": (1, "quarter"),
+    "quarterly": (1, "quarter"),
+    "tertialvis": (1, "tertial"),
+    "terminsvis": (1, "term"),
+    "halvårsvis": (1, "half"),
+    "semiannually": (1, "half"),
+    "semi-annually": (1, "half"),
+    "årligen": (1, "year"),
+    "yearly": (1, "year"),
+    "annually": (1, "year"),
+}
+
+# "cirka fyra gånger per år", "vid minst tre tillfällen per år": what may stand before a count
+ABOUT_WORDS = (
+    "cirka",
+    "ca.",
+    "ca",
+    "c:a",
+    "omkring",
+    "ungefär",
+    "runt",
+    "about",
+    "approximately",
+    "approx.",
+    "around",
+    "roughly",
+)
+AT_LEAST_WORDS = ("minst", "at least", "no fewer than")
+
+ORDINALS = {
+    "första": 1,
+    "1:a": 1,
+    "first": 1,
+    "1st": 1,
+    "andra": 2,
+    "2:a": 2,
+    "second": 2,
+    "2nd": 2,
+    "tredje": 3,
+    "3:e": 3,
+    "third": 3,
+    "3rd": 3,
+    "fjärde": 4,
+    "4:e": 4,
+    "fourth": 4,
+    "4th": 4,
+    "sista": -1,
+    "last": -1,
+}
+MONTH_WORDS: dict[str, int] = {}
+for _i, _names in enumerate(
+    [
+        ("januari", "january", "jan"),
+        ("februari", "february", "feb"),
+        ("mars", "march", "mar"),
+        ("april", "apr"),
+        ("maj", "may"),
+        ("juni", "june", "jun"),
+        ("juli", "july", "jul"),
+        ("augusti", "august", "aug"),
+        ("september", "sep", "sept"),
+        ("oktober", "october", "okt", "oct"),
+        ("november", "nov"),
+        ("december", "dec"),
+    ],
+    start=1,
+):
+    for _n in _names:
+        MONTH_WORDS[_n] = _i
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """One kind of phrase: what it is called, what plancal makes of it, and examples that the
+    parser accepts (a test parses each; docs/planformat.md lists them)."""
+
+    title: Text
+    meaning: Text
+    examples: tuple[str, ...]
+
+
+FORMS: tuple[Form, ...] = (
+    Form(
         Text("Every week, or every other week", "Varje vecka eller varannan vecka"),
+        Text(
+            "A weekly series. Without a weekday in the words, on the activity's `weekday` (else "
+            "the plan's `defaults.weekday`); without a time, at `time` (else `defaults.time`). "
+            "Every other week starts in the week of the plan's (or activity's) first day; a "
+            "number of days counts in whole weeks (14 days is every other week).",
+            "En veckoserie. Står ingen veckodag i orden gäller aktivitetens `weekday` (annars "
+            "planens `defaults.weekday`); står ingen tid gäller `time` (annars `defaults.time`). "
+            "Varannan vecka börjar den vecka planen (eller aktiviteten) börjar; dagar räknas i "
+            "hela veckor (14 dagar är varannan vecka).",
+        ),
         (
             "Varje måndag kl. 14.00",
             "Varannan tisdag kl. 9-10",
             "Måndagar och torsdagar kl. 13",
             "Var 3:e vecka på onsdag kl. 10.00",
+            "Varje vecka",
+            "En gång i veckan",
+            "Varje vecka på onsdagar 13.00",
+            "Varannan vecka",
+            "Var fjortonde dag",
+            "Var 14:e dag kl. 10.00",
+            "Tisdagar varannan vecka kl. 9",
             "every Monday 14:00-15:00",
             "every other Friday at 8:30 for 45 minutes",
+            "every week",
+            "every other week on Thursday at 10:00",
+            "fortnightly",
         ),
     ),
-    (
+    Form(
         Text("Once a month", "En gång i månaden"),
+        Text(
+            "A monthly series on the nth weekday the words name; without one, on the activity's "
+            "(else the plan's) `week` and `weekday`.",
+            "En månadsserie den n:te veckodag orden anger; anger de ingen, aktivitetens (annars "
+            "planens) `week` och `weekday`.",
+        ),
         (
             "Första måndagen varje månad",
+            "Första måndagen i varje månad",
+            "Sista torsdagen varje månad",
             "Sista fredagen i månaden kl. 10.00",
             "Andra onsdagen i varje månad kl. 13.00",
             "1 ggr/månad",
             "Varje månad",
+            "En gång i månaden",
+            "Månadsvis",
             "first Monday of every month at 9:00",
+            "the last Thursday of the month",
             "monthly",
         ),
     ),
-    (
+    Form(
         Text("Once a year, on a weekday of a month", "En gång om året, en veckodag i en månad"),
+        Text(
+            "A yearly series on the nth weekday of that month.",
+            "En årsserie den n:te veckodagen i den månaden.",
+        ),
         (
             "Första tisdagen i oktober kl. 18.00",
             "Sista fredagen i maj",
             "the second Thursday in March at 18:00",
         ),
     ),
-    (
+    Form(
         Text(
             "N times a year (spread over the months; weekday and week from the plan)",
             "N gånger om året (sprids över månaderna; veckodag och vecka från planen)",
+        ),
+        Text(
+            "N meetings a year in fixed months (4: February, May, September, November — one a "
+            "quarter; 3: February, June, November — one a tertial; 2: March and October — one a "
+            "term), on the activity's (else the plan's) `week` and `weekday`. Per quarter, "
+            "tertial, term or half year counts as 4, 3, 2 and 2 a year; 'about' and 'at least' "
+            "plan that many; a range (4–6) plans its lower bound, the plan's promise — add more "
+            "with `plancal add`.",
+            "N möten om året i fasta månader (4: februari, maj, september, november – ett per "
+            "kvartal; 3: februari, juni, november – ett per tertial; 2: mars och oktober – ett "
+            "per termin), aktivitetens (annars planens) `week` och `weekday`. Per kvartal, "
+            "tertial, termin eller halvår räknas som 4, 3, 2 och 2 om året; 'cirka' och 'minst' "
+            "planerar så många; ett intervall (4–6) planerar det lägsta, planens löfte – fler "
+            "läggs till med `plancal add`.",
         ),
         (
             "11 ggr/år",
             "Minst 3 ggr/år",
             "2 gånger/år kl. 13.00",
+            "Cirka fyra gånger per år",
+            "Ca 4 ggr per år",
+            "Vid minst tre tillfällen per år",
+            "4–6 gånger per år",
+            "Tolv gånger per år",
             "Kvartalsvis",
+            "Varje kvartal",
+            "En gång per kvartal",
+            "Per tertial",
+            "Varje termin",
             "Halvårsvis",
+            "Varannan månad",
             "5 times a year",
+            "about four times a year",
+            "at least three times a year",
+            "quarterly",
+            "every quarter",
             "twice a year",
         ),
     ),
-    (
+    Form(
+        Text("One dated meeting", "Ett möte på ett datum"),
+        Text(
+            "One meeting on that date, at the time in the words (else `time`). A weekday that "
+            "disagrees with the date is an error, and so is a date without a year.",
+            "Ett möte det datumet, på tiden i orden (annars `time`). En veckodag som inte "
+            "stämmer med datumet är ett fel, liksom ett datum utan år.",
+        ),
+        (
+            "Onsdag den 8 mars 2023, klockan 15:30",
+            "Den 7 mars 2023 kl. 15.30",
+            "7 mars 2023 kl. 15.30–17.00",
+            "7 March 2023 at 15:30",
+            "Wednesday, March 8, 2023 at 3:30 pm",
+        ),
+    ),
+    Form(
         Text("Exact (an RFC 5545 rule)", "Exakt (en regel enligt RFC 5545)"),
+        Text(
+            "The rule as written, from the plan's (or activity's) first day.",
+            "Regeln som den står, från planens (eller aktivitetens) första dag.",
+        ),
         ("RRULE:FREQ=WEEKLY;BYDAY=MO,WE", "FREQ=MONTHLY;BYMONTHDAY=15"),
     ),
-    (
+    Form(
         Text(
             "No fixed time: listed in the agenda, never made into meetings",
             "Utan fast tid: listas i agendan, blir aldrig möten",
+        ),
+        Text(
+            "Listed among the activities without fixed time. A period bounds it: a year; spring "
+            "(January–June), summer (June–August), autumn (August–December); a half year, "
+            "quarter, tertial or month; a school year (August–June) or winter (December–"
+            "February) with both years. The agenda lists it only within that period.",
+            "Listas bland aktiviteterna utan fast tid. En period avgränsar den: ett år; våren "
+            "(januari–juni), sommaren (juni–augusti), hösten (augusti–december); ett halvår, "
+            "kvartal, tertial eller en månad; ett läsår (augusti–juni) eller en vinter "
+            "(december–februari) med båda åren. Agendan listar den bara inom perioden.",
         ),
         (
             "Behovsanpassat",
@@ -145,11 +374,23 @@ PHRASES: tuple[tuple[Text, tuple[str, ...]], ...] = (
             "När behov uppstår",
             "Löpande under året",
             "Under 2023",
+            "Under våren 2023",
+            "Hösten 2022",
+            "Första halvåret 2023",
+            "Andra kvartalet 2023",
+            "Mars–maj 2023",
+            "Läsåret 2022/2023",
+            "Löpande under hösten 2022",
             "as needed",
             "ongoing",
+            "spring 2023",
+            "during the autumn of 2022",
         ),
     ),
 )
+
+# The older shape of the list above, (title, examples) per form, for callers that read it.
+PHRASES: tuple[tuple[Text, tuple[str, ...]], ...] = tuple((f.title, f.examples) for f in FORMS)
 
 
 class CadenceError(ValueError):
@@ -164,7 +405,10 @@ class CadenceError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Weekly:
-    weekdays: tuple[int, ...]  # Monday = 0
+    """Every week (or every ``interval`` weeks) on the weekdays the words name; none named
+    ("varje vecka") means the activity's weekday, else the plan's default."""
+
+    weekdays: tuple[int, ...]  # Monday = 0; () = the activity's (or plan's) weekday
     interval: int = 1
     start_time: time | None = None
     end_time: time | None = None
@@ -198,19 +442,27 @@ class Yearly:
 
 @dataclass(frozen=True, slots=True)
 class PerYear:
-    """N times a year, spread over the months the plan allows."""
+    """N times a year, spread over the months the plan allows. ``about`` ("cirka") and a range
+    ("4–6", ``most`` 6, ``at_least``) are kept for the words people read; the count planned is
+    ``count`` either way."""
 
     count: int
     at_least: bool = False
     start_time: time | None = None
     end_time: time | None = None
+    about: bool = False
+    most: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Dates:
-    """An explicit list of dates or datetimes."""
+    """An explicit list of dates or datetimes (a YAML list), or one date in words ("den 7 mars
+    2023 kl. 15.30") with the time of day the words give."""
 
     items: tuple[date | datetime, ...]
+    start_time: time | None = None
+    end_time: time | None = None
+    duration: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,10 +474,20 @@ class RRule:
 
 @dataclass(frozen=True, slots=True)
 class AsNeeded:
-    """No fixed time: part of the plan, listed by the agenda, never invented into meetings."""
+    """No fixed time: part of the plan, listed by the agenda, never invented into meetings.
+    ``year`` ("Under 2022") or ``first``–``last`` ("under våren 2023") bound it."""
 
     text: str
     year: int | None = None
+    first: date | None = None
+    last: date | None = None
+
+    def span(self) -> tuple[date, date] | None:
+        if self.first is not None and self.last is not None:
+            return self.first, self.last
+        if self.year is not None:
+            return date(self.year, 1, 1), date(self.year, 12, 31)
+        return None
 
 
 Cadence = Weekly | Monthly | Yearly | PerYear | Dates | RRule | AsNeeded
@@ -355,49 +617,85 @@ def _parse_tail(tail: str, whole: str) -> tuple[time | None, time | None, timede
 
 # --- the parser ----------------------------------------------------------------------------
 
-_AS_NEEDED_RE = re.compile(
-    r"^(löpande|behovsanpassa|behovsstyr|när\s|vid\s+behov|enligt\s+behov|efter\s+behov|"
-    r"kontinuerlig|as\s+needed|when\s+needed|when\s|ongoing|continuous|on\s+demand|ad\s+hoc)"
-)
-_DURING_YEAR_RE = re.compile(r"^(?:under|during|in)\s+(\d{4})$")
-_NUM = r"(\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
-_PER_RE = re.compile(
-    rf"^(?:(minst|at\s+least)\s+)?{_NUM}\s*"
-    r"(?:ggr|gång|gånger|times?)?\s*(?:/|per|om|i|a|an|each|every)?\s*"
-    r"(år|året|year|månad|månaden|month)$"
-)
-_NAMED_PER = {
-    "monthly": (1, "month"),
-    "varje månad": (1, "month"),
-    "månadsvis": (1, "month"),
-    "en gång i månaden": (1, "month"),
-    "once a month": (1, "month"),
-    "every month": (1, "month"),
-    "yearly": (1, "year"),
-    "annually": (1, "year"),
-    "årligen": (1, "year"),
-    "once a year": (1, "year"),
-    "en gång om året": (1, "year"),
-    "twice a year": (2, "year"),
-    "halvårsvis": (2, "year"),
-    "quarterly": (4, "year"),
-    "kvartalsvis": (4, "year"),
-    "varje kvartal": (4, "year"),
+
+def _alternatives(words: object) -> str:
+    """A regex alternation of words, longest first, a space matching any run of spaces."""
+    ordered = sorted(words, key=len, reverse=True)  # type: ignore[call-overload]
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+_NUM = r"(?:\d+|" + _alternatives(NUMBER_WORDS) + ")"
+_UNIT = r"(?P<unit>" + _alternatives(UNIT_WORDS) + r")\b"
+
+# The pattern sources; ``_pattern`` compiles one the first time a phrase needs it.
+_SOURCES: dict[str, str] = {
+    "as_needed": (
+        r"^(löpande|behovsanpassa|behovsstyr|när\s|vid\s+behov|enligt\s+behov|efter\s+behov|"
+        r"kontinuerlig|as\s+needed|when\s+needed|when\s|ongoing|continuous|on\s+demand|ad\s+hoc)"
+    ),
+    # "11 ggr/år", "en gång i veckan", "4–6 gånger per år", "mellan 4 och 6 ggr per år"
+    "count": (
+        rf"^(?:(?P<n>{_NUM})(?:\s*(?:-|–|—|till|to)\s*(?P<n2>{_NUM}))?"
+        rf"|(?:mellan|between)\s+(?P<b1>{_NUM})\s+(?:och|and)\s+(?P<b2>{_NUM}))"
+        r"\s*(?:ggr|gång|gånger|times?|tillfällen|tillfälle|occasions?)?\.?"
+        r"\s*(?:/|per|om|i|a|an|each|every|varje|in\s+a)?\s*(?:the\s+)?"
+        rf"{_UNIT}(?P<rest>.*)$"
+    ),
+    # "varannan vecka", "var fjortonde dag", "var 14:e dag", "every 3 weeks", "varje kvartal"
+    "every": (
+        r"^(?:(?P<other>varannan|vartannat|var\s+annan|vart\s+annat|varje\s+annan|"
+        r"every\s+other|every\s+second)"
+        r"|(?:var|vart|every|varje)\s+(?:(?P<n>\d+)(?::?[ae]|:de|st|nd|rd|th)?"
+        r"|(?P<w>" + _alternatives({**INTERVAL_WORDS, **NUMBER_WORDS}) + r"))"
+        r"|(?P<one>varje|var|every|each|per|alla))"
+        rf"\s+(?:the\s+)?{_UNIT}(?P<rest>.*)$"
+    ),
+    # "varje måndag", "varannan tisdag", "every other Friday" (the weekdays follow)
+    "weekly_head": (
+        r"^(?:(?:varje|var|every|each|alla)(?:\s+(annan|other))?(?:\s+|$)|(varannan)(?:\s+|$))"
+    ),
+    # "första måndagen varje månad", "sista fredagen i månaden", "first Monday of every month",
+    # "första tisdagen i oktober", "the last Friday in May"
+    "nth": (
+        r"^(?:on\s+)?(?:the\s+|den\s+)?(?:varje\s+|every\s+)?"
+        r"(?P<nth>" + "|".join(re.escape(o) for o in ORDINALS) + r")\s+"
+        r"(?P<day>[a-zåäö]+?)(?:en|n)?\s+"
+        r"(?:(?:i\s+|of\s+|in\s+)?(?:varje|every|each|the)?\s*(?P<month>månad|månaden|month)|"
+        r"(?:i|in|of)\s+(?P<named>[a-zåäö]+))$"
+    ),
+    # "Onsdag den 8 mars 2023, klockan 15:30", "7 March 2023 at 15:30", "March 8, 2023"
+    "dated": (
+        r"^(?:on\s+)?(?:(?P<wd>[a-zåäö]+)\.?\s*,?\s+)?(?:(?:den|the)\s+)?"
+        r"(?:(?P<d>\d{1,2})(?::?[ae]|:de|st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<m>[a-zåäö]+)\.?"
+        r"|(?P<m2>[a-zåäö]+)\.?\s+(?:the\s+)?(?P<d2>\d{1,2})(?:st|nd|rd|th)?"
+        r"|(?P<iso>\d{4}-\d{1,2}-\d{1,2}))"
+        r"(?:\s*,?\s*(?P<y>\d{4})\b)?(?P<tail>.*)$"
+    ),
+    # "under våren 2023", "hösten 2022", "during the autumn of 2022", "läsåret 2022/23"
+    "period": (
+        r"^(?:(?:under|during|in|i|within|throughout|hela)\s+)?(?:the\s+)?(?P<what>.*?)\s*"
+        r"(?:\bof\s+|,\s*)?(?P<y>\d{4})(?:\s*(?:/|-|–|—)\s*(?P<y2>\d{4}|\d{2}))?$"
+    ),
+    "months": (r"^(?P<m1>[a-zåäö]+)(?:\s*(?:-|–|—|till|to|through|until)\s*(?P<m2>[a-zåäö]+))?$"),
+    "tail_start": r"\s(?:kl\.?|klockan|at|@)\s*\d",
+    "day_list": r"\s*(?:,|och|and|&|samt)?\s*([a-zåäö]+)\.?",
+    "word": r"[a-zåäö]+",
 }
-_WEEKLY_HEAD_RE = re.compile(
-    r"^(?:(?:every|var)\s+(\d+)(?::?[ae])?\s+(?:weeks?|veckor|vecka)\s+(?:on\s+|på\s+)?|"
-    r"(?:varje|every|each|alla)(?:\s+(annan|other))?(?:\s+|$)|(varannan)(?:\s+|$))"
-)
-_WORD_RE = re.compile(r"[a-zåäö]+")
-_TAIL_START_RE = re.compile(r"\s(?:kl\.?|klockan|at|@)\s*\d")
-_DAY_LIST_RE = re.compile(r"\s*(?:,|och|and|&|samt)?\s*([a-zåäö]+)\.?")
+
+
+@cache
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile(_SOURCES[name])
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.strip().lower().split()).rstrip(".")
 
 
 def parse(text: str) -> Cadence:
     """Parse the words of the "när" column. Raises CadenceError with a hint."""
-    raw = text
-    t = " ".join(text.strip().lower().split())
-    t = t.rstrip(".")
+    raw = text.strip()
+    t = _normal(text)
     if not t:
         raise CadenceError(
             msg(Text("'when' is empty", "'när' är tomt")),
@@ -409,103 +707,256 @@ def parse(text: str) -> Cadence:
             ),
         )
     if t.startswith(("rrule:", "freq=")):
-        return RRule(raw.strip().split(":", 1)[1] if t.startswith("rrule:") else raw.strip())
-    if m := _DURING_YEAR_RE.match(t):
-        return AsNeeded(raw.strip(), int(m.group(1)))
-    if _AS_NEEDED_RE.match(t):
-        return AsNeeded(raw.strip())
+        return RRule(raw.split(":", 1)[1] if t.startswith("rrule:") else raw)
+    has_year = _has_year(t)
+    if _pattern("as_needed").match(t):
+        return _as_needed_within(t, raw) if has_year else AsNeeded(raw)
+    if has_year and (period := _period(t, raw)) is not None:
+        return period
+    if _may_be_a_date(t) and (dated := _dated(t, raw)) is not None:
+        return dated
 
-    split = _TAIL_START_RE.search(t)
-    head, tail = (t[: split.start()].strip(), t[split.start() :]) if split else (t, "")
-    if m := _NTH_RE.match(head):
-        return _nth(m, tail, raw)
-    if head in _NAMED_PER:
-        count, unit = _NAMED_PER[head]
-        return _per(count, unit, False, tail, raw)
-    if m := _PER_RE.match(head):
-        word = m.group(2)
-        count = int(word) if word.isdigit() else NUMBER_WORDS[word]
-        unit = "month" if m.group(3).startswith(("mån", "month")) else "year"
-        return _per(count, unit, bool(m.group(1)), tail, raw)
+    if any(w in ORDINALS for w in t.split()[:4]):
+        split = _pattern("tail_start").search(t)
+        head, tail = (t[: split.start()].strip(), t[split.start() :]) if split else (t, "")
+        if m := _pattern("nth").match(head):
+            return _nth(m, tail, raw)
 
-    weekly = _WEEKLY_HEAD_RE.match(t)
-    first_word = _WORD_RE.match(t)
+    about, at_least, counted = _qualifiers(t)
+    first = counted.split(" ", 1)[0]
+    if first in NAMED_FREQUENCIES:
+        count, unit = NAMED_FREQUENCIES[first]
+        rest = counted[len(first) :]
+        if unit == "week":
+            return _weekly(rest, count, raw, need_day=False)
+        return _per(count, unit, at_least, rest, raw, about=about)
+    if m := _pattern("count").match(counted):
+        return _counted(m, about, at_least, raw)
+    if m := _pattern("every").match(counted):
+        return _every(m, at_least, raw, about)
+
+    weekly = _pattern("weekly_head").match(t)
+    first_word = _pattern("word").match(t)
     if weekly or (first_word and first_word.group(0) in WEEKDAY_WORDS):
         interval = 1
         rest = t
         if weekly:
             rest = t[weekly.end() :]
-            if weekly.group(1):
-                interval = int(weekly.group(1))
-            elif weekly.group(2) or weekly.group(3):
+            if weekly.group(1) or weekly.group(2):
                 interval = 2
         return _weekly(rest, interval, raw)
 
     raise CadenceError(
         msg(
             Text("cannot read when {text!r} happens", "kan inte läsa när {text!r} sker"),
-            text=raw.strip(),
+            text=raw,
         ),
-        msg(
-            Text(
-                "write e.g. 'every Monday 14:00', '11 times a year', 'monthly', "
-                "'RRULE:FREQ=WEEKLY;BYDAY=MO' or 'as needed'",
-                "skriv t.ex. 'Varje måndag kl. 14.00', '11 ggr/år', '1 ggr/månad', "
-                "'RRULE:FREQ=WEEKLY;BYDAY=MO' eller 'Behovsanpassat'",
-            )
-        ),
+        _nearest_hint(t),
     )
 
 
-ORDINALS = {
-    "första": 1,
-    "1:a": 1,
-    "first": 1,
-    "1st": 1,
-    "andra": 2,
-    "2:a": 2,
-    "second": 2,
-    "2nd": 2,
-    "tredje": 3,
-    "3:e": 3,
-    "third": 3,
-    "3rd": 3,
-    "fjärde": 4,
-    "4:e": 4,
-    "fourth": 4,
-    "4th": 4,
-    "sista": -1,
-    "last": -1,
-}
-MONTH_WORDS: dict[str, int] = {}
-for _i, _names in enumerate(
-    [
-        ("januari", "january", "jan"),
-        ("februari", "february", "feb"),
-        ("mars", "march", "mar"),
-        ("april", "apr"),
-        ("maj", "may"),
-        ("juni", "june", "jun"),
-        ("juli", "july", "jul"),
-        ("augusti", "august", "aug"),
-        ("september", "sep", "sept"),
-        ("oktober", "october", "okt", "oct"),
-        ("november", "nov"),
-        ("december", "dec"),
-    ],
-    start=1,
-):
-    for _n in _names:
-        MONTH_WORDS[_n] = _i
+# --- qualifiers and counts ------------------------------------------------------------------
 
-# "första måndagen varje månad", "sista fredagen i månaden", "first Monday of every month",
-# "första tisdagen i oktober", "the last Friday in May"
-_NTH_RE = re.compile(
-    r"^(?:the\s+)?(?P<nth>" + "|".join(re.escape(o) for o in ORDINALS) + r")\s+"
-    r"(?P<day>[a-zåäö]+?)(?:en|n)?\s+"
-    r"(?:(?:i\s+|of\s+|in\s+)?(?:varje|every|each|the)?\s*(?P<month>månad|månaden|month)|"
-    r"(?:i|in|of)\s+(?P<named>[a-zåäö]+))$"
-)
+
+def _qualifiers(t: str) -> tuple[bool, bool, str]:
+    """Strip "cirka", "minst", "vid" before a count: (about, at least, the rest)."""
+    about = at_least = False
+    changed = True
+    while changed:
+        changed = False
+        for words, is_about in ((ABOUT_WORDS, True), (AT_LEAST_WORDS, False)):
+            for w in words:
+                if t.startswith(w + " "):
+                    t = t[len(w) + 1 :]
+                    about, at_least = (True, at_least) if is_about else (about, True)
+                    changed = True
+        if t.startswith("vid "):  # "vid minst tre tillfällen", "vid 4 tillfällen per år"
+            after = t[4:].split(" ", 1)[0]
+            if after.isdigit() or after in NUMBER_WORDS or after in ("minst", "cirka", "ca"):
+                t = t[4:]
+                changed = True
+    return about, at_least, t
+
+
+def _number(word: str) -> int:
+    return int(word) if word.isdigit() else NUMBER_WORDS[" ".join(word.split())]
+
+
+def _counted(m: re.Match[str], about: bool, at_least: bool, raw: str) -> Cadence:
+    """N per unit, or a range of N: "11 ggr/år", "en gång i veckan", "4–6 gånger per år"."""
+    low_word = m.group("n") or m.group("b1")
+    high_word = m.group("n2") or m.group("b2")
+    count = _number(low_word)
+    most = _number(high_word) if high_word else None
+    unit = UNIT_WORDS[" ".join(m.group("unit").split())]
+    rest = m.group("rest")
+    if most is not None and most <= count:
+        raise CadenceError(
+            msg(
+                Text(
+                    "{text!r}: a range goes from the smaller number to the larger",
+                    "{text!r}: ett intervall går från det mindre talet till det större",
+                ),
+                text=raw,
+            ),
+            msg(Text("write e.g. '4–6 times a year'", "skriv t.ex. '4–6 gånger per år'")),
+        )
+    if unit == "week":
+        if count == 1 and most is None:
+            return _weekly(rest, 1, raw, need_day=False)
+        raise CadenceError(
+            msg(
+                Text(
+                    "{text!r}: more than once a week needs the weekdays",
+                    "{text!r}: oftare än en gång i veckan behöver veckodagarna",
+                ),
+                text=raw,
+            ),
+            msg(
+                Text(
+                    "name the days, e.g. 'Mondays and Thursdays 13:00'",
+                    "skriv dagarna, t.ex. 'Måndagar och torsdagar kl. 13'",
+                )
+            ),
+        )
+    if most is not None:
+        at_least = True  # "4–6": the plan promises at least four; four are planned
+    return _per(count, unit, at_least, rest, raw, about=about, most=most)
+
+
+def _every(m: re.Match[str], at_least: bool, raw: str, about: bool) -> Cadence:
+    """Every N units: "varannan vecka", "var fjortonde dag", "var tredje månad", "varje kvartal"."""
+    unit = UNIT_WORDS[" ".join(m.group("unit").split())]
+    rest = m.group("rest")
+    if m.group("other"):
+        n = 2
+    elif m.group("n"):
+        n = int(m.group("n"))
+    elif m.group("w"):
+        word = " ".join(m.group("w").split())
+        n = INTERVAL_WORDS.get(word) or NUMBER_WORDS[word]
+    else:
+        n = 1
+    if unit == "day":
+        if n == 0 or n % 7:
+            raise CadenceError(
+                msg(
+                    Text(
+                        "{text!r}: every {n} days is not a whole number of weeks",
+                        "{text!r}: var {n}:e dag är inte ett helt antal veckor",
+                    ),
+                    text=raw,
+                    n=n,
+                ),
+                msg(
+                    Text(
+                        "write weeks, e.g. 'every other week', or an exact rule such as "
+                        "RRULE:FREQ=DAILY;INTERVAL={n}",
+                        "skriv veckor, t.ex. 'varannan vecka', eller en exakt regel som "
+                        "RRULE:FREQ=DAILY;INTERVAL={n}",
+                    ),
+                    n=n,
+                ),
+            )
+        return _weekly(rest, n // 7, raw, need_day=False)
+    if unit == "week":
+        if n < 1:
+            raise _cannot(raw)
+        return _weekly(rest, n, raw, need_day=False)
+    per_year = PER_YEAR[unit]
+    if n < 1 or per_year % n:
+        raise CadenceError(
+            msg(
+                Text(
+                    "{text!r}: that is not a whole number of times a year",
+                    "{text!r}: det blir inte ett helt antal gånger per år",
+                ),
+                text=raw,
+            ),
+            msg(
+                Text(
+                    "write how many times a year, e.g. '4 times a year', or use from/until "
+                    "or a list of dates",
+                    "skriv hur många gånger per år, t.ex. '4 ggr/år', eller använd from/until "
+                    "eller en lista med datum",
+                )
+            ),
+        )
+    count = per_year // n
+    return _per(count, "year", at_least, rest, raw, about=about)
+
+
+def _per(
+    count: int,
+    unit: str,
+    at_least: bool,
+    tail: str,
+    raw: str,
+    about: bool = False,
+    most: int | None = None,
+) -> Cadence:
+    start, end, _duration = _parse_tail(tail, raw)
+    if unit == "day":
+        raise CadenceError(
+            msg(
+                Text(
+                    "{text!r}: plancal plans meetings weekly at most often",
+                    "{text!r}: plancal planerar möten högst en gång per veckodag",
+                ),
+                text=raw,
+            ),
+            msg(
+                Text(
+                    "name the weekdays, e.g. 'Mondays and Thursdays 13:00', or write "
+                    "RRULE:FREQ=DAILY",
+                    "skriv veckodagarna, t.ex. 'Måndagar och torsdagar kl. 13', eller "
+                    "RRULE:FREQ=DAILY",
+                )
+            ),
+        )
+    if unit == "month":
+        if count != 1 or most is not None:
+            raise CadenceError(
+                msg(
+                    Text(
+                        "{text!r}: more than once a month is a weekly cadence",
+                        "{text!r}: oftare än en gång i månaden är en veckorytm",
+                    ),
+                    text=raw,
+                ),
+                msg(
+                    Text(
+                        "write e.g. 'every other Monday 10:00' or an RRULE",
+                        "skriv t.ex. 'Varannan måndag kl. 10.00' eller en RRULE",
+                    )
+                ),
+            )
+        return Monthly(start, end)
+    count *= PER_YEAR[unit]
+    most = most * PER_YEAR[unit] if most is not None else None
+    if not 1 <= count <= 12:
+        raise CadenceError(
+            msg(
+                Text(
+                    "{text!r}: {count} times a year does not fit in the months of a year",
+                    "{text!r}: {count} gånger per år ryms inte i årets månader",
+                ),
+                text=raw,
+                count=count,
+            ),
+            msg(
+                Text(
+                    "use 1–12 times a year, or a weekly cadence such as 'every other Monday'",
+                    "använd 1–12 ggr/år, eller en veckorytm som 'Varannan måndag'",
+                )
+            ),
+        )
+    if count == 12:
+        return Monthly(start, end)
+    return PerYear(count, at_least, start, end, about=about, most=most)
+
+
+# --- the nth weekday of a month ---------------------------------------------------------------
 
 
 def _nth(m: re.Match[str], tail: str, raw: str) -> Cadence:
@@ -517,7 +968,7 @@ def _nth(m: re.Match[str], tail: str, raw: str) -> Cadence:
             msg(
                 Text("unknown weekday {word!r} in {text!r}", "okänd veckodag {word!r} i {text!r}"),
                 word=day,
-                text=raw.strip(),
+                text=raw,
             ),
             msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=close[0])
             if close
@@ -534,7 +985,7 @@ def _nth(m: re.Match[str], tail: str, raw: str) -> Cadence:
             msg(
                 Text("unknown month {word!r} in {text!r}", "okänd månad {word!r} i {text!r}"),
                 word=named,
-                text=raw.strip(),
+                text=raw,
             ),
             msg(
                 Text(
@@ -547,53 +998,18 @@ def _nth(m: re.Match[str], tail: str, raw: str) -> Cadence:
     return Yearly(month, weekday, nth, start, end)
 
 
-def _per(count: int, unit: str, at_least: bool, tail: str, raw: str) -> Cadence:
-    start, end, _duration = _parse_tail(tail, raw)
-    if unit == "month":
-        if count != 1:
-            raise CadenceError(
-                msg(
-                    Text(
-                        "{text!r}: more than once a month is a weekly cadence",
-                        "{text!r}: oftare än en gång i månaden är en veckorytm",
-                    ),
-                    text=raw.strip(),
-                ),
-                msg(
-                    Text(
-                        "write e.g. 'every other Monday 10:00' or an RRULE",
-                        "skriv t.ex. 'Varannan måndag kl. 10.00' eller en RRULE",
-                    )
-                ),
-            )
-        return Monthly(start, end)
-    if not 1 <= count <= 12:
-        raise CadenceError(
-            msg(
-                Text(
-                    "{text!r}: {count} times a year does not fit in the months of a year",
-                    "{text!r}: {count} gånger per år ryms inte i årets månader",
-                ),
-                text=raw.strip(),
-                count=count,
-            ),
-            msg(
-                Text(
-                    "use 1–12 times a year, or a weekly cadence such as 'every other Monday'",
-                    "använd 1–12 ggr/år, eller en veckorytm som 'Varannan måndag'",
-                )
-            ),
-        )
-    if count == 12:
-        return Monthly(start, end)
-    return PerYear(count, at_least, start, end)
+# --- weekdays -------------------------------------------------------------------------------
 
 
-def _weekly(rest: str, interval: int, raw: str) -> Weekly:
+def _weekly(rest: str, interval: int, raw: str, need_day: bool = True) -> Weekly:
+    """The weekdays and time after a weekly head. ``need_day`` False: the head said "vecka"
+    ("varje vecka kl. 10"), so no weekday means the activity's own."""
+    rest = re.sub(r"^\s*,?\s*(?:på|on|om)\s+", " ", rest) if not need_day else rest
     days: list[int] = []
     pos = 0
+    day_list = _pattern("day_list")
     while True:
-        m = _DAY_LIST_RE.match(rest, pos)
+        m = day_list.match(rest, pos)
         if not m or not m.group(1):
             break
         word = m.group(1)
@@ -603,50 +1019,331 @@ def _weekly(rest: str, interval: int, raw: str) -> Weekly:
             continue
         if word in ("kl", "klockan", "at", "for", "i", "till", "to"):
             break
+        if days and interval == 1:  # "tisdagar varannan vecka kl. 9"
+            after = _pattern("every").match(rest[pos:].strip(" ,"))
+            if after and UNIT_WORDS[" ".join(after.group("unit").split())] in ("week", "day"):
+                found = _every(after, False, raw, False)
+                assert isinstance(found, Weekly)
+                if found.weekdays:
+                    raise _cannot(raw)
+                return Weekly(tuple(sorted(set(days))), found.interval, *_times(found))
         if not days or (word.isalpha() and len(word) > 2):
-            close = _closest_weekday(word)
-            raise CadenceError(
-                msg(
-                    Text(
-                        "unknown weekday {word!r} in {text!r}", "okänd veckodag {word!r} i {text!r}"
-                    ),
-                    word=word,
-                    text=raw.strip(),
-                ),
-                msg(
-                    Text(
-                        "did you mean {close!r}? Weekdays: måndag … söndag or Monday … Sunday",
-                        "menade du {close!r}? Veckodagar: måndag … söndag eller Monday … Sunday",
-                    ),
-                    close=close[0],
-                )
-                if close
-                else msg(
-                    Text(
-                        "write a weekday: måndag … söndag or Monday … Sunday",
-                        "skriv en veckodag: måndag … söndag eller Monday … Sunday",
-                    )
-                ),
-            )
+            raise _unknown_weekday(word, raw)
         break
-    if not days:
+    if not days and need_day:
         raise CadenceError(
-            msg(
-                Text("{text!r} names no weekday", "{text!r} anger ingen veckodag"), text=raw.strip()
-            ),
+            msg(Text("{text!r} names no weekday", "{text!r} anger ingen veckodag"), text=raw),
             msg(Text("write e.g. 'every Monday 14:00'", "skriv t.ex. 'Varje måndag kl. 14.00'")),
         )
     start, end, duration = _parse_tail(rest[pos:], raw)
     return Weekly(tuple(sorted(set(days))), interval, start, end, duration)
 
 
+def _times(w: Weekly) -> tuple[time | None, time | None, timedelta | None]:
+    return w.start_time, w.end_time, w.duration
+
+
+def _unknown_weekday(word: str, raw: str) -> CadenceError:
+    close = _closest_weekday(word) or _closest(word, [w for w in UNIT_WORDS if " " not in w])
+    return CadenceError(
+        msg(
+            Text("unknown weekday {word!r} in {text!r}", "okänd veckodag {word!r} i {text!r}"),
+            word=word,
+            text=raw,
+        ),
+        msg(
+            Text(
+                "did you mean {close!r}? Weekdays: måndag … söndag or Monday … Sunday",
+                "menade du {close!r}? Veckodagar: måndag … söndag eller Monday … Sunday",
+            ),
+            close=close[0],
+        )
+        if close
+        else msg(
+            Text(
+                "write a weekday: måndag … söndag or Monday … Sunday",
+                "skriv en veckodag: måndag … söndag eller Monday … Sunday",
+            )
+        ),
+    )
+
+
+def _cannot(raw: str) -> CadenceError:
+    return CadenceError(
+        msg(Text("cannot read when {text!r} happens", "kan inte läsa när {text!r} sker"), text=raw),
+        _nearest_hint(_normal(raw)),
+    )
+
+
+# --- one date in words ------------------------------------------------------------------------
+
+
+def _may_be_a_date(t: str) -> bool:
+    """Cheap: a month's name among the words, or an ISO date."""
+    return any(w.strip(",.") in MONTH_WORDS for w in t.split()) or (
+        "-" in t and _has_year(t) and bool(re.search(r"\d{4}-\d", t))
+    )
+
+
+def _dated(t: str, raw: str) -> Dates | None:
+    """ "Onsdag den 8 mars 2023, klockan 15:30", "7 March 2023 at 15:30", "2023-03-07 kl. 9"."""
+    m = _pattern("dated").match(t)
+    if not m:
+        return None
+    if m.group("iso"):
+        y, mo, d = (int(x) for x in m.group("iso").split("-"))
+        year: int | None = y
+        if m.group("y"):
+            return None
+    else:
+        month_word = m.group("m") or m.group("m2")
+        if month_word not in MONTH_WORDS:
+            return None
+        mo = MONTH_WORDS[month_word]
+        d = int(m.group("d") or m.group("d2"))
+        year = int(m.group("y")) if m.group("y") else None
+    named = m.group("wd")
+    if named in ("den", "the"):
+        named = None
+    if named is not None and named not in WEEKDAY_WORDS:
+        if named in ORDINALS or named in UNIT_WORDS or named in NUMBER_WORDS:
+            return None  # "första tisdagen i oktober" and its kin are not dates
+        raise _unknown_weekday(named, raw)
+    if year is None:
+        raise CadenceError(
+            msg(
+                Text("{text!r} names a date without a year", "{text!r} anger ett datum utan år"),
+                text=raw,
+            ),
+            msg(
+                Text(
+                    "write the year, e.g. '7 March 2023 at 15:30'",
+                    "skriv året, t.ex. 'den 7 mars 2023 kl. 15.30'",
+                )
+            ),
+        )
+    try:
+        day = date(year, mo, d)
+    except ValueError:
+        raise CadenceError(
+            msg(Text("{text!r} is not a date", "{text!r} är inget datum"), text=raw),
+            msg(
+                Text(
+                    "check the day of the month, e.g. '7 March 2023'",
+                    "kontrollera dagen i månaden, t.ex. 'den 7 mars 2023'",
+                )
+            ),
+        ) from None
+    if named is not None and WEEKDAY_WORDS[named] != day.weekday():
+        raise _wrong_weekday(day, WEEKDAY_WORDS[named], raw)
+    try:
+        start, end, duration = _parse_tail(m.group("tail"), raw)
+    except CadenceError as e:
+        raise CadenceError(
+            e.message,
+            msg(
+                Text(
+                    "write one date and its time, e.g. '7 March 2023 at 15:30'; several "
+                    "dates go in a list: when: [2023-03-07 15:30, 2023-04-12 15:30]",
+                    "skriv ett datum och dess tid, t.ex. 'den 7 mars 2023 kl. 15.30'; flera "
+                    "datum skrivs som en lista: when: [2023-03-07 15:30, 2023-04-12 15:30]",
+                )
+            ),
+        ) from None
+    return Dates((day,), start, end, duration)
+
+
+def _wrong_weekday(day: date, named: int, raw: str) -> CadenceError:
+    before = day - timedelta(days=(day.weekday() - named) % 7 or 7)
+    after = day + timedelta(days=(named - day.weekday()) % 7 or 7)
+    return CadenceError(
+        msg(
+            Text(
+                "in {text!r} the weekday and the date disagree: {day} is a {actual}, not a {named}",
+                "i {text!r} stämmer veckodagen inte med datumet: {day} är en {actual_sv}, inte "
+                "en {named_sv}",
+            ),
+            text=raw,
+            day=day.isoformat(),
+            actual=WEEKDAYS["en"][day.weekday()],
+            named=WEEKDAYS["en"][named],
+            actual_sv=WEEKDAYS["sv"][day.weekday()],
+            named_sv=WEEKDAYS["sv"][named],
+        ),
+        msg(
+            Text(
+                "write the weekday of that date ({actual}), or the date of the {named} you mean "
+                "({before} or {after})",
+                "skriv datumets veckodag ({actual_sv}), eller datumet för den {named_sv} som "
+                "avses ({before} eller {after})",
+            ),
+            actual=WEEKDAYS["en"][day.weekday()],
+            named=WEEKDAYS["en"][named],
+            actual_sv=WEEKDAYS["sv"][day.weekday()],
+            named_sv=WEEKDAYS["sv"][named],
+            before=before.isoformat(),
+            after=after.isoformat(),
+        ),
+    )
+
+
+# --- a period without frequency -------------------------------------------------------------
+
+_HALF = ((1, 6), (7, 12))
+_ORDINAL_WORDS = {
+    1: ("första", "1:a", "first", "1st"),
+    2: ("andra", "2:a", "second", "2nd"),
+    3: ("tredje", "3:e", "third", "3rd"),
+    4: ("fjärde", "4:e", "fourth", "4th"),
+}
+
+
+@cache
+def _named_periods() -> dict[str, tuple[int, int]]:
+    """Named parts of a year -> (first month, last month); seasons are fixed by the plan
+    format: spring January–June (the spring term), summer June–August, autumn August–December."""
+    out: dict[str, tuple[int, int]] = {}
+    for words, months in (
+        (("vår", "våren", "vårterminen", "vårtermin", "spring", "spring term"), (1, 6)),
+        (("sommar", "sommaren", "summer"), (6, 8)),
+        (
+            ("höst", "hösten", "höstterminen", "hösttermin", "autumn", "fall", "autumn term"),
+            (8, 12),
+        ),
+    ):
+        for w in words:
+            out[w] = months
+    for n, ordinals in _ORDINAL_WORDS.items():
+        for w in ordinals:
+            if n <= 2:
+                for half in ("halvåret", "halvår", "half", "half-year", "half year"):
+                    out[f"{w} {half}"] = _HALF[n - 1]
+            if n <= 3:
+                for tertial in ("tertialet", "tertial"):
+                    out[f"{w} {tertial}"] = (4 * n - 3, 4 * n)
+            for quarter in ("kvartalet", "kvartal", "quarter"):
+                out[f"{w} {quarter}"] = (3 * n - 2, 3 * n)
+        out[f"q{n}"] = out[f"kvartal {n}"] = out[f"quarter {n}"] = (3 * n - 2, 3 * n)
+        if n <= 3:
+            out[f"t{n}"] = out[f"tertial {n}"] = (4 * n - 3, 4 * n)
+    return out
+
+
+_ACROSS_NEW_YEAR = {  # needs both years: (first month of the first year, last of the second)
+    "läsåret": (8, 6),
+    "läsår": (8, 6),
+    "school year": (8, 6),
+    "the school year": (8, 6),
+    "academic year": (8, 6),
+    "vintern": (12, 2),
+    "vinter": (12, 2),
+    "winter": (12, 2),
+}
+
+
+def _has_year(t: str) -> bool:
+    for sep in "/–—-,":
+        t = t.replace(sep, " ")
+    return any(len(w) == 4 and w.isdigit() for w in t.split())
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
+def _period(t: str, raw: str) -> AsNeeded | None:
+    """A period without frequency, or None when the words are not one."""
+    m = _pattern("period").match(t)
+    if not m:
+        return None
+    what = " ".join(m.group("what").split())
+    year = int(m.group("y"))
+    y2 = m.group("y2")
+    second = None if y2 is None else int(y2) if len(y2) == 4 else year // 100 * 100 + int(y2)
+    if second is not None and second != year + 1 and what:
+        return None
+    if not what:
+        if second is None:
+            return AsNeeded(raw, year)
+        if second <= year:
+            return None
+        return AsNeeded(raw, None, date(year, 1, 1), date(second, 12, 31))
+    if what in _ACROSS_NEW_YEAR:
+        first_month, last_month = _ACROSS_NEW_YEAR[what]
+        if second is None:
+            raise CadenceError(
+                msg(
+                    Text(
+                        "{text!r} spans two years: name both",
+                        "{text!r} sträcker sig över två år: ange båda",
+                    ),
+                    text=raw,
+                ),
+                msg(
+                    Text(
+                        "write e.g. 'school year 2022/2023' or 'winter 2022/2023'",
+                        "skriv t.ex. 'läsåret 2022/2023' eller 'vintern 2022/2023'",
+                    )
+                ),
+            )
+        return AsNeeded(raw, None, date(year, first_month, 1), _month_end(second, last_month))
+    if second is not None:
+        return None
+    months = _named_periods().get(what)
+    if months is None:
+        found = _pattern("months").match(what)
+        if not found or found.group("m1") not in MONTH_WORDS:
+            return None
+        last = found.group("m2") or found.group("m1")
+        if last not in MONTH_WORDS or MONTH_WORDS[last] < MONTH_WORDS[found.group("m1")]:
+            return None
+        months = (MONTH_WORDS[found.group("m1")], MONTH_WORDS[last])
+    return AsNeeded(raw, None, date(year, months[0], 1), _month_end(year, months[1]))
+
+
+def _as_needed_within(t: str, raw: str) -> AsNeeded:
+    """ "Löpande under hösten 2022": when needed, within the period the words end with."""
+    for word in (" under ", " during ", " in ", " i "):
+        at = t.rfind(word)
+        if at >= 0 and (found := _period(t[at + 1 :], raw)) is not None:
+            return AsNeeded(raw, found.year, found.first, found.last)
+    return AsNeeded(raw)
+
+
+# --- hints ------------------------------------------------------------------------------------
+
+
+def _nearest_hint(t: str) -> Message:
+    """What to write instead: the example closest to the words, and the common forms."""
+    examples = {e.lower(): e for f in FORMS for e in f.examples}
+    near = _closest(t, list(examples), cutoff=0.6)
+    common = msg(
+        Text(
+            "write e.g. 'every Monday 14:00', 'every other week', '11 times a year', "
+            "'monthly', 'RRULE:FREQ=WEEKLY;BYDAY=MO' or 'as needed' (plancal schema --markdown "
+            "lists every form)",
+            "skriv t.ex. 'Varje måndag kl. 14.00', 'Varannan vecka', '11 ggr/år', "
+            "'1 ggr/månad', 'RRULE:FREQ=WEEKLY;BYDAY=MO' eller 'Behovsanpassat' (plancal "
+            "schema --markdown listar alla former)",
+        )
+    )
+    if not near:
+        return common
+    return msg(
+        Text("the nearest form: {near!r}; or {common}", "närmast: {near!r}; eller {common}"),
+        near=examples[near[0]],
+        common=common,
+    )
+
+
 def _fold(word: str) -> str:
     return word.translate(str.maketrans("åäö", "aao"))
 
 
-def _closest_weekday(word: str) -> list[str]:
-    """The likeliest weekday a misspelt word meant; ties go to the same first letter."""
-    candidates = [w for w in WEEKDAY_WORDS if len(w) > 3 and not w.endswith(("ar", "s"))]
+def _closest(word: str, candidates: list[str], cutoff: float = 0.6) -> list[str]:
+    """The likeliest candidate a misspelt word meant; ties go to the same first letter."""
+    import difflib  # only when something is misspelt
+
     scored = [
         (
             difflib.SequenceMatcher(None, _fold(word), _fold(w)).ratio(),
@@ -656,7 +1353,12 @@ def _closest_weekday(word: str) -> list[str]:
         for w in candidates
     ]
     best = max(scored)
-    return [best[2]] if best[0] >= 0.6 else []
+    return [best[2]] if best[0] >= cutoff else []
+
+
+def _closest_weekday(word: str) -> list[str]:
+    """The likeliest weekday a misspelt word meant."""
+    return _closest(word, [w for w in WEEKDAY_WORDS if len(w) > 3 and not w.endswith(("ar", "s"))])
 
 
 def weekday_from_word(word: str) -> int | None:
