@@ -624,31 +624,37 @@ def _alternatives(words: object) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
 
 
-_NUM = r"(?:\d+|" + _alternatives(NUMBER_WORDS) + ")"
-_UNIT = r"(?P<unit>" + _alternatives(UNIT_WORDS) + r")\b"
+# "Behovsanpassat", "Löpande under året", "När behov uppstår …", "as needed": no fixed time
+AS_NEEDED_STARTS = (
+    "löpande",
+    "behovsanpassa",
+    "behovsstyr",
+    "när ",
+    "vid behov",
+    "enligt behov",
+    "efter behov",
+    "kontinuerlig",
+    "as needed",
+    "when needed",
+    "when ",
+    "ongoing",
+    "continuous",
+    "on demand",
+    "ad hoc",
+)
+DURING = ("under", "during", "in", "i", "hela", "within", "throughout")
 
-# The pattern sources; ``_pattern`` compiles one the first time a phrase needs it.
+# The pattern sources; ``_pattern`` compiles one the first time a phrase needs it (the words
+# of numbers and units are looked up in the tables, not spelt out in a pattern: cheaper).
 _SOURCES: dict[str, str] = {
-    "as_needed": (
-        r"^(löpande|behovsanpassa|behovsstyr|när\s|vid\s+behov|enligt\s+behov|efter\s+behov|"
-        r"kontinuerlig|as\s+needed|when\s+needed|when\s|ongoing|continuous|on\s+demand|ad\s+hoc)"
-    ),
-    # "11 ggr/år", "en gång i veckan", "4–6 gånger per år", "mellan 4 och 6 ggr per år"
+    # "11 ggr/år", "en gång i veckan", "4–6 gånger per år", "mellan 4 och 6 ggr per år": any
+    # words where the numbers and the unit stand; _counted checks them against the tables
     "count": (
-        rf"^(?:(?P<n>{_NUM})(?:\s*(?:-|–|—|till|to)\s*(?P<n2>{_NUM}))?"
-        rf"|(?:mellan|between)\s+(?P<b1>{_NUM})\s+(?:och|and)\s+(?P<b2>{_NUM}))"
-        r"\s*(?:ggr|gång|gånger|times?|tillfällen|tillfälle|occasions?)?\.?"
-        r"\s*(?:/|per|om|i|a|an|each|every|varje|in\s+a)?\s*(?:the\s+)?"
-        rf"{_UNIT}(?P<rest>.*)$"
-    ),
-    # "varannan vecka", "var fjortonde dag", "var 14:e dag", "every 3 weeks", "varje kvartal"
-    "every": (
-        r"^(?:(?P<other>varannan|vartannat|var\s+annan|vart\s+annat|varje\s+annan|"
-        r"every\s+other|every\s+second)"
-        r"|(?:var|vart|every|varje)\s+(?:(?P<n>\d+)(?::?[ae]|:de|st|nd|rd|th)?"
-        r"|(?P<w>" + _alternatives({**INTERVAL_WORDS, **NUMBER_WORDS}) + r"))"
-        r"|(?P<one>varje|var|every|each|per|alla))"
-        rf"\s+(?:the\s+)?{_UNIT}(?P<rest>.*)$"
+        r"^(?:(?:mellan|between)\s+(?P<b1>\d+|[a-zåäö]+)\s+(?:och|and)\s+(?P<b2>\d+|[a-zåäö]+)"
+        r"|(?P<n>\d+|[a-zåäö]+)(?:\s*(?:-|–|—|(?:till|to)\b)\s*(?P<n2>\d+|[a-zåäö]+))?)"
+        r"\s*(?:(?:gånger|gång|ggr|tillfällen|tillfälle|times|time|occasions|occasion)\b)?\.?"
+        r"\s*(?:(?:/|per|om|i|an|a|each|every|varje|in\s+a)\b)?\s*(?:the\s+)?"
+        r"(?P<unit>half[\s-](?:a\s+)?year|[a-zåäö]+)\b(?P<rest>.*)$"
     ),
     # "varje måndag", "varannan tisdag", "every other Friday" (the weekdays follow)
     "weekly_head": (
@@ -709,8 +715,11 @@ def parse(text: str) -> Cadence:
     if t.startswith(("rrule:", "freq=")):
         return RRule(raw.split(":", 1)[1] if t.startswith("rrule:") else raw)
     has_year = _has_year(t)
-    if _pattern("as_needed").match(t):
+    if t.startswith(AS_NEEDED_STARTS):
         return _as_needed_within(t, raw) if has_year else AsNeeded(raw)
+    words = t.split()
+    if len(words) == 2 and words[0] in DURING and words[1].isdigit() and len(words[1]) == 4:
+        return AsNeeded(raw, int(words[1]))  # "Under 2022", without a pattern
     if has_year and (period := _period(t, raw)) is not None:
         return period
     if _may_be_a_date(t) and (dated := _dated(t, raw)) is not None:
@@ -730,10 +739,10 @@ def parse(text: str) -> Cadence:
         if unit == "week":
             return _weekly(rest, count, raw, need_day=False)
         return _per(count, unit, at_least, rest, raw, about=about)
-    if m := _pattern("count").match(counted):
-        return _counted(m, about, at_least, raw)
-    if m := _pattern("every").match(counted):
-        return _every(m, at_least, raw, about)
+    if (m := _pattern("count").match(counted)) and (found := _counted(m, about, at_least, raw)):
+        return found
+    if every := _every_units(counted):
+        return _every(*every, at_least, raw, about)
 
     weekly = _pattern("weekly_head").match(t)
     first_word = _pattern("word").match(t)
@@ -778,17 +787,81 @@ def _qualifiers(t: str) -> tuple[bool, bool, str]:
     return about, at_least, t
 
 
+def _is_number(word: str) -> bool:
+    return word.isdigit() or word in NUMBER_WORDS
+
+
 def _number(word: str) -> int:
-    return int(word) if word.isdigit() else NUMBER_WORDS[" ".join(word.split())]
+    return int(word) if word.isdigit() else NUMBER_WORDS[word]
 
 
-def _counted(m: re.Match[str], about: bool, at_least: bool, raw: str) -> Cadence:
-    """N per unit, or a range of N: "11 ggr/år", "en gång i veckan", "4–6 gånger per år"."""
+_TWO_WORD_OTHER = {("var", "annan"), ("vart", "annat"), ("varje", "annan")}
+_TWO_WORD_OTHER |= {("every", "other"), ("every", "second")}
+
+
+def _interval_word(word: str) -> int | None:
+    """ "14:e", "14th", "fjortonde", "two" -> 14, 14, 14, 2; None if not a count."""
+    digits = word.rstrip(":adehnrst")
+    if digits.isdigit() and word[len(digits) :] in (
+        "",
+        ":e",
+        ":a",
+        ":de",
+        "e",
+        "a",
+        "st",
+        "nd",
+        "rd",
+        "th",
+    ):
+        return int(digits)
+    return INTERVAL_WORDS.get(word) or NUMBER_WORDS.get(word)
+
+
+def _every_units(t: str) -> tuple[int, str, str] | None:
+    """ "varannan vecka", "var fjortonde dag", "every 3 weeks on …", "varje kvartal" ->
+    (every how many, unit, the rest); None if the words are not that shape."""
+    words = t.split(" ")
+    if words[0] in ("varannan", "vartannat"):
+        n, used = 2, 1
+    elif tuple(words[:2]) in _TWO_WORD_OTHER:
+        n, used = 2, 2
+    elif (
+        words[0] in ("var", "vart", "every", "varje")
+        and len(words) > 2
+        and (counted := _interval_word(words[1])) is not None
+    ):
+        n, used = counted, 2
+    elif words[0] in ("varje", "var", "every", "each", "per", "alla"):
+        n, used = 1, 1
+    else:
+        return None
+    if len(words) > used and words[used] == "the":
+        used += 1
+    for size in (3, 2, 1):  # "half a year", "half year", "vecka"
+        unit = " ".join(words[used : used + size]).replace("-", " ")
+        comma = unit.endswith(",")
+        unit = unit.rstrip(",")
+        if unit in UNIT_WORDS and len(words) >= used + size:
+            rest = " ".join(words[used + size :])
+            return n, UNIT_WORDS[unit], ("," if comma else "") + (" " + rest if rest else "")
+    return None
+
+
+def _counted(m: re.Match[str], about: bool, at_least: bool, raw: str) -> Cadence | None:
+    """N per unit, or a range of N: "11 ggr/år", "en gång i veckan", "4–6 gånger per år";
+    None when the words in those places are not numbers and a unit."""
     low_word = m.group("n") or m.group("b1")
     high_word = m.group("n2") or m.group("b2")
+    unit_word = " ".join(m.group("unit").replace("-", " ").split())
+    unit_word = "half year" if unit_word.startswith("half") else unit_word
+    if not _is_number(low_word) or (high_word and not _is_number(high_word)):
+        return None
+    if unit_word not in UNIT_WORDS:
+        return None
     count = _number(low_word)
     most = _number(high_word) if high_word else None
-    unit = UNIT_WORDS[" ".join(m.group("unit").split())]
+    unit = UNIT_WORDS[unit_word]
     rest = m.group("rest")
     if most is not None and most <= count:
         raise CadenceError(
@@ -824,19 +897,8 @@ def _counted(m: re.Match[str], about: bool, at_least: bool, raw: str) -> Cadence
     return _per(count, unit, at_least, rest, raw, about=about, most=most)
 
 
-def _every(m: re.Match[str], at_least: bool, raw: str, about: bool) -> Cadence:
+def _every(n: int, unit: str, rest: str, at_least: bool, raw: str, about: bool) -> Cadence:
     """Every N units: "varannan vecka", "var fjortonde dag", "var tredje månad", "varje kvartal"."""
-    unit = UNIT_WORDS[" ".join(m.group("unit").split())]
-    rest = m.group("rest")
-    if m.group("other"):
-        n = 2
-    elif m.group("n"):
-        n = int(m.group("n"))
-    elif m.group("w"):
-        word = " ".join(m.group("w").split())
-        n = INTERVAL_WORDS.get(word) or NUMBER_WORDS[word]
-    else:
-        n = 1
     if unit == "day":
         if n == 0 or n % 7:
             raise CadenceError(
@@ -1020,9 +1082,9 @@ def _weekly(rest: str, interval: int, raw: str, need_day: bool = True) -> Weekly
         if word in ("kl", "klockan", "at", "for", "i", "till", "to"):
             break
         if days and interval == 1:  # "tisdagar varannan vecka kl. 9"
-            after = _pattern("every").match(rest[pos:].strip(" ,"))
-            if after and UNIT_WORDS[" ".join(after.group("unit").split())] in ("week", "day"):
-                found = _every(after, False, raw, False)
+            after = _every_units(rest[pos:].strip(" ,"))
+            if after and after[1] in ("week", "day"):
+                found = _every(*after, False, raw, False)
                 assert isinstance(found, Weekly)
                 if found.weekdays:
                     raise _cannot(raw)
@@ -1044,7 +1106,17 @@ def _times(w: Weekly) -> tuple[time | None, time | None, timedelta | None]:
 
 
 def _unknown_weekday(word: str, raw: str) -> CadenceError:
-    close = _closest_weekday(word) or _closest(word, [w for w in UNIT_WORDS if " " not in w])
+    close = _closest_weekday(word)
+    unit = [] if close else _closest(word, [w for w in UNIT_WORDS if " " not in w])
+    if unit:  # "varje veckka": a misspelt unit, not a weekday
+        return CadenceError(
+            msg(
+                Text("cannot read {word!r} in {text!r}", "kan inte läsa {word!r} i {text!r}"),
+                word=word,
+                text=raw,
+            ),
+            msg(Text("did you mean {close!r}?", "menade du {close!r}?"), close=unit[0]),
+        )
     return CadenceError(
         msg(
             Text("unknown weekday {word!r} in {text!r}", "okänd veckodag {word!r} i {text!r}"),
