@@ -41,10 +41,18 @@ def meaning(entry: dict[str, Any]) -> Cadence:
     """The cadence a fixture row describes, in the fixture's own small vocabulary."""
     if (w := entry.get("weekly")) is not None:
         days = tuple(sorted(WEEKDAY_WORDS[d] for d in w.get("days", ())))
-        return Weekly(days, w["interval"], _time(w.get("time")), _time(w.get("end")))
+        return Weekly(
+            days,
+            w["interval"],
+            _time(w.get("time")),
+            _time(w.get("end")),
+            within=_within(w),
+        )
     if (m := entry.get("monthly")) is not None:
         weekday = WEEKDAY_WORDS[m["weekday"]] if "weekday" in m else None
-        return Monthly(_time(m.get("time")), _time(m.get("end")), weekday, m.get("nth"))
+        return Monthly(
+            _time(m.get("time")), _time(m.get("end")), weekday, m.get("nth"), within=_within(m)
+        )
     if (p := entry.get("per_year")) is not None:
         return PerYear(
             p["count"],
@@ -52,11 +60,16 @@ def meaning(entry: dict[str, Any]) -> Cadence:
             _time(p.get("time")),
             about=p.get("about", False),
             most=p.get("most"),
+            within=_within(p),
         )
     if (d := entry.get("date")) is not None:
         return Dates((d["day"],), _time(d.get("time")), _time(d.get("end")))
     period = entry["period"]
     return AsNeeded(entry["when"], period.get("year"), period.get("first"), period.get("last"))
+
+
+def _within(row: dict[str, Any]) -> tuple[date, date] | None:
+    return None if "within" not in row else (row["within"][0], row["within"][1])
 
 
 @pytest.mark.parametrize("entry", PHRASES, ids=[e["when"] for e in PHRASES])
@@ -99,7 +112,7 @@ def test_regression_the_issue_example_names_the_wrong_weekday() -> None:
 def test_a_plan_with_every_form_validates() -> None:
     run = plancal("validate", str(PLAN), "--lang", "en")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "23 activities (4 without fixed time)" in run.stdout
+    assert "24 activities (4 without fixed time)" in run.stdout
 
 
 def test_an_unreadable_when_is_a_plan_error_with_its_line(tmp_path: Path) -> None:
@@ -171,6 +184,10 @@ def test_each_form_compiles_to_the_days_it_names() -> None:
     assert months_2023("termin") == [3, 10]
     # "4–6 gånger per år" plans the lower bound: four a year
     assert len([d for d in _days(schedule, "fyra-till-sex") if d.year == 2023]) == 4
+    # "Varannan vecka under hösten 2022": Wednesdays, only in the plan's part of that autumn
+    autumn = _days(schedule, "hostens-onsdagar")
+    assert (autumn[0].date(), autumn[-1].date()) == (date(2022, 9, 7), date(2022, 12, 28))
+    assert {d.weekday() for d in autumn} == {wed} and len(autumn) == 9
     # the dated meetings, once each
     assert _days(schedule, "datum") == [datetime(2023, 3, 8, 15, 30, tzinfo=weekly[0].tzinfo)]
     dated = schedule.occurrences(activities=["dated-en"])
@@ -209,3 +226,34 @@ def test_a_period_outside_the_plan_is_an_error() -> None:
     rendered = caught.value.render("en")
     assert "'Våren 2021' (2021-01-01 – 2021-06-30) lies outside the plan period" in rendered
     assert "plan.yaml:" in rendered
+
+
+def test_the_public_page_says_each_form_in_english() -> None:
+    from plancal.calendars.page import how_often_en
+
+    plan = _compiled().plan
+    said = {a.id: how_often_en(a) for a in plan.activities}
+    assert said["varje-vecka"] == "Every Tuesday at 09:00"  # the plan's weekday, named
+    assert said["var-fjortonde-dag"] == "Every 2 weeks on Friday at 15:00"
+    assert said["cirka-fyra"] == "About 4 times a year at 09:00"
+    assert said["fyra-till-sex"] == "4–6 times a year at 09:00"
+    assert said["minst-tre"] == "At least 3 times a year at 09:00"
+    assert said["datum"] == "2023-03-08 at 15:30"
+    assert said["varen"] == "When needed, 2023-01-01 – 2023-06-30"
+    assert said["under-2023"] == "When needed"
+
+
+@pytest.mark.parametrize("when", ["den 7 mars 2021 kl. 15.30", "[2021-03-07]"])
+def test_a_date_outside_the_plan_is_an_error(when: str) -> None:
+    from plancal.errors import PlanError
+    from plancal.rules.plan import loads
+
+    text = PLAN.read_text(encoding="utf-8").replace(
+        "when: Onsdag den 8 mars 2023, klockan 15:30", f"when: {when}"
+    )
+    with pytest.raises(PlanError) as caught:
+        loads(text, "plan.yaml")
+    line = text.splitlines().index(f"    when: {when}") + 1
+    assert f"plan.yaml:{line}:5: error: 2021-03-07 is outside 2022-09-01 – 2023-12-31" in (
+        caught.value.render("en")
+    )

@@ -18,6 +18,8 @@ generated from it):
              that disagrees with the date is refused)
 - exact:     ``RRULE:FREQ=WEEKLY;BYDAY=MO`` (or without the ``RRULE:`` prefix); a YAML list of
              dates is handled by the plan loader as :class:`Dates`
+- within a period: ``Varannan vecka under hösten 2022``, ``4 ggr/år under 2023``: the cadence,
+             only then (``within``)
 - no fixed time: ``Löpande…``, ``Behovsanpassat``, ``När behov uppstår…``, ``Vid behov``,
              ``as needed``, ``ongoing``; within a period: ``Under 2022``, ``under våren 2023``,
              ``hösten 2022``, ``spring 2023``: listed, never invented into meetings.
@@ -32,365 +34,51 @@ are compiled on first use (``_pattern``), behind a cheap test of the words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import cache
 
 from plancal.i18n import WEEKDAYS, Message, Text, msg
-
-WEEKDAY_WORDS: dict[str, int] = {}
-for _i, _names in enumerate(
-    [
-        ("måndag", "mån", "monday", "mon", "mo"),
-        ("tisdag", "tis", "tuesday", "tue", "tues", "tu"),
-        ("onsdag", "ons", "wednesday", "wed", "we"),
-        ("torsdag", "tor", "tors", "thursday", "thu", "thur", "thurs", "th"),
-        ("fredag", "fre", "friday", "fri", "fr"),
-        ("lördag", "lör", "saturday", "sat", "sa"),
-        ("söndag", "sön", "sunday", "sun", "su"),
-    ]
-):
-    for _n in _names:
-        WEEKDAY_WORDS[_n] = _i
-        if len(_n) > 3:
-            WEEKDAY_WORDS[_n + ("ar" if _n.endswith("dag") else "s")] = _i  # måndagar, mondays
-
-MAX_MINUTES = 14 * 24 * 60  # a meeting, however long, ends within two weeks
-
-RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-NUMBER_WORDS = {
-    "en": 1,
-    "ett": 1,
-    "one": 1,
-    "once": 1,
-    "två": 2,
-    "two": 2,
-    "twice": 2,
-    "tre": 3,
-    "three": 3,
-    "thrice": 3,
-    "fyra": 4,
-    "four": 4,
-    "fem": 5,
-    "five": 5,
-    "sex": 6,
-    "six": 6,
-    "sju": 7,
-    "seven": 7,
-    "åtta": 8,
-    "eight": 8,
-    "nio": 9,
-    "nine": 9,
-    "tio": 10,
-    "ten": 10,
-    "elva": 11,
-    "eleven": 11,
-    "tolv": 12,
-    "twelve": 12,
-}
-
-# "var fjortonde dag", "var tredje vecka", "every third week": the ordinals of an interval
-INTERVAL_WORDS = {
-    "annan": 2,
-    "andra": 2,
-    "other": 2,
-    "second": 2,
-    "tredje": 3,
-    "third": 3,
-    "fjärde": 4,
-    "fourth": 4,
-    "femte": 5,
-    "fifth": 5,
-    "sjätte": 6,
-    "sixth": 6,
-    "sjunde": 7,
-    "seventh": 7,
-    "åttonde": 8,
-    "eighth": 8,
-    "fjortonde": 14,
-    "fourteenth": 14,
-    "tjugoförsta": 21,
-    "tjugoåttonde": 28,
-}
-
-# The units a frequency counts in, and how many of each a year has (a week is a rule, not a
-# count: "en gång i veckan" is weekly; a day counts only in whole weeks, "var 14:e dag").
-UNIT_WORDS: dict[str, str] = {}
-for _unit, _words in (
-    ("day", ("dag", "dagar", "dagen", "day", "days")),
-    ("week", ("vecka", "veckan", "veckor", "week", "weeks")),
-    ("month", ("månad", "månaden", "månader", "month", "months")),
-    ("quarter", ("kvartal", "kvartalet", "quarter", "quarters")),
-    ("tertial", ("tertial", "tertialet", "tertialer", "tertials")),
-    ("term", ("termin", "terminen", "terminer", "term", "terms", "semester", "semesters")),
-    ("half", ("halvår", "halvåret", "halvårs", "half-year", "half year", "half a year")),
-    ("year", ("år", "året", "year", "years")),
-):
-    for _w in _words:
-        UNIT_WORDS[_w] = _unit
-PER_YEAR = {"year": 1, "half": 2, "term": 2, "tertial": 3, "quarter": 4, "month": 12}
-
-# One word that says how often: "kvartalsvis", "fortnightly" -> (count, unit)
-NAMED_FREQUENCIES: dict[str, tuple[int, str]] = {
-    "veckovis": (1, "week"),
-    "weekly": (1, "week"),
-    "fortnightly": (2, "week"),  # every second week (the count is the interval here)
-    "månadsvis": (1, "month"),
-    "monthly": (1, "month"),
-    "kvartalsvis": (1, "quarter"),
-    "quarterly": (1, "quarter"),
-    "tertialvis": (1, "tertial"),
-    "terminsvis": (1, "term"),
-    "halvårsvis": (1, "half"),
-    "semiannually": (1, "half"),
-    "semi-annually": (1, "half"),
-    "årligen": (1, "year"),
-    "yearly": (1, "year"),
-    "annually": (1, "year"),
-}
-
-# "cirka fyra gånger per år", "vid minst tre tillfällen per år": what may stand before a count
-ABOUT_WORDS = (
-    "cirka",
-    "ca.",
-    "ca",
-    "c:a",
-    "omkring",
-    "ungefär",
-    "runt",
-    "about",
-    "approximately",
-    "approx.",
-    "around",
-    "roughly",
-)
-AT_LEAST_WORDS = ("minst", "at least", "no fewer than")
-
-ORDINALS = {
-    "första": 1,
-    "1:a": 1,
-    "first": 1,
-    "1st": 1,
-    "andra": 2,
-    "2:a": 2,
-    "second": 2,
-    "2nd": 2,
-    "tredje": 3,
-    "3:e": 3,
-    "third": 3,
-    "3rd": 3,
-    "fjärde": 4,
-    "4:e": 4,
-    "fourth": 4,
-    "4th": 4,
-    "sista": -1,
-    "last": -1,
-}
-MONTH_WORDS: dict[str, int] = {}
-for _i, _names in enumerate(
-    [
-        ("januari", "january", "jan"),
-        ("februari", "february", "feb"),
-        ("mars", "march", "mar"),
-        ("april", "apr"),
-        ("maj", "may"),
-        ("juni", "june", "jun"),
-        ("juli", "july", "jul"),
-        ("augusti", "august", "aug"),
-        ("september", "sep", "sept"),
-        ("oktober", "october", "okt", "oct"),
-        ("november", "nov"),
-        ("december", "dec"),
-    ],
-    start=1,
-):
-    for _n in _names:
-        MONTH_WORDS[_n] = _i
-
-
-@dataclass(frozen=True, slots=True)
-class Form:
-    """One kind of phrase: what it is called, what plancal makes of it, and examples that the
-    parser accepts (a test parses each; docs/planformat.md lists them)."""
-
-    title: Text
-    meaning: Text
-    examples: tuple[str, ...]
-
-
-FORMS: tuple[Form, ...] = (
-    Form(
-        Text("Every week, or every other week", "Varje vecka eller varannan vecka"),
-        Text(
-            "A weekly series. Without a weekday in the words, on the activity's `weekday` (else "
-            "the plan's `defaults.weekday`); without a time, at `time` (else `defaults.time`). "
-            "Every other week starts in the week of the plan's (or activity's) first day; a "
-            "number of days counts in whole weeks (14 days is every other week).",
-            "En veckoserie. Står ingen veckodag i orden gäller aktivitetens `weekday` (annars "
-            "planens `defaults.weekday`); står ingen tid gäller `time` (annars `defaults.time`). "
-            "Varannan vecka börjar den vecka planen (eller aktiviteten) börjar; dagar räknas i "
-            "hela veckor (14 dagar är varannan vecka).",
-        ),
-        (
-            "Varje måndag kl. 14.00",
-            "Varannan tisdag kl. 9-10",
-            "Måndagar och torsdagar kl. 13",
-            "Var 3:e vecka på onsdag kl. 10.00",
-            "Varje vecka",
-            "En gång i veckan",
-            "Varje vecka på onsdagar 13.00",
-            "Varannan vecka",
-            "Var fjortonde dag",
-            "Var 14:e dag kl. 10.00",
-            "Tisdagar varannan vecka kl. 9",
-            "every Monday 14:00-15:00",
-            "every other Friday at 8:30 for 45 minutes",
-            "every week",
-            "every other week on Thursday at 10:00",
-            "fortnightly",
-        ),
-    ),
-    Form(
-        Text("Once a month", "En gång i månaden"),
-        Text(
-            "A monthly series on the nth weekday the words name; without one, on the activity's "
-            "(else the plan's) `week` and `weekday`.",
-            "En månadsserie den n:te veckodag orden anger; anger de ingen, aktivitetens (annars "
-            "planens) `week` och `weekday`.",
-        ),
-        (
-            "Första måndagen varje månad",
-            "Första måndagen i varje månad",
-            "Sista torsdagen varje månad",
-            "Sista fredagen i månaden kl. 10.00",
-            "Andra onsdagen i varje månad kl. 13.00",
-            "1 ggr/månad",
-            "Varje månad",
-            "En gång i månaden",
-            "Månadsvis",
-            "first Monday of every month at 9:00",
-            "the last Thursday of the month",
-            "monthly",
-        ),
-    ),
-    Form(
-        Text("Once a year, on a weekday of a month", "En gång om året, en veckodag i en månad"),
-        Text(
-            "A yearly series on the nth weekday of that month.",
-            "En årsserie den n:te veckodagen i den månaden.",
-        ),
-        (
-            "Första tisdagen i oktober kl. 18.00",
-            "Sista fredagen i maj",
-            "the second Thursday in March at 18:00",
-        ),
-    ),
-    Form(
-        Text(
-            "N times a year (spread over the months; weekday and week from the plan)",
-            "N gånger om året (sprids över månaderna; veckodag och vecka från planen)",
-        ),
-        Text(
-            "N meetings a year in fixed months (4: February, May, September, November — one a "
-            "quarter; 3: February, June, November — one a tertial; 2: March and October — one a "
-            "term), on the activity's (else the plan's) `week` and `weekday`. Per quarter, "
-            "tertial, term or half year counts as 4, 3, 2 and 2 a year; 'about' and 'at least' "
-            "plan that many; a range (4–6) plans its lower bound, the plan's promise — add more "
-            "with `plancal add`.",
-            "N möten om året i fasta månader (4: februari, maj, september, november – ett per "
-            "kvartal; 3: februari, juni, november – ett per tertial; 2: mars och oktober – ett "
-            "per termin), aktivitetens (annars planens) `week` och `weekday`. Per kvartal, "
-            "tertial, termin eller halvår räknas som 4, 3, 2 och 2 om året; 'cirka' och 'minst' "
-            "planerar så många; ett intervall (4–6) planerar det lägsta, planens löfte – fler "
-            "läggs till med `plancal add`.",
-        ),
-        (
-            "11 ggr/år",
-            "Minst 3 ggr/år",
-            "2 gånger/år kl. 13.00",
-            "Cirka fyra gånger per år",
-            "Ca 4 ggr per år",
-            "Vid minst tre tillfällen per år",
-            "4–6 gånger per år",
-            "Tolv gånger per år",
-            "Kvartalsvis",
-            "Varje kvartal",
-            "En gång per kvartal",
-            "Per tertial",
-            "Varje termin",
-            "Halvårsvis",
-            "Varannan månad",
-            "5 times a year",
-            "about four times a year",
-            "at least three times a year",
-            "quarterly",
-            "every quarter",
-            "twice a year",
-        ),
-    ),
-    Form(
-        Text("One dated meeting", "Ett möte på ett datum"),
-        Text(
-            "One meeting on that date, at the time in the words (else `time`). A weekday that "
-            "disagrees with the date is an error, and so is a date without a year.",
-            "Ett möte det datumet, på tiden i orden (annars `time`). En veckodag som inte "
-            "stämmer med datumet är ett fel, liksom ett datum utan år.",
-        ),
-        (
-            "Onsdag den 8 mars 2023, klockan 15:30",
-            "Den 7 mars 2023 kl. 15.30",
-            "7 mars 2023 kl. 15.30–17.00",
-            "7 March 2023 at 15:30",
-            "Wednesday, March 8, 2023 at 3:30 pm",
-        ),
-    ),
-    Form(
-        Text("Exact (an RFC 5545 rule)", "Exakt (en regel enligt RFC 5545)"),
-        Text(
-            "The rule as written, from the plan's (or activity's) first day.",
-            "Regeln som den står, från planens (eller aktivitetens) första dag.",
-        ),
-        ("RRULE:FREQ=WEEKLY;BYDAY=MO,WE", "FREQ=MONTHLY;BYMONTHDAY=15"),
-    ),
-    Form(
-        Text(
-            "No fixed time: listed in the agenda, never made into meetings",
-            "Utan fast tid: listas i agendan, blir aldrig möten",
-        ),
-        Text(
-            "Listed among the activities without fixed time. A period bounds it: a year; spring "
-            "(January–June), summer (June–August), autumn (August–December); a half year, "
-            "quarter, tertial or month; a school year (August–June) or winter (December–"
-            "February) with both years. The agenda lists it only within that period.",
-            "Listas bland aktiviteterna utan fast tid. En period avgränsar den: ett år; våren "
-            "(januari–juni), sommaren (juni–augusti), hösten (augusti–december); ett halvår, "
-            "kvartal, tertial eller en månad; ett läsår (augusti–juni) eller en vinter "
-            "(december–februari) med båda åren. Agendan listar den bara inom perioden.",
-        ),
-        (
-            "Behovsanpassat",
-            "Vid behov",
-            "När behov uppstår",
-            "Löpande under året",
-            "Under 2023",
-            "Under våren 2023",
-            "Hösten 2022",
-            "Första halvåret 2023",
-            "Andra kvartalet 2023",
-            "Mars–maj 2023",
-            "Läsåret 2022/2023",
-            "Löpande under hösten 2022",
-            "as needed",
-            "ongoing",
-            "spring 2023",
-            "during the autumn of 2022",
-        ),
-    ),
+from plancal.rules.cadenceforms import FORMS, PHRASES, Form
+from plancal.rules.cadencewords import (
+    ABOUT_WORDS,
+    AS_NEEDED_STARTS,
+    AT_LEAST_WORDS,
+    DURING,
+    INTERVAL_WORDS,
+    MAX_MINUTES,
+    MONTH_WORDS,
+    NAMED_FREQUENCIES,
+    NUMBER_WORDS,
+    ORDINALS,
+    PER_YEAR,
+    RRULE_DAYS,
+    UNIT_WORDS,
+    WEEKDAY_WORDS,
 )
 
-# The older shape of the list above, (title, examples) per form, for callers that read it.
-PHRASES: tuple[tuple[Text, tuple[str, ...]], ...] = tuple((f.title, f.examples) for f in FORMS)
+__all__ = [  # what the plan loader, the importer, the reference and the targets read
+    "FORMS",
+    "MONTH_WORDS",
+    "NUMBER_WORDS",
+    "ORDINALS",
+    "PHRASES",
+    "RRULE_DAYS",
+    "WEEKDAY_WORDS",
+    "AsNeeded",
+    "Cadence",
+    "CadenceError",
+    "Dates",
+    "Form",
+    "Monthly",
+    "PerYear",
+    "RRule",
+    "Weekly",
+    "Yearly",
+    "parse",
+    "parse_time",
+    "weekday_from_word",
+]
 
 
 class CadenceError(ValueError):
@@ -413,6 +101,7 @@ class Weekly:
     start_time: time | None = None
     end_time: time | None = None
     duration: timedelta | None = None
+    within: tuple[date, date] | None = None  # "… under hösten 2022": only in that period
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,6 +113,7 @@ class Monthly:
     end_time: time | None = None
     weekday: int | None = None  # Monday = 0
     nth: int | None = None  # 1..4, or -1 for the last
+    within: tuple[date, date] | None = None  # "… under hösten 2022": only in that period
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,6 +125,7 @@ class Yearly:
     nth: int  # 1..4, or -1 for the last
     start_time: time | None = None
     end_time: time | None = None
+    within: tuple[date, date] | None = None  # "… under hösten 2022": only in that period
 
     def rrule(self) -> str:
         return f"FREQ=YEARLY;BYMONTH={self.month};BYDAY={self.nth}{RRULE_DAYS[self.weekday]}"
@@ -452,6 +143,7 @@ class PerYear:
     end_time: time | None = None
     about: bool = False
     most: int | None = None
+    within: tuple[date, date] | None = None  # "… under hösten 2022": only in that period
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,6 +183,14 @@ class AsNeeded:
 
 
 Cadence = Weekly | Monthly | Yearly | PerYear | Dates | RRule | AsNeeded
+
+
+def within(c: Cadence) -> tuple[date, date] | None:
+    """The period the words bound the activity to ("under våren 2023", "varannan vecka under
+    hösten 2022"), or None."""
+    if isinstance(c, AsNeeded):
+        return c.span()
+    return getattr(c, "within", None)
 
 
 # --- times ---------------------------------------------------------------------------------
@@ -618,32 +318,6 @@ def _parse_tail(tail: str, whole: str) -> tuple[time | None, time | None, timede
 # --- the parser ----------------------------------------------------------------------------
 
 
-def _alternatives(words: object) -> str:
-    """A regex alternation of words, longest first, a space matching any run of spaces."""
-    ordered = sorted(words, key=len, reverse=True)  # type: ignore[call-overload]
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
-
-
-# "Behovsanpassat", "Löpande under året", "När behov uppstår …", "as needed": no fixed time
-AS_NEEDED_STARTS = (
-    "löpande",
-    "behovsanpassa",
-    "behovsstyr",
-    "när ",
-    "vid behov",
-    "enligt behov",
-    "efter behov",
-    "kontinuerlig",
-    "as needed",
-    "when needed",
-    "when ",
-    "ongoing",
-    "continuous",
-    "on demand",
-    "ad hoc",
-)
-DURING = ("under", "during", "in", "i", "hela", "within", "throughout")
-
 # The pattern sources; ``_pattern`` compiles one the first time a phrase needs it (the words
 # of numbers and units are looked up in the tables, not spelt out in a pattern: cheaper).
 _SOURCES: dict[str, str] = {
@@ -724,6 +398,8 @@ def parse(text: str) -> Cadence:
         return period
     if _may_be_a_date(t) and (dated := _dated(t, raw)) is not None:
         return dated
+    if has_year and (bounded := _bounded(t, raw)) is not None:
+        return bounded
 
     if any(w in ORDINALS for w in t.split()[:4]):
         split = _pattern("tail_start").search(t)
@@ -1371,6 +1047,40 @@ def _period(t: str, raw: str) -> AsNeeded | None:
             return None
         months = (MONTH_WORDS[found.group("m1")], MONTH_WORDS[last])
     return AsNeeded(raw, None, date(year, months[0], 1), _month_end(year, months[1]))
+
+
+def _bounded(t: str, raw: str) -> Cadence | None:
+    """ "Varannan vecka under hösten 2022", "4 ggr/år under 2023": a frequency within the period
+    the words end with; None when they do not end with one."""
+    for word in (" under ", " during ", " in ", " i ", ", "):
+        at = t.rfind(word)
+        if at < 0 or (period := _period(t[at + 1 :].strip(), raw)) is None:
+            continue
+        head = parse(t[:at].rstrip(" ,"))
+        if isinstance(head, Weekly | Monthly | Yearly | PerYear):
+            span = period.span()
+            assert span is not None
+            return replace(head, within=span)
+        raise CadenceError(
+            msg(
+                Text(
+                    "{text!r}: only a weekly, monthly or N-a-year cadence can be bounded by a "
+                    "period",
+                    "{text!r}: bara en vecko-, månads- eller N-ggr/år-rytm kan avgränsas av en "
+                    "period",
+                ),
+                text=raw,
+            ),
+            msg(
+                Text(
+                    "write the period alone ('under våren 2023') or a cadence with it "
+                    "('every other week during autumn 2022')",
+                    "skriv perioden ensam ('under våren 2023') eller en rytm med den "
+                    "('varannan vecka under hösten 2022')",
+                )
+            ),
+        )
+    return None
 
 
 def _as_needed_within(t: str, raw: str) -> AsNeeded:

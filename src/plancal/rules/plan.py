@@ -577,6 +577,9 @@ class _Builder:
             ok = False
         for day in pinned:
             ok &= self._inside(day, rec.at("pinned"), span_start, span_end)
+        if isinstance(cadence, cad.Dates):  # a listed date, or one in words, lies in the plan
+            for day in cadence.items:
+                ok &= self._inside(day, rec.at("when"), span_start, span_end)
 
         exceptions = self._exceptions(rec, span_start, span_end)
         policies = self._break_policies(rec)
@@ -676,10 +679,9 @@ class _Builder:
     def _span(self, rec: Located, cadence: cad.Cadence) -> tuple[date | None, date | None]:
         start: date | None = rec.get("from") or self.start
         end: date | None = rec.get("until") or self.end
-        within = cadence.span() if isinstance(cadence, cad.AsNeeded) else None
-        if within is not None and isinstance(
-            cadence, cad.AsNeeded
-        ):  # "Under 2022", "under våren 2023": only within that period
+        # "Under 2022", "under våren 2023", "varannan vecka under hösten 2022": only then
+        within = cad.within(cadence)
+        if within is not None:
             if self.start and self.end and not (within[0] <= self.end and self.start <= within[1]):
                 self.p.error(
                     rec.at("when"),
@@ -690,7 +692,7 @@ class _Builder:
                             "{when!r} ({first} – {last}) ligger utanför planperioden "
                             "({start} – {end})",
                         ),
-                        when=cadence.text,
+                        when=rec.get("when"),
                         first=within[0],
                         last=within[1],
                         start=self.start,
