@@ -765,7 +765,10 @@ def _weekly(rest: str, interval: int, raw: str, need_day: bool = True) -> Weekly
                 if found.weekdays:
                     raise _cannot(raw)
                 return Weekly(tuple(sorted(set(days))), found.interval, *_times(found))
-        if not days or (word.isalpha() and len(word) > 2):
+        # "varje vecka under terminerna": no weekday was due, so unless the word looks like a
+        # misspelt one, the time tail names the part not understood
+        due = need_day or days or _closest_weekday(word) or _closest_unit(word)
+        if due and (not days or (word.isalpha() and len(word) > 2)):
             raise _unknown_weekday(word, raw)
         break
     if not days and need_day:
@@ -783,7 +786,7 @@ def _times(w: Weekly) -> tuple[time | None, time | None, timedelta | None]:
 
 def _unknown_weekday(word: str, raw: str) -> CadenceError:
     close = _closest_weekday(word)
-    unit = [] if close else _closest(word, [w for w in UNIT_WORDS if " " not in w])
+    unit = [] if close else _closest_unit(word)
     if unit:  # "varje veckka": a misspelt unit, not a weekday
         return CadenceError(
             msg(
@@ -1136,6 +1139,11 @@ def _closest(word: str, candidates: list[str], cutoff: float = 0.6) -> list[str]
     ]
     best = max(scored)
     return [best[2]] if best[0] >= cutoff else []
+
+
+def _closest_unit(word: str) -> list[str]:
+    """A misspelt unit ("veckka"); stricter than weekdays, short words are alike too easily."""
+    return _closest(word, [w for w in UNIT_WORDS if " " not in w], cutoff=0.75)
 
 
 def _closest_weekday(word: str) -> list[str]:

@@ -90,7 +90,7 @@ for _unit, _words in (
     ("tertial", ("tertial", "tertialet", "tertialer", "tertials")),
     ("term", ("termin", "terminen", "terminer", "term", "terms", "semester", "semesters")),
     ("half", ("halvår", "halvåret", "halvårs", "half-year", "half year", "half a year")),
-    ("year", ("år", "året", "year", "years")),
+    ("year", ("år", "året", "year", "years", "läsår", "läsåret", "school year")),
 ):
     for _w in _words:
         UNIT_WORDS[_w] = _unit
