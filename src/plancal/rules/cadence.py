@@ -78,6 +78,7 @@ __all__ = [  # what the plan loader, the importer, the reference and the targets
     "parse",
     "parse_time",
     "weekday_from_word",
+    "within",
 ]
 
 
@@ -401,7 +402,7 @@ def parse(text: str) -> Cadence:
     if has_year and (bounded := _bounded(t, raw)) is not None:
         return bounded
 
-    if any(w in ORDINALS for w in t.split()[:4]):
+    if any(w in ORDINALS for w in words[:4]):
         split = _pattern("tail_start").search(t)
         head, tail = (t[: split.start()].strip(), t[split.start() :]) if split else (t, "")
         if m := _pattern("nth").match(head):
