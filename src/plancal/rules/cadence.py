@@ -344,12 +344,14 @@ _SOURCES: dict[str, str] = {
         r"(?:(?:i\s+|of\s+|in\s+)?(?:varje|every|each|the)?\s*(?P<month>månad|månaden|month)|"
         r"(?:i|in|of)\s+(?P<named>[a-zåäö]+))$"
     ),
-    # "Onsdag den 8 mars 2023, klockan 15:30", "7 March 2023 at 15:30", "March 8, 2023"
+    # "Onsdag den 8 mars 2023, klockan 15:30", "7 March 2023 at 15:30", "March 8, 2023",
+    # "8/3 2023" (day/month, the Swedish way)
     "dated": (
         r"^(?:on\s+)?(?:(?P<wd>[a-zåäö]+)\.?\s*,?\s+)?(?:(?:den|the)\s+)?"
         r"(?:(?P<d>\d{1,2})(?::?[ae]|:de|st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<m>[a-zåäö]+)\.?"
         r"|(?P<m2>[a-zåäö]+)\.?\s+(?:the\s+)?(?P<d2>\d{1,2})(?:st|nd|rd|th)?"
-        r"|(?P<iso>\d{4}-\d{1,2}-\d{1,2}))"
+        r"|(?P<iso>\d{4}-\d{1,2}-\d{1,2})"
+        r"|(?P<d3>\d{1,2})/(?P<m3>\d{1,2})(?:\s*-\s*(?=\d{4}))?)"
         r"(?:\s*,?\s*(?P<y>\d{4})\b)?(?P<tail>.*)$"
     ),
     # "under våren 2023", "hösten 2022", "during the autumn of 2022", "läsåret 2022/23"
@@ -831,9 +833,13 @@ def _cannot(raw: str) -> CadenceError:
 
 
 def _may_be_a_date(t: str) -> bool:
-    """Cheap: a month's name among the words, or an ISO date."""
-    return any(w.strip(",.") in MONTH_WORDS for w in t.split()) or (
-        "-" in t and _has_year(t) and bool(re.search(r"\d{4}-\d", t))
+    """Cheap: a month's name among the words, an ISO date or a day/month."""
+    words = [w.strip(",.") for w in t.split()]
+    numeric = [w for w in words if w.replace("-", "").replace("/", "").isdigit()]
+    return (
+        any(w in MONTH_WORDS for w in words)
+        or any("/" in w for w in numeric)
+        or (_has_year(t) and any("-" in w for w in numeric))
     )
 
 
@@ -847,6 +853,9 @@ def _dated(t: str, raw: str) -> Dates | None:
         year: int | None = y
         if m.group("y"):
             return None
+    elif m.group("d3"):
+        d, mo = int(m.group("d3")), int(m.group("m3"))
+        year = int(m.group("y")) if m.group("y") else None
     else:
         month_word = m.group("m") or m.group("m2")
         if month_word not in MONTH_WORDS:

@@ -134,14 +134,18 @@ FORMS: tuple[Form, ...] = (
         Text("One dated meeting", "Ett möte på ett datum"),
         Text(
             "One meeting on that date, at the time in the words (else `time`). A weekday that "
-            "disagrees with the date is an error, and so is a date without a year.",
+            "disagrees with the date is an error, and so is a date without a year. Figures are "
+            "day first (8/3 2023 is 8 March), or ISO (2023-03-08).",
             "Ett möte det datumet, på tiden i orden (annars `time`). En veckodag som inte "
-            "stämmer med datumet är ett fel, liksom ett datum utan år.",
+            "stämmer med datumet är ett fel, liksom ett datum utan år. Siffror läses dag först "
+            "(8/3 2023 är 8 mars), eller ISO (2023-03-08).",
         ),
         (
             "Onsdag den 8 mars 2023, klockan 15:30",
             "Den 7 mars 2023 kl. 15.30",
             "7 mars 2023 kl. 15.30–17.00",
+            "Onsdag 8/3 2023 kl. 15.30",
+            "2023-03-08 kl. 15.30",
             "7 March 2023 at 15:30",
             "Wednesday, March 8, 2023 at 3:30 pm",
         ),
