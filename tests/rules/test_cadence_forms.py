@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from plancal.rules.cadence import (
     FORMS,
@@ -257,3 +259,19 @@ def test_a_date_outside_the_plan_is_an_error(when: str) -> None:
     assert f"plan.yaml:{line}:5: error: 2021-03-07 is outside 2022-09-01 – 2023-12-31" in (
         caught.value.render("en")
     )
+
+
+_WORDS = sorted(
+    {word for form in FORMS for example in form.examples for word in example.split()}
+    | {"2022/23", "8/3", "0/0", "99/99", "31", "februari", "(", "–", "99999", "vartannat"}
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=7))
+def test_any_words_of_the_language_parse_or_are_refused_with_a_hint(words: list[str]) -> None:
+    # words of the reference in any order: a cadence, or a CadenceError in both languages
+    try:
+        parse(" ".join(words))
+    except CadenceError as e:
+        assert e.message.render("sv") and e.message.render("en")
