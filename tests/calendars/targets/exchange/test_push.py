@@ -248,37 +248,70 @@ def test_added_occurrence_is_a_single_meeting_for_its_attendees(
     assert occurrences_in(sim, schedule.plan.tz) == agenda_of(schedule)
 
 
-def test_restored_occurrence_rewrites_the_series_and_tells_its_attendees_once(
+def test_a_restored_occurrence_is_one_invitation_beside_its_series_and_stays_so(
     sim: Simulator, tmp_path: Path
 ) -> None:
+    """Exchange cannot undelete an occurrence. Announcing the series anew would send its
+    master and its one moved occurrence (two messages each); a single meeting for the restored
+    occurrence is one invitation. Later pushes read it back as part of the series: nothing
+    flaps, a new place reaches it too, and cancelling it again is one cancellation."""
+    exceptions = "    exceptions:\n      moved: {2022-11-08: 2022-11-09 10:00}\n"
     cancelled = seed_variant(
         tmp_path,
         "a.yaml",
-        **beredning(
-            "    exceptions:\n      cancelled: [2023-03-14]\n      moved: {2022-11-08: 2022-11-09 "
-            "10:00}\n"
-        ),
+        **beredning(exceptions.replace("moved", "cancelled: [2023-03-14]\n      moved")),
     )
     run_push(cancelled, sim)
-    restored = seed_variant(
-        tmp_path,
-        "b.yaml",
-        **beredning("    exceptions:\n      moved: {2022-11-08: 2022-11-09 10:00}\n"),
-    )
-    sent = len(sim.sent)
+    restored = seed_variant(tmp_path, "b.yaml", **beredning(exceptions))
+    sent, mark = len(sim.sent), len(sim.log)
     dry = run_push(restored, sim, dry_run=True)
     result = run_push(restored, sim)
     assert [c.kind for c in result.changes] == ["restore-occurrence"]
-    # The series is announced again with its one exception in place: Exchange sends the
-    # master's update and one for the modified occurrence, and the dry run counts both.
-    moved = datetime(2022, 11, 8, 8, 0, tzinfo=UTC).isoformat()
-    assert messages(sim, sent) == sorted(
-        [("update", BEREDNING_KEY, a, None) for a in BEREDNING_PEOPLE]
-        + [("update", BEREDNING_KEY, a, moved) for a in BEREDNING_PEOPLE],
-        key=lambda m: (m[0], m[1], m[2], m[3] or ""),
-    )
-    assert sync_messages(dry.changes).updates == {a: 2 for a in BEREDNING_PEOPLE}
+    assert writes_since(sim, mark) == ["CreateItem"]  # the series itself is not touched
+    keys = key_of(sim)
+    heard = messages(sim, sent, keys)
+    assert heard == sorted(("invitation", BEREDNING_KEY, a, None) for a in BEREDNING_PEOPLE)
+    predicted = sync_messages(dry.changes, apart=dry.apart)
+    assert predicted.invitations == {a: 1 for a in BEREDNING_PEOPLE} and not predicted.updates
     assert occurrences_in(sim, restored.plan.tz) == agenda_of(restored)
+    # Read back, the single meeting is the series' occurrence: nothing left to do.
+    mark = len(sim.log)
+    assert run_push(restored, sim).changes == []
+    assert writes_since(sim, mark) == []
+    # A new place reaches the series (master and its exception) and the single meeting.
+    moved_place = seed_variant(
+        tmp_path, "c.yaml", **beredning(exceptions + "    place: Stadshuset, rum 2\n")
+    )
+    sent = len(sim.sent)
+    dry = run_push(moved_place, sim, dry_run=True)
+    run_push(moved_place, sim)
+    per = Counter(s.attendee for s in sim.sent[sent:])
+    assert dict(per) == {a: 3 for a in BEREDNING_PEOPLE}
+    assert sync_messages(dry.changes, apart=dry.apart).updates == dict(per)
+    assert {i.location for i in sim.calendar(ORGANIZER) if keys.get(i.uid) == BEREDNING_KEY} == {
+        "Stadshuset, rum 2"
+    }
+    assert run_push(moved_place, sim).changes == []
+    # Cancelled again: the single meeting goes, one cancellation each, and the series stays.
+    again = seed_variant(
+        tmp_path,
+        "d.yaml",
+        **beredning(
+            exceptions.replace("moved", "cancelled: [2023-03-14]\n      moved")
+            + "    place: Stadshuset, rum 2\n"
+        ),
+    )
+    sent = len(sim.sent)
+    dry = run_push(again, sim, dry_run=True)
+    run_push(again, sim)
+    assert messages(sim, sent, keys) == sorted(
+        ("cancellation", BEREDNING_KEY, a, None) for a in BEREDNING_PEOPLE
+    )
+    assert sync_messages(dry.changes, apart=dry.apart).cancellations == {
+        a: 1 for a in BEREDNING_PEOPLE
+    }
+    assert occurrences_in(sim, again.plan.tz) == agenda_of(again)
+    assert run_push(again, sim).changes == []
 
 
 def test_regression_single_meeting_on_a_new_day_reaches_exchange(

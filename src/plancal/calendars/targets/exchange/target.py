@@ -38,7 +38,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
@@ -214,6 +214,7 @@ def _register() -> None:
         ("plancal_activity", "plancal-activity"),
         ("plancal_digest", "plancal-digest"),
         ("plancal_timing", "plancal-timing"),
+        ("plancal_occurrence", "plancal-occurrence"),  # on a single meeting beside a series
     ):
         prop = type(
             f"_{attr}",
@@ -291,7 +292,20 @@ class _Batch:
         self.entries.append((key, item, list(fields)))
 
 
+def single_key(key: str, rid: When) -> str:
+    """How a single meeting beside a series is named in the journal: series key # occurrence."""
+    return f"{key}#{rid.isoformat()}"
+
+
+def _occurrence_of(text: str) -> When:
+    return datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+
+
 class ExchangeTarget:
+    # Exchange cannot undelete an occurrence: a restored one goes out as a single meeting
+    # beside its series when that sends fewer messages than announcing the series anew.
+    restores_apart = True
+
     def __init__(
         self,
         connection: Connection,
@@ -310,6 +324,8 @@ class ExchangeTarget:
         self.sleep = sleep
         self.clock = clock or (lambda: datetime.now(UTC))
         self.handles: dict[str, _Handle] = {}
+        self.single_handles: dict[str, _Handle] = {}  # single_key → a single meeting
+        self.orphans: dict[str, list[str]] = {}  # key → single meetings whose series is gone
         self.vanished: list[str] = []  # pushed before, deleted outside plancal since
         self.waited = 0.0  # seconds spent honouring back-offs
         self.requests = 0
@@ -595,14 +611,16 @@ class ExchangeTarget:
         folder = self.calendar()
 
         def find() -> list[Any]:
-            query = folder.filter(plancal_plan=self.plan_id).only("plancal_key")
+            query = folder.filter(plancal_plan=self.plan_id).only(
+                "plancal_key", "plancal_occurrence"
+            )
             query.page_size = 100
             return list(query)
 
         return {
-            i.plancal_key: (i.id, i.changekey)
+            name: (i.id, i.changekey)
             for i in self._call(find)
-            if getattr(i, "plancal_key", None) in keys
+            if (name := _identity(i)) in keys or getattr(i, "plancal_key", None) in keys
         }
 
     def _read_once(self) -> dict[str, Held]:
@@ -617,7 +635,9 @@ class ExchangeTarget:
             "plancal_activity",
             "plancal_digest",
             "plancal_timing",
+            "plancal_occurrence",
             "subject",
+            "start",
             "type",
             "is_all_day",
             "required_attendees",
@@ -634,16 +654,24 @@ class ExchangeTarget:
         self._learn_aliases(found)
         held: dict[str, Held] = {}
         handles: dict[str, _Handle] = {}
+        singles: dict[str, _Handle] = {}
         duplicates: list[str] = []
-        remembered: list[Pushed] = []
         for item in found:
+            if getattr(item, "plancal_occurrence", None):
+                name = _identity(item)
+                if name in singles:
+                    duplicates.append(name)
+                all_day = bool(item.is_all_day)
+                rid = _occurrence_of(item.plancal_occurrence)
+                h = replace(self._held(item), moved={rid: self._when(item.start, all_day)})
+                singles[name] = _Handle(item.id, item.changekey, h, all_day)
+                continue
             h = self._held(item)
             if h.key in held:  # plancal's pushes never make one; a copy made in Outlook may
                 duplicates.append(h.key)
                 continue
             held[h.key] = h
             handles[h.key] = _Handle(item.id, item.changekey, h, bool(item.is_all_day))
-            remembered.append(Pushed(h.key, item.id, item.changekey, h.digest or "", snapshot(h)))
         if duplicates:
             raise ExchangeError(
                 msg(
@@ -660,7 +688,30 @@ class ExchangeTarget:
                     )
                 ),
             )
+        self.orphans = {}
+        for name, single in sorted(singles.items()):
+            # A restored occurrence held apart: the series holds it, at the meeting's time.
+            [(rid, start)] = single.held.moved.items()
+            series = held.get(single.held.key)
+            if series is None:  # its series was deleted outside plancal: the meeting goes too
+                self.orphans.setdefault(single.held.key, []).append(name)
+                continue
+            moved = dict(series.moved)
+            if start != rid:
+                moved[rid] = start
+            held[series.key] = replace(
+                series,
+                cancelled=series.cancelled - {rid},
+                moved=moved,
+                singles={**series.singles, rid: start},
+            )
+            handles[series.key].held = held[series.key]
+        remembered = [
+            Pushed(k, x.item_id, x.change_key, x.held.digest or "", snapshot(x.held))
+            for k, x in handles.items()
+        ]
         self.handles = handles
+        self.single_handles = singles
         if self.state is not None and self.record:
             known = self.state.load()
             # Pushed before, gone now: someone deleted it outside plancal; it is made again.
@@ -735,6 +786,8 @@ class ExchangeTarget:
         )
 
     def _when(self, value: Any, all_day: bool) -> When:
+        if not isinstance(value, datetime):  # exchangelib gives an all-day item's day
+            return date(value.year, value.month, value.day)
         moment = datetime.fromtimestamp(value.timestamp(), UTC)
         return moment.astimezone(self.tz).date() if all_day else moment
 
@@ -776,7 +829,18 @@ class ExchangeTarget:
             if failures:
                 raise Unsettled("; ".join(failures))
 
+        def single(name: str) -> Any:
+            h = self.single_handles[name]
+            return self._ref(h.item_id, h.change_key)
+
         deletes = [_Batch("delete", all_), _Batch("delete", none)]
+        for s in p.singles_delete:  # before their series: it may be written anew
+            name = single_key(s.key, s.rid)
+            if name in self.single_handles:
+                deletes[0].add(name, single(name))
+        for names in self.orphans.values():
+            for name in names:
+                deletes[0].add(name, single(name))
         for key in p.delete_announced:
             deletes[0].add(key, ref(key))
         for key in p.delete_silent:
@@ -789,6 +853,11 @@ class ExchangeTarget:
         for want, digest in p.resets:
             item, names = self._rewrite(self.handles[want.key], want, digest)
             creates[2].add(want.key, item, names)
+        for s in p.singles_create:
+            assert s.want is not None
+            creates[0].add(
+                single_key(s.key, s.rid), self._single(folder, s.want, s.rid, s.start or s.rid)
+            )
         phase(*deletes)
         phase(*creates)
         # The exceptions: silent ones of the series just written (now that they have ids),
@@ -817,7 +886,25 @@ class ExchangeTarget:
         for want in p.announce:
             if want.key in self.handles:
                 announce.add(want.key, *self._content(self.handles[want.key], want))
+        # A series' single meetings before its master: should the push stop in between, the
+        # master still holds the old content hash and the next round updates it again.
+        singles = [_Batch("update", all_), _Batch("update", changed)]
+        for batch, group in ((singles[0], p.singles_all), (singles[1], p.singles_changed)):
+            for s in group:
+                name = single_key(s.key, s.rid)
+                if s.want is not None and name in self.single_handles:
+                    batch.add(name, *self._single_content(self.single_handles[name], s.want))
+        phase(*singles)
         phase(*updates)
+        moves = _Batch("update", all_)
+        for s in p.singles_moves:
+            name = single_key(s.key, s.rid)
+            if s.want is not None and name in self.single_handles:
+                h = self.single_handles[name]
+                item = self._ref(h.item_id, h.change_key)
+                item.start, item.end = self._span(s.want, s.start or s.rid)
+                moves.add(name, item, ["start", "end"])
+        phase(moves)
         for wave in waves(p.occurrence_moves, held, self.tz):
             phase(self._occurrences("update", all_, wave))
         if announce is not updates[0]:
@@ -873,6 +960,9 @@ class ExchangeTarget:
                         raise ExchangeError(_explain(result, self.c))
                     failures.append(f"{key}: {name}")
                     self.uncertain.add(key)
+                elif batch.op == "create" and "#" in key:  # a single meeting beside a series
+                    h = Held(key, "", None, frozenset())
+                    self.single_handles[key] = _Handle(result.id, result.changekey, h, False)
                 elif batch.op == "create":
                     old = self.handles.get(key)
                     h = old.held if old else Held(key, "", None, frozenset())
@@ -928,6 +1018,37 @@ class ExchangeTarget:
             folder=folder,
             **{k: v for k, v in values.items() if v is not None},
         )
+
+    def _single(self, folder: Any, want: Meeting, rid: When, start: When) -> CalendarItem:
+        """One occurrence of a series as a meeting of its own, tagged with the series' key and
+        the occurrence (its original start), so a read folds it back into the series."""
+        from exchangelib import CalendarItem
+
+        values = self._fields(want)
+        values["recurrence"] = None
+        values["start"], values["end"] = self._span(want, start)
+        values["plancal_digest"] = want.digest
+        values["plancal_occurrence"] = rid.isoformat()
+        return CalendarItem(
+            account=self.account(),
+            folder=folder,
+            **{k: v for k, v in values.items() if v is not None},
+        )
+
+    def _single_content(self, handle: _Handle, want: Meeting) -> tuple[Any, list[str]]:
+        """A single meeting beside a series: the series' content, its own time kept."""
+        item = self._ref(handle.item_id, handle.change_key)
+        values = self._fields(want)
+        for k in ("start", "end", "is_all_day", "recurrence"):
+            values.pop(k)
+        values["plancal_digest"] = want.digest
+        names = []
+        for k, v in values.items():
+            if v is None and k not in ("location", "categories", "required_attendees"):
+                continue
+            setattr(item, k, v)
+            names.append(k)
+        return item, names
 
     def _rewrite(self, handle: _Handle, want: Meeting, digest: str) -> tuple[Any, list[str]]:
         """Every field but the attendees (they change when the series is announced)."""
@@ -1053,6 +1174,14 @@ def _services() -> dict[str, Any]:
         )
         for op, cls in (("create", CreateItem), ("update", UpdateItem), ("delete", DeleteItem))
     }
+
+
+def _identity(item: Any) -> str:
+    """The journal's name for an item: its key, or for a single meeting beside a series, the
+    key and the occurrence it holds."""
+    key = getattr(item, "plancal_key", None) or ""
+    occurrence = getattr(item, "plancal_occurrence", None)
+    return single_key(key, _occurrence_of(occurrence)) if occurrence else key
 
 
 def _resolve_names(account: Any, name: str) -> list[Any]:
