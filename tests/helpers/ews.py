@@ -94,9 +94,11 @@ def run_push(
     store: Any = None,
     dry_run: bool = False,
     sleep: Any = None,
+    clock: Any = None,
     **over: Any,
 ) -> Any:
-    """One `plancal push exchange`, as the CLI runs it, against the simulator."""
+    """One `plancal push exchange`, as the CLI runs it, against the simulator (``sleep`` and
+    ``clock`` replace the target's, for tests where time passes only when slept)."""
     import time
 
     from plancal.calendars.push import push
@@ -111,6 +113,7 @@ def run_push(
         schedule.plan.tz,
         state,
         sleep=sleep if sleep is not None else time.sleep,
+        clock=clock,
     )
     return push(schedule, target, dry_run=dry_run, unsettled=Unsettled)
 

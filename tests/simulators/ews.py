@@ -352,6 +352,17 @@ class Simulator:
         self.busy_item = 1  # which item of a batch a "busy-item" fault refuses (0-based)
         # "Now" for the messages that depend on it (a cancelled series' future exceptions).
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        # Exchange Online's sending limits for one mailbox: (messages a minute, recipients a
+        # day), per "Sending limits" in
+        # https://learn.microsoft.com/en-us/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits#sending-limits
+        # None: off (on premises, the administrator's throttling policy decides). Once a limit
+        # is reached, a write that would send is refused with ErrorSubmissionQuotaExceeded, "a
+        # user cannot immediately send more requests because the submission quota has been
+        # reached" (https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode).
+        # Stricter than Exchange Online, which holds the minute's excess in the Outbox: a
+        # client that does not pace itself is caught here.
+        self.sending_limits: tuple[int, int] | None = None
+        self.submitted: list[tuple[datetime, tuple[Any, ...], str]] = []  # when, message, to
         self._counter = itertools.count(1)
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -840,6 +851,7 @@ class Simulator:
         for position, node in enumerate(el.find("m:Items", NSMAP)):
             try:
                 ctx.throttle(position)
+                ctx.quota(send)
                 if etree.QName(node).localname != "CalendarItem":
                     raise EwsError("ErrorInvalidRequest", "only calendar items are simulated")
                 if send is None:
@@ -873,6 +885,7 @@ class Simulator:
         for position, change in enumerate(el.find("m:ItemChanges", NSMAP)):
             try:
                 ctx.throttle(position)
+                ctx.quota(send)
                 ref = change[0]
                 item, index = ctx.resolve(ref)
                 if (
@@ -1007,6 +1020,7 @@ class Simulator:
         for position, ref in enumerate(el.find("m:ItemIds", NSMAP)):
             try:
                 ctx.throttle(position)
+                ctx.quota(send)
                 item, index = ctx.resolve(ref)
                 if send is None and item.attendees:
                     raise EwsError(
@@ -1085,6 +1099,7 @@ class Simulator:
             self.sent.append(
                 Sent(item.mailbox, attendee, actual, item.uid, occurrence, item.subject, number)
             )
+            self.submitted.append((self.clock(), (number, item.uid, occurrence), attendee))
             if actual == "cancellation":
                 if occurrence is None:
                     item.announced.discard(attendee)
@@ -1179,6 +1194,22 @@ class _Context:
                 "ErrorServerBusy",
                 "The server cannot service this request right now. Try again later.",
                 self.sim.backoff_ms,
+            )
+
+    def quota(self, send: str | None) -> None:
+        """ErrorSubmissionQuotaExceeded for a write that would send once the minute's messages
+        or the day's recipients reached the sending limits (see ``Simulator.sending_limits``)."""
+        limits = self.sim.sending_limits
+        if limits is None or send in (None, "SendToNone"):
+            return
+        now = self.sim.clock()
+        minute = {m for when, m, _ in self.sim.submitted if when > now - timedelta(minutes=1)}
+        day = [m for when, m, _ in self.sim.submitted if when > now - timedelta(days=1)]
+        if len(minute) >= limits[0] or len(day) >= limits[1]:
+            raise EwsError(
+                "ErrorSubmissionQuotaExceeded",
+                "The message can't be submitted because the sender's submission quota was "
+                "exceeded.",
             )
 
     def default(self) -> str:

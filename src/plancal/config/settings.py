@@ -497,6 +497,30 @@ SECTIONS: tuple[Section, ...] = (
                 ),
                 default=100,
             ),
+            Option(
+                "messages_per_minute",
+                Int(0, 100_000),
+                Text(
+                    "Meeting messages the mailbox may send a minute; the push paces itself. "
+                    "Empty: 30 for Exchange Online, none on premises; 0: none.",
+                    "Mötesmeddelanden brevlådan får skicka per minut; pushen håller takten. "
+                    "Tomt: 30 för Exchange Online, ingen gräns lokalt; 0: ingen gräns.",
+                ),
+                default=None,
+            ),
+            Option(
+                "recipients_per_day",
+                Int(0, 10_000_000),
+                Text(
+                    "Recipients the mailbox may reach in 24 hours; the push stops before the "
+                    "limit and continues on the next run. Empty: 10000 for Exchange Online, "
+                    "none on premises; 0: none.",
+                    "Mottagare brevlådan får nå på 24 timmar; pushen stannar före gränsen och "
+                    "fortsätter vid nästa körning. Tomt: 10000 för Exchange Online, ingen gräns "
+                    "lokalt; 0: ingen gräns.",
+                ),
+                default=None,
+            ),
         ),
     ),
     Section(

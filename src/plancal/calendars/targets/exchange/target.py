@@ -45,7 +45,8 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from plancal.calendars.push import Progress, Pushed, PushLedger
-from plancal.calendars.sync import Change, Held, Meeting, When, snapshot
+from plancal.calendars.sync import Change, Held, Meeting, When, messages, snapshot
+from plancal.calendars.targets.exchange.limits import LEDGER_KEY, Limits, Sending
 from plancal.calendars.targets.exchange.phases import (
     Occurrence,
     Phases,
@@ -92,6 +93,8 @@ class Connection:
     max_wait: int = 900
     batch: int = 100
     settle: float | None = None  # seconds between two reads after an unsettled write
+    messages_per_minute: int = 0  # sending limits the push keeps (0: none)
+    recipients_per_day: int = 0
     source: str | None = None  # the settings file read (None: none was found)
     looked: str | None = None  # where plancal looked for one
 
@@ -176,6 +179,13 @@ class Connection:
                 )
         problems.raise_if_errors()
         access = get("access") or ("impersonation" if auth == "oauth2" else "delegate")
+        # Exchange Online's sending limits hold unless the settings say otherwise; on premises
+        # the administrator's throttling policy decides, and the settings may state it.
+        online = auth == "oauth2" or urlparse(get("url") or "").netloc.endswith(
+            ("office365.com", "outlook.com")
+        )
+        per_minute = get("messages_per_minute")
+        per_day = get("recipients_per_day")
         return cls(
             mailbox=get("mailbox"),
             url=get("url"),
@@ -191,6 +201,8 @@ class Connection:
             max_wait=get("max_wait") if get("max_wait") is not None else 900,
             batch=get("batch") or 100,
             settle=get("settle"),
+            messages_per_minute=per_minute if per_minute is not None else (30 if online else 0),
+            recipients_per_day=per_day if per_day is not None else (10_000 if online else 0),
             source=None if settings.source.startswith("(no file") else settings.source,
             looked=settings.source.removeprefix("(no file at ").removesuffix(")"),
         )
@@ -335,6 +347,9 @@ class ExchangeTarget:
         self._resolved: set[str] = set()
         self._account: Account | None = None
         self._calendar: Calendar | None = None
+        self.limits = Limits(connection.messages_per_minute, connection.recipients_per_day)
+        self._sending: Sending | None = None
+        self.quota_reached = False  # Exchange refused to send more for now (someone else sent)
 
     @property
     def organizer(self) -> str:
@@ -715,7 +730,7 @@ class ExchangeTarget:
         if self.state is not None and self.record:
             known = self.state.load()
             # Pushed before, gone now: someone deleted it outside plancal; it is made again.
-            self.vanished = sorted(set(known) - set(held))
+            self.vanished = sorted(set(known) - set(held) - {LEDGER_KEY})
             self.state.forget(self.vanished)
             self.state.remember(remembered, self.clock())
         return held
@@ -798,8 +813,99 @@ class ExchangeTarget:
         if not changes:
             return
         held = {k: h.held for k, h in self.handles.items()}
-        phases = plan_phases(changes, held)
-        self._run(phases, progress)
+        if self.quota_reached:  # the mailbox's quota was used up (by us or anyone): a minute
+            self.quota_reached = False
+            self._pause(60.0)
+        if not self.limits.active:
+            self._run(plan_phases(changes, held), progress)
+            return
+        # Within the sending limits: the changes go key by key, as many a minute as fit.
+        groups: dict[str, list[Change]] = {}
+        for c in changes:
+            groups.setdefault(c.key, []).append(c)
+        pending = list(groups.values())
+        sending = self.sending()
+        while pending:
+            now = self.clock()
+            part: list[Change] = []
+            sent = recipients = 0
+            while pending:
+                m = messages(pending[0], now, apart=True)
+                if not sending.fits_day(now, recipients + m.total()):
+                    if not part:
+                        raise self._day_limit(sending, now, m.total(), len(pending))
+                    break
+                if part and not sending.fits_minute(now, sent + m.sent):
+                    break
+                part += pending.pop(0)
+                sent, recipients = sent + m.sent, recipients + m.total()
+            wait = sending.wait(now, sent)
+            if wait > 0:
+                self.sleep(wait)
+                now = self.clock()
+            sending.spend(now, sent, recipients)  # counted before it goes: a crash still counts
+            self._remember_sending()
+            self._run(plan_phases(part, held), progress)
+
+    def _pause(self, wait: float) -> None:
+        if self.waited + wait > self.c.max_wait:
+            raise ExchangeError(
+                msg(
+                    Text(
+                        "Exchange at {url} refused to send more messages for more than {s} s "
+                        "(ErrorSubmissionQuotaExceeded; max_wait in {where})",
+                        "Exchange på {url} vägrade skicka fler meddelanden i mer än {s} s "
+                        "(ErrorSubmissionQuotaExceeded; max_wait i {where})",
+                    ),
+                    url=self.c.url or "autodiscover",
+                    s=self.c.max_wait,
+                    where=self.c.where,
+                )
+            )
+        self.waited += wait
+        self.sleep(wait)
+
+    def sending(self) -> Sending:
+        """What this mailbox sent over the last day, as the push ledger remembers it."""
+        if self._sending is None:
+            row = self.state.load().get(LEDGER_KEY) if self.state is not None else None
+            self._sending = Sending.from_snapshot(self.limits, row.snapshot if row else None)
+        return self._sending
+
+    def _remember_sending(self) -> None:
+        if self.state is not None and self.record and self._sending is not None:
+            row = Pushed(LEDGER_KEY, "", "", "", self._sending.snapshot())
+            self.state.remember([row], self.clock())
+
+    def _day_limit(self, sending: Sending, now: datetime, needed: int, left: int) -> ExchangeError:
+        when = sending.day_frees(now, needed)
+        return ExchangeError(
+            msg(
+                Text(
+                    "the push stopped before Exchange's limit of {limit} recipients a day for "
+                    "{mailbox}: {sent} were sent in the last 24 hours and {left} change(s) "
+                    "still need {n} more",
+                    "pushen stannade före Exchanges gräns på {limit} mottagare per dygn för "
+                    "{mailbox}: {sent} skickades de senaste 24 timmarna och {left} ändring(ar) "
+                    "behöver {n} till",
+                ),
+                limit=self.limits.per_day,
+                mailbox=self.c.mailbox,
+                sent=sending.recipients_since(now),
+                left=left,
+                n=needed,
+            ),
+            msg(
+                Text(
+                    "run the push again after {when} UTC: it continues where it stopped "
+                    "(recipients_per_day in {where} states the limit)",
+                    "kör pushen igen efter {when} UTC: den fortsätter där den slutade "
+                    "(recipients_per_day i {where} anger gränsen)",
+                ),
+                when=max(when, now).strftime("%Y-%m-%d %H:%M"),
+                where=self.c.where,
+            ),
+        )
 
     def _run(self, p: Phases, progress: Progress | None) -> None:
         """Send the planned phases; stop at the first phase that did not settle."""
@@ -958,6 +1064,8 @@ class ExchangeTarget:
                         continue  # already gone: what a delete wanted
                     if name in REFUSED_FOR_GOOD:
                         raise ExchangeError(_explain(result, self.c))
+                    if name == "ErrorSubmissionQuotaExceeded":  # not sent: the next round waits
+                        self.quota_reached = True
                     failures.append(f"{key}: {name}")
                     self.uncertain.add(key)
                 elif batch.op == "create" and "#" in key:  # a single meeting beside a series
