@@ -32,7 +32,14 @@ def ews_schema() -> Any:
 
 @pytest.fixture
 def sim(ews_schema: Any) -> Iterator[Simulator]:
-    s = Simulator(ews_schema, users={USER: PASSWORD}, delegates={USER: {ORGANIZER}})
+    # The grants an administrator gives as the README says: ApplicationImpersonation scoped to
+    # the organizer's mailbox (the default access), and delegate access with Editor rights.
+    s = Simulator(
+        ews_schema,
+        users={USER: PASSWORD},
+        delegates={USER: {ORGANIZER}},
+        impersonators={USER: {ORGANIZER}},
+    )
     s.start()
     yield s
     s.stop()
@@ -83,6 +90,7 @@ def connection(sim: Simulator, **over: Any) -> Any:
         "timeout": 5,
         "max_wait": 120,
         "settle": 0.05,  # the simulator's writes land at once unless a test makes them slow
+        "access": "delegate",  # the tests of delegate access; impersonation is asked for
     }
     values.update(over)
     return Connection(**values)

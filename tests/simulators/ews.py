@@ -317,7 +317,7 @@ class Simulator:
         schema: Any,
         users: dict[str, str] | None = None,
         delegates: dict[str, set[str]] | dict[str, dict[str, str]] | None = None,
-        impersonators: set[str] | None = None,
+        impersonators: set[str] | dict[str, set[str]] | None = None,
         clients: dict[str, str] | None = None,
     ):
         self.schema = schema
@@ -330,7 +330,16 @@ class Simulator:
             user: (dict(boxes) if isinstance(boxes, dict) else dict.fromkeys(boxes, "Editor"))
             for user, boxes in (delegates or {}).items()
         }
-        self.impersonators = impersonators if impersonators is not None else set()
+        # Impersonation: the ApplicationImpersonation role assigned to the account, for every
+        # mailbox or, with a management scope, for the mailboxes in it (a dict); without it,
+        # or outside the scope, ErrorImpersonateUserDenied
+        # (https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/impersonation-and-ews-in-exchange,
+        # https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/how-to-configure-impersonation).
+        self.impersonators: dict[str, set[str] | None] = (
+            {u: {b.lower() for b in boxes} for u, boxes in impersonators.items()}
+            if isinstance(impersonators, dict)
+            else dict.fromkeys(impersonators or (), None)
+        )
         self.clients = clients if clients is not None else {}  # OAuth2 client id → secret
         self.tokens: dict[str, str] = {}  # access token → client id
         self.lock = threading.RLock()
@@ -662,7 +671,10 @@ class Simulator:
                 impersonated = (
                     _text(imp, ".//t:PrimarySmtpAddress") or _text(imp, ".//t:SmtpAddress") or ""
                 ).lower()
-                if user not in self.impersonators:
+                scope = self.impersonators.get(user, set())
+                if user not in self.impersonators or (
+                    scope is not None and impersonated not in scope
+                ):
                     raise EwsError(
                         "ErrorImpersonateUserDenied",
                         "The account does not have permission to impersonate.",

@@ -453,10 +453,12 @@ SECTIONS: tuple[Section, ...] = (
                 "access",
                 Choice({"delegate": "delegate", "impersonation": "impersonation"}),
                 Text(
-                    "How the account reaches the mailbox; default: impersonation with oauth2, "
-                    "delegate otherwise.",
-                    "Hur kontot når brevlådan; standard: impersonation "
-                    "med oauth2, annars delegate.",
+                    "How the account reaches the mailbox; default: impersonation (on premises: "
+                    "the ApplicationImpersonation role scoped to the mailbox); delegate: the "
+                    "mailbox's owner grants Editor rights to its calendar.",
+                    "Hur kontot når brevlådan; standard: impersonation (lokalt: rollen "
+                    "ApplicationImpersonation begränsad till brevlådan); delegate: brevlådans "
+                    "ägare ger redigeringsrätt till kalendern.",
                 ),
             ),
             Option(

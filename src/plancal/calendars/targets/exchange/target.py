@@ -88,7 +88,7 @@ class Connection:
     tenant_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     authority: str = "https://login.microsoftonline.com"
-    access: str = "delegate"
+    access: str = "impersonation"
     timeout: int = 120
     max_wait: int = 900
     batch: int = 100
@@ -178,7 +178,10 @@ class Connection:
                     ),
                 )
         problems.raise_if_errors()
-        access = get("access") or ("impersonation" if auth == "oauth2" else "delegate")
+        # Impersonation by default, on premises too: one role (ApplicationImpersonation) scoped
+        # to the organizer's mailbox, rather than rights the mailbox's owner grants and can
+        # take back in Outlook (README, Exchange access).
+        access = get("access") or "impersonation"
         # Exchange Online's sending limits hold unless the settings say otherwise; on premises
         # the administrator's throttling policy decides, and the settings may state it.
         online = auth == "oauth2" or urlparse(get("url") or "").netloc.endswith(
