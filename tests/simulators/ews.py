@@ -44,6 +44,8 @@ M = "http://schemas.microsoft.com/exchange/services/2006/messages"
 T = "http://schemas.microsoft.com/exchange/services/2006/types"
 NSMAP = {"s": S, "m": M, "t": T}
 
+LOGIN = "https://login.microsoftonline.com"  # Entra ID, as MSAL addresses it
+EWS_SCOPE = "https://outlook.office365.com/.default"
 WRITES = {"CreateItem", "UpdateItem", "DeleteItem", "SendItem", "MoveItem", "CopyItem"}
 WRITE_LEVELS = {"Editor", "Owner", "PublishingEditor"}  # calendar permission levels that write
 ITEM_INFO = {"CreateItem", "UpdateItem", "GetItem"}  # answers of ItemInfoResponseMessageType
@@ -342,6 +344,9 @@ class Simulator:
         )
         self.clients = clients if clients is not None else {}  # OAuth2 client id → secret
         self.tokens: dict[str, str] = {}  # access token → client id
+        self.token_scopes: dict[str, str] = {}  # access token → the scope it was issued for
+        self.certificates: dict[str, Any] = {}  # client id → its certificate (x509)
+        self.sign_ins: list[str] = []  # how each token was earned: secret | certificate
         self.lock = threading.RLock()
         self.items: dict[str, dict[str, Item]] = {}  # mailbox → id → item
         self.sent: list[Sent] = []
@@ -391,6 +396,9 @@ class Simulator:
 
             def do_POST(self) -> None:
                 sim._handle(self)
+
+            def do_GET(self) -> None:
+                sim._discovery(self)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -580,23 +588,62 @@ class Simulator:
             principal = str(ctx.client_principal or "")
             return principal if principal in self.users else None
         if auth.startswith("Bearer "):
-            client = self.tokens.get(auth[7:])
-            return f"app:{client}" if client else None
+            # An app-only token for EWS is asked for with the scope
+            # https://outlook.office365.com/.default; one for another resource (Graph) is not
+            # accepted (https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/how-to-authenticate-an-ews-application-by-using-oauth).
+            token = auth[7:]
+            client = self.tokens.get(token)
+            if client is None or self.token_scopes.get(token) != EWS_SCOPE:
+                return None
+            return f"app:{client}"
         return None
 
+    def _discovery(self, h: BaseHTTPRequestHandler) -> None:
+        """Entra ID's tenant discovery document, which MSAL reads before it signs in."""
+        import json
+
+        path = h.path.split("?")[0]
+        if not path.endswith("/v2.0/.well-known/openid-configuration"):
+            self._reply(h, 404, b"not found", "text/plain")
+            return
+        tenant = path.strip("/").split("/")[0]
+        issuer = f"{LOGIN}/{tenant}"
+        body = {
+            "token_endpoint": f"{issuer}/oauth2/v2.0/token",
+            "authorization_endpoint": f"{issuer}/oauth2/v2.0/authorize",
+            "issuer": f"{issuer}/v2.0",
+        }
+        self._reply(h, 200, json.dumps(body).encode(), "application/json")
+
     def _token(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
+        """Entra ID's token endpoint for client credentials: a client secret, or a client
+        assertion signed with the app's certificate."""
         import json
         from urllib.parse import parse_qs
 
         form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-        client, secret = form.get("client_id", ""), form.get("client_secret", "")
-        if form.get("grant_type") != "client_credentials" or self.clients.get(client) != secret:
-            self._reply(
-                h, 401, json.dumps({"error": "invalid_client"}).encode(), "application/json"
-            )
+        client = form.get("client_id", "")
+        tenant = h.path.strip("/").split("/")[0]
+        how = None
+        if form.get("grant_type") == "client_credentials":
+            if "client_secret" in form and self.clients.get(client) == form["client_secret"]:
+                how = "secret"
+            elif "client_assertion" in form and client in self.certificates:
+                audience = f"{LOGIN}/{tenant}/oauth2/v2.0/token"
+                how = self._assertion(client, form["client_assertion"], audience)
+        if how is None:
+            # AADSTS7000215: invalid client secret or assertion; the text holds no secret.
+            body = {
+                "error": "invalid_client",
+                "error_description": "AADSTS7000215: Invalid client secret or assertion.",
+            }
+            self._reply(h, 401, json.dumps(body).encode(), "application/json")
             return
         token = uuid.uuid4().hex
-        self.tokens[token] = client
+        with self.lock:
+            self.tokens[token] = client
+            self.token_scopes[token] = form.get("scope", "")
+            self.sign_ins.append(how)
         self._reply(
             h,
             200,
@@ -605,6 +652,29 @@ class Simulator:
             ).encode(),
             "application/json",
         )
+
+    def _assertion(self, client: str, assertion: str, audience: str) -> str | None:
+        """A client assertion: a JWT signed with the certificate's private key, its x5t the
+        certificate's SHA-1 thumbprint, issuer and subject the client id, audience the token
+        endpoint (https://learn.microsoft.com/entra/identity-platform/certificate-credentials)."""
+        import hashlib
+
+        import jwt
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        cert = self.certificates[client]
+        try:
+            header = jwt.get_unverified_header(assertion)
+            thumb = hashlib.sha1(cert.public_bytes(Encoding.DER)).digest()
+            x5t = base64.urlsafe_b64encode(thumb).decode().rstrip("=")
+            if str(header.get("x5t", "")).rstrip("=") != x5t:
+                return None
+            claims = jwt.decode(
+                assertion, cert.public_key(), algorithms=["RS256", "PS256"], audience=audience
+            )
+        except Exception:  # a bad signature, audience or token: refused like Entra ID does
+            return None
+        return "certificate" if claims.get("iss") == client == claims.get("sub") else None
 
     # --- SOAP ------------------------------------------------------------------------------
 

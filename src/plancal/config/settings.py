@@ -435,6 +435,25 @@ SECTIONS: tuple[Section, ...] = (
                 secret=True,
             ),
             Option(
+                "certificate",
+                Str(),
+                Text(
+                    "oauth2: the app's certificate and private key, PEM (preferred to a client "
+                    "secret; environment or keyring only).",
+                    "oauth2: appens certifikat och privata nyckel, PEM (att föredra framför en "
+                    "klienthemlighet; bara miljövariabel eller nyckelring).",
+                ),
+                secret=True,
+            ),
+            Option(
+                "certificate_thumbprint",
+                Str(),
+                Text(
+                    "oauth2: the certificate's thumbprint as Entra ID shows it.",
+                    "oauth2: certifikatets tumavtryck som Entra ID visar det.",
+                ),
+            ),
+            Option(
                 "authority",
                 Str(
                     r"https?://\S+",

@@ -310,3 +310,25 @@ def test_impersonation_is_the_default_on_premises_and_needs_the_role_for_that_ma
             assert sim.calendar(ORGANIZER) == [] and sim.sent == []
         finally:
             sim.stop()
+
+
+def test_a_certificate_needs_its_thumbprint_and_is_never_shown() -> None:
+    from plancal.calendars.targets.exchange.target import Connection
+    from plancal.config.settings import Settings
+
+    values = {
+        "mailbox": ORGANIZER,
+        "url": "https://outlook.office365.com/EWS/Exchange.asmx",
+        "auth": "oauth2",
+        "client_id": "app-id",
+        "tenant_id": "tenant",
+        "certificate": "-----BEGIN PRIVATE KEY-----\nhemligt\n-----END PRIVATE KEY-----",
+    }
+    with pytest.raises(PlanError) as caught:
+        Connection.from_settings(Settings({"exchange": values}, "(no file at /x)"))
+    assert "certificate_thumbprint" in caught.value.render("en")
+    assert "hemligt" not in caught.value.render("en") + caught.value.render("sv")
+    settings = Settings({"exchange": {**values, "certificate_thumbprint": "ab12"}}, "/p.toml")
+    c = Connection.from_settings(settings)
+    assert c.certificate and c.client_secret is None and "hemligt" not in repr(c)
+    assert settings.shown()["exchange"]["certificate"] == "***"

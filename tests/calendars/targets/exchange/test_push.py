@@ -513,6 +513,61 @@ def test_oauth2_client_credentials_with_impersonation(
     assert not sim.schema_errors
 
 
+def test_oauth2_with_a_certificate_signs_in_through_msal_and_keeps_the_key_secret(
+    ews_schema: Any,
+    seed_schedule: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """App-only OAuth for Exchange Online with a certificate: MSAL signs a client assertion
+    with the private key (a certificate made here), the stand-in for Entra ID checks it with
+    the certificate uploaded to the app, and EWS accepts the token it issued for EWS only."""
+    from plancal.calendars.targets.exchange.target import ExchangeError
+    from tests.helpers.ews import self_signed
+    from tests.helpers.graph import Loopback
+
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # EWS itself on http loopback
+    cert, pem, thumbprint = self_signed()
+    sim = Simulator(ews_schema, users={}, impersonators={"app:app-id": {ORGANIZER}}).start()
+    sim.certificates["app-id"] = cert
+    oauth: dict[str, Any] = {
+        "auth": "oauth2",
+        "username": None,
+        "password": None,
+        "client_id": "app-id",
+        "tenant_id": "tenant",
+        "authority": "https://login.microsoftonline.com",
+        "access": "impersonation",
+        "http_client": Loopback(sim.token_url_base),
+    }
+    try:
+        run_push(seed_schedule, sim, certificate=pem, thumbprint=thumbprint, **oauth)
+        assert len(sim.calendar(ORGANIZER)) == len(seed_schedule.series)
+        assert sim.sign_ins and set(sim.sign_ins) == {"certificate"}
+        # Another key with the same thumbprint is refused by the token endpoint, in words.
+        _, other, _ = self_signed()
+        with pytest.raises(ExchangeError) as caught:
+            run_push(seed_schedule, sim, certificate=other, thumbprint=thumbprint, **oauth)
+        assert "invalid_client" in caught.value.render("en")
+        assert "PLANCAL_EXCHANGE_CERTIFICATE" in caught.value.render("sv")
+        # A token issued for another resource (Graph) does not open EWS.
+        sim.tokens["graph-token"], sim.token_scopes["graph-token"] = (
+            "app-id",
+            "https://graph.microsoft.com/.default",
+        )
+        assert sim._authenticate(_Bearer("graph-token")) is None  # type: ignore[arg-type]
+    finally:
+        sim.stop()
+    out = capsys.readouterr()
+    assert "PRIVATE KEY" not in out.out + out.err
+    assert not sim.schema_errors
+
+
+class _Bearer:
+    def __init__(self, token: str):
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+
 def test_regression_all_day_occurrence_keys_are_dates(
     pushed: Simulator, seed_schedule: Any
 ) -> None:

@@ -87,6 +87,8 @@ class Connection:
     client_id: str | None = None
     tenant_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
+    certificate: str | None = field(default=None, repr=False)  # PEM: private key (+ cert)
+    thumbprint: str | None = None  # SHA-1 of the certificate uploaded to the app
     authority: str = "https://login.microsoftonline.com"
     access: str = "impersonation"
     timeout: int = 120
@@ -157,8 +159,23 @@ class Connection:
             need("username", Text("auth = " + auth, "auth = " + auth))
             need("password", Text("auth = " + auth, "auth = " + auth))
         else:
-            for key in ("client_id", "tenant_id", "client_secret"):
+            for key in ("client_id", "tenant_id"):
                 need(key, Text("auth = oauth2", "auth = oauth2"))
+            if get("certificate"):
+                need(
+                    "certificate_thumbprint",
+                    Text("the certificate needs it", "certifikatet behöver det"),
+                )
+            else:
+                need(
+                    "client_secret",
+                    Text(
+                        "auth = oauth2 without a certificate; "
+                        f"${env_name('exchange', 'certificate')} (PEM) is preferred",
+                        "auth = oauth2 utan certifikat; "
+                        f"${env_name('exchange', 'certificate')} (PEM) är att föredra",
+                    ),
+                )
             if not get("url"):
                 problems.error(
                     where,
@@ -198,6 +215,8 @@ class Connection:
             client_id=get("client_id"),
             tenant_id=get("tenant_id"),
             client_secret=get("client_secret"),
+            certificate=get("certificate"),
+            thumbprint=get("certificate_thumbprint"),
             authority=(get("authority") or cls.authority).rstrip("/"),
             access=access,
             timeout=get("timeout") or 120,
@@ -260,7 +279,92 @@ def _policy() -> Any:
     return CarryRetryAfter()
 
 
-def _credentials(c: Connection) -> Any:
+EWS_SCOPE = "https://outlook.office365.com/.default"  # app-only: the app's own grants to EWS
+
+
+def _msal_token(c: Connection, http_client: Any = None) -> Callable[[], str]:
+    """An access token for EWS from Entra ID, signed for with the app's certificate (MSAL
+    builds the client assertion from the private key and thumbprint; it keeps the token until
+    it nearly expires). The Graph target signs in the same way."""
+    import msal
+
+    credential = {"private_key": c.certificate, "thumbprint": c.thumbprint}
+    app: Any = None
+
+    def refused(why: Text) -> ExchangeError:
+        return ExchangeError(
+            msg(
+                Text(
+                    "Entra ID at {authority} refused plancal's sign-in ({why})",
+                    "Entra ID på {authority} nekade plancals inloggning ({why})",
+                ),
+                authority=c.authority,
+                why=why,
+            ),
+            msg(
+                Text(
+                    "check client_id, tenant_id, certificate_thumbprint and "
+                    "PLANCAL_EXCHANGE_CERTIFICATE in {where}",
+                    "kontrollera client_id, tenant_id, certificate_thumbprint och "
+                    "PLANCAL_EXCHANGE_CERTIFICATE i {where}",
+                ),
+                where=c.where,
+            ),
+        )
+
+    def token() -> str:
+        nonlocal app
+        try:
+            if app is None:
+                app = msal.ConfidentialClientApplication(
+                    c.client_id,
+                    authority=f"{c.authority}/{c.tenant_id}",
+                    client_credential=credential,
+                    http_client=http_client,
+                    instance_discovery=False,
+                )
+            result = app.acquire_token_for_client(scopes=[EWS_SCOPE])
+        except ValueError:  # MSAL: a malformed authority or certificate
+            raise refused(
+                Text("the certificate cannot be read", "certifikatet går inte att läsa")
+            ) from None
+        except Exception:  # the token host could not be reached
+            raise refused(Text("no answer", "inget svar")) from None
+        if "access_token" not in result:
+            # ``error`` names the cause (invalid_client, …) and holds no secret.
+            code = str(result.get("error", "unknown"))
+            raise refused(Text(code, code))
+        return str(result["access_token"])
+
+    return token
+
+
+def _credentials(c: Connection, http_client: Any = None) -> Any:
+    if c.auth == "oauth2" and c.certificate:
+        from exchangelib import Identity, OAuth2Credentials
+
+        fetch = _msal_token(c, http_client)
+
+        class CertificateCredentials(OAuth2Credentials):  # type: ignore[misc]
+            """An app-only token from MSAL (certificate), handed to exchangelib; fetched again
+            when exchangelib drops it (a new session)."""
+
+            @property
+            def access_token(self) -> Any:
+                if getattr(self, "_access_token", None) is None:
+                    self._access_token = {"access_token": fetch(), "token_type": "Bearer"}
+                return self._access_token
+
+            @access_token.setter
+            def access_token(self, value: Any) -> None:
+                self._access_token = value
+
+        return CertificateCredentials(
+            client_id=c.client_id,
+            client_secret=None,
+            tenant_id=c.tenant_id,
+            identity=Identity(primary_smtp_address=c.mailbox),
+        )
     if c.auth == "oauth2":
         from exchangelib import Identity, OAuth2Credentials
 
@@ -330,8 +434,10 @@ class ExchangeTarget:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] | None = None,
         record: bool = True,
+        http_client: Any = None,
     ):
         self.c = connection
+        self.http_client = http_client  # MSAL's, for the sign-in (tests: loopback only)
         self.record = record  # False on a dry run: not even the state store is written
         self.plan_id = plan_id
         self.tz = tz
@@ -378,7 +484,7 @@ class ExchangeTarget:
         c = self.c
         auth = {"ntlm": NTLM, "basic": BASIC, "oauth2": OAUTH2}[c.auth]
         access = IMPERSONATION if c.access == "impersonation" else DELEGATE
-        credentials = _credentials(c)
+        credentials = _credentials(c, self.http_client)
         tz = EWSTimeZone(self.tz.key)
         try:
             if c.url:
