@@ -19,8 +19,13 @@ Sending exactly once. A series with exceptions is written *silently* first (no i
 its occurrences deleted and moved silently, and only then announced by one update that also
 writes its content hash: every attendee hears of it once, with the exceptions in place. If the
 push dies in between, the item is found again by its tag, still unannounced, and finished. A
-change to a series' timing (or a restored occurrence, which Exchange cannot undelete) rewrites
-the series the same way, because Exchange drops every exception when the pattern changes.
+change to a series' timing rewrites the series the same way, because Exchange drops every
+exception when the pattern changes. A restored occurrence cannot be undeleted: it either
+rewrites the series so, or — where that sends fewer messages (``sync.restores_apart``) — goes
+out as one meeting of its own beside the series, tagged with the series' key and the
+occurrence's original start; a read folds it back into the series (``Held.singles``), so the
+next push finds the occurrence where the plan has it, and a later update, move or cancellation
+of the series or the occurrence reaches that meeting too.
 Occurrence changes on an announced series go to its attendees at once; an attendee-only change
 is sent to the added and removed attendees only (SendToChanged).
 
