@@ -702,8 +702,18 @@ class ExchangeTarget:
 
         A write that timed out (or that an earlier, interrupted push left in flight) may still
         be carried out on the server after the client gave up. Until two reads, ``settle``
-        seconds apart, agree on every such key, the calendar is read again: a key is never
-        created anew while its first creation may still land.
+        seconds apart, agree on every such key, the calendar is read again.
+
+        What this rests on, precisely: EWS offers no way to ask whether a request is still
+        running, and no idempotency key, so "settled" is an assumption, not a proof — that a
+        write still running on the server changes what the probe sees (the item appears, or
+        its change key moves) within ``settle`` seconds. ``settle`` defaults to the client's
+        ``timeout``, so a write is given at least twice as long as the client waited for it.
+        A write held up on the server for longer than that after the last agreeing probe
+        would land after plancal decided; a *create* of that key in the same round would then
+        make a second item. That second item is not lost: it carries the tag, and the next
+        read stops with "the calendar holds two items tagged …", naming the key, before
+        anything else is written (never a silent duplicate invitation beyond that one).
         """
         uncertain = self.uncertain | set(self.interrupted())
         if not uncertain:
