@@ -52,8 +52,8 @@ def main() -> None:
         predicted = run_push(schedule, sim, store, dry_run=True)
         try:
             p = messages(predicted.changes, NOW, apart=getattr(predicted, "apart", False))
-        except TypeError:  # plancal before the message model took a time
-            p = messages(predicted.changes)
+        except TypeError:  # plancal before restored occurrences could go apart
+            p = messages(predicted.changes, NOW)
         mark, sent = len(sim.log), len(sim.sent)
         run_push(schedule, sim, store)
         ops = Counter(("write" if e.write else "read") for e in sim.log[mark:])
