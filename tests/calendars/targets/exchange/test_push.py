@@ -17,6 +17,7 @@ from plancal.calendars.sync import messages as sync_messages
 from plancal.state.store import Store
 from tests.helpers import SEED
 from tests.helpers.ews import (
+    BEREDNING,
     BEREDNING_KEY,
     BEREDNING_PEOPLE,
     ORGANIZER,
@@ -312,6 +313,34 @@ def test_a_restored_occurrence_is_one_invitation_beside_its_series_and_stays_so(
     }
     assert occurrences_in(sim, again.plan.tz) == agenda_of(again)
     assert run_push(again, sim).changes == []
+
+
+def test_a_new_time_for_a_series_with_a_restored_occurrence_apart_takes_it_back_in(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """The series is written anew at its new time, occurrence included: the meeting that held
+    the restored occurrence is cancelled once, and the dry run counts that too."""
+    exceptions = "    exceptions:\n      moved: {2022-11-08: 2022-11-09 10:00}\n"
+    cancelled = exceptions.replace("moved", "cancelled: [2023-03-14]\n      moved")
+    run_push(seed_variant(tmp_path, "a.yaml", **beredning(cancelled)), sim)
+    run_push(seed_variant(tmp_path, "b.yaml", **beredning(exceptions)), sim)
+    singles = [i for i in sim.calendar(ORGANIZER) if i.recurrence is None]
+    later = seed_variant(
+        tmp_path,
+        "c.yaml",
+        beredning=BEREDNING.replace('"09.00"', '"11.00"') + exceptions,
+    )
+    sent = len(sim.sent)
+    dry = run_push(later, sim, dry_run=True)
+    run_push(later, sim)
+    assert len([i for i in sim.calendar(ORGANIZER) if i.recurrence is None]) == len(singles) - 1
+    per = Counter((s.attendee, s.kind) for s in sim.sent[sent:])
+    predicted = sync_messages(dry.changes, apart=dry.apart)
+    for a in BEREDNING_PEOPLE:
+        assert per[(a, "cancellation")] == predicted.cancellations[a] == 1
+        assert per[(a, "update")] == predicted.updates[a]
+    assert occurrences_in(sim, later.plan.tz) == agenda_of(later)
+    assert run_push(later, sim).changes == []
 
 
 def test_regression_single_meeting_on_a_new_day_reaches_exchange(
