@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,9 +48,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        servers = xandikos_server(Path(tmp) / "xandikos")
-        server = next(servers)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        contextmanager(xandikos_server)(Path(tmp) / "xandikos") as server,
+    ):
         settings = load(
             None,
             {
@@ -80,7 +82,6 @@ def main() -> None:
             assert len(server.log) == before
             peer = median_ms(reconcile, args.repeat)
             requests = (len(server.log) - before) / args.repeat
-        servers.close()
     print(f"seed plan, {first} changes at the first push; medians of {args.repeat} runs")
     print(f"  daemon tick, plan unchanged:        {unchanged:8.3f} ms, 0 requests")
     print(f"  daemon tick, file edited, same plan: {comment:8.3f} ms, 0 requests")
