@@ -26,6 +26,7 @@ from plancal.scheduler.daemon import (
     single_instance,
 )
 from plancal.scheduler.mail import SmtpSettings
+from plancal.scheduler.targets import Pusher
 from plancal.state.outbox import Outbox
 from plancal.state.store import Store
 from tests.helpers import SEED
@@ -142,6 +143,18 @@ def test_triggers(plan_file: Path, smtp_server: SmtpServer, tmp_path: Path) -> N
         assert jobs["reminders"].trigger.interval == timedelta(minutes=1)
         assert jobs["publish"].trigger.interval == timedelta(minutes=15)
         assert all(j.max_instances == 1 and j.coalesce for j in jobs.values())
+        pushing = build_scheduler(
+            daemon(plan_file, store, smtp_server, push=Pusher([])),
+            timedelta(minutes=1),
+            timedelta(minutes=15),
+            threading.Event(),
+            start,
+        )
+        # Looked at each minute (it pushes only what changed); no feeds, no publish job.
+        assert {j.id: j.trigger.interval for j in pushing.get_jobs()} == {
+            "reminders": timedelta(minutes=1),
+            "push": timedelta(minutes=1),
+        }
 
 
 def test_push_without_any_calendar_settings_is_refused_at_start(tmp_path: Path) -> None:

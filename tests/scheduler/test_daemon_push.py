@@ -179,14 +179,17 @@ def test_a_folder_pushes_each_plan_only_from_the_process_holding_it(
     folder = tmp_path / "plans"
     write_region(folder, 3)
     ids = [municipality(i)[0] for i in range(3)]
-    other = leases(store, "other", "plans", timedelta(seconds=30))  # advisory locks on PostgreSQL
+    # Advisory locks on PostgreSQL; a long period, since no leases job renews them while a
+    # push runs here (a session idle past its period is ended by the server).
+    period = timedelta(minutes=10)
+    other = leases(store, "other", "plans", period)
     other.register()
     other.refresh(ids[:1])  # another process runs the first plan
     loaded = settings(
         tmp_path, caldav_url=xandikos.collection, caldav_username=USER, caldav_password=PASSWORD
     )
     d = started(folder, store, loaded, smtp_server)
-    d.leases = leases(store, d.worker, "plans", timedelta(seconds=30))
+    d.leases = leases(store, d.worker, "plans", period)
     d.leases.register()
     try:
         d.look()
