@@ -226,6 +226,14 @@ def _inside(first: Meeting, second: Meeting, start: date | None, end: date | Non
     return (start is None or day >= start) and (end is None or day <= end)
 
 
+def within(
+    found: Iterable[DoubleBooking], start: date | None, end: date | None
+) -> list[DoubleBooking]:
+    """Those of ``found`` whose overlap begins on a day start..end: what ``find`` with that
+    range gives, from a sweep already made over more days (the agenda reuses the check's)."""
+    return [d for d in found if _inside(d.first, d.second, start, end)]
+
+
 # --- as warnings -----------------------------------------------------------------------------
 
 WARNING = Text(
