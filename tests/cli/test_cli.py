@@ -269,8 +269,8 @@ def test_the_command_list_names_each_command_where_it_is_defined() -> None:
     may define a command that is not listed."""
     cli.load_commands()
     for found in pkgutil.iter_modules(cli.__path__):
-        if found.name != "__main__":  # a new found counts too
-            importlib.import_found(f"plancal.cli.{found.name}")
+        if found.name != "__main__":  # a new module counts too
+            importlib.import_module(f"plancal.cli.{found.name}")
     assert set(cli.main.commands) == set(cli.COMMANDS)
     for name, command in cli.main.commands.items():
         module, summary = cli.COMMANDS[name]
