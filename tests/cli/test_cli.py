@@ -203,6 +203,7 @@ def test_schema_is_valid_json_schema_and_accepts_the_seed() -> None:
 # module that defines it (cli.COMMANDS), not the edit, push, reminder, web and wheel commands.
 OTHER_COMMAND_MODULES = [
     "plancal.cli.edit",
+    "plancal.cli.importing",
     "plancal.cli.push",
     "plancal.cli.remind",
     "plancal.cli.web",
@@ -226,6 +227,9 @@ OTHER_COMMAND_MODULES = [
                 "msal",
                 "requests",
                 "plancal.calendars.targets.graph",
+                "docx",
+                "pdfplumber",
+                "plancal.importing.readers",
                 "plancal.cli.plan",  # the list of commands comes without their modules
                 *OTHER_COMMAND_MODULES,
             ],
@@ -242,6 +246,8 @@ OTHER_COMMAND_MODULES = [
                 "msal",
                 "requests",
                 "plancal.calendars.targets.graph",
+                "docx",
+                "pdfplumber",
                 *OTHER_COMMAND_MODULES,
             ],
         ),

@@ -13,13 +13,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from plancal.errors import PlanError, Problem, UserError
-from plancal.i18n import WEEKDAYS, Lang, Text, msg
+from plancal.app.region import plan_paths
+from plancal.errors import PlanError, Problem
+from plancal.i18n import WEEKDAYS, Lang, Text
 from plancal.rules import conflicts
 from plancal.rules.compile import Schedule
 from plancal.rules.conflicts import DoubleBooking, Meeting
-
-PLAN_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -34,26 +33,6 @@ class Found:
     @property
     def allowed(self) -> list[DoubleBooking]:
         return [d for d in self.double_bookings if d.allowed]
-
-
-def plan_paths(paths: Iterable[Path]) -> list[Path]:
-    """The plan files named, a folder standing for the plans in it (*.yaml, *.yml)."""
-    out: list[Path] = []
-    for path in paths:
-        if not path.is_dir():
-            out.append(path)
-            continue
-        found = sorted(p for p in path.iterdir() if p.suffix in PLAN_SUFFIXES and p.is_file())
-        if not found:
-            raise UserError(
-                msg(Text("no plan files in {dir}", "inga planfiler i {dir}"), dir=path),
-                Text(
-                    "a folder of plans holds files named *.yaml or *.yml",
-                    "en mapp med planer innehåller filer som heter *.yaml eller *.yml",
-                ),
-            )
-        out += found
-    return list(dict.fromkeys(out))
 
 
 def find(paths: Iterable[Path], start: date | None = None, end: date | None = None) -> Found:

@@ -4,7 +4,8 @@ One handler: every ``UserError`` (a plan problem, a missing setting, a server th
 printed in the invocation's language and ends the command with exit status 1; usage errors
 keep click's status 2. The commands live in one module per domain: ``plan`` (validate, agenda,
 compile, schema, config, init), ``edit`` (skip, move, add, cancel, break, diff, history, undo),
-``remind`` (remind, run), ``web`` (serve, export, token), ``push`` and ``wheel``.
+``importing`` (import), ``remind`` (remind, run), ``web`` (serve, export, token), ``push``
+and ``wheel``.
 
 Imports are deferred: a command's module is imported only when that command runs (``COMMANDS``
 says which module defines it), and inside it the heavy libraries only in the command that needs
@@ -62,6 +63,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "edit",
         "The versions of the plan file that plancal wrote: when, which command, what changed.",
     ),
+    "import": (
+        "importing",
+        "Read a plan document (.docx, .pdf, .txt) and write a draft plan file that validates.",
+    ),
     "init": (
         "plan",
         "Write a first plan file from a few questions (or from the options, without questions).",
@@ -102,11 +107,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "validate": (
         "plan",
-        "Check a plan file; list every problem with file and line (exit 1 on errors).",
+        "Check a plan file, or every plan in a folder; list every problem with file and line.",
     ),
     "wheel": ("wheel", "Draw the årshjul: one plan year as a wheel of months, a ring per area."),
 }
-MODULES = ("edit", "plan", "push", "remind", "web", "wheel")  # the modules that define commands
+MODULES = (
+    "edit",
+    "importing",
+    "plan",
+    "push",
+    "remind",
+    "web",
+    "wheel",
+)  # the modules that define commands
 
 
 def load_commands(module: str | None = None) -> None:
