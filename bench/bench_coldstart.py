@@ -6,15 +6,15 @@ A then a block of B). The peer runs in the same rounds: ``python -c "import clic
 icalendar"``, what any click + icalendar tool pays before doing anything.
 
 Cases: ``plancal --help``; ``plancal agenda`` on the seed, in Swedish and in English;
-``plancal validate`` on the seed. With ``--old TREE`` (a checkout with its own ``.venv``, e.g.
-``git worktree add --detach /tmp/old-tree <commit>``), the same cases run on that tree and
-its own seed, beside this one; the new tree's agenda also runs on the old seed, so a change in
-the seed itself can be told apart from a change in the code.
+``plancal validate`` on the seed. With ``--tree LABEL=PATH`` (repeatable; a checkout with its
+own ``.venv``, e.g. ``git worktree add --detach /tmp/old-tree <commit>``), the same cases run on
+that tree and its own seed, beside this one; this tree's agenda also runs on the first other
+tree's seed, so a change in the seed itself can be told apart from a change in the code.
 
 Bytecode is written (as an installed package has it) and the holiday tables come from a warm
 cache in a private folder; both are warmed by one unmeasured run per case.
 
-Run: ``.venv/bin/python bench/bench_coldstart.py [--old /tmp/old-tree] [--runs 20]``.
+Run: ``.venv/bin/python bench/bench_coldstart.py [--tree old=/tmp/old-tree] [--runs 20]``.
 Issue 9's targets: ``--help`` ≤ 0.8× the peer; ``agenda`` no slower than the old tree.
 """
 
@@ -72,22 +72,30 @@ def run_once(case: Case, env: dict[str, str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--old", type=Path, help="an older checkout with its own .venv")
+    parser.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        metavar="LABEL=PATH",
+        help="another checkout with its own .venv, run beside this one (repeatable)",
+    )
     parser.add_argument("--json", type=Path, help="also write the medians here")
     args = parser.parse_args()
 
     peer = Case("peer: import click, icalendar", [sys.executable, "-c", "import click, icalendar"])
     cases = [peer, *cases_for("new", sys.executable, ROOT)]
-    if args.old is not None:
-        old_python = str(args.old / ".venv" / "bin" / "python")
-        cases += cases_for("old", old_python, args.old)
-        cases.append(
-            Case(
-                "new: agenda (sv), old seed",
-                [sys.executable, "-m", "plancal.cli", "agenda", str(args.old / SEED)],
-                {"LANG": "sv_SE.UTF-8"},
+    for i, tree in enumerate(args.tree):
+        label, _, path = tree.partition("=")
+        root = Path(path)
+        cases += cases_for(label, str(root / ".venv" / "bin" / "python"), root)
+        if i == 0:
+            cases.append(
+                Case(
+                    f"new: agenda (sv), {label} seed",
+                    [sys.executable, "-m", "plancal.cli", "agenda", str(root / SEED)],
+                    {"LANG": "sv_SE.UTF-8"},
+                )
             )
-        )
 
     with tempfile.TemporaryDirectory() as cache:
         # As installed: bytecode written; a private, warm holiday cache (both trees' layouts).
@@ -107,13 +115,13 @@ def main() -> None:
         f"medians of {args.runs} runs, alternating; python {sys.version.split()[0]}; "
         f"load average {os.getloadavg()[0]:.2f}"
     )
-    print(f"{'case':<30} {'CPU ms':>7} {'wall ms':>8} {'CPU/peer':>9} {'wall/peer':>10}")
+    print(f"{'case':<32} {'CPU ms':>7} {'wall ms':>8} {'CPU/peer':>9} {'wall/peer':>10}")
     results = {}
     for case in cases:
         cpu, wall = statistics.median(case.cpu), statistics.median(case.wall)
         results[case.name] = {"cpu_s": cpu, "wall_s": wall}
         print(
-            f"{case.name:<30} {cpu * 1000:7.0f} {wall * 1000:8.0f} "
+            f"{case.name:<32} {cpu * 1000:7.0f} {wall * 1000:8.0f} "
             f"{cpu / base_cpu:8.2f}× {wall / base_wall:9.2f}×"
         )
     if args.json:
