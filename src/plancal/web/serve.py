@@ -17,23 +17,28 @@ answered 503 to everyone instead, and has no deadline for a head in progress).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
-import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plancal.app.check import check
-from plancal.errors import PlanError
+from plancal.errors import PlanError, Problem
 from plancal.i18n import Lang
-from plancal.state import tokens
+from plancal.state import servedplans, tokens
 from plancal.state.store import Store
-from plancal.web import site
+from plancal.web import region as region_site
 from plancal.web.guard import Guard, Limits
 from plancal.web.server import AccessLog, FeedServer, Site
+
+if TYPE_CHECKING:
+    from plancal.app.region import Region
+    from plancal.rules.compile import Schedule
 
 log = logging.getLogger("plancal.serve")
 
@@ -65,21 +70,20 @@ def base_url_for(options: Options, plan_url: str | None, port: int) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def _fingerprint(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
 class Reloader:
-    """Keeps ``app.site`` and ``app.grants`` current; every step runs in a worker thread."""
+    """Keeps ``app.site`` and ``app.grants`` current; every step runs in a worker thread.
+
+    ``target`` is one plan file (served at ``/``, its URLs as always) or a folder of plans (a
+    region: each plan under ``/<plan-id>/``, the index at ``/``). Each step re-checks only the
+    files that changed (``app.region.load``), rebuilds the plans that changed or whose local
+    day turned, and re-reads the tokens; a plan that no longer compiles keeps its last good
+    version online and is reported once per change of its file, the others are untouched.
+    """
 
     def __init__(
         self,
         app: FeedServer,
-        plan_path: Path,
+        target: Path,
         store: Store,
         options: Options,
         port: int,
@@ -87,56 +91,201 @@ class Reloader:
         lang: Lang = "en",
     ):
         self.app = app
-        self.plan_path = plan_path
+        self.target = target
+        self.single = not target.is_dir()
         self.store = store
         self.options = options
         self.port = port
-        self.base_url = ""
+        self.base_url = ""  # the plan's (alone) or the region's
         self.clock = clock
         self.lang = lang
-        self.plan_id: str | None = None
-        self.seen: tuple[int, int, int] | None = None
-        self.day: date | None = None
-        self._tz: tzinfo = UTC
+        self.region: Region | None = None
+        self.served: dict[Path, region_site.Served] = {}  # each file's last good version
+        self.broken: dict[Path, tuple[Problem, ...]] = {}
+        self.actives: list[tokens.Active] | None = None
+        self.missing = False  # the folder is gone (reported once)
         self.builds = 0
 
+    @property
+    def plans(self) -> dict[str, region_site.Served]:
+        """The plans served, by id; of two files with one id the one that compiles wins."""
+        out: dict[str, region_site.Served] = {}
+        for path in sorted(self.served, key=lambda p: (p in self.broken, p)):
+            out.setdefault(self.served[path].plan_id, self.served[path])
+        return out
+
     def load(self) -> None:
-        """Compile the plan now; PlanError if it does not compile (used at start)."""
-        fingerprint = _fingerprint(self.plan_path)
-        checked = check(self.plan_path)
-        if checked.schedule is None:
-            raise PlanError(checked.problems)
+        """Compile now; PlanError if a plan served alone does not compile (used at start)."""
+        from plancal.app import region
+
+        if self.single:
+            loaded = region.load(self.target)
+            if loaded.broken:
+                raise PlanError(loaded.problems)
+        else:
+            self.base_url = base_url_for(self.options, None, self.port)
+            self._one_by_one()
+            loaded = region.load(self.target, self.region)  # every file as just checked
+            for p in loaded.duplicates:  # an id another file holds: not served after all
+                self.served.pop(Path(p.where.file) if p.where else Path(), None)
+        self._follow(loaded, self.clock(), force=True)
+        if self.single and not self.served:
+            raise PlanError([p for ps in self.broken.values() for p in ps])
+
+    def _one_by_one(self) -> None:
+        """Check and build each plan of the folder in turn, so that one Schedule at a time is
+        in memory at start (all of them at once would be the server's peak), not hundreds."""
+        from plancal.app import region
+        from plancal.errors import UserError
+
+        try:
+            paths = region.plan_paths([self.target])
+        except UserError:  # an empty folder: a region waiting for its first plan
+            paths = []
         now = self.clock()
-        self.base_url = base_url_for(self.options, checked.schedule.plan.url, self.port)
-        built = site.build(checked.schedule, self.store, now, self.base_url)
-        self.app.site = site.site(built, self.options.max_age)
-        self.plan_id = built.plan_id
-        self.seen = fingerprint
-        self.day = now.astimezone(checked.schedule.plan.tz).date()
-        self._tz = checked.schedule.plan.tz
-        self.builds += 1
+        members = []
+        ids: set[str | None] = set()
+        for path in paths:
+            (member,) = region.load(path).members
+            # the first file in name order keeps an id (app.region): never build a second one
+            schedule = member.schedule or self._last_good(path)
+            if schedule is not None and schedule.plan.id not in ids:
+                ids.add(schedule.plan.id)
+                with contextlib.suppress(PlanError):  # reported by _follow, which meets it again
+                    self.served[path] = self._build(
+                        schedule, path, now, fresh=bool(member.schedule)
+                    )
+            members.append(_slim(region.Region(path, (member,))).members[0])
+        self.region = region.Region(self.target, tuple(members))
 
     def refresh_tokens(self) -> None:
-        assert self.plan_id is not None
-        self.app.grants = tokens.active(self.store, self.plan_id)
+        actives = tokens.active_all(self.store)
+        if actives != self.actives:
+            self.actives = actives
+            self._publish(self.clock())
+
+    def _follow(self, loaded: Region, now: datetime, force: bool = False) -> bool:
+        """Rebuild what changed in ``loaded``; True if any plan's site changed."""
+        before = {m.path: m for m in self.region.members} if self.region else {}
+        broken = loaded.broken
+        changed = False
+        for m in loaded.members:
+            if m.path in broken:
+                if before.get(m.path) is not m or force:
+                    self._report(m.path, broken[m.path])
+                continue
+            old = self.served.get(m.path)
+            fresh = before.get(m.path) is not m or old is None
+            if not fresh and old is not None and now.astimezone(old.tz).date() == old.day:
+                continue
+            # A member kept from the last step holds no Schedule (see _slim): compile it
+            # again, once a day per plan, rather than hold every plan's Schedule in memory.
+            schedule = m.schedule or check(m.path).schedule
+            if schedule is None:  # changed under us: the next step sees the new file
+                continue
+            try:
+                self.served[m.path] = self._build(schedule, m.path, now)
+            except PlanError as e:  # a logo that cannot be read: like a broken plan
+                broken = {**broken, m.path: tuple(e.problems)}
+                self._report(m.path, broken[m.path])
+                continue
+            changed = True
+            if fresh:
+                log.info("plan %s compiled (version %d)", m.path, self.builds)
+        for gone in set(self.served) - {m.path for m in loaded.members}:
+            del self.served[gone]
+            log.info("plan %s removed: no longer served", gone)
+            changed = True
+        changed = changed or force or broken.keys() != self.broken.keys()
+        self.region, self.broken = _slim(loaded), dict(broken)
+        if changed:
+            self._publish(now)
+        return changed
+
+    def _last_good(self, path: Path) -> Schedule | None:
+        """A broken file's last good version, as another host built it (``served_plans``)."""
+        from plancal.rules.compile import compile_plan
+        from plancal.rules.plan import loads
+
+        source = servedplans.last_good(self.store, path.name)
+        if source is None:
+            return None
+        try:
+            schedule = compile_plan(loads(source, str(path)))
+        except PlanError:
+            return None
+        log.info("plan %s is broken; serving its last good version from the store", path)
+        return schedule
+
+    def _build(
+        self, schedule: Schedule, path: Path, now: datetime, fresh: bool = True
+    ) -> region_site.Served:
+        """One plan's site; a region remembers a ``fresh`` file's source as its last good."""
+        plan = schedule.plan
+        if self.single:
+            self.base_url = base_url_for(self.options, plan.url, self.port)
+            base, prefix = self.base_url, ""
+        else:
+            base, prefix = f"{self.base_url}{plan.id}/", f"/{plan.id}"
+        served = region_site.serve_plan(
+            schedule, path, self.store, now, base, self.options.max_age, prefix
+        )
+        if fresh and not self.single:
+            from plancal.rules.plan import read_source
+
+            servedplans.remember(self.store, path.name, plan.id, read_source(path), now)
+        self.builds += 1
+        return served
+
+    def _report(self, path: Path, problems: tuple[Problem, ...]) -> None:
+        kept = "still serving the last good version" if path in self.served else "not served"
+        log.warning(
+            "plan %s has problems; %s:\n%s",
+            path,
+            kept,
+            PlanError(list(problems)).render(self.lang),
+        )
+
+    def _publish(self, now: datetime) -> None:
+        """Swap in the site (index, people's feeds) and the grants for what is served now."""
+        if self.actives is None:
+            self.actives = tokens.active_all(self.store)
+        plans = self.plans
+        people = [a.person for a in self.actives if a.person]
+        routes, feeds = region_site.region_resources(
+            plans,
+            people,
+            self.broken,
+            self.store,
+            now,
+            self.options.max_age,
+            with_index=not self.single,
+            lang=self.lang,
+        )
+        self.app.site = region_site.combine(plans, routes, feeds, self.single)
+        self.app.grants = region_site.grants(self.actives, plans)
+        # What is served now lives until the next change: move it out of the cyclic
+        # collector's sight, so its full sweeps (which a request's garbage triggers) do not
+        # grow with the number of plans. What a later version drops is freed by refcount, and
+        # any cycle frozen with it is collected here at the next change (unfreeze first).
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     def step(self) -> None:
-        """One check: the plan file, the day, the tokens. Never raises."""
+        """One check: the plan files, the day, the tokens. Never raises."""
+        from plancal.app import region
+
         try:
-            changed = _fingerprint(self.plan_path) != self.seen
-            today = self.clock().astimezone(self._tz).date()
-            if changed or today != self.day:
-                try:
-                    self.load()
-                    log.info("plan %s compiled (version %d)", self.plan_path, self.builds)
-                except PlanError as e:
-                    # report once per change of the file (or of the day), not every interval
-                    self.seen, self.day = _fingerprint(self.plan_path), today
-                    log.warning(
-                        "plan %s has problems; still serving the last good version:\n%s",
-                        self.plan_path,
-                        e.render(self.lang),
-                    )
+            if not self.single and not self.target.is_dir():
+                # a folder being replaced (or unmounted): not a region without plans
+                if not self.missing:
+                    log.warning("no folder %s; still serving the last version", self.target)
+                self.missing = True
+                return
+            self.missing = False
+            loaded = region.load(self.target, self.region)
+            self._follow(loaded, self.clock())
             self.refresh_tokens()
         except Exception as e:  # the store is down, the disk is full: keep serving
             log.warning("reload failed, still serving the last version: %s", _safe_error(e))
@@ -145,6 +294,26 @@ class Reloader:
         while True:
             await asyncio.sleep(interval)
             await asyncio.to_thread(self.step)
+
+
+def _slim(loaded: Region) -> Region:
+    """The region as the next ``region.load`` needs it: each good file's fingerprint and its
+    plan's id and line (for ids repeated across files) — not its Schedule, its activities or
+    its warnings, which the built sites replace (about 140 kB a plan, 40 MB for 290).
+    """
+    import dataclasses
+
+    from plancal.app.check import Checked
+    from plancal.app.region import Member, Region
+
+    def outline(m: Member) -> Member:
+        plan = m.checked.plan
+        assert plan is not None
+        bare = dataclasses.replace(plan, activities=(), roles=(), breaks=(), followups=())
+        return Member(m.path, m.fingerprint, Checked(bare, None, ()))
+
+    members = tuple(m if m.checked.schedule is None else outline(m) for m in loaded.members)
+    return Region(loaded.target, members, loaded.duplicates)
 
 
 def _safe_error(e: Exception) -> str:
