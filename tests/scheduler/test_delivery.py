@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -49,15 +50,23 @@ def moments_of(reminders: list[Reminder]) -> list[datetime]:
 def test_each_seed_reminder_arrives_once_with_its_recipient_and_text(
     seed_schedule: Schedule, store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
 ) -> None:
+    """82 reminders in 68 letters: what one person is owed at once goes out as one message."""
     plan = seed_schedule.plan
     expected = planned(seed_schedule)
-    outcomes = run_through(seed_schedule, Outbox(store), mailer, moments_of(expected))
+    outbox = Outbox(store)
+    outcomes = run_through(seed_schedule, outbox, mailer, moments_of(expected))
     mailbox = smtp_server.mailbox
-    assert sum(len(o.sent) for o in outcomes) == len(expected) == len(mailbox.received) == 82
+    assert sum(len(o.sent) for o in outcomes) == len(expected) == 82
+    letters = Counter((r.owed_at, r.address) for r in expected)
+    assert sum(o.letters for o in outcomes) == len(letters) == len(mailbox.received) == 68
     by_id = {str(r.message["Message-ID"]): r for r in mailbox.received}
+    rows = {row.key: row for row in outbox.rows(plan.id)}
     deadlines = {(d.uid, d.due): d for d in seed_schedule.deadlines}
     for reminder in expected:
-        got = by_id[reminder.message_id]
+        row = rows[reminder.key]
+        got = by_id[row.message_id]
+        alone = letters[(reminder.owed_at, reminder.address)] == 1
+        assert (row.message_id == reminder.message_id) == alone
         role = plan.role_by_id[reminder.recipient]
         fu = deadlines[(reminder.deadline, reminder.due)].followup
         assert got.mail_from == SENDER
@@ -66,7 +75,11 @@ def test_each_seed_reminder_arrives_once_with_its_recipient_and_text(
         whole_month = fu.due.kind == "yearly"  # "september varje år": due on its last day
         month = MONTHS["sv"][reminder.due.month - 1]
         due = f"{reminder.due.day} {month}" if whole_month else str(reminder.due)
-        assert got.message["Subject"] == f"Påminnelse: {fu.what} – senast {due}"
+        if alone:
+            assert got.message["Subject"] == f"Påminnelse: {fu.what} – senast {due}"
+        else:
+            n = letters[(reminder.owed_at, reminder.address)]
+            assert got.message["Subject"].startswith(f"Påminnelse: {n} uppföljningar – ")
         assert got.message["Auto-Submitted"] == "auto-generated"
         assert got.message["Date"].datetime == reminder.owed_at
         text = body(got)
@@ -81,7 +94,7 @@ def test_each_seed_reminder_arrives_once_with_its_recipient_and_text(
             assert f"Redovisas till: {fu.to}" in text
     assert {o.late for o in outcomes} == {0}
     again = run_through(seed_schedule, Outbox(store), mailer, moments_of(expected))
-    assert sum(len(o.sent) for o in again) == 0 and len(mailbox.received) == 82
+    assert sum(len(o.sent) for o in again) == 0 and len(mailbox.received) == 68
 
 
 def test_text_of_one_reminder_in_swedish(
@@ -89,14 +102,16 @@ def test_text_of_one_reminder_in_swedish(
 ) -> None:
     uid = "followup.ifo-rapport-bra-2022@soderhamn-2022-2023.plancal"
     first = next(r for r in planned(seed_schedule) if r.deadline == uid)
-    officer = next(
-        r for r in planned(seed_schedule) if r.deadline == uid and r.recipient == "kommunpolis"
+    social = next(
+        r
+        for r in planned(seed_schedule)
+        if r.deadline == uid and r.recipient == "socialsekreterare-ifo"
     )
     run_through(seed_schedule, Outbox(store), mailer, [first.owed_at])
-    got = [r for r in smtp_server.mailbox.received if r.message["Message-ID"] == officer.message_id]
+    got = [r for r in smtp_server.mailbox.received if r.message["Message-ID"] == social.message_id]
     assert len(got) == 1
     assert body(got[0]).splitlines()[:9] == [
-        "Hej Kommunpolis!",
+        "Hej Utsedd socialsekreterare IFO!",
         "",
         "Det här är en påminnelse om en uppföljning om 14 dagar:",
         "",
@@ -105,6 +120,48 @@ def test_text_of_one_reminder_in_swedish(
         "Redovisas till: Styrgruppen för Lokalt BRÅ",
         "Ansvariga: Kommunpolis, Utsedd socialsekreterare IFO",
         "Plan: Lokal handlingsplan 2022–2023 – Söderhamn",
+    ]
+
+
+def test_two_follow_ups_due_at_once_go_to_the_officer_in_one_letter(
+    seed_schedule: Schedule, store: Store, smtp_server: SmtpServer, mailer: SmtpMailer
+) -> None:
+    uid = "followup.ifo-rapport-bra-2022@soderhamn-2022-2023.plancal"
+    officer = next(
+        r for r in planned(seed_schedule) if r.deadline == uid and r.recipient == "kommunpolis"
+    )
+    outbox = Outbox(store)
+    run_through(seed_schedule, outbox, mailer, [officer.owed_at])
+    got = [r for r in smtp_server.mailbox.received if r.rcpt_tos == [officer.address]]
+    assert len(got) == 1
+    rows = [r for r in outbox.rows(seed_schedule.plan.id) if r.reminder.address == officer.address]
+    assert len(rows) == 2 and {r.message_id for r in rows} == {got[0].message["Message-ID"]}
+    assert got[0].message["Subject"] == (
+        "Påminnelse: 2 uppföljningar – den första senast 2022-10-24"
+    )
+    assert body(got[0]).splitlines() == [
+        "Hej Kommunpolis!",
+        "",
+        "Det här är en påminnelse om 2 uppföljningar:",
+        "",
+        "1. Kort skriftlig rapport till styrgruppen för BRÅ",
+        "   Ska vara klart: 2022-10-24",
+        "   Redovisas till: Styrgruppen för Lokalt BRÅ",
+        "   Ansvariga: Kommunpolis, Utsedd socialsekreterare IFO",
+        "   Plan: Lokal handlingsplan 2022–2023 – Söderhamn",
+        "   Det vill säga om 14 dagar.",
+        "",
+        "2. Uppföljning av kameraövervakningen",
+        "   Ska vara klart: 2022-10-24",
+        "   Redovisas till: Styrgruppen för Lokalt BRÅ",
+        "   Ansvariga: Kommunpolis, Sektor Samhällsservice",
+        "   Föredras på Lokalt BRÅ, styrgrupp 2022-10-24",
+        "   Plan: Lokal handlingsplan 2022–2023 – Söderhamn",
+        "   Det vill säga om 14 dagar.",
+        "",
+        "-- ",
+        "Skickat automatiskt av plancal utifrån planfilen; svara inte. Ändringar görs av den "
+        "som förvaltar planen.",
     ]
 
 

@@ -15,6 +15,7 @@ after its deadline has passed (a plan taken into use half-way does not mail its 
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -100,6 +101,28 @@ def newest_reached(reminders: Iterable[Reminder], now: datetime) -> list[Reminde
             if group not in newest or r.owed_at > newest[group].owed_at:
                 newest[group] = r
     return sorted(newest.values(), key=lambda r: (r.owed_at, r.deadline, r.recipient))
+
+
+class Timetable:
+    """A plan's reminders, planned once, for a daemon that asks every minute what is owed.
+
+    ``owed(now)`` equals ``owed(schedule, now)`` without walking the whole plan: reminders are
+    sorted by when they fall due, and none is owed longer than the longest span from due to
+    expiry, so only a window of the list is looked at.
+    """
+
+    def __init__(self, schedule: Schedule, late_days: int = LATE_DAYS):
+        self.schedule = schedule
+        self.reminders = planned(schedule, late_days)
+        self._at = [r.owed_at for r in self.reminders]
+        self._span = max((r.expires - r.owed_at for r in self.reminders), default=timedelta(0))
+
+    def owed(self, now: datetime, ahead: timedelta = timedelta(0)) -> list[Reminder]:
+        """What is owed at ``now``, then what falls due within ``ahead`` after it."""
+        window = self.reminders[
+            bisect_right(self._at, now - self._span) : bisect_right(self._at, now + ahead)
+        ]
+        return newest_reached(window, now) + [r for r in window if r.owed_at > now]
 
 
 def is_late(owed_at: datetime, now: datetime, tz: ZoneInfo) -> bool:

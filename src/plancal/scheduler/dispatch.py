@@ -1,6 +1,8 @@
 """One reminder tick: put what is owed into the outbox, then deliver what the outbox holds.
 
-Delivery is claim → send → mark sent, each row in its own short transactions. A crash before
+Delivery is by letter: everything owed to one address at once, across plans, goes out as one
+message (see ``Outbox.claim_letter``). Claim → send → mark sent, each in its own short
+transaction. A crash before
 the server accepts a message leaves the row claimed; its lease runs out and the next tick sends
 it again. A crash after the server accepted it but before the row is marked sent cannot be told
 apart from the first case by anyone but the server: the message then goes out twice, with the
@@ -14,21 +16,24 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.message import Message
 from typing import Protocol
 
-from plancal.calendars.reminders import LATE_DAYS, by_deadline, is_late, owed
+from plancal.calendars.reminders import LATE_DAYS, Timetable, by_deadline, is_late
 from plancal.rules.compile import Schedule
-from plancal.scheduler.mail import SendError, compose
+from plancal.scheduler.mail import Item, SendError, compose_letter
 from plancal.state.outbox import Outbox, Probe, Row, no_probe
 
 log = logging.getLogger("plancal.reminders")
 
 LEASE = timedelta(minutes=15)  # a claimed row is another worker's for this long
-BATCH = 20  # rows per tick: at 30 s per SMTP command at worst, a batch fits in its lease
+BATCH = 20  # letters per tick: at 30 s per SMTP command at worst, a batch fits in its lease
+AHEAD = timedelta(
+    days=1
+)  # a daemon enqueues a day ahead: a person's letter finds every plan's rows
 
 
 class Mailer(Protocol):
@@ -49,6 +54,7 @@ class Outcome:
     failed: list[Row] = field(default_factory=list)
     cancelled: int = 0
     retired: dict[str, int] = field(default_factory=dict)  # expired, superseded
+    letters: int = 0  # messages sent: one per person, however many reminders each lists
     more: bool = False  # the batch was full: call again
     stopped: str | None = None  # why delivery stopped early (the server is unavailable)
 
@@ -69,21 +75,50 @@ def tick(
     probe: Probe = no_probe,
     stop: Callable[[], bool] = lambda: False,
 ) -> Outcome:
-    """Enqueue what is owed at ``now`` and deliver up to ``batch`` rows."""
+    """Enqueue what one plan owes at ``now`` and deliver up to ``batch`` letters."""
+    table = Timetable(schedule, late_days)
+    return tick_region(
+        {schedule.plan.id: table}, outbox, mailer, now, worker, batch=batch, probe=probe, stop=stop
+    )
+
+
+def tick_region(
+    tables: Mapping[str, Timetable],
+    outbox: Outbox,
+    mailer: Mailer,
+    now: datetime,
+    worker: str,
+    *,
+    owned: Collection[str] | None = None,
+    ahead: timedelta = timedelta(0),
+    batch: int = BATCH,
+    probe: Probe = no_probe,
+    stop: Callable[[], bool] = lambda: False,
+) -> Outcome:
+    """One tick over many plans: enqueue what the ``owned`` plans (default: all) owe at
+    ``now`` and within ``ahead``, then deliver letters for every plan in ``tables``.
+
+    Enqueueing is the owner's work; delivery is anyone's, since a person's letter gathers rows
+    of plans other processes own. A tick with nothing owed asks the store one question.
+    """
     outcome = Outcome()
-    fresh = outbox.enqueue(owed(schedule, now, late_days), now, probe)
+    mine = tables.keys() if owned is None else owned
+    reminders = [r for p in mine if p in tables for r in tables[p].owed(now, ahead)]
+    fresh = outbox.enqueue(reminders, now, probe)
     outcome.enqueued = len(fresh)
     for r in fresh:
         log.info(
             "reminder.owed", extra={"fields": _fields(r.key) | {"owed_at": r.owed_at.isoformat()}}
         )
-    outcome.retired = outbox.sweep(schedule.plan.id, now)
-    deliver(schedule, outbox, mailer, now, worker, outcome, batch, probe, stop)
+    if not outbox.due(tables.keys(), now):
+        return outcome
+    outcome.retired = outbox.sweep_plans(tables.keys(), now)
+    deliver(tables, outbox, mailer, now, worker, outcome, batch, probe, stop)
     return outcome
 
 
 def deliver(
-    schedule: Schedule,
+    tables: Mapping[str, Timetable],
     outbox: Outbox,
     mailer: Mailer,
     now: datetime,
@@ -93,49 +128,69 @@ def deliver(
     probe: Probe = no_probe,
     stop: Callable[[], bool] = lambda: False,
 ) -> None:
-    plan = schedule.plan
-    deadlines = by_deadline(schedule)
+    """Up to ``batch`` letters: claim one person's rows, send one message, mark them all."""
+    deadlines = {p: by_deadline(t.schedule) for p, t in tables.items()}
     for _ in range(batch):
         if stop():
             return
-        row = outbox.claim(plan.id, now, worker, LEASE, probe)
-        if row is None:
+        letter = outbox.claim_letter(tables.keys(), now, worker, LEASE, probe)
+        if letter is None:
             return
-        r = row.reminder
-        deadline = deadlines.get((r.deadline, r.due))
-        if deadline is None or r.recipient not in deadline.followup.responsible:
-            outbox.settle(row, "cancelled", "no longer in the plan")
-            outcome.cancelled += 1
-            log.info("reminder.cancelled", extra={"fields": _fields(row.key)})
+        items: list[Item] = []
+        for row in letter.rows:
+            r = row.reminder
+            deadline = deadlines[r.plan_id].get((r.deadline, r.due))
+            if deadline is None or r.recipient not in deadline.followup.responsible:
+                outbox.settle(row, "cancelled", "no longer in the plan")
+                outcome.cancelled += 1
+                log.info("reminder.cancelled", extra={"fields": _fields(row.key)})
+                continue
+            schedule = tables[r.plan_id].schedule
+            items.append(Item(schedule, deadline, r, is_late(r.owed_at, now, schedule.plan.tz)))
+        kept = {i.reminder.key for i in items}
+        rows = [row for row in letter.rows if row.key in kept]
+        if not items:
             continue
-        late = is_late(r.owed_at, now, plan.tz)
-        message = compose(schedule, deadline, r, mailer.sender, now, late)
+        message = compose_letter(items, letter.message_id, mailer.sender, now)
         probe("sending")
         try:
             mailer.send(message)
         except SendError as e:
             if e.permanent:
-                outbox.settle(row, "failed", str(e))
-                outcome.failed.append(row)
-                log.error("reminder.failed", extra={"fields": _fields(row.key) | {"error": str(e)}})
+                outbox.settle_letter(rows, "failed", str(e))
+                outcome.failed += rows
+                for row in rows:
+                    log.error(
+                        "reminder.failed", extra={"fields": _fields(row.key) | {"error": str(e)}}
+                    )
                 continue
-            outbox.release(row, str(e))
+            outbox.release_letter(rows, str(e))
             outcome.stopped = str(e)
             log.warning("smtp.unavailable", extra={"fields": {"error": str(e)}})
             return
         probe("accepted")  # the window: the server has it, the store does not know yet
-        outbox.mark_sent(row, now, late)
+        lates = {i.reminder.key: i.late for i in items}
+        outbox.mark_letter_sent(rows, now, lates)
         probe("marked")
-        outcome.sent.append(
-            replace(row, status="sent", lease_until=None, sent_at=now, late=late, error=None)
-        )
-        log.info(
-            "reminder.sent",
-            extra={
-                "fields": _fields(row.key)
-                | {"late": late, "attempt": row.attempts, "message_id": r.message_id}
-            },
-        )
+        outcome.letters += 1
+        for row in rows:
+            late = lates[row.key]
+            outcome.sent.append(
+                replace(row, status="sent", lease_until=None, sent_at=now, late=late, error=None)
+            )
+            log.info(
+                "reminder.sent",
+                extra={
+                    "fields": _fields(row.key)
+                    | {
+                        "late": late,
+                        "attempt": row.attempts,
+                        "message_id": letter.message_id,
+                        "letter": len(rows),
+                        "again": letter.again,
+                    }
+                },
+            )
     outcome.more = True
 
 

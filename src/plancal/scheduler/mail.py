@@ -14,7 +14,7 @@ import errno
 import smtplib
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.charset import QP, Charset
@@ -61,6 +61,27 @@ M: dict[str, Text] = {
         "Skickat automatiskt av plancal utifrån planfilen; svara inte. Ändringar "
         "görs av den som förvaltar planen.",
     ),
+    "letter_subject": Text(
+        "Reminder: {n} follow-ups – the first due {due}",
+        "Påminnelse: {n} uppföljningar – den första senast {due}",
+    ),
+    "late_letter_subject": Text(
+        "Late reminder: {n} follow-ups – the first due {due}",
+        "Försenad påminnelse: {n} uppföljningar – den första senast {due}",
+    ),
+    "letter_intro": Text(
+        "This is a reminder of {n} follow-ups:", "Det här är en påminnelse om {n} uppföljningar:"
+    ),
+    "letter_intro_plans": Text(
+        "This is a reminder of {n} follow-ups in {plans} plans:",
+        "Det här är en påminnelse om {n} uppföljningar i {plans} planer:",
+    ),
+    "item_when": Text("That is {when}.", "Det vill säga {when}."),
+    "item_late": Text(
+        "Late: this reminder was due to be sent on {day}, but plancal was not running then.",
+        "Försenad: påminnelsen skulle ha skickats {day}, men plancal var inte igång då.",
+    ),
+    "other_language": Text("In English below.", "På svenska nedan."),
 }
 
 
@@ -125,6 +146,89 @@ def compose(
     message["X-Auto-Response-Suppress"] = "All"  # the same, for Exchange
     message["Content-Language"] = lang
     return message
+
+
+@dataclass(frozen=True)
+class Item:
+    """One reminder of a letter, with the plan and deadline it speaks of."""
+
+    schedule: Schedule
+    deadline: Deadline
+    reminder: Reminder
+    late: bool
+
+
+def compose_letter(
+    items: Sequence[Item], message_id: str, sender: str, now: datetime
+) -> Message[str, str | Header]:
+    """Everything owed to one person at once, as one e-mail.
+
+    A letter of one reminder is that reminder's mail, word for word. A letter of several lists
+    them plan by plan, in the language of the recipient's plans; a person whose plans are
+    written in both languages gets the letter in Swedish and then in English.
+    """
+    first = items[0]
+    if len(items) == 1:
+        alone = compose(first.schedule, first.deadline, first.reminder, sender, now, first.late)
+        del alone["Message-ID"]
+        alone["Message-ID"] = message_id
+        return alone
+    langs = sorted({_lang(i.schedule) for i in items}, key=("sv", "en").index)
+    ordered = sorted(items, key=lambda i: (i.deadline.due, i.schedule.plan.name, i.deadline.uid))
+    late = any(i.late for i in items)
+    earliest = min(items, key=lambda i: i.deadline.due)
+    lang = langs[0]
+    subject = M["late_letter_subject" if late else "letter_subject"].render(
+        lang, n=len(items), due=due_day(earliest.deadline, lang)
+    )
+    lines: list[str] = []
+    for n, each in enumerate(langs):
+        if n:
+            lines += ["", "=" * 40, ""]
+        elif len(langs) > 1:
+            lines += [M["other_language"].render(each), ""]
+        lines += _letter_lines(ordered, each, now)
+    lines += ["", "-- ", *(M["footer"].render(each) for each in langs)]
+    role = first.schedule.plan.role_by_id[first.reminder.recipient]
+    message: Message[str, str | Header] = Message()
+    message.set_payload("\n".join(lines) + "\n", UTF8)
+    message["From"] = sender
+    message["To"] = formataddr((role.label(lang), first.reminder.address), charset="utf-8")
+    message["Subject"] = Header(subject, UTF8, header_name="Subject")
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message["Content-Language"] = ", ".join(langs)
+    return message
+
+
+def _letter_lines(items: Sequence[Item], lang: Lang, now: datetime) -> list[str]:
+    first = items[0]
+    role = first.schedule.plan.role_by_id[first.reminder.recipient]
+    plans = {i.schedule.plan.id for i in items}
+    lines = [
+        M["hello"].render(lang, name=role.label(lang)),
+        "",
+        M["letter_intro_plans" if len(plans) > 1 else "letter_intro"].render(
+            lang, n=len(items), plans=len(plans)
+        ),
+    ]
+    for n, item in enumerate(items, 1):
+        plan = item.schedule.plan
+        today = now.astimezone(plan.tz).date()
+        body = deadline_lines(plan, item.deadline, lang, (item.reminder.offset_days,))
+        lines += ["", f"{n}. {body[0]}"]
+        lines += [f"   {line}" for line in body[1:]]
+        lines.append(
+            "   " + M["item_when"].render(lang, when=_when(item.deadline.start, today, lang))
+        )
+        if item.late:
+            day = item.reminder.owed_at.astimezone(plan.tz).date()
+            lines.append("   " + M["item_late"].render(lang, day=day))
+        if plan.url:
+            lines.append(f"   {M['feeds'].render(lang)}: {plan.url}")
+    return lines
 
 
 # --- delivery ---------------------------------------------------------------------------------

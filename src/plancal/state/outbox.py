@@ -9,16 +9,27 @@ to a worker that died: it can be claimed again.
 Claiming is one short transaction per row: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so hosts
 sharing the store never wait for each other's rows; on SQLite ``Store.writing`` takes the
 write lock up front (BEGIN IMMEDIATE), so claims queue.
+
+Letters: a person gets one mail for everything owed to them at once, across every plan of the
+store. ``claim_letter`` takes all of one address's owed rows together (a transaction-scoped
+advisory lock on the address on PostgreSQL, so two hosts never split a person's rows) and
+writes the letter's Message-ID into each row. A letter whose lease ran out (its sender died)
+is claimed again as the same letter — the same rows, the same Message-ID — before anything new
+is grouped, so a resend after a crash is the same message to a receiver that deduplicates.
+Enqueueing stays per plan; rows may be enqueued ahead of time (``owed_at`` in the future), so
+by the time a person's reminders fall due, every plan's rows are there to be grouped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import hashlib
+import zlib
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from plancal.calendars.reminders import Key, Reminder
+from plancal.calendars.reminders import Key, Reminder, message_id
 from plancal.state.store import Store, _utc
 
 if TYPE_CHECKING:
@@ -27,6 +38,7 @@ if TYPE_CHECKING:
 
 Status = Literal["pending", "sending", "sent", "failed", "cancelled", "superseded", "expired"]
 Probe = Callable[[str], None]  # named points in the work, where tests can crash a sender
+LETTER_LOCKS = 7240312  # advisory lock namespace: one claimer per address or letter at a time
 
 
 def no_probe(_point: str) -> None:
@@ -44,10 +56,34 @@ class Row:
     sent_at: datetime | None
     late: bool | None
     error: str | None
+    message_id: str = ""  # the letter it went (or goes) out in; the reminder's own when alone
 
     @property
     def key(self) -> Key:
         return self.reminder.key
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """The rows claimed together for one address: they go out as one message."""
+
+    message_id: str
+    address: str
+    rows: tuple[Row, ...]
+    again: bool  # claimed before by a worker whose lease ran out: the same message again
+
+
+def letter_id(keys: Iterable[Key]) -> str:
+    """A letter of several reminders is named after all their keys; of one, after that one."""
+    ordered = sorted(keys)
+    if len(ordered) == 1:
+        return message_id(ordered[0])
+    digest = hashlib.sha256(
+        "\n\n".join(
+            f"{p}\n{d}\n{due.isoformat()}\n{r}\n{o}" for p, d, due, r, o in ordered
+        ).encode()
+    ).hexdigest()[:40]
+    return f"<{digest}.reminders@plancal>"
 
 
 def _row(r: Any) -> Row:
@@ -71,12 +107,16 @@ def _row(r: Any) -> Row:
         r.sent_at and _utc(r.sent_at),
         r.late,
         r.error,
+        r.message_id,
     )
 
 
 class Outbox:
     def __init__(self, store: Store):
         self.store = store
+        # Keys known to be in the store. Rows are never deleted, so a tick that owes nothing
+        # new asks the store nothing (a region's tick must not cost a query per plan).
+        self._known: set[Key] = set()
 
     def _is(self, key: Key) -> ColumnElement[bool]:
         from sqlalchemy import and_
@@ -109,10 +149,20 @@ class Outbox:
 
         now = _utc(now)
         cols = (t.c.plan_id, t.c.deadline, t.c.due, t.c.recipient, t.c.offset_days)
-        plans = sorted({r.plan_id for r in reminders})
+        unknown = [r for r in reminders if r.key not in self._known]
+        if not unknown:
+            return []
+        plans = sorted({r.plan_id for r in unknown})
+        dues = sorted({r.due for r in unknown})
         with self.store.engine.connect() as conn:  # most ticks owe nothing new: no write
-            known = {tuple(k) for k in conn.execute(select(*cols).where(t.c.plan_id.in_(plans)))}
-        candidates = [r for r in reminders if r.key not in known]
+            known = {
+                tuple(k)
+                for k in conn.execute(
+                    select(*cols).where(t.c.plan_id.in_(plans), t.c.due.in_(dues))
+                )
+            }
+        self._known |= known
+        candidates = [r for r in unknown if r.key not in known]
         if not candidates:
             return []
 
@@ -146,6 +196,7 @@ class Outbox:
             return [r for r in candidates if r.key in created]
 
         fresh = self.store.retrying(work)
+        self._known |= {r.key for r in candidates}  # new, or inserted by another host
         probe("enqueued")
         return fresh
 
@@ -162,11 +213,18 @@ class Outbox:
 
     def sweep(self, plan_id: str, now: datetime) -> dict[str, int]:
         """Retire what must not be sent any more: expired, and superseded by a newer one."""
+        return self.sweep_plans([plan_id], now)
+
+    def sweep_plans(self, plan_ids: Collection[str], now: datetime) -> dict[str, int]:
+        """``sweep`` for many plans in two statements. A row is superseded by a newer one
+        (fewer days before the deadline) only once that one is owed: rows enqueued ahead of
+        their time replace nothing yet."""
         from sqlalchemy import and_, exists, select, update
 
         from plancal.state.tables import outbox as t
 
         now = _utc(now)
+        plans = sorted(plan_ids)
         newer = t.alias("newer")
         has_newer = exists(
             select(newer.c.plan_id).where(
@@ -175,20 +233,237 @@ class Outbox:
                 newer.c.due == t.c.due,
                 newer.c.recipient == t.c.recipient,
                 newer.c.offset_days < t.c.offset_days,
+                newer.c.owed_at <= now,
             )
         )
         with self.store.writing() as conn:
             expired = conn.execute(
                 update(t)
-                .where(t.c.plan_id == plan_id, self._claimable(now), t.c.expires <= now)
+                .where(t.c.plan_id.in_(plans), self._claimable(now), t.c.expires <= now)
                 .values(status="expired", lease_until=None)
             ).rowcount
             superseded = conn.execute(
                 update(t)
-                .where(and_(t.c.plan_id == plan_id, self._claimable(now), has_newer))
+                .where(and_(t.c.plan_id.in_(plans), self._claimable(now), has_newer))
                 .values(status="superseded", lease_until=None)
             ).rowcount
         return {"expired": expired, "superseded": superseded}
+
+    def due(self, plan_ids: Collection[str], now: datetime) -> bool:
+        """Whether any row of these plans can be claimed at ``now``: one query, so an idle
+        tick over hundreds of plans costs one round trip."""
+        from sqlalchemy import select
+
+        from plancal.state.tables import outbox as t
+
+        now = _utc(now)
+        query = (
+            select(t.c.plan_id)
+            .where(t.c.plan_id.in_(sorted(plan_ids)), self._claimable(now), t.c.owed_at <= now)
+            .limit(1)
+        )
+        with self.store.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
+    def claim_letter(
+        self,
+        plan_ids: Collection[str],
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        probe: Probe = no_probe,
+    ) -> Letter | None:
+        """Take one letter's rows for ``lease``: a dead worker's letter again, else everything
+        owed to the address owed longest. None when nothing of these plans is owed."""
+        from sqlalchemy import and_, func, select
+
+        from plancal.state.tables import outbox as t
+
+        now = _utc(now)
+        plans = sorted(plan_ids)
+        mine = t.c.plan_id.in_(plans)
+        stale = and_(t.c.status == "sending", t.c.lease_until < now)
+        with self.store.writing() as conn:
+            # A letter whose sender died: the same rows under the same Message-ID.
+            for (mid,) in conn.execute(
+                select(t.c.message_id)
+                .where(mine, stale)
+                .group_by(t.c.message_id)
+                .order_by(func.min(t.c.owed_at), t.c.message_id)
+                .limit(10)
+            ):
+                if not self._lock(conn, mid):
+                    continue
+                found = conn.execute(
+                    select(t).where(mine, stale, t.c.message_id == mid).with_for_update()
+                ).all()
+                if found:
+                    return self._take(conn, found, mid, True, now, worker, lease, probe)
+            # Everything owed to one address, from every plan.
+            for (address,) in conn.execute(
+                select(t.c.address)
+                .where(mine, t.c.status == "pending", t.c.owed_at <= now)
+                .group_by(t.c.address)
+                .order_by(func.min(t.c.owed_at), t.c.address)
+                .limit(10)
+            ):
+                if not self._lock(conn, address):
+                    continue
+                found = conn.execute(
+                    select(t)
+                    .where(mine, t.c.status == "pending", t.c.owed_at <= now)
+                    .where(t.c.address == address)
+                    .with_for_update()
+                ).all()
+                if found:
+                    mid = letter_id(_row(r).key for r in found)
+                    return self._take(conn, found, mid, False, now, worker, lease, probe)
+        return None
+
+    def _lock(self, conn: Connection, name: str) -> bool:
+        """On PostgreSQL, one claimer per address or letter at a time (until commit): two
+        hosts never split one person's rows into two messages. SQLite's write lock does it."""
+        if self.store.dialect != "postgresql":
+            return True
+        from sqlalchemy import text
+
+        key = zlib.crc32(name.encode()) & 0x7FFFFFFF
+        return bool(
+            conn.execute(
+                text("SELECT pg_try_advisory_xact_lock(:ns, :k)"), {"ns": LETTER_LOCKS, "k": key}
+            ).scalar()
+        )
+
+    def _take(
+        self,
+        conn: Connection,
+        found: Sequence[Any],
+        mid: str,
+        again: bool,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        probe: Probe,
+    ) -> Letter:
+        from sqlalchemy import update
+
+        from plancal.state.tables import outbox as t
+
+        rows = sorted((_row(r) for r in found), key=_order)
+        conn.execute(
+            update(t)
+            .where(*self._by_key())
+            .values(
+                status="sending",
+                lease_until=now + lease,
+                worker=worker,
+                attempts=t.c.attempts + 1,
+                message_id=mid,
+            ),
+            [self._key_params(r.key) for r in rows],
+        )
+        probe("claim-open")
+        taken = tuple(
+            replace(
+                r,
+                status="sending",
+                attempts=r.attempts + 1,
+                lease_until=now + lease,
+                worker=worker,
+                message_id=mid,
+            )
+            for r in rows
+        )
+        return Letter(mid, rows[0].reminder.address, taken, again)
+
+    def _by_key(self) -> list[ColumnElement[bool]]:
+        from sqlalchemy import bindparam
+
+        from plancal.state.tables import outbox as t
+
+        return [
+            t.c.plan_id == bindparam("k_plan"),
+            t.c.deadline == bindparam("k_deadline"),
+            t.c.due == bindparam("k_due"),
+            t.c.recipient == bindparam("k_recipient"),
+            t.c.offset_days == bindparam("k_offset"),
+        ]
+
+    @staticmethod
+    def _key_params(key: Key) -> dict[str, Any]:
+        plan_id, deadline, due, recipient, offset = key
+        return {
+            "k_plan": plan_id,
+            "k_deadline": deadline,
+            "k_due": due,
+            "k_recipient": recipient,
+            "k_offset": offset,
+        }
+
+    def mark_letter_sent(
+        self, rows: Iterable[Row], now: datetime, late: Mapping[Key, bool]
+    ) -> None:
+        """Every row of a letter the server accepted, in one transaction."""
+        from sqlalchemy import bindparam, update
+
+        from plancal.state.tables import outbox as t
+
+        params = [self._key_params(r.key) | {"v_late": late[r.key]} for r in rows]
+        if not params:
+            return
+        with self.store.writing() as conn:
+            conn.execute(
+                update(t)
+                .where(*self._by_key())
+                .values(
+                    status="sent",
+                    sent_at=_utc(now),
+                    late=bindparam("v_late"),
+                    lease_until=None,
+                    error=None,
+                ),
+                params,
+            )
+
+    def release_letter(self, rows: Iterable[Row], error: str) -> None:
+        """Back to pending, each under its own Message-ID again: the server did not take the
+        letter, so the next one may group them differently."""
+        from sqlalchemy import bindparam, update
+
+        from plancal.state.tables import outbox as t
+
+        params = [self._key_params(r.key) | {"v_mid": message_id(r.key)} for r in rows]
+        if not params:
+            return
+        with self.store.writing() as conn:
+            conn.execute(
+                update(t)
+                .where(*self._by_key())
+                .values(
+                    status="pending",
+                    lease_until=None,
+                    worker=None,
+                    error=error[:500],
+                    message_id=bindparam("v_mid"),
+                ),
+                params,
+            )
+
+    def settle_letter(self, rows: Iterable[Row], status: Status, error: str | None = None) -> None:
+        from sqlalchemy import update
+
+        from plancal.state.tables import outbox as t
+
+        params = [self._key_params(r.key) for r in rows]
+        if not params:
+            return
+        with self.store.writing() as conn:
+            conn.execute(
+                update(t)
+                .where(*self._by_key())
+                .values(status=status, lease_until=None, error=error and error[:500]),
+                params,
+            )
 
     def claim(
         self, plan_id: str, now: datetime, worker: str, lease: timedelta, probe: Probe = no_probe
@@ -258,3 +533,7 @@ class Outbox:
         query = query.order_by(t.c.owed_at, t.c.deadline, t.c.recipient, t.c.offset_days)
         with self.store.engine.connect() as conn:
             return [_row(r) for r in conn.execute(query)]
+
+
+def _order(r: Row) -> tuple[datetime, str, str, date, str, int]:
+    return (r.reminder.owed_at, r.reminder.plan_id, *r.key[1:])

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 T = TypeVar("T")
-SCHEMA_HEAD = "0005"  # the newest migration (0005 follows 0006: see 0005_plan_versions.py)
+SCHEMA_HEAD = "0007"  # the newest migration (chain 0004 → 0006 → 0005 → 0007)
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

@@ -61,8 +61,9 @@ outbox = Table(
     Index("outbox_work", "plan_id", "status", "owed_at"),
 )
 
-# Feed tokens (issue 6): a token opens a set of private feeds of one plan. Only a SHA-256 of
-# the token is kept; the token itself is shown once, when it is created.
+# Feed tokens: a token opens a set of private feeds of one plan, or (``plan_id`` "") feeds of
+# several plans ("plan-id/feed" pairs) and, with ``person``, one person's feeds across the
+# region. Only a SHA-256 of the token is kept; the token itself is shown once, when created.
 feed_tokens = Table(
     "feed_tokens",
     metadata,
@@ -70,7 +71,8 @@ feed_tokens = Table(
     Column("plan_id", String(100), nullable=False, index=True),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("label", String(200), nullable=False),
-    Column("feeds", String(4000), nullable=False),  # feed slugs, space-separated
+    Column("feeds", Text, nullable=False),  # feed slugs (or plan-id/slug), space-separated
+    Column("person", String(320), nullable=True),  # an e-mail address (lower case)
     Column("created", DateTime(timezone=True), nullable=False),
     Column("revoked", DateTime(timezone=True), nullable=True),
 )

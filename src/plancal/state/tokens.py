@@ -10,6 +10,13 @@ the keyring (``PLANCAL_SERVER_TOKEN_KEY``), never from the store. So the store h
 SHA-256 of each token (a stolen database opens nothing), the server needs no key at all (it
 compares hashes), and ``plancal export`` can still write the same secret paths as static
 files, years later, by deriving them again with the key.
+
+Across a region (a folder of plans served together) a token may open feeds of several plans
+(``plan_id`` is ``REGION`` and each feed is ``plan-id/slug``: a police officer's feeds in the
+municipalities they serve), and a *person's* token names an e-mail address: it opens
+``/t/<token>/person.ics`` (everything that person attends or answers for, in every plan) and
+that person's role feeds in each plan, including plans added later. The server resolves which
+feeds those are from the plans it serves; the store keeps only the address.
 """
 
 from __future__ import annotations
@@ -18,9 +25,10 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from plancal.errors import UserError
 from plancal.i18n import Text, msg
@@ -28,13 +36,18 @@ from plancal.state.store import Store
 
 MIN_KEY_LENGTH = 32
 TOKEN_LENGTH = 43  # base64url of 32 bytes, unpadded
+REGION = ""  # the plan_id of a token that spans plans
 __all__ = [
+    "REGION",
     "TOKEN_LENGTH",
+    "Active",
     "Grant",
     "TokenError",
     "TokenInfo",
     "active",
+    "active_all",
     "create",
+    "create_region",
     "derive",
     "digest",
     "listing",
@@ -52,11 +65,35 @@ KEY_HINT = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """What one active token opens (built from the store's rows; the server holds them)."""
+    """What one active token opens (built from the store's rows; the server holds them).
+
+    ``files`` are the server's keys of the private files (``plan.ics``, or ``<plan-id>/plan.ics``
+    in a region); ``plans`` the plans whose every-token files (the wheel) it opens; ``person``
+    the address whose feed ``/t/<token>/person.ics`` is.
+    """
 
     id: str
     digest: bytes
     files: frozenset[bytes]
+    plans: frozenset[bytes] = frozenset()
+    person: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Active:
+    """One active token as the store has it, for a server to resolve against its plans."""
+
+    id: str
+    digest: bytes
+    plan_id: str  # REGION for a token that spans plans
+    feeds: tuple[str, ...]  # slugs; "plan-id/slug" when plan_id is REGION
+    person: str | None
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """(plan id, feed slug) for every feed named."""
+        if self.plan_id != REGION:
+            return [(self.plan_id, slug) for slug in self.feeds]
+        return [tuple(f.split("/", 1)) for f in self.feeds if "/" in f]  # type: ignore[misc]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +105,8 @@ class TokenInfo:
     feeds: tuple[str, ...]
     created: datetime
     revoked: datetime | None
+    plan_id: str = REGION
+    person: str | None = None
 
 
 def check_key(key: str | None) -> bytes:
@@ -144,6 +183,88 @@ def create(
             )
         )
     secret = check_key(key)
+    return _insert(store, secret, plan_id, slugs, None, label, now)
+
+
+def create_region(
+    store: Store,
+    key: str | None,
+    feeds: Iterable[tuple[str, str]],
+    person: str | None,
+    private: Mapping[str, Collection[str]],
+    people: Collection[str],
+    label: str,
+    now: datetime,
+) -> tuple[str, TokenInfo]:
+    """A token across the plans of a region: (plan id, feed) pairs and/or a person's feeds.
+
+    ``private``: each plan's private feeds; ``people``: the addresses the region's plans name.
+    """
+    pairs = list(dict.fromkeys(feeds))
+    address = person.strip().lower() if person else None
+    if not pairs and address is None:
+        raise TokenError(
+            msg(
+                Text(
+                    "a token must open at least one feed (--feed PLAN-ID/FEED) or be a "
+                    "person's (--person ADDRESS)",
+                    "en token måste öppna minst ett flöde (--feed PLAN-ID/FLÖDE) eller vara "
+                    "en persons (--person ADRESS)",
+                )
+            )
+        )
+    for plan_id, slug in pairs:
+        if plan_id not in private:
+            raise TokenError(
+                msg(
+                    Text(
+                        "no plan {plan} in the folder; its plans are: {known}",
+                        "ingen plan {plan} i mappen; dess planer är: {known}",
+                    ),
+                    plan=plan_id,
+                    known=", ".join(sorted(private)) or "–",
+                )
+            )
+        if slug not in private[plan_id]:
+            raise TokenError(
+                msg(
+                    Text(
+                        "not a private feed of {plan}: {unknown}; its private feeds are: "
+                        "{known} (the public feed needs no token)",
+                        "inget privat flöde i {plan}: {unknown}; dess privata flöden är: "
+                        "{known} (det offentliga flödet behöver ingen token)",
+                    ),
+                    plan=plan_id,
+                    unknown=slug,
+                    known=", ".join(private[plan_id]),
+                )
+            )
+    if address is not None and address not in people:
+        raise TokenError(
+            msg(
+                Text(
+                    "no plan in the folder names {address}: write the e-mail address of a "
+                    "role (roles: … email:)",
+                    "ingen plan i mappen nämner {address}: ange e-postadressen för en roll "
+                    "(roles: … email:)",
+                ),
+                address=address,
+            )
+        )
+    secret = check_key(key)
+    entries = tuple(f"{plan_id}/{slug}" for plan_id, slug in pairs)
+    return _insert(store, secret, REGION, entries, address, label, now)
+
+
+def _insert(
+    store: Store,
+    secret: bytes,
+    plan_id: str,
+    feeds: tuple[str, ...],
+    person: str | None,
+    label: str,
+    now: datetime,
+) -> tuple[str, TokenInfo]:
     from sqlalchemy import insert
 
     from plancal.state.tables import feed_tokens as t
@@ -158,45 +279,56 @@ def create(
                 plan_id=plan_id,
                 token_hash=digest(token).hex(),
                 label=label,
-                feeds=" ".join(slugs),
+                feeds=" ".join(feeds),
+                person=person,
                 created=now,
                 revoked=None,
             )
         )
-    return token, TokenInfo(token_id, label, slugs, now, None)
+    return token, TokenInfo(token_id, label, feeds, now, None, plan_id, person)
 
 
-def listing(store: Store, plan_id: str) -> list[TokenInfo]:
+def _scope(plan_id: str | Iterable[str]) -> list[str]:
+    return [plan_id] if isinstance(plan_id, str) else list(plan_id)
+
+
+def _info(r: Any) -> TokenInfo:
+    return TokenInfo(
+        r.id,
+        r.label,
+        tuple(r.feeds.split()),
+        _utc(r.created),
+        _utc(r.revoked) if r.revoked else None,
+        r.plan_id,
+        r.person,
+    )
+
+
+def listing(store: Store, plan_id: str | Iterable[str]) -> list[TokenInfo]:
+    """The tokens of a plan (or of several: a region's plans and ``REGION``)."""
     from sqlalchemy import select
 
     from plancal.state.tables import feed_tokens as t
 
     with store.engine.connect() as conn:
         rows = conn.execute(
-            select(t.c.id, t.c.label, t.c.feeds, t.c.created, t.c.revoked)
-            .where(t.c.plan_id == plan_id)
+            select(t.c.id, t.c.label, t.c.feeds, t.c.created, t.c.revoked, t.c.plan_id, t.c.person)
+            .where(t.c.plan_id.in_(_scope(plan_id)))
             .order_by(t.c.created, t.c.id)
         ).all()
-    return [
-        TokenInfo(
-            r.id,
-            r.label,
-            tuple(r.feeds.split()),
-            _utc(r.created),
-            _utc(r.revoked) if r.revoked else None,
-        )
-        for r in rows
-    ]
+    return [_info(r) for r in rows]
 
 
-def revoke(store: Store, plan_id: str, token_id: str, now: datetime) -> TokenInfo:
+def revoke(store: Store, plan_id: str | Iterable[str], token_id: str, now: datetime) -> TokenInfo:
+    """Revoke a token of a plan (or of any of several plan ids); idempotent."""
     from sqlalchemy import select, update
 
     from plancal.state.tables import feed_tokens as t
 
+    scope = _scope(plan_id)
     now = _utc(now).replace(microsecond=0)
     with store.writing() as conn:
-        row = conn.execute(select(t).where(t.c.plan_id == plan_id, t.c.id == token_id)).first()
+        row = conn.execute(select(t).where(t.c.plan_id.in_(scope), t.c.id == token_id)).first()
         if row is None:
             raise TokenError(
                 msg(
@@ -205,13 +337,34 @@ def revoke(store: Store, plan_id: str, token_id: str, now: datetime) -> TokenInf
                         "ingen token {id!r} för planen {plan}",
                     ),
                     id=token_id,
-                    plan=plan_id,
+                    plan=", ".join(p for p in scope if p) or "–",
                 )
             )
         revoked = _utc(row.revoked) if row.revoked else now
         if row.revoked is None:
             conn.execute(update(t).where(t.c.id == token_id).values(revoked=now))
-    return TokenInfo(row.id, row.label, tuple(row.feeds.split()), _utc(row.created), revoked)
+    info = _info(row)
+    return TokenInfo(
+        info.id, info.label, info.feeds, info.created, revoked, info.plan_id, info.person
+    )
+
+
+def active_all(store: Store) -> list[Active]:
+    """Every active token of every plan and of the region, in id order (one query)."""
+    from sqlalchemy import select
+
+    from plancal.state.tables import feed_tokens as t
+
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.c.id, t.c.token_hash, t.c.plan_id, t.c.feeds, t.c.person)
+            .where(t.c.revoked.is_(None))
+            .order_by(t.c.id)
+        ).all()
+    return [
+        Active(r.id, bytes.fromhex(r.token_hash), r.plan_id, tuple(r.feeds.split()), r.person)
+        for r in rows
+    ]
 
 
 def active(store: Store, plan_id: str) -> dict[bytes, Grant]:

@@ -18,22 +18,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from plancal.app.check import check
-from plancal.errors import PlanError
+from plancal.errors import PlanError, Problem
 from plancal.i18n import Lang
 from plancal.state import tokens
 from plancal.state.store import Store
-from plancal.web import site
+from plancal.web import region as region_site
 from plancal.web.guard import Guard, Limits
 from plancal.web.server import AccessLog, FeedServer, Site
+
+if TYPE_CHECKING:
+    from plancal.app.region import Region
+    from plancal.rules.compile import Schedule
 
 log = logging.getLogger("plancal.serve")
 
@@ -65,21 +67,20 @@ def base_url_for(options: Options, plan_url: str | None, port: int) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def _fingerprint(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
 class Reloader:
-    """Keeps ``app.site`` and ``app.grants`` current; every step runs in a worker thread."""
+    """Keeps ``app.site`` and ``app.grants`` current; every step runs in a worker thread.
+
+    ``target`` is one plan file (served at ``/``, its URLs as always) or a folder of plans (a
+    region: each plan under ``/<plan-id>/``, the index at ``/``). Each step re-checks only the
+    files that changed (``app.region.load``), rebuilds the plans that changed or whose local
+    day turned, and re-reads the tokens; a plan that no longer compiles keeps its last good
+    version online and is reported once per change of its file, the others are untouched.
+    """
 
     def __init__(
         self,
         app: FeedServer,
-        plan_path: Path,
+        target: Path,
         store: Store,
         options: Options,
         port: int,
@@ -87,56 +88,127 @@ class Reloader:
         lang: Lang = "en",
     ):
         self.app = app
-        self.plan_path = plan_path
+        self.target = target
+        self.single = not target.is_dir()
         self.store = store
         self.options = options
         self.port = port
-        self.base_url = ""
+        self.base_url = ""  # the plan's (alone) or the region's
         self.clock = clock
         self.lang = lang
-        self.plan_id: str | None = None
-        self.seen: tuple[int, int, int] | None = None
-        self.day: date | None = None
-        self._tz: tzinfo = UTC
+        self.region: Region | None = None
+        self.served: dict[Path, region_site.Served] = {}  # each file's last good version
+        self.broken: dict[Path, tuple[Problem, ...]] = {}
+        self.actives: list[tokens.Active] | None = None
         self.builds = 0
 
+    @property
+    def plans(self) -> dict[str, region_site.Served]:
+        """The plans served, by id; of two files with one id the one that compiles wins."""
+        out: dict[str, region_site.Served] = {}
+        for path in sorted(self.served, key=lambda p: (p in self.broken, p)):
+            out.setdefault(self.served[path].plan_id, self.served[path])
+        return out
+
     def load(self) -> None:
-        """Compile the plan now; PlanError if it does not compile (used at start)."""
-        fingerprint = _fingerprint(self.plan_path)
-        checked = check(self.plan_path)
-        if checked.schedule is None:
-            raise PlanError(checked.problems)
-        now = self.clock()
-        self.base_url = base_url_for(self.options, checked.schedule.plan.url, self.port)
-        built = site.build(checked.schedule, self.store, now, self.base_url)
-        self.app.site = site.site(built, self.options.max_age)
-        self.plan_id = built.plan_id
-        self.seen = fingerprint
-        self.day = now.astimezone(checked.schedule.plan.tz).date()
-        self._tz = checked.schedule.plan.tz
-        self.builds += 1
+        """Compile now; PlanError if a plan served alone does not compile (used at start)."""
+        from plancal.app import region
+
+        loaded = region.load(self.target)
+        if self.single and loaded.broken:
+            raise PlanError(loaded.problems)
+        if not self.single:
+            self.base_url = base_url_for(self.options, None, self.port)
+        self._follow(loaded, self.clock(), force=True)
+        if self.single and not self.served:
+            raise PlanError([p for ps in self.broken.values() for p in ps])
 
     def refresh_tokens(self) -> None:
-        assert self.plan_id is not None
-        self.app.grants = tokens.active(self.store, self.plan_id)
+        actives = tokens.active_all(self.store)
+        if actives != self.actives:
+            self.actives = actives
+            self._publish(self.clock())
+
+    def _follow(self, loaded: Region, now: datetime, force: bool = False) -> bool:
+        """Rebuild what changed in ``loaded``; True if any plan's site changed."""
+        before = {m.path: m for m in self.region.members} if self.region else {}
+        broken = loaded.broken
+        changed = False
+        for m in loaded.members:
+            if m.path in broken:
+                if before.get(m.path) is not m or force:
+                    self._report(m.path, broken[m.path])
+                continue
+            assert m.schedule is not None
+            old = self.served.get(m.path)
+            fresh = before.get(m.path) is not m or old is None or force
+            if fresh or now.astimezone(old.tz).date() != old.day:  # type: ignore[union-attr]
+                try:
+                    self.served[m.path] = self._build(m.schedule, m.path, now)
+                except PlanError as e:  # a logo that cannot be read: like a broken plan
+                    broken = {**broken, m.path: tuple(e.problems)}
+                    self._report(m.path, broken[m.path])
+                    continue
+                changed = True
+                if fresh:
+                    log.info("plan %s compiled (version %d)", m.path, self.builds)
+        for gone in set(self.served) - {m.path for m in loaded.members}:
+            del self.served[gone]
+            log.info("plan %s removed: no longer served", gone)
+            changed = True
+        changed = changed or broken.keys() != self.broken.keys()
+        self.region, self.broken = loaded, dict(broken)
+        if changed:
+            self._publish(now)
+        return changed
+
+    def _build(self, schedule: Schedule, path: Path, now: datetime) -> region_site.Served:
+        plan = schedule.plan
+        if self.single:
+            self.base_url = base_url_for(self.options, plan.url, self.port)
+            base, prefix = self.base_url, ""
+        else:
+            base, prefix = f"{self.base_url}{plan.id}/", f"/{plan.id}"
+        served = region_site.serve_plan(
+            schedule, path, self.store, now, base, self.options.max_age, prefix
+        )
+        self.builds += 1
+        return served
+
+    def _report(self, path: Path, problems: tuple[Problem, ...]) -> None:
+        kept = "still serving the last good version" if path in self.served else "not served"
+        log.warning(
+            "plan %s has problems; %s:\n%s",
+            path,
+            kept,
+            PlanError(list(problems)).render(self.lang),
+        )
+
+    def _publish(self, now: datetime) -> None:
+        """Swap in the site (index, people's feeds) and the grants for what is served now."""
+        if self.actives is None:
+            self.actives = tokens.active_all(self.store)
+        plans = self.plans
+        people = [a.person for a in self.actives if a.person]
+        routes, feeds = region_site.region_resources(
+            plans,
+            people,
+            self.broken,
+            self.store,
+            now,
+            self.options.max_age,
+            with_index=not self.single,
+        )
+        self.app.site = region_site.combine(plans, routes, feeds, self.single)
+        self.app.grants = region_site.grants(self.actives, plans)
 
     def step(self) -> None:
-        """One check: the plan file, the day, the tokens. Never raises."""
+        """One check: the plan files, the day, the tokens. Never raises."""
+        from plancal.app import region
+
         try:
-            changed = _fingerprint(self.plan_path) != self.seen
-            today = self.clock().astimezone(self._tz).date()
-            if changed or today != self.day:
-                try:
-                    self.load()
-                    log.info("plan %s compiled (version %d)", self.plan_path, self.builds)
-                except PlanError as e:
-                    # report once per change of the file (or of the day), not every interval
-                    self.seen, self.day = _fingerprint(self.plan_path), today
-                    log.warning(
-                        "plan %s has problems; still serving the last good version:\n%s",
-                        self.plan_path,
-                        e.render(self.lang),
-                    )
+            loaded = region.load(self.target, self.region)
+            self._follow(loaded, self.clock())
             self.refresh_tokens()
         except Exception as e:  # the store is down, the disk is full: keep serving
             log.warning("reload failed, still serving the last version: %s", _safe_error(e))

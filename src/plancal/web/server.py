@@ -4,7 +4,11 @@ URLs (all stable, all plain ASCII, so they are matched byte for byte, never deco
 
 - ``/`` and ``/index.html``: the public page in Swedish; ``/en/`` in English;
 - ``/public.ics``: the public feed;
-- ``/t/<token>/<feed>.ics``: a private feed, for a token that opens it.
+- ``/t/<token>/<feed>.ics``: a private feed, for a token that opens it;
+- ``/t/<token>/person.ics``: the feed of the person a token belongs to, across every plan.
+
+A region (a folder of plans) serves each plan under ``/<plan-id>/`` — the same URLs below it,
+``/<plan-id>/t/<token>/<feed>.ics`` for its private feeds — and its index page at ``/``.
 
 Anything else, an unknown or revoked token, or a feed the token does not open, gets the same
 404, byte for byte. Calendar clients poll for years, so the hot path is a dictionary lookup, a
@@ -35,7 +39,8 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-TOKEN_PREFIX = b"/t/"
+T = b"t"
+PERSON = b"person.ics"
 NOT_FOUND = fixed(404, b"Not found. Hittades inte.\n", {"cache-control": "no-store"})
 NOT_ALLOWED = fixed(
     405, b"Method not allowed.\n", {"allow": "GET, HEAD", "cache-control": "no-store"}
@@ -49,9 +54,11 @@ class Site:
     """One version of everything served: replaced as a whole, never changed in place."""
 
     public: Mapping[bytes, Resource]  # request path → resource
-    private: Mapping[bytes, Resource]  # feed file name (b"plan.ics") → resource
+    private: Mapping[bytes, Resource]  # b"<plan-id>/<file>" → resource
     labels: Mapping[bytes, str] = field(default_factory=dict)  # for logs: path → name
-    for_every_token: frozenset[bytes] = frozenset()  # private files any active token opens
+    for_every_token: frozenset[bytes] = frozenset()  # files any token of the plan opens
+    people: Mapping[str, Resource] = field(default_factory=dict)  # address → person feed
+    root_plan: bytes = b""  # the plan served at /, alone; b"" for a region
 
 
 class AccessLog:
@@ -145,7 +152,7 @@ class FeedServer:
         site = self.site
         resource = site.public.get(path)
         grant = None
-        if resource is None and path.startswith(TOKEN_PREFIX):
+        if resource is None:
             resource, grant = self._private(site, path)
         if resource is None:
             await self._fixed(scope, send, NOT_FOUND, path, None)
@@ -179,24 +186,35 @@ class FeedServer:
         await send(body)
         if self.log is not None:
             shown = (
-                f"/t/[{grant.id}]/{path.rsplit(b'/', 1)[1].decode('ascii')}"
+                f"{path.partition(b'/t/')[0].decode('ascii')}/t/[{grant.id}]/"
+                f"{path.rsplit(b'/', 1)[1].decode('ascii')}"
                 if grant is not None
                 else site.labels.get(path) or path.decode("ascii")
             )
             self.log(scope, shown, start["status"], len(body["body"]), agent)
 
     def _private(self, site: Site, path: bytes) -> tuple[Resource | None, Grant | None]:
-        # b"/t/<token>/<file>" → [b"", b"t", token, file]
+        # b"/t/<token>/<file>" → [b"", b"t", token, file] (the plan alone, or person.ics);
+        # b"/<plan-id>/t/<token>/<file>" → [b"", plan, b"t", token, file] (a region's plan)
         parts = path.split(b"/")
-        if len(parts) != 4 or len(parts[2]) != TOKEN_LENGTH:
+        if len(parts) == 4 and parts[1] == T:
+            plan, token, file = site.root_plan, parts[2], parts[3]
+        elif len(parts) == 5 and parts[2] == T and not site.root_plan:
+            plan, token, file = parts[1], parts[3], parts[4]
+        else:
             return None, None
-        digest = SHA256(parts[2]).digest()
+        if len(token) != TOKEN_LENGTH:
+            return None, None
+        digest = SHA256(token).digest()
         grant = self.grants.get(digest)
-        if grant is None or (parts[3] not in grant.files and parts[3] not in site.for_every_token):
+        if grant is None or not compare_digest(grant.digest, digest):
             return None, None
-        if not compare_digest(grant.digest, digest):
-            return None, None
-        return site.private.get(parts[3]), grant
+        if file == PERSON and len(parts) == 4:
+            return (site.people.get(grant.person) if grant.person else None), grant
+        key = plan + b"/" + file
+        if key in grant.files or (file in site.for_every_token and plan in grant.plans):
+            return site.private.get(key), grant
+        return None, None
 
     async def _fixed(
         self,

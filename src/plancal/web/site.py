@@ -131,24 +131,33 @@ def build(schedule: Schedule, store: Store, now: datetime, base_url: str) -> Bui
     return Built(plan.id, files, modified, list(feeds))
 
 
-def site(built: Built, max_age: int) -> Site:
-    """The responses: public page and feed at fixed paths, private feeds for token URLs."""
+def site(built: Built, max_age: int, prefix: str = "") -> Site:
+    """The responses: public page and feed at fixed paths, private feeds for token URLs.
+
+    ``prefix`` is "" for a plan served alone (its URLs as always) or ``/<plan-id>`` for a plan
+    of a region. Private files are keyed ``<plan-id>/<file>`` either way (``server.Site``).
+    """
     public_cache = f"public, max-age={max_age}"
     # A token URL is a secret: no shared cache (a proxy) may keep a copy under it.
     private_cache = f"private, max-age={max_age}"
     routes: dict[bytes, Resource] = {}
     labels: dict[bytes, str] = {}
     private: dict[bytes, Resource] = {}
+    own = built.plan_id
+
+    def key(name: str) -> bytes:
+        return f"{own}/{name}".encode("ascii")
+
     for feed in built.feeds:
         name = feed.filename
         if feed.public:
             res = Resource(built.files[name], CALENDAR, built.modified[name], public_cache)
-            routes[f"/{name}".encode("ascii")] = res
+            routes[f"{prefix}/{name}".encode("ascii")] = res
         else:
-            private[name.encode("ascii")] = Resource(
+            private[key(name)] = Resource(
                 built.files[name], CALENDAR, built.modified[name], private_cache, PRIVATE_HEADERS
             )
-    private[WHEEL.encode("ascii")] = Resource(
+    private[key(WHEEL)] = Resource(
         built.files[WHEEL], SVG, built.modified[WHEEL], private_cache, PRIVATE_HEADERS
     )
     for name, paths in ALIASES.items():
@@ -160,10 +169,16 @@ def site(built: Built, max_age: int) -> Site:
             (*PAGE_HEADERS, ("content-language", "sv" if name == "index.html" else "en")),
         )
         for path in paths:
-            routes[path.encode("ascii")] = res
+            routes[f"{prefix}{path}".encode("ascii")] = res
     for route in routes:
         labels[route] = route.decode("ascii")
-    return Site(routes, private, labels, frozenset({WHEEL.encode("ascii")}))
+    return Site(
+        routes,
+        private,
+        labels,
+        frozenset({WHEEL.encode("ascii")}),
+        root_plan=b"" if prefix else own.encode("ascii"),
+    )
 
 
 def export(built: Built, out_dir: Path, tokens: Iterable[tuple[str, Iterable[str]]]) -> list[Path]:

@@ -1,0 +1,33 @@
+"""Tokens across plans: a token may open feeds of several plans, or be a person's.
+
+Revision ID: 0007
+Revises: 0005 (the chain is 0004 → 0006 → 0005 → 0007)
+
+A region token has ``plan_id`` "" and lists ``plan-id/feed`` pairs; a person's token names an
+e-mail address (``person``) and opens that person's feeds in every plan of the region. The
+feed list may now be longer than 4000 characters (a coordinator of thirty municipalities);
+SQLite never enforced the length, so only PostgreSQL's column changes type.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("feed_tokens", sa.Column("person", sa.String(320), nullable=True))
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column("feed_tokens", "feeds", type_=sa.Text, existing_nullable=False)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column("feed_tokens", "feeds", type_=sa.String(4000), existing_nullable=False)
+    with op.batch_alter_table("feed_tokens") as batch:
+        batch.drop_column("person")
