@@ -7,12 +7,20 @@ test would want anyway (a DTSTAMP that parses as a date is a bug worth failing o
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from datetime import timedelta
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
+import pytest
 from icalendar import Calendar, Component, vDuration
 
-from tests.helpers import typed
+from tests.helpers import FIXTURES, typed
+
+PEERS = Path(__file__).resolve().parents[1] / "peers"
+DEBIAN_PYTHON = "/usr/bin/python3"
 
 T = TypeVar("T")
 
@@ -42,3 +50,36 @@ def recurrence_id(component: Component) -> str:
 def validate(data: bytes) -> None:
     """icalendar's validator: PRODID, VERSION and at least one component (RFC 5545 3.6)."""
     Calendar.from_ical(data).validate()  # type: ignore[no-untyped-call]  # untyped upstream
+
+
+def icaljs(files: list[Path]) -> list[list[Any]]:
+    """Every occurrence Mozilla's ical.js (Thunderbird's parser) reads: [summary, start, end]."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not installed (scripts/test installs nodejs)")
+    run = subprocess.run(
+        [node, str(PEERS / "icaljs_occurrences.mjs"), str(FIXTURES / "icaljs" / "ical.mjs")],
+        input=json.dumps([str(f) for f in files]),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    rows: list[list[Any]] = json.loads(run.stdout)
+    return rows
+
+
+def libical(files: list[Path]) -> list[list[Any]]:
+    """Every occurrence libical (Evolution's parser) reads, in the same rows."""
+    run = subprocess.run(
+        [DEBIAN_PYTHON, str(PEERS / "libical_occurrences.py")],
+        input=json.dumps([str(f) for f in files]),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, (
+        run.stderr + "\n(libical: Debian's python3-gi and gir1.2-ical-3.0; scripts/test)"
+    )
+    rows: list[list[Any]] = json.loads(run.stdout)
+    return rows

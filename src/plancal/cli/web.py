@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,9 +22,16 @@ from plancal.cli.options import (
 )
 from plancal.i18n import Lang, Text
 
+if TYPE_CHECKING:
+    from plancal.rules.compile import Schedule
+    from plancal.state.tokens import TokenInfo
+
+# One plan file (served at /, its URLs as always) or a folder of plans (a region: /<plan-id>/).
+TARGET_ARG = click.argument("plan", metavar="PLAN|PLANS_DIR", type=click.Path(path_type=Path))
+
 
 @main.command()
-@PLAN_ARG
+@TARGET_ARG
 @click.option(
     "--host", default=None, help="Address to listen on (default: [server] host, 127.0.0.1)."
 )
@@ -46,7 +54,12 @@ def serve(
     config: Path | None,
     lang: Lang,
 ) -> None:
-    """Serve the feeds and the public page over HTTP; follows changes to the plan file."""
+    """Serve the feeds and the public page over HTTP; follows changes to the plan file.
+
+    PLAN is one plan file, or a folder of plans (a region): each plan is then served under
+    /<plan-id>/ and an index of the municipalities at /; a file added, changed or removed is
+    picked up without a restart, and a broken plan keeps its last good version online.
+    """
     import logging
 
     from plancal.errors import UserError
@@ -77,6 +90,21 @@ def serve(
 
     def ready(base: str, bound: int) -> None:
         shown = f"[{options.host}]" if ":" in options.host else options.host
+        if plan.is_dir():
+            say(
+                Text(
+                    "Serving http://{host}:{port}/ – the plans of {dir} under {base}<plan-id>/, "
+                    "their index at {base}; Ctrl-C stops.",
+                    "Serverar http://{host}:{port}/ – planerna i {dir} under {base}<plan-id>/, "
+                    "deras förteckning på {base}; Ctrl-C stoppar.",
+                ),
+                lang,
+                host=shown,
+                port=bound,
+                base=base,
+                dir=plan,
+            )
+            return
         say(
             Text(
                 "Serving http://{host}:{port}/ – public page {base}, public feed "
@@ -173,14 +201,21 @@ def token() -> None:
 
 
 @token.command("create")
-@PLAN_ARG
+@TARGET_ARG
 @click.option(
     "--feed",
     "feeds",
     multiple=True,
     metavar="FEED",
-    required=True,
-    help="A private feed the token opens, e.g. role-kommunpolis (repeatable).",
+    help="A private feed the token opens, e.g. role-kommunpolis; for a folder of plans "
+    "PLAN-ID/FEED (repeatable).",
+)
+@click.option(
+    "--person",
+    metavar="ADDRESS",
+    default=None,
+    help="A person's token: opens /t/<token>/person.ics and that address's role feeds in every "
+    "plan served.",
 )
 @click.option("--label", default="", help="Who it is for (shown by token list).")
 @BASE_URL
@@ -190,34 +225,54 @@ def token() -> None:
 def token_create(
     plan: Path,
     feeds: tuple[str, ...],
+    person: str | None,
     label: str,
     base_url: str | None,
     db_url: str | None,
     config: Path | None,
     lang: Lang,
 ) -> None:
-    """Create a token for some private feeds and print its URLs (the only time they show)."""
+    """Create a token for some private feeds and print its URLs (the only time they show).
+
+    With a folder of plans, --feed names PLAN-ID/FEED, so one token may open feeds of
+    several plans; --person ADDRESS makes a person's token, across every plan.
+    """
     from plancal.calendars.feeds import feeds_for
     from plancal.scheduler.clock import utcnow
     from plancal.state import tokens
 
     conf = load_settings(config)
-    schedule = compiled(plan, lang)
-    private = [f.slug for f in feeds_for(schedule.plan) if not f.public]
+    schedules = region_schedules(plan, lang)
+    region = plan.is_dir()
+    private = {
+        pid: [f.slug for f in feeds_for(s.plan) if not f.public] for pid, s in schedules.items()
+    }
+    people = {r.email.strip().lower() for s in schedules.values() for r in s.plan.roles}
     with open_store(db_url, loaded=conf) as store:
-        secret, info = tokens.create(
-            store,
-            conf.get("server", "token_key"),
-            schedule.plan.id,
-            feeds,
-            private,
-            label[:200],
-            utcnow(),
-        )
+        key = conf.get("server", "token_key")
+        if region or person:
+            only = next(iter(schedules)) if not region else None
+            pairs = [_pair(f, only, lang) for f in feeds]
+            secret, info = tokens.create_region(
+                store, key, pairs, person, private, people, label[:200], utcnow()
+            )
+        elif not feeds:
+            raise click.UsageError(
+                Text(
+                    "name the feeds the token opens: --feed FEED (or --person ADDRESS)",
+                    "ange flödena som token öppnar: --feed FLÖDE (eller --person ADRESS)",
+                ).render(lang)
+            )
+        else:
+            plan_id = next(iter(schedules))
+            secret, info = tokens.create(
+                store, key, plan_id, feeds, private[plan_id], label[:200], utcnow()
+            )
+    only_plan = None if region else next(iter(schedules.values())).plan
     base = (
         base_url
         or conf.get("server", "base_url")
-        or schedule.plan.url
+        or (only_plan.url if only_plan else None)
         or f"http://{conf.get('server', 'host')}:{conf.get('server', 'port')}/"
     )
     base = base if base.endswith("/") else base + "/"
@@ -229,9 +284,64 @@ def token_create(
         lang,
         id=info.id,
     )
-    for slug in info.feeds:
-        click.echo(f"  {base}t/{secret}/{slug}.ics")
+    for url in token_urls(base, secret, info, schedules, region):
+        click.echo(f"  {url}")
     warn_if_local(base, lang)
+
+
+def region_schedules(target: Path, lang: Lang) -> dict[str, Schedule]:
+    """The plans of a file or folder by id; PlanError if any of them does not compile."""
+    if not target.is_dir():
+        schedule = compiled(target, lang)
+        return {schedule.plan.id: schedule}
+    from plancal.app import region
+    from plancal.errors import PlanError
+
+    loaded = region.load(target)
+    if not loaded.members:
+        region.plan_paths([target])  # the error for an empty folder
+    if loaded.broken:
+        raise PlanError([p for ps in loaded.broken.values() for p in ps])
+    return loaded.schedules
+
+
+def _pair(feed: str, only: str | None, lang: Lang) -> tuple[str, str]:
+    """PLAN-ID/FEED, or FEED of the one plan named."""
+    plan_id, slash, slug = feed.rpartition("/")
+    if slash and plan_id:
+        return plan_id, slug
+    if only is not None:
+        return only, feed
+    raise click.UsageError(
+        Text(
+            "--feed {feed}: with a folder of plans, name the plan too: --feed PLAN-ID/{feed}",
+            "--feed {feed}: med en mapp med planer, ange planen också: --feed PLAN-ID/{feed}",
+        ).render(lang, feed=feed)
+    )
+
+
+def token_urls(
+    base: str, secret: str, info: TokenInfo, schedules: dict[str, Schedule], region: bool
+) -> list[str]:
+    """Every URL a new token opens: each feed named, and a person's feed and role feeds."""
+    from plancal.state.tokens import REGION
+
+    def at(plan_id: str, name: str) -> str:
+        return f"{base}{plan_id + '/' if region else ''}t/{secret}/{name}"
+
+    urls = []
+    if info.plan_id != REGION:
+        urls += [at(info.plan_id, f"{slug}.ics") for slug in info.feeds]
+    else:
+        urls += [at(*f.split("/", 1)) + ".ics" for f in info.feeds]
+    if info.person:
+        urls.append(f"{base}t/{secret}/person.ics")
+        for plan_id, schedule in schedules.items():
+            for role in schedule.plan.roles:
+                url = at(plan_id, f"role-{role.id}.ics")
+                if role.email.strip().lower() == info.person and url not in urls:
+                    urls.append(url)
+    return urls
 
 
 LOOPBACK = ("127.", "localhost", "[::1]", "0.0.0.0")
@@ -265,7 +375,7 @@ def warn_if_local(base: str, lang: Lang) -> None:
 
 
 @token.command("list")
-@PLAN_ARG
+@TARGET_ARG
 @db_option
 @settings_option
 @lang_option
@@ -274,9 +384,9 @@ def token_list(plan: Path, db_url: str | None, config: Path | None, lang: Lang) 
     from plancal.state import tokens
 
     conf = load_settings(config)
-    schedule = compiled(plan, lang)
+    scope = [*region_schedules(plan, lang), tokens.REGION]
     with open_store(db_url, loaded=conf) as store:
-        infos = tokens.listing(store, schedule.plan.id)
+        infos = tokens.listing(store, scope)
     if not infos:
         say(Text("No tokens.", "Inga token."), lang)
     for i in infos:
@@ -285,14 +395,15 @@ def token_list(plan: Path, db_url: str | None, config: Path | None, lang: Lang) 
             if i.revoked
             else Text("active", "aktiv").render(lang)
         )
+        opens = [*i.feeds, *([f"person:{i.person}"] if i.person else [])]
         click.echo(
-            f"{i.id}  {i.created:%Y-%m-%d %H:%M}Z  {state:<28} {' '.join(i.feeds)}"
+            f"{i.id}  {i.created:%Y-%m-%d %H:%M}Z  {state:<28} {' '.join(opens)}"
             + (f"  – {i.label}" if i.label else "")
         )
 
 
 @token.command("revoke")
-@PLAN_ARG
+@TARGET_ARG
 @click.argument("token_id", metavar="ID")
 @db_option
 @settings_option
@@ -305,12 +416,12 @@ def token_revoke(
     from plancal.state import tokens
 
     conf = load_settings(config)
-    schedule = compiled(plan, lang)
+    scope = [*region_schedules(plan, lang), tokens.REGION]
     with open_store(db_url, loaded=conf) as store:
-        info = tokens.revoke(store, schedule.plan.id, token_id, utcnow())
+        info = tokens.revoke(store, scope, token_id, utcnow())
     say(
         Text("Token {id} revoked ({feeds}).", "Token {id} återkallad ({feeds})."),
         lang,
         id=info.id,
-        feeds=" ".join(info.feeds),
+        feeds=" ".join([*info.feeds, *([f"person:{info.person}"] if info.person else [])]),
     )

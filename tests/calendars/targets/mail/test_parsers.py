@@ -8,52 +8,15 @@ every message in order (``tests.helpers.imip.inbox_calendars``).
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import FIXTURES
+from tests.helpers.ical import icaljs, libical
 from tests.helpers.imip import Mail, events, inbox_calendars, invitation, summer_break
 from tests.helpers.target_contract import expected
-
-PEERS = Path(__file__).resolve().parents[3] / "peers"
-DEBIAN_PYTHON = "/usr/bin/python3"
-
-
-def icaljs(files: list[Path]) -> list[list[Any]]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is not installed (scripts/test installs nodejs)")
-    run = subprocess.run(
-        [node, str(PEERS / "icaljs_occurrences.mjs"), str(FIXTURES / "icaljs" / "ical.mjs")],
-        input=json.dumps([str(f) for f in files]),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    rows: list[list[Any]] = json.loads(run.stdout)
-    return rows
-
-
-def libical(files: list[Path]) -> list[list[Any]]:
-    run = subprocess.run(
-        [DEBIAN_PYTHON, str(PEERS / "libical_occurrences.py")],
-        input=json.dumps([str(f) for f in files]),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert run.returncode == 0, (
-        run.stderr + "\n(libical: Debian's python3-gi and gir1.2-ical-3.0; scripts/test)"
-    )
-    rows: list[list[Any]] = json.loads(run.stdout)
-    return rows
 
 
 def local(rows: list[list[Any]], tz: Any) -> list[tuple[str, str, str]]:
