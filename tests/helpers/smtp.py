@@ -33,12 +33,27 @@ def body(received: Received) -> str:
 
 
 @dataclass
+class Gate:
+    """Holds one message, the one after ``after`` accepted ones, until released; then drops it.
+
+    A test kills the message's sender while the server holds it: the sender dies before the
+    server said yes, so the message must come again from another sender.
+    """
+
+    after: int
+    held: threading.Event = field(default_factory=threading.Event)  # a message is waiting
+    released: threading.Event = field(default_factory=threading.Event)
+    message_id: str | None = None  # the message held (and dropped)
+
+
+@dataclass
 class Mailbox:
     """What the server accepted, and how it should answer the next messages."""
 
     received: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)  # recipients answered 550
     busy: bool = False  # answer every message 451 (try again later)
+    gate: Gate | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(
@@ -54,6 +69,13 @@ class Mailbox:
             return "451 4.3.0 try again later"
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
+        gate = self.gate
+        if gate is not None and not gate.held.is_set() and len(self.received) >= gate.after:
+            gate.message_id = str(parsed["Message-ID"])
+            gate.held.set()
+            while not gate.released.is_set():  # other sessions go on meanwhile
+                await asyncio.sleep(0.02)
+            return "451 4.3.0 dropped by the test"
         with self.lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
         return "250 OK"

@@ -108,39 +108,60 @@ def remind(
 
 
 @main.command()
-@PLAN_ARG
+@click.argument("plans", metavar="PLAN|PLANS_DIR", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder for the feeds (default: the [daemon] out setting).",
+    help="Folder for the feeds (default: the [daemon] out setting); a folder of plans "
+    "publishes each into out/<plan id>/.",
 )
 @db_option
 @settings_option
 @lang_option
 def run(
-    plan: Path, out_dir: Path | None, db_url: str | None, config: Path | None, lang: Lang
+    plans: Path, out_dir: Path | None, db_url: str | None, config: Path | None, lang: Lang
 ) -> None:
     """Run as a service: reminders every minute, feeds recompiled at an interval.
 
-    One instance per plan and store; SIGTERM stops it cleanly. Logs are JSON lines on stderr.
+    PLAN is one plan file (one instance per plan and store), or PLANS_DIR a folder of plan
+    files: then any number of processes, on any number of hosts sharing one PostgreSQL, share
+    the plans, and a process that dies loses its plans to the others within [daemon] lease.
+    New, changed and removed plan files are picked up; a broken one keeps its last good
+    version and is logged. SIGTERM stops it cleanly. Logs are JSON lines on stderr.
     """
+    from contextlib import nullcontext
+
     from plancal.scheduler import daemon
     from plancal.scheduler.mail import smtp_settings
     from plancal.state.store import Store
 
-    schedule = compiled(plan, lang)
+    folder = plans.is_dir()
+    if folder:
+        from plancal.app.region import plan_paths
+
+        plan_paths([plans])  # at least one plan file, or a clear error
+        plan_id = None
+    else:
+        plan_id = compiled(plans, lang).plan.id
     loaded = load_settings(config)
     smtp = smtp_settings(loaded)
     push = daemon.configured_push(loaded)
     out = out_dir or (Path(loaded.get("daemon", "out")) if loaded.get("daemon", "out") else None)
     with (
         Store(db_url or loaded.get("store", "url")) as store,
-        daemon.single_instance(store, schedule.plan.id),
+        daemon.single_instance(store, plan_id) if plan_id is not None else nullcontext(),
     ):
         daemon.configure_logging()
-        service = daemon.Daemon(plan, store, smtp, loaded.get("reminders", "late_days"), out, push)
+        service = daemon.Daemon(plans, store, smtp, loaded.get("reminders", "late_days"), out, push)
+        if folder:
+            from plancal.state.leases import leases
+
+            service.leases = leases(
+                store, service.worker, plans.resolve().name, loaded.get("daemon", "lease")
+            )
+            service.leases.register()
         daemon.serve(
             service,
             loaded.get("daemon", "reminder_every"),

@@ -13,6 +13,7 @@ error that names the variable to use instead. Secrets are never printed.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,8 +21,28 @@ from pathlib import Path
 from typing import Any
 
 from plancal.errors import PlanError, Problems, Where
-from plancal.i18n import Text, msg
+from plancal.i18n import Lang, Text, msg
 from plancal.rules.schema import EMAIL, INVALID, Bool, Choice, DurationK, Int, Kind, Str
+
+_SECONDS_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:s|sek|sekunder|seconds?)")
+
+
+class Interval(DurationK):
+    """A duration for the service's rhythm: what DurationK takes (minutes), or seconds
+    (``30 s``, ``PT30S``), since a lease or a test's tick is shorter than a minute."""
+
+    def check(self, value: Any, where: Where, problems: Problems) -> Any:
+        if isinstance(value, str):
+            text = value.strip().lower()
+            m = _SECONDS_RE.fullmatch(text) or re.fullmatch(r"pt(\d+(?:\.\d+)?)s", text)
+            if m:
+                seconds = float(m.group(1).replace(",", "."))
+                if 0 < seconds <= 14 * 24 * 3600:
+                    return timedelta(seconds=seconds)
+        return super().check(value, where, problems)
+
+    def json(self, lang: Lang) -> dict[str, Any]:
+        return {"type": ["integer", "string"], "examples": [15, "30 s", "1 h"]}
 
 
 @dataclass(frozen=True)
@@ -202,7 +223,7 @@ SECTIONS: tuple[Section, ...] = (
         (
             Option(
                 "reminder_every",
-                DurationK(),
+                Interval(),
                 Text(
                     "How often to send the reminders that are owed.",
                     "Hur ofta påminnelser som ska ut skickas.",
@@ -211,7 +232,7 @@ SECTIONS: tuple[Section, ...] = (
             ),
             Option(
                 "publish_every",
-                DurationK(),
+                Interval(),
                 Text(
                     "How often to recompile the feeds (and push, if on).",
                     "Hur ofta flödena kompileras om (och skickas ut, om påslaget).",
@@ -234,6 +255,17 @@ SECTIONS: tuple[Section, ...] = (
                     "Skicka även kalendrarna till de inställda målen (Exchange) efter kompilering.",
                 ),
                 False,
+            ),
+            Option(
+                "lease",
+                Interval(),
+                Text(
+                    "A folder of plans on PostgreSQL: how soon the plans of a process that died "
+                    "or lost the network are taken over by the others.",
+                    "En mapp med planer på PostgreSQL: hur snart planerna för en process som "
+                    "dött eller tappat nätet tas över av de andra.",
+                ),
+                timedelta(seconds=30),
             ),
         ),
     ),

@@ -1,4 +1,9 @@
-"""plancal run: reminders every minute, feeds at an interval, one instance per plan and store.
+"""plancal run: reminders every minute, feeds at an interval, for one plan or a folder of them.
+
+A single plan file runs in one instance per plan and store. A folder of plans (a region) is
+shared by any number of processes on any number of hosts: each runs the plans it holds the
+lease of (``state.leases``), and every one delivers letters, which gather a person's
+reminders across plans.
 
 APScheduler is only the metronome. Each reminder tick asks the store what is owed and sends
 it (see dispatch.py), so a tick that is skipped, doubled or run by a restarted daemon changes
@@ -11,13 +16,12 @@ addresses, passwords or the text of internal follow-ups.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,13 +29,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from plancal import jsonlines
-from plancal.calendars.reminders import LATE_DAYS
+from plancal.calendars.reminders import LATE_DAYS, Timetable
 from plancal.config.settings import Settings
 from plancal.errors import UserError
 from plancal.rules.compile import Schedule
 from plancal.scheduler import clock
-from plancal.scheduler.dispatch import Outcome, deliver, tick, worker_id
+from plancal.scheduler.dispatch import AHEAD, Outcome, deliver, tick_region, worker_id
 from plancal.scheduler.mail import SmtpMailer, SmtpSettings
+from plancal.state.leases import Change, Leases, plan_key
 from plancal.state.outbox import Outbox
 from plancal.state.store import Store
 
@@ -39,6 +44,7 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from plancal.app.publish import Written
+    from plancal.app.region import Region
 
 log = logging.getLogger("plancal.daemon")
 
@@ -74,21 +80,17 @@ def configured_push(settings: Settings) -> Push | None:
     return push
 
 
-def _lock_key(plan_id: str) -> int:
-    digest = hashlib.sha256(f"plancal run {plan_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 @contextmanager
 def single_instance(store: Store, plan_id: str) -> Iterator[None]:
     """Hold the plan's run lock: a PostgreSQL advisory lock, or a file beside the SQLite file.
 
-    Both vanish with the process, so a killed daemon never blocks its successor.
+    Both vanish with the process, so a killed daemon never blocks its successor. A region run
+    takes the same lock per plan (``state.leases``), so the two never run one plan twice.
     """
     if store.dialect == "postgresql":
         from sqlalchemy import text
 
-        key = _lock_key(plan_id)
+        key = plan_key(plan_id)
         with store.engine.connect() as conn:
             if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
                 raise AlreadyRunning(
@@ -123,6 +125,13 @@ def single_instance(store: Store, plan_id: str) -> Iterator[None]:
 
 @dataclass
 class Daemon:
+    """The service over a plan file, or a folder of plan files (a region).
+
+    With ``leases`` (a folder), it enqueues, publishes and pushes only the plans it holds the
+    lease of, and delivers letters for every plan of the folder; without, it runs them all (a
+    single file, whose one instance ``single_instance`` guarantees).
+    """
+
     plan_path: Path
     store: Store
     smtp: SmtpSettings
@@ -130,71 +139,127 @@ class Daemon:
     out_dir: Path | None = None
     push: Push | None = None
     worker: str = field(default_factory=worker_id)
-    _source: bytes | None = field(default=None, init=False, repr=False)
-    _schedule: Schedule | None = field(default=None, init=False, repr=False)
+    leases: Leases | None = None
+    ahead: timedelta = AHEAD
+    _region: Region | None = field(default=None, init=False, repr=False)
+    _good: dict[Path, Schedule] = field(default_factory=dict, init=False, repr=False)
+    _refused: set[Path] = field(default_factory=set, init=False, repr=False)
+    _tables: dict[str, Timetable] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _mailer: SmtpMailer | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.outbox = Outbox(self.store)
 
-    def schedule(self) -> Schedule | None:
-        """The plan as compiled from the file now; the last good one if the file is broken."""
-        from plancal.app.check import check
-        from plancal.errors import PlanError
-        from plancal.rules.plan import read_source
+    @property
+    def is_region(self) -> bool:
+        return self.plan_path.is_dir()
+
+    def schedules(self) -> dict[str, Schedule]:
+        """Every plan as compiled from its file now; a broken file keeps its last good plan."""
+        from plancal.app import region
 
         with self._lock:
-            try:
-                source = read_source(self.plan_path)
-            except PlanError as e:
-                log.error(
-                    "plan.unreadable",
-                    extra={"fields": {"plan": str(self.plan_path), "error": e.render("en")}},
-                )
-                return self._schedule
-            if source != self._source:
-                checked = check(self.plan_path)
-                self._source = source
-                if checked.schedule is None:
+            before = self._region
+            now = region.load(self.plan_path, before)
+            self._region = now
+            old = {m.path: m for m in before.members} if before is not None else {}
+            refused = {Path(p.where.file) for p in now.duplicates if p.where is not None}
+            good: dict[Path, Schedule] = {}
+            for m in now.members:
+                fresh = old.get(m.path) is not m
+                if m.schedule is not None and m.path not in refused:
+                    good[m.path] = m.schedule
+                    if fresh:
+                        log.info(
+                            "plan.loaded",
+                            extra={
+                                "fields": {
+                                    "plan": m.schedule.plan.id,
+                                    "deadlines": len(m.schedule.deadlines),
+                                }
+                            },
+                        )
+                    continue
+                kept = self._good.get(m.path)
+                if kept is not None:
+                    good[m.path] = kept
+                if fresh or (m.path in refused and m.path not in self._refused):
+                    problems = now.broken.get(m.path, ())
                     log.error(
                         "plan.invalid",
                         extra={
                             "fields": {
-                                "plan": str(self.plan_path),
-                                "kept": self._schedule is not None,
-                                "problems": [p.render("en") for p in checked.errors],
+                                "plan": str(m.path),
+                                "kept": kept is not None,
+                                "problems": [p.render("en") for p in problems],
                             }
                         },
                     )
-                else:
-                    self._schedule = checked.schedule
-                    log.info(
-                        "plan.loaded",
-                        extra={
-                            "fields": {
-                                "plan": checked.schedule.plan.id,
-                                "deadlines": len(checked.schedule.deadlines),
-                            }
-                        },
-                    )
-            return self._schedule
+            self._refused = refused
+            self._good = good
+            out = {s.plan.id: s for s in good.values()}
+            return dict(sorted(out.items()))
+
+    def schedule(self) -> Schedule | None:
+        """The one plan of a single file (None while it has never compiled)."""
+        schedules = self.schedules()
+        return next(iter(schedules.values()), None) if len(schedules) == 1 else None
+
+    def timetables(self) -> dict[str, Timetable]:
+        """Each plan's reminders, planned once per version of the plan."""
+        schedules = self.schedules()
+        tables = {
+            p: t
+            if (t := self._tables.get(p)) is not None and t.schedule is s
+            else Timetable(s, self.late_days)
+            for p, s in schedules.items()
+        }
+        self._tables = tables
+        return tables
+
+    def owned(self, plans: Iterable[str]) -> set[str]:
+        mine = self.leases.owned() if self.leases is not None else None
+        return {p for p in plans if mine is None or p in mine}
+
+    def look(self) -> Change | None:
+        """Renew the leases: take and give back plans toward a fair share (a region only)."""
+        if self.leases is None:
+            return None
+        change = self.leases.refresh(self.schedules().keys())
+        if change.changed:
+            log.log(
+                logging.WARNING if change.lost else logging.INFO,
+                "plans.owned",
+                extra={
+                    "fields": {
+                        "owned": sorted(change.owned),
+                        "taken": change.taken,
+                        "given": change.given,
+                        "members": change.members,
+                        "lost": change.lost,
+                    }
+                },
+            )
+        return change
 
     def remind(self, now: datetime, stop: Callable[[], bool] = lambda: False) -> Outcome | None:
-        schedule = self.schedule()
-        if schedule is None:
+        tables = self.timetables()
+        if not tables:
             return None
+        owned = self.owned(tables)
         started = time.monotonic()
         with SmtpMailer(self.smtp) as mailer:
             self._mailer = mailer
             try:
-                outcome = tick(
-                    schedule,
+                outcome = tick_region(
+                    tables,
                     self.outbox,
                     mailer,
                     now,
                     self.worker,
-                    late_days=self.late_days,
+                    owned=owned,
+                    ahead=self.ahead,
                     stop=stop,
                 )
                 # A backlog (SMTP was down) goes out as fast as the server takes it, batch
@@ -202,7 +267,7 @@ class Daemon:
                 while outcome.more and not outcome.stopped and not stop():
                     outcome.more = False
                     later = now + timedelta(seconds=time.monotonic() - started)
-                    deliver(schedule, self.outbox, mailer, later, self.worker, outcome, stop=stop)
+                    deliver(tables, self.outbox, mailer, later, self.worker, outcome, stop=stop)
             finally:
                 self._mailer = None
         if outcome.enqueued or outcome.sent or outcome.failed or outcome.stopped:
@@ -210,9 +275,11 @@ class Daemon:
                 "reminders.tick",
                 extra={
                     "fields": {
-                        "plan": schedule.plan.id,
+                        "plans": len(owned),
+                        "now": now.isoformat(),
                         "owed": outcome.enqueued,
                         "sent": len(outcome.sent),
+                        "letters": outcome.letters,
                         "late": outcome.late,
                         "failed": len(outcome.failed),
                         "more": outcome.more,
@@ -229,27 +296,32 @@ class Daemon:
             mailer.abort()
 
     def publish(self, now: datetime) -> list[Written] | None:
+        """Publish (and push) the plans this process runs: a folder's into ``out/<plan id>``."""
         from plancal.app.publish import publish
 
-        schedule = self.schedule()
-        if schedule is None:
+        schedules = self.schedules()
+        if not schedules:
             return None
-        written = None
-        if self.out_dir is not None:
-            written = publish(schedule, self.out_dir, self.store, now)
-            log.info(
-                "feeds.published",
-                extra={
-                    "fields": {
-                        "plan": schedule.plan.id,
-                        "dir": str(self.out_dir),
-                        "changed": [w.feed.slug for w in written if w.changed],
-                    }
-                },
-            )
-        if self.push is not None:
-            self.push(schedule, self.store, now)
-            log.info("targets.pushed", extra={"fields": {"plan": schedule.plan.id}})
+        written: list[Written] | None = None
+        for plan_id in sorted(self.owned(schedules)):
+            schedule = schedules[plan_id]
+            if self.out_dir is not None:
+                out = self.out_dir / plan_id if self.is_region else self.out_dir
+                done = publish(schedule, out, self.store, now)
+                written = (written or []) + done
+                log.info(
+                    "feeds.published",
+                    extra={
+                        "fields": {
+                            "plan": plan_id,
+                            "dir": str(out),
+                            "changed": [w.feed.slug for w in done if w.changed],
+                        }
+                    },
+                )
+            if self.push is not None:
+                self.push(schedule, self.store, now)
+                log.info("targets.pushed", extra={"fields": {"plan": plan_id}})
         return written
 
 
@@ -294,6 +366,16 @@ def build_scheduler(
         id="reminders",
         **common,
     )
+    if daemon.leases is not None:
+        # The leases are looked at three times a period: a process that stops looking (dead,
+        # frozen, cut off) has lost its plans to the others within one period.
+        look = daemon.leases.period / 3
+        scheduler.add_job(
+            _guarded("leases", daemon.look),
+            IntervalTrigger(seconds=look.total_seconds(), timezone=UTC),
+            id="leases",
+            **(common | {"next_run_time": start + look}),  # after the others started with it
+        )
     if publish_every is not None and (daemon.out_dir is not None or daemon.push is not None):
         scheduler.add_job(
             _guarded("publish", lambda: daemon.publish(clock.utcnow())),
@@ -320,7 +402,7 @@ def serve(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    scheduler = build_scheduler(daemon, reminder_every, publish_every, stop, clock.utcnow())
+    scheduler = build_scheduler(daemon, reminder_every, publish_every, stop, clock.metronome())
     scheduler.start()
     log.info(
         "daemon.ready",
@@ -337,6 +419,8 @@ def serve(
         stop.wait()
     finally:
         scheduler.shutdown(wait=True)
+        if daemon.leases is not None:
+            daemon.leases.close()
         log.info("daemon.stopped", extra={"fields": {}})
 
 
