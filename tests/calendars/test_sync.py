@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from plancal.calendars.sync import Held, Meeting, desired, messages, reconcile
+from plancal.calendars.sync import Held, Meeting, desired, messages, reconcile, restores_apart
 
 ME = "samordnare@soderhamn.example"
 KEY = "beredningsgrupp@soderhamn-2022-2023.plancal"
@@ -113,6 +113,39 @@ def test_occurrence_level_changes(want: dict[str, Meeting]) -> None:
     # Without the restore, each occurrence change is one message to everyone.
     plain = messages([c for c in changes if c.kind != "restore-occurrence"])
     assert plain.updates == plain.cancellations == dict.fromkeys(want[KEY].attendees, 1)
+
+
+def test_a_restored_occurrence_goes_apart_only_where_that_sends_fewer(
+    want: dict[str, Meeting],
+) -> None:
+    """Exchange counts: announcing the series anew is its master plus each wanted exception;
+    apart, the restored occurrence is one invitation (and a content update in the same round
+    would reach the master, its exceptions and the single meeting)."""
+    [july] = want[KEY].cancelled
+    october = datetime(2022, 10, 11, 7, 0, tzinfo=UTC)
+    nov8 = datetime(2022, 11, 8, 8, 0, tzinfo=UTC)
+    want = {KEY: replace(want[KEY], moved={nov8: nov8 + timedelta(days=1)})}
+    held = held_as(want)
+    held[KEY] = replace(held[KEY], cancelled=frozenset({july, october}))
+    changes = reconcile(want, held)
+    assert [c.kind for c in changes] == ["restore-occurrence"]
+    people = want[KEY].attendees
+    assert restores_apart(changes)  # one invitation against two updates each
+    apart = messages(changes, apart=True)
+    assert apart.invitations == dict.fromkeys(people, 1) and not apart.updates
+    assert messages(changes).updates == dict.fromkeys(people, 2)
+    # With no exception, a rewrite is one update: a tie, and the series stays one item.
+    plain = {KEY: replace(want[KEY], moved={})}
+    held[KEY] = replace(held[KEY], moved={}, modified=frozenset())
+    tie = reconcile(plain, held)
+    assert not restores_apart(tie)
+    assert messages(tie, apart=True).updates == dict.fromkeys(people, 1)
+    # Held apart, it reads back as the series' occurrence; a later content update reaches it.
+    held[KEY] = replace(held_as(want)[KEY], singles={october: october}, digest="old")
+    [update] = reconcile(want, held)
+    assert update.kind == "update-series"
+    # the master, its moved occurrence and the single meeting
+    assert messages([update], apart=True).updates == dict.fromkeys(people, 3)
 
 
 def test_a_series_that_became_one_meeting_is_replaced(want: dict[str, Meeting]) -> None:

@@ -211,6 +211,9 @@ def test_schema_is_valid_json_schema_and_accepts_the_seed() -> None:
                 "msal",
                 "requests",
                 "plancal.calendars.targets.graph",
+                "docx",
+                "pdfplumber",
+                "plancal.importing.readers",
             ],
         ),
         (
@@ -225,6 +228,8 @@ def test_schema_is_valid_json_schema_and_accepts_the_seed() -> None:
                 "msal",
                 "requests",
                 "plancal.calendars.targets.graph",
+                "docx",
+                "pdfplumber",
             ],
         ),
     ],

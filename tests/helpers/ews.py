@@ -32,7 +32,14 @@ def ews_schema() -> Any:
 
 @pytest.fixture
 def sim(ews_schema: Any) -> Iterator[Simulator]:
-    s = Simulator(ews_schema, users={USER: PASSWORD}, delegates={USER: {ORGANIZER}})
+    # The grants an administrator gives as the README says: ApplicationImpersonation scoped to
+    # the organizer's mailbox (the default access), and delegate access with Editor rights.
+    s = Simulator(
+        ews_schema,
+        users={USER: PASSWORD},
+        delegates={USER: {ORGANIZER}},
+        impersonators={USER: {ORGANIZER}},
+    )
     s.start()
     yield s
     s.stop()
@@ -83,6 +90,7 @@ def connection(sim: Simulator, **over: Any) -> Any:
         "timeout": 5,
         "max_wait": 120,
         "settle": 0.05,  # the simulator's writes land at once unless a test makes them slow
+        "access": "delegate",  # the tests of delegate access; impersonation is asked for
     }
     values.update(over)
     return Connection(**values)
@@ -94,9 +102,12 @@ def run_push(
     store: Any = None,
     dry_run: bool = False,
     sleep: Any = None,
+    clock: Any = None,
+    http_client: Any = None,
     **over: Any,
 ) -> Any:
-    """One `plancal push exchange`, as the CLI runs it, against the simulator."""
+    """One `plancal push exchange`, as the CLI runs it, against the simulator (``sleep`` and
+    ``clock`` replace the target's, for tests where time passes only when slept)."""
     import time
 
     from plancal.calendars.push import push
@@ -111,6 +122,8 @@ def run_push(
         schedule.plan.tz,
         state,
         sleep=sleep if sleep is not None else time.sleep,
+        clock=clock,
+        http_client=http_client,
     )
     return push(schedule, target, dry_run=dry_run, unsettled=Unsettled)
 
@@ -152,3 +165,35 @@ def agenda_of(schedule: Any) -> list[tuple[str, str, str]]:
         else:
             out.append((o.activity.title, o.start.isoformat(), o.end.isoformat()))
     return sorted(out)
+
+
+def self_signed(name: str = "plancal") -> tuple[Any, str, str]:
+    """A certificate made here (cryptography): (certificate, private key PEM, thumbprint as
+    Entra ID shows it: SHA-1 of the DER, hex)."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime(2020, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2040, 1, 1, tzinfo=UTC))
+        .sign(key, hashes.SHA256())
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    thumbprint = hashlib.sha1(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+    return cert, pem, thumbprint

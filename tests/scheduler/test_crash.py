@@ -1,5 +1,8 @@
 """Crash safety: a sender killed at 100 points and restarted each time, counted at the server.
 
+Reminders go out as letters (one message per person for what is owed at once), so the server
+counts letters; the outbox says which letter carried each reminder.
+
 The sender is a forked process that runs the daemon's reminder ticks over the whole seed plan
 and dies with ``os._exit`` (no cleanup, no rollback by Python, sockets dropped by the kernel) at
 its n-th named point. A new process takes over where the dead one was, later by one lease.
@@ -114,10 +117,14 @@ def test_killed_at_100_points_every_reminder_arrives_once(
 
     assert len(kills) == 100 and set(kills) == POINTS
     counts = smtp_server.mailbox.ids()
-    assert set(counts) == {r.message_id for r in expected}  # none skipped, nothing else
-    # The one window SMTP leaves open: killed after the server accepted a message and before
-    # the row says so. That message goes out again, with the same Message-ID.
-    assert sum(counts.values()) - len(counts) == kills.count("accepted")
     rows = Outbox(store).rows(seed_schedule.plan.id)
     assert Counter(r.status for r in rows) == {"sent": len(expected)}
+    assert {r.key for r in rows} == {r.key for r in expected}
+    # Each reminder went out in a letter the server got; no message the outbox does not know.
+    assert set(counts) == {r.message_id for r in rows}  # none skipped, nothing else
+    # A letter is everything owed to one person at once (the crashes did not split one).
+    assert len(counts) == len({(r.owed_at, r.address) for r in expected})
+    # The one window SMTP leaves open: killed after the server accepted a message and before
+    # the rows say so. That message goes out again, with the same Message-ID.
+    assert sum(counts.values()) - len(counts) == kills.count("accepted")
     assert not any(r.late for r in rows)

@@ -44,6 +44,8 @@ M = "http://schemas.microsoft.com/exchange/services/2006/messages"
 T = "http://schemas.microsoft.com/exchange/services/2006/types"
 NSMAP = {"s": S, "m": M, "t": T}
 
+LOGIN = "https://login.microsoftonline.com"  # Entra ID, as MSAL addresses it
+EWS_SCOPE = "https://outlook.office365.com/.default"
 WRITES = {"CreateItem", "UpdateItem", "DeleteItem", "SendItem", "MoveItem", "CopyItem"}
 WRITE_LEVELS = {"Editor", "Owner", "PublishingEditor"}  # calendar permission levels that write
 ITEM_INFO = {"CreateItem", "UpdateItem", "GetItem"}  # answers of ItemInfoResponseMessageType
@@ -317,7 +319,7 @@ class Simulator:
         schema: Any,
         users: dict[str, str] | None = None,
         delegates: dict[str, set[str]] | dict[str, dict[str, str]] | None = None,
-        impersonators: set[str] | None = None,
+        impersonators: set[str] | dict[str, set[str]] | None = None,
         clients: dict[str, str] | None = None,
     ):
         self.schema = schema
@@ -330,9 +332,21 @@ class Simulator:
             user: (dict(boxes) if isinstance(boxes, dict) else dict.fromkeys(boxes, "Editor"))
             for user, boxes in (delegates or {}).items()
         }
-        self.impersonators = impersonators if impersonators is not None else set()
+        # Impersonation: the ApplicationImpersonation role assigned to the account, for every
+        # mailbox or, with a management scope, for the mailboxes in it (a dict); without it,
+        # or outside the scope, ErrorImpersonateUserDenied
+        # (https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/impersonation-and-ews-in-exchange,
+        # https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/how-to-configure-impersonation).
+        self.impersonators: dict[str, set[str] | None] = (
+            {u: {b.lower() for b in boxes} for u, boxes in impersonators.items()}
+            if isinstance(impersonators, dict)
+            else dict.fromkeys(impersonators or (), None)
+        )
         self.clients = clients if clients is not None else {}  # OAuth2 client id → secret
         self.tokens: dict[str, str] = {}  # access token → client id
+        self.token_scopes: dict[str, str] = {}  # access token → the scope it was issued for
+        self.certificates: dict[str, Any] = {}  # client id → its certificate (x509)
+        self.sign_ins: list[str] = []  # how each token was earned: secret | certificate
         self.lock = threading.RLock()
         self.items: dict[str, dict[str, Item]] = {}  # mailbox → id → item
         self.sent: list[Sent] = []
@@ -352,6 +366,17 @@ class Simulator:
         self.busy_item = 1  # which item of a batch a "busy-item" fault refuses (0-based)
         # "Now" for the messages that depend on it (a cancelled series' future exceptions).
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        # Exchange Online's sending limits for one mailbox: (messages a minute, recipients a
+        # day), per "Sending limits" in
+        # https://learn.microsoft.com/en-us/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits#sending-limits
+        # None: off (on premises, the administrator's throttling policy decides). Once a limit
+        # is reached, a write that would send is refused with ErrorSubmissionQuotaExceeded, "a
+        # user cannot immediately send more requests because the submission quota has been
+        # reached" (https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/responsecode).
+        # Stricter than Exchange Online, which holds the minute's excess in the Outbox: a
+        # client that does not pace itself is caught here.
+        self.sending_limits: tuple[int, int] | None = None
+        self.submitted: list[tuple[datetime, tuple[Any, ...], str]] = []  # when, message, to
         self._counter = itertools.count(1)
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -371,6 +396,9 @@ class Simulator:
 
             def do_POST(self) -> None:
                 sim._handle(self)
+
+            def do_GET(self) -> None:
+                sim._discovery(self)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -560,23 +588,62 @@ class Simulator:
             principal = str(ctx.client_principal or "")
             return principal if principal in self.users else None
         if auth.startswith("Bearer "):
-            client = self.tokens.get(auth[7:])
-            return f"app:{client}" if client else None
+            # An app-only token for EWS is asked for with the scope
+            # https://outlook.office365.com/.default; one for another resource (Graph) is not
+            # accepted (https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/how-to-authenticate-an-ews-application-by-using-oauth).
+            token = auth[7:]
+            client = self.tokens.get(token)
+            if client is None or self.token_scopes.get(token) != EWS_SCOPE:
+                return None
+            return f"app:{client}"
         return None
 
+    def _discovery(self, h: BaseHTTPRequestHandler) -> None:
+        """Entra ID's tenant discovery document, which MSAL reads before it signs in."""
+        import json
+
+        path = h.path.split("?")[0]
+        if not path.endswith("/v2.0/.well-known/openid-configuration"):
+            self._reply(h, 404, b"not found", "text/plain")
+            return
+        tenant = path.strip("/").split("/")[0]
+        issuer = f"{LOGIN}/{tenant}"
+        body = {
+            "token_endpoint": f"{issuer}/oauth2/v2.0/token",
+            "authorization_endpoint": f"{issuer}/oauth2/v2.0/authorize",
+            "issuer": f"{issuer}/v2.0",
+        }
+        self._reply(h, 200, json.dumps(body).encode(), "application/json")
+
     def _token(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
+        """Entra ID's token endpoint for client credentials: a client secret, or a client
+        assertion signed with the app's certificate."""
         import json
         from urllib.parse import parse_qs
 
         form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-        client, secret = form.get("client_id", ""), form.get("client_secret", "")
-        if form.get("grant_type") != "client_credentials" or self.clients.get(client) != secret:
-            self._reply(
-                h, 401, json.dumps({"error": "invalid_client"}).encode(), "application/json"
-            )
+        client = form.get("client_id", "")
+        tenant = h.path.strip("/").split("/")[0]
+        how = None
+        if form.get("grant_type") == "client_credentials":
+            if "client_secret" in form and self.clients.get(client) == form["client_secret"]:
+                how = "secret"
+            elif "client_assertion" in form and client in self.certificates:
+                audience = f"{LOGIN}/{tenant}/oauth2/v2.0/token"
+                how = self._assertion(client, form["client_assertion"], audience)
+        if how is None:
+            # AADSTS7000215: invalid client secret or assertion; the text holds no secret.
+            body = {
+                "error": "invalid_client",
+                "error_description": "AADSTS7000215: Invalid client secret or assertion.",
+            }
+            self._reply(h, 401, json.dumps(body).encode(), "application/json")
             return
         token = uuid.uuid4().hex
-        self.tokens[token] = client
+        with self.lock:
+            self.tokens[token] = client
+            self.token_scopes[token] = form.get("scope", "")
+            self.sign_ins.append(how)
         self._reply(
             h,
             200,
@@ -585,6 +652,29 @@ class Simulator:
             ).encode(),
             "application/json",
         )
+
+    def _assertion(self, client: str, assertion: str, audience: str) -> str | None:
+        """A client assertion: a JWT signed with the certificate's private key, its x5t the
+        certificate's SHA-1 thumbprint, issuer and subject the client id, audience the token
+        endpoint (https://learn.microsoft.com/entra/identity-platform/certificate-credentials)."""
+        import hashlib
+
+        import jwt
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        cert = self.certificates[client]
+        try:
+            header = jwt.get_unverified_header(assertion)
+            thumb = hashlib.sha1(cert.public_bytes(Encoding.DER)).digest()
+            x5t = base64.urlsafe_b64encode(thumb).decode().rstrip("=")
+            if str(header.get("x5t", "")).rstrip("=") != x5t:
+                return None
+            claims = jwt.decode(
+                assertion, cert.public_key(), algorithms=["RS256", "PS256"], audience=audience
+            )
+        except Exception:  # a bad signature, audience or token: refused like Entra ID does
+            return None
+        return "certificate" if claims.get("iss") == client == claims.get("sub") else None
 
     # --- SOAP ------------------------------------------------------------------------------
 
@@ -651,7 +741,10 @@ class Simulator:
                 impersonated = (
                     _text(imp, ".//t:PrimarySmtpAddress") or _text(imp, ".//t:SmtpAddress") or ""
                 ).lower()
-                if user not in self.impersonators:
+                scope = self.impersonators.get(user, set())
+                if user not in self.impersonators or (
+                    scope is not None and impersonated not in scope
+                ):
                     raise EwsError(
                         "ErrorImpersonateUserDenied",
                         "The account does not have permission to impersonate.",
@@ -840,6 +933,7 @@ class Simulator:
         for position, node in enumerate(el.find("m:Items", NSMAP)):
             try:
                 ctx.throttle(position)
+                ctx.quota(send)
                 if etree.QName(node).localname != "CalendarItem":
                     raise EwsError("ErrorInvalidRequest", "only calendar items are simulated")
                 if send is None:
@@ -873,6 +967,7 @@ class Simulator:
         for position, change in enumerate(el.find("m:ItemChanges", NSMAP)):
             try:
                 ctx.throttle(position)
+                ctx.quota(send)
                 ref = change[0]
                 item, index = ctx.resolve(ref)
                 if (
@@ -1007,6 +1102,7 @@ class Simulator:
         for position, ref in enumerate(el.find("m:ItemIds", NSMAP)):
             try:
                 ctx.throttle(position)
+                ctx.quota(send)
                 item, index = ctx.resolve(ref)
                 if send is None and item.attendees:
                     raise EwsError(
@@ -1085,6 +1181,7 @@ class Simulator:
             self.sent.append(
                 Sent(item.mailbox, attendee, actual, item.uid, occurrence, item.subject, number)
             )
+            self.submitted.append((self.clock(), (number, item.uid, occurrence), attendee))
             if actual == "cancellation":
                 if occurrence is None:
                     item.announced.discard(attendee)
@@ -1179,6 +1276,22 @@ class _Context:
                 "ErrorServerBusy",
                 "The server cannot service this request right now. Try again later.",
                 self.sim.backoff_ms,
+            )
+
+    def quota(self, send: str | None) -> None:
+        """ErrorSubmissionQuotaExceeded for a write that would send once the minute's messages
+        or the day's recipients reached the sending limits (see ``Simulator.sending_limits``)."""
+        limits = self.sim.sending_limits
+        if limits is None or send in (None, "SendToNone"):
+            return
+        now = self.sim.clock()
+        minute = {m for when, m, _ in self.sim.submitted if when > now - timedelta(minutes=1)}
+        day = [m for when, m, _ in self.sim.submitted if when > now - timedelta(days=1)]
+        if len(minute) >= limits[0] or len(day) >= limits[1]:
+            raise EwsError(
+                "ErrorSubmissionQuotaExceeded",
+                "The message can't be submitted because the sender's submission quota was "
+                "exceeded.",
             )
 
     def default(self) -> str:

@@ -44,6 +44,37 @@ class TestOutbox:
     def outbox(self, store: Store) -> Outbox:
         return Outbox(store)
 
+    def test_regression_a_reminder_enqueued_ahead_supersedes_nothing_yet(
+        self, outbox: Outbox
+    ) -> None:
+        """A daemon enqueues a day ahead: the 2-days-before row is in the outbox before the
+        14-days-before one of the same deadline is sent, and must not retire it."""
+        due = reminder(0, offset=1).owed_at.date() + timedelta(days=1)
+        early, late = reminder(0, offset=1, due=due), reminder(0, offset=0, due=due)
+        outbox.enqueue([early, late], early.owed_at)
+        assert outbox.sweep("p", early.owed_at) == {"expired": 0, "superseded": 0}
+        letter = outbox.claim_letter(["p"], early.owed_at, "w", LEASE)
+        assert letter is not None and [r.key for r in letter.rows] == [early.key]
+        assert outbox.claim_letter(["p"], early.owed_at, "w", LEASE) is None  # not due yet
+
+    def test_the_known_keys_are_remembered_so_an_idle_tick_asks_nothing(
+        self, outbox: Outbox
+    ) -> None:
+        outbox.enqueue([reminder(0)], T0)
+        outbox.store.engine.dispose()
+        asked: list[str] = []
+        from sqlalchemy import event
+
+        def count(*args: object) -> None:
+            asked.append(str(args[2]))
+
+        event.listen(outbox.store.engine, "before_cursor_execute", count)
+        try:
+            assert outbox.enqueue([reminder(0)], T0) == []
+        finally:
+            event.remove(outbox.store.engine, "before_cursor_execute", count)
+        assert asked == []
+
     def test_enqueue_twice_is_a_no_op(self, outbox: Outbox) -> None:
         first = outbox.enqueue([reminder(0), reminder(1)], T0)
         again = outbox.enqueue([reminder(0), reminder(1), reminder(2)], T0 + timedelta(hours=1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -110,3 +111,53 @@ def test_tokens_differ_per_plan_and_id_and_are_url_safe() -> None:
     a = tokens.derive(KEY.encode(), "p", "1")
     assert a != tokens.derive(KEY.encode(), "q", "1") != tokens.derive(KEY.encode(), "p", "2")
     assert len(a) == 43 and all(c.isalnum() or c in "-_" for c in a)
+
+
+class TestRegionToken:
+    PRIVATE: ClassVar[dict[str, tuple[str, ...]]] = {"a": PRIVATE, "b": PRIVATE}
+
+    def test_a_token_across_plans_keeps_its_pairs_and_a_person_their_address(
+        self, store: Store
+    ) -> None:
+        pairs = [("a", "plan"), ("b", "role-kommunpolis"), ("a", "plan")]
+        token, info = tokens.create_region(
+            store, KEY, pairs, " Anna@Example.org ", self.PRIVATE, {"anna@example.org"}, "", T0
+        )
+        assert info.plan_id == tokens.REGION and info.person == "anna@example.org"
+        assert info.feeds == ("a/plan", "b/role-kommunpolis")
+        (active,) = tokens.active_all(store)
+        assert active.digest == tokens.digest(token) and active.person == "anna@example.org"
+        assert active.pairs() == [("a", "plan"), ("b", "role-kommunpolis")]
+        alone, _ = tokens.create(store, KEY, "a", ["deadlines"], PRIVATE, "", T0)
+        assert {a.digest for a in tokens.active_all(store)} == {
+            tokens.digest(token),
+            tokens.digest(alone),
+        }
+        assert len(tokens.listing(store, ["a", tokens.REGION])) == 2
+        assert len(tokens.listing(store, "b")) == 0  # a region token is the region's
+        tokens.revoke(store, ["b", tokens.REGION], info.id, T1)
+        assert [a.digest for a in tokens.active_all(store)] == [tokens.digest(alone)]
+
+    def test_a_long_list_of_feeds_fits(self, store: Store) -> None:
+        # a coordinator of 290 municipalities: more than the 4000 characters of old
+        private = {f"kommun{i:03d}-2022-2023": PRIVATE for i in range(290)}
+        pairs = [(p, "role-kommunpolis") for p in private]
+        tokens.create_region(store, KEY, pairs, None, private, (), "", T0)
+        (active,) = tokens.active_all(store)
+        assert len(" ".join(active.feeds)) > 4000 and active.pairs() == pairs
+
+    @pytest.mark.parametrize(
+        ("pairs", "person", "said"),
+        [
+            ([], None, "at least one feed"),
+            ([("c", "plan")], None, "no plan c in the folder"),
+            ([("a", "public")], None, "not a private feed of a: public"),
+            ([], "nobody@example.org", "no plan in the folder names nobody@example.org"),
+        ],
+    )
+    def test_refused(
+        self, store: Store, pairs: list[tuple[str, str]], person: str | None, said: str
+    ) -> None:
+        with pytest.raises(tokens.TokenError, match=said):
+            tokens.create_region(store, KEY, pairs, person, self.PRIVATE, set(), "", T0)
+        assert tokens.active_all(store) == []

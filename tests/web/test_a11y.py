@@ -143,3 +143,33 @@ def test_the_logo_shows_and_the_page_ran_no_script_of_its_own(
     )
     assert loaded == "Logo of Example Municipality"
     assert browser.execute_script("return document.scripts.length") == 0
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A folder of plans served as a region: the index of municipalities at / and /en/."""
+    from tests.helpers.region import write_region
+
+    tmp = tmp_path_factory.mktemp("region")
+    write_region(tmp / "plans", 3)
+    running = start(tmp, tmp / "plans", "--base-url", "https://kalender.example/")
+    yield running
+    stop(running)
+
+
+@pytest.mark.parametrize(("lang", "path"), [("sv", "/"), ("en", "/en/")])
+def test_the_region_index_has_no_wcag_21_aa_violation(
+    region: Server, browser: webdriver.Chrome, lang: str, path: str
+) -> None:
+    browser.get(f"http://127.0.0.1:{region.port}{path}")
+    assert browser.execute_script("return document.documentElement.lang") == lang
+    result = axe(browser)
+    assert "error" not in result, result
+    assert result["version"] == "4.14.1" and result["passes"] > 5  # axe really ran its rules
+    assert result["violations"] == [], summary(result["violations"])
+    assert browser.execute_script("return document.querySelectorAll('main li a').length") == 3
+    screenshot(browser, f"region-index-{lang}")
+    # the links lead to the plans' pages, in the same language
+    browser.find_element("css selector", "main li a").click()
+    assert browser.execute_script("return document.documentElement.lang") == lang
+    assert "kommun000-2022-2023" in browser.current_url

@@ -20,6 +20,7 @@ from icalendar import Calendar
 
 from plancal.state import tokens
 from plancal.state.store import Store
+from plancal.web.resources import Resource
 from plancal.web.serve import Options, Reloader
 from plancal.web.server import AccessLog, FeedServer, Site
 from tests.helpers.ical import icaljs, libical, recurrence_id, validate
@@ -83,6 +84,10 @@ def test_every_plan_is_served_under_its_id_and_the_index_links_each(region: Regi
         feed = region.get(f"/{plan_id}/public.ics")
         assert feed.status == 200 and feed.header("content-type") == "text/calendar; charset=utf-8"
         assert f"@{plan_id}.plancal".encode() in feed.body.replace(b"\r\n ", b"")
+    # without the slash, the relative links would lead astray: a redirect adds it
+    bare = region.get(f"/{P0}")
+    assert (bare.status, bare.header("location")) == (301, f"{P0}/")
+    assert region.get(f"/{P0}/en").header("location") == "en/"
     # the URLs of a plan served alone are not the region's
     assert region.get("/public.ics").status == 404
     assert region.get(f"/{P0}/t/{'x' * tokens.TOKEN_LENGTH}/plan.ics").status == 404
@@ -260,3 +265,129 @@ def test_a_revoked_persons_token_closes_every_feed_it_opened(region: Region) -> 
     region.step()
     assert region.get(f"/t/{token}/person.ics").status == 404
     assert region.get(f"/{P1}/t/{token}/role-kommunpolis.ics").status == 404
+
+
+def test_a_folder_that_vanishes_for_a_while_takes_no_plan_offline(
+    region: Region, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = region.get(f"/{P0}/public.ics")
+    moved = region.folder.with_name("plans.old")
+    region.folder.rename(moved)
+    with caplog.at_level(logging.WARNING, logger="plancal.serve"):
+        region.step()
+        region.step()
+    assert sum("still serving the last version" in r.getMessage() for r in caplog.records) == 1
+    assert region.get(f"/{P0}/public.ics").body == before.body
+    assert len(links(region.get("/").body)) == 3
+    moved.rename(region.folder)
+    region.step()
+    assert region.get(f"/{P0}/public.ics").body == before.body
+
+
+def test_two_hosts_compiling_at_once_on_one_store_build_the_same_site(
+    tmp_path: Path, store: Store
+) -> None:
+    """The race the store settles: both insert the same revisions and versions at once; one
+    insert wins, the other reads it back — so both serve the same bytes and validators."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    folder = tmp_path / "plans"
+    write_region(folder, 4)
+    tokens.create_region(
+        store, KEY, [], OFFICER, {}, {OFFICER}, "", datetime(2023, 3, 1, tzinfo=UTC)
+    )
+    apps = [FeedServer(Site({}, {})) for _ in range(2)]
+    with Store(store.url) as other:
+        clocks = [Clock(datetime(2023, 3, 1, 9, 0, s, tzinfo=UTC)) for s in (0, 7)]
+        reloaders = [
+            Reloader(app, folder, st, Options(base_url="https://k.example/"), 0, clock)
+            for app, st, clock in zip(apps, (store, other), clocks, strict=True)
+        ]
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda r: (r.load(), r.refresh_tokens()), reloaders))
+    a, b = (app.site for app in apps)
+
+    def seen(site: Site) -> dict[object, tuple[bytes, bytes, bytes]]:
+        resources: dict[object, Resource] = {}
+        for part in (site.public, site.private, site.people):
+            resources.update(part.items())
+        return {
+            k: (r.identity.body["body"], r.identity.etag, r.last_modified_header)
+            for k, r in resources.items()
+        }
+
+    assert seen(a) == seen(b) and len(seen(a)) > 4 * 20 and a.people
+
+
+def test_the_status_speaks_the_servers_language() -> None:
+    from plancal.errors import Problem, Where
+    from plancal.i18n import Text, msg
+    from plancal.web.region import status_text
+
+    problem = Problem(Where("k.yaml", 12), msg(Text("wrong", "fel")))
+    sv = status_text({}, {Path("k.yaml"): (problem,)}, "sv").decode()
+    assert sv == "planer som serveras: 0\ntrasig: k.yaml: 1 problem (rad 12); serveras inte\n"
+
+
+def test_a_person_no_plan_names_any_more_keeps_a_valid_empty_feed(region: Region) -> None:
+    token, _ = tokens.create_region(
+        region.store, KEY, [], OFFICER, {}, {OFFICER}, "", datetime(2023, 3, 1, tzinfo=UTC)
+    )
+    for plan_id in (P0, P1, P2):
+        path = region.folder / f"{plan_id}.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace(OFFICER, "ny@polisen.example"))
+    region.step()
+    person = region.get(f"/t/{token}/person.ics")
+    assert person.status == 200 and b"BEGIN:VEVENT" not in person.body
+    validate(person.body)
+    assert region.get(f"/{P0}/t/{token}/role-kommunpolis.ics").status == 404
+
+
+def test_at_start_a_repeated_id_is_served_once_and_reported(
+    tmp_path: Path, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "plans"
+    write_region(folder, 2)
+    (folder / "zz-copy.yaml").write_text((folder / f"{P0}.yaml").read_text(encoding="utf-8"))
+    (folder / "broken.yaml").write_text("id: [\n", encoding="utf-8")
+    app = FeedServer(Site({}, {}))
+    clock = Clock(datetime(2023, 3, 1, 9, 0, tzinfo=UTC))
+    reloader = Reloader(app, folder, store, Options(base_url="https://k.example/"), 0, clock)
+    with caplog.at_level(logging.WARNING, logger="plancal.serve"):
+        reloader.load()
+    assert sorted(reloader.plans) == [P0, P1] and reloader.builds == 2
+    assert {p.name for p in reloader.broken} == {"zz-copy.yaml", "broken.yaml"}
+    assert sum("has problems" in r.getMessage() for r in caplog.records) == 2
+    assert app.site.public[f"/{P0}/public.ics".encode()] and app.site.public[b"/"]
+    status = app.site.public[b"/status.txt"].identity.body["body"].decode()
+    assert "broken: zz-copy.yaml: 1 problem(s)" in status and "not served" in status
+
+
+def test_a_host_started_while_a_plan_is_broken_serves_its_last_good_version_too(
+    region: Region, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The last good version lives in the store, not in one host's memory: a host that starts
+    after the file broke serves what the hosts that ran before it serve."""
+    path = region.folder / f"{P1}.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("organizer: kommunpolis", "organizer: x", 1),
+        encoding="utf-8",
+    )
+    region.step()
+    app = FeedServer(Site({}, {}))
+    clock = Clock(datetime(2023, 3, 1, 9, 0, 30, tzinfo=UTC))
+    with Store(region.store.url) as other, caplog.at_level(logging.INFO, logger="plancal.serve"):
+        late = Reloader(app, region.folder, other, Options(base_url="https://k.example/"), 0, clock)
+        late.load()
+        late.refresh_tokens()
+    assert f"{P1}.yaml is broken; serving its last good version from the store" in caplog.text
+    with serving(app) as port:
+        for url in (f"/{P1}/public.ics", f"/{P1}/", "/", "/status.txt", f"/{P0}/public.ics"):
+            mine, theirs = fetch(port, url), region.get(url)
+            assert (mine.status, mine.body, mine.header("etag"), mine.header("last-modified")) == (
+                theirs.status,
+                theirs.body,
+                theirs.header("etag"),
+                theirs.header("last-modified"),
+            ), url
+    assert "serving its last good version" in region.get("/status.txt").body.decode()

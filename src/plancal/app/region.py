@@ -82,6 +82,15 @@ class Region:
         return sorted(out + list(self.duplicates), key=Problem.sort_key)
 
 
+def across(region: Region) -> list[Problem]:
+    """Double bookings between the region's plans (a person shared by e-mail address), as
+    warnings at the first meeting; each plan's own are among its problems already."""
+    from plancal.rules import conflicts
+
+    found = conflicts.find_across(list(region.schedules.values()))
+    return conflicts.warnings(d for d in found if d.first.plan is not d.second.plan)
+
+
 def plan_paths(paths: Iterable[Path]) -> list[Path]:
     """The plan files named, a folder standing for the plans in it (*.yaml, *.yml)."""
     out: list[Path] = []

@@ -196,18 +196,23 @@ def how_often_en(a: Activity) -> str | None:
     c = a.cadence
     at = f" at {a.start_time:%H:%M}" if a.start_time and not a.all_day else ""
     if isinstance(c, cad.Weekly):
-        days = " and ".join(EN_WEEKDAYS[d] for d in c.weekdays)
+        days = " and ".join(EN_WEEKDAYS[d] for d in c.weekdays or (a.weekday,))
         every = "Every" if c.interval == 1 else f"Every {c.interval} weeks on"
         return f"{every} {days}{at}"
     if isinstance(c, cad.Monthly):
         return f"Once a month{at}"
     if isinstance(c, cad.PerYear):
         times = "once" if c.count == 1 else "twice" if c.count == 2 else f"{c.count} times"
+        if c.most is not None:
+            return f"{c.count}–{c.most} times a year{at}"
+        if c.about:
+            return f"About {times} a year{at}"
         return f"{'At least ' + times if c.at_least else times.capitalize()} a year{at}"
     if isinstance(c, cad.AsNeeded):
-        return "When needed"
+        within = c.span()
+        return "When needed" + (f", {within[0]} – {within[1]}" if within and not c.year else "")
     if isinstance(c, cad.Dates):
-        return ", ".join(str(d) for d in c.items)
+        return ", ".join(str(d) for d in c.items) + (at if c.start_time else "")
     return None
 
 

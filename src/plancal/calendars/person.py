@@ -13,9 +13,9 @@ from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 from plancal.calendars.ics import PRODID, duration, escape, fold
+from plancal.calendars.vtimezone import vtimezone_lines
 
 PERSON_FEED = "person.ics"
-TITLE_EN = "My meetings and follow-ups"
 
 
 def blocks(calendar: bytes, name: bytes) -> Iterator[bytes]:
@@ -35,8 +35,14 @@ def _tzid(block: bytes) -> bytes:
     return b""
 
 
-def merge(title: str, refresh: timedelta, calendars: Iterable[bytes]) -> bytes:
-    """One VCALENDAR of the events of ``calendars`` (in order, each once) and their zones."""
+def merge(
+    title: str, refresh: timedelta, calendars: Iterable[bytes], empty_zone: str = "Europe/Stockholm"
+) -> bytes:
+    """One VCALENDAR of the events of ``calendars`` (in order, each once) and their zones.
+
+    With nothing to merge (the person is in no plan any more) it is still a valid calendar,
+    as every feed is: the VTIMEZONE of ``empty_zone`` is its one component (RFC 5545 3.6).
+    """
     zones: dict[bytes, bytes] = {}
     events: dict[bytes, None] = {}
     for cal in calendars:
@@ -56,6 +62,8 @@ def merge(title: str, refresh: timedelta, calendars: Iterable[bytes]) -> bytes:
     if len(zones) == 1:
         lines.append(f"X-WR-TIMEZONE:{next(iter(zones)).decode('utf-8')}")
     lines += [f"REFRESH-INTERVAL;VALUE=DURATION:{ttl}", f"X-PUBLISHED-TTL:{ttl}"]
+    if not zones:
+        lines += vtimezone_lines(empty_zone)
     out = [fold(line) for line in lines]
     out += [zones[tzid] for tzid in sorted(zones)]
     out += list(events)

@@ -72,6 +72,7 @@ class PushResult:
     dry_run: bool = False
     unsettled: list[str] = field(default_factory=list)  # why rounds ended early
     now: datetime | None = None  # when the push ran: which exceptions are still to come
+    apart: bool = False  # the target restores occurrences as single meetings where cheaper
 
 
 def plan_changes(schedule: Schedule, target: Target) -> tuple[dict[str, Meeting], list[Change]]:
@@ -94,7 +95,10 @@ def push(
     """Make the target hold the plan. ``unsettled`` is the target's "outcome unknown" error."""
     interrupted = len(target.interrupted())
     want, changes = plan_changes(schedule, target)
-    result = PushResult(changes, 0, interrupted, dry_run, now=now)
+    # A target that cannot undelete an occurrence may restore it as a single meeting
+    # (``sync.restores_apart``); the counts follow what it does.
+    apart = bool(getattr(target, "restores_apart", False))
+    result = PushResult(changes, 0, interrupted, dry_run, now=now, apart=apart)
     if dry_run:
         return result
     todo = changes
@@ -245,7 +249,7 @@ def change_lines(changes: list[Change], tz: ZoneInfo, lang: Lang) -> list[str]:
 def summary(result: PushResult, lang: Lang, per_exception: bool = True) -> dict[str, object]:
     """What the push did or would do; ``per_exception``: counted as Exchange sends (see
     ``sync.messages``), else as one message per series (iMIP)."""
-    m = messages(result.changes, result.now, per_exception)
+    m = messages(result.changes, result.now, per_exception, result.apart)
     return {
         "changes": len(result.changes),
         "invitations": sum(m.invitations.values()),
@@ -267,7 +271,7 @@ RECIPIENTS_PER_DAY = 10_000
 
 def limit_notes(result: PushResult, lang: Lang) -> list[str]:
     """What a dry run says when the push would run into Exchange Online's sending limits."""
-    m = messages(result.changes, result.now)
+    m = messages(result.changes, result.now, apart=result.apart)
     notes = []
     if m.total() > RECIPIENTS_PER_DAY:
         notes.append(

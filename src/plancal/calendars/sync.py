@@ -106,6 +106,10 @@ class Held:
     # Original starts of every modified occurrence, moved back to its own time or not: the
     # target keeps them as exceptions, and each exception is one more message per update.
     modified: frozenset[When] = frozenset()
+    # Occurrences the target holds as single meetings beside the series (original start →
+    # start): a restored occurrence where the target cannot undelete one. They count as
+    # held occurrences (not in ``cancelled``; in ``moved`` where the start differs).
+    singles: Mapping[When, When] = field(default_factory=dict)
 
 
 def snapshot(h: Held) -> dict[str, Any]:
@@ -119,6 +123,7 @@ def snapshot(h: Held) -> dict[str, Any]:
         "attendees": sorted(h.attendees),
         "cancelled": sorted(x.isoformat() for x in h.cancelled),
         "moved": sorted([k.isoformat(), v.isoformat()] for k, v in h.moved.items()),
+        "singles": sorted(x.isoformat() for x in h.singles),
     }
 
 
@@ -418,28 +423,69 @@ class Messages:
         )
 
 
-REWRITES = ("create-series", "restore-occurrence")  # the series is (re)announced as a whole
+def restores_apart(group: Iterable[Change]) -> bool:
+    """Whether one key's restored occurrences go out as single meetings beside the series
+    rather than by announcing the series anew — for a target that cannot undelete an
+    occurrence (Exchange) and sends a master's update once more per exception.
+
+    Counted per attendee: announcing the series anew sends ``1 + moved`` (its master and each
+    wanted exception) and cancels the single meetings already beside it; apart, each restored
+    occurrence is one invitation, and this round's other changes to the series are sent as
+    they are (a content update then also reaches each single meeting). A tie goes to the
+    rewrite: one item, as the feeds have it, and cheaper later updates.
+    """
+    group = list(group)
+    restores = sum(1 for c in group if c.kind == "restore-occurrence")
+    if not restores or any(c.kind == "create-series" or c.reschedules for c in group):
+        return False
+    want = next((c.want for c in group if c.want is not None), None)
+    held = next((c.held for c in group if c.held is not None), None)
+    if want is None or held is None or not want.recurring:
+        return False
+    singles = len(held.singles)
+    rewrite = 1 + len(want.moved) + singles
+    apart = restores + sum(1 for c in group if c.kind in ("cancel-occurrence", "move-occurrence"))
+    if any(c.kind == "update-series" and c.update for c in group):
+        apart += 1 + len(_exceptions(held, want)) + singles
+    return apart < rewrite
 
 
-def rewritten(group: Iterable[Change]) -> bool:
+def rewritten(group: Iterable[Change], apart: bool = False) -> bool:
     """Whether a target announces this key's series anew, exceptions in place: a new series,
-    a new timing, or a restored occurrence (none can be said occurrence by occurrence)."""
-    return any(c.kind in REWRITES or c.reschedules for c in group)
+    a new timing, or a restored occurrence (none can be said occurrence by occurrence) unless
+    ``apart`` lets restored occurrences go as single meetings and that sends fewer."""
+    group = list(group)
+    if any(c.kind == "create-series" or c.reschedules for c in group):
+        return True
+    if not any(c.kind == "restore-occurrence" for c in group):
+        return False
+    return not (apart and restores_apart(group))
+
+
+def _exceptions(held: Held, want: Meeting) -> set[When]:
+    """The exceptions of a held series' master (not its single meetings) that stay."""
+    return (set(held.modified) | set(held.moved)) - set(want.cancelled) - set(held.singles)
 
 
 def messages(
-    changes: Iterable[Change], now: datetime | None = None, per_exception: bool = True
+    changes: Iterable[Change],
+    now: datetime | None = None,
+    per_exception: bool = True,
+    apart: bool = False,
 ) -> Messages:
     """The meeting messages the changes send, counted as Exchange sends them.
 
     ``per_exception=False`` counts as an iMIP sender does: one REQUEST carries a series with
-    all its exceptions, and one CANCEL ends a series.
+    all its exceptions, and one CANCEL ends a series. ``apart``: restored occurrences go as
+    single meetings where that sends fewer (``restores_apart``; the Exchange target does).
 
     Exchange (and Graph, the same mailbox store) sends an update of a series' master once for
     the master and once more for each of its modified occurrences; cancelling a series (to
     everyone, or to removed attendees) cancels the master and each exception that has not yet
     started (``now``; every exception when it is not given). A series announced anew carries
-    its wanted exceptions; occurrence changes are one message each.
+    its wanted exceptions; occurrence changes are one message each. Single meetings held
+    beside a series (``Held.singles``) hear of each update, attendee change and cancellation
+    of the series once each, and are cancelled when the series is announced anew.
     """
     inv: dict[str, int] = {}
     upd: dict[str, int] = {}
@@ -449,8 +495,9 @@ def messages(
 
     def add(box: dict[str, int], who: Iterable[str], n: int) -> None:
         who = list(who)
-        if who:
-            sent[0] += n
+        if not who or n == 0:
+            return
+        sent[0] += n
         for address in who:
             box[address] = box.get(address, 0) + n
 
@@ -460,8 +507,9 @@ def messages(
     for group in groups.values():
         want = next((c.want for c in group if c.want is not None), None)
         held = next((c.held for c in group if c.held is not None), None)
-        cancelled_later = 1 + _future(held, now) if per_exception else 1
-        if want is not None and want.recurring and rewritten(group):
+        singles = len(held.singles) if held is not None and per_exception else 0
+        cancelled_later = 1 + _future(held, now) + singles if per_exception else 1
+        if want is not None and want.recurring and rewritten(group, apart and per_exception):
             copies = 1 + len(want.moved) if per_exception else 1
             invite = frozenset().union(*(c.invite for c in group))
             update = frozenset().union(*(c.update for c in group)) - invite
@@ -469,6 +517,8 @@ def messages(
             add(inv, invite, copies)
             add(upd, update, copies)
             add(can, removed, cancelled_later)
+            if held is not None and held.recurring:  # the single meetings beside it go
+                add(can, held.attendees - removed, singles)
             for c in group:  # a series replaced by a single meeting, or the reverse
                 if c.kind in ("cancel-series", "cancel-meeting"):
                     add(can, c.cancel, cancelled_later if c.kind == "cancel-series" else 1)
@@ -476,13 +526,14 @@ def messages(
         for c in group:
             if c.kind == "update-series" and want is not None and held is not None:
                 # The target sends a master's update before this round's moves.
-                exceptions = (held.modified | set(held.moved)) - want.cancelled
-                copies = 1 + len(exceptions) if per_exception else 1
+                copies = 1 + len(_exceptions(held, want)) + singles if per_exception else 1
                 add(inv, c.invite, copies)
                 add(upd, c.update, copies)
                 add(can, c.cancel, cancelled_later)
             elif c.kind == "cancel-series":
                 add(can, c.cancel, cancelled_later)
+            elif c.kind == "restore-occurrence":  # apart: a single meeting, new to everyone
+                add(inv, c.update | c.invite, 1)
             else:
                 add(inv, c.invite, 1)
                 add(upd, c.update, 1)
@@ -494,7 +545,8 @@ def _future(held: Held | None, now: datetime | None) -> int:
     """How many of a held series' exceptions have not started yet (all of them without now)."""
     if held is None or not held.recurring:
         return 0
-    starts = [held.moved.get(rid, rid) for rid in held.modified | set(held.moved)]
+    exceptions = (set(held.modified) | set(held.moved)) - set(held.singles)
+    starts = [held.moved.get(rid, rid) for rid in exceptions]
     if now is None:
         return len(starts)
     return sum(1 for s in starts if _instant(s) > now)

@@ -130,6 +130,6 @@ def main() -> None:
     """
 
 
-from plancal.cli import edit, plan, push, remind, web, wheel  # noqa: E402  (they register on main)
+from plancal.cli import edit, importing, plan, push, remind, web, wheel  # noqa: E402  (they register on main)
 
-__all__ = ["edit", "main", "plan", "push", "remind", "web", "wheel"]
+__all__ = ["edit", "importing", "main", "plan", "push", "remind", "web", "wheel"]

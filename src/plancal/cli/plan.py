@@ -26,10 +26,18 @@ from plancal.i18n import Lang, Text
 
 
 @main.command()
-@PLAN_ARG
+@click.argument("plan", metavar="PLAN|PLANS_DIR", type=click.Path(path_type=Path))
 @lang_option
 def validate(plan: Path, lang: Lang) -> None:
-    """Check a plan file; list every problem with file and line (exit 1 on errors)."""
+    """Check a plan file, or every plan in a folder; list every problem with file and line.
+
+    For a folder, each plan is checked on its own (a broken one hides nothing of the others),
+    plan ids must be unique, and people shared by e-mail address are checked for double
+    bookings across the plans. Exit 1 on any error.
+    """
+    if plan.is_dir():
+        validate_region(plan, lang)
+        return
     from plancal.app.check import check
 
     checked = check(plan)
@@ -71,6 +79,55 @@ def validate(plan: Path, lang: Lang) -> None:
             n=len(unintended),
             file=plan,
         )
+
+
+def validate_region(folder: Path, lang: Lang) -> None:
+    from plancal.app import region
+
+    region.plan_paths([folder])  # at least one plan file, or a clear error
+    loaded = region.load(folder)
+    broken = loaded.broken
+    for p in loaded.problems:
+        click.echo(p.render(lang), err=p.severity == "error")
+    for m in loaded.members:
+        if m.path in broken:
+            say(
+                Text("{file}: {n} error(s).", "{file}: {n} fel."),
+                lang,
+                err=True,
+                file=m.path,
+                n=len(broken[m.path]),
+            )
+        elif m.schedule is not None:
+            s = m.schedule
+            say(
+                Text(
+                    "{file}: OK – {activities} activities, {occurrences} meetings, "
+                    "{deadlines} follow-up deadlines.",
+                    "{file}: OK – {activities} aktiviteter, {occurrences} möten, "
+                    "{deadlines} uppföljningsdatum.",
+                ),
+                lang,
+                file=m.path,
+                activities=len(s.plan.activities),
+                occurrences=len(s.occurrences()),
+                deadlines=len(s.deadlines),
+            )
+    shared = region.across(loaded)
+    for p in shared:
+        click.echo(p.render(lang))
+    say(
+        Text(
+            "{ok} of {n} plan(s) OK; {shared} double booking(s) across plans.",
+            "{ok} av {n} plan(er) OK; {shared} dubbelbokning(ar) mellan planerna.",
+        ),
+        lang,
+        ok=len(loaded.members) - len(broken),
+        n=len(loaded.members),
+        shared=len(shared),
+    )
+    if broken:
+        raise SystemExit(1)
 
 
 @main.command()

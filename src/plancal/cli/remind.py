@@ -158,6 +158,8 @@ def run(
         if folder:
             from plancal.state.leases import leases
 
+            service.schedules()  # compile the region first: the lease session must not idle
+
             service.leases = leases(
                 store, service.worker, plans.resolve().name, loaded.get("daemon", "lease")
             )

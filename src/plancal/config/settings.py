@@ -467,6 +467,25 @@ SECTIONS: tuple[Section, ...] = (
                 secret=True,
             ),
             Option(
+                "certificate",
+                Str(),
+                Text(
+                    "oauth2: the app's certificate and private key, PEM (preferred to a client "
+                    "secret; environment or keyring only).",
+                    "oauth2: appens certifikat och privata nyckel, PEM (att föredra framför en "
+                    "klienthemlighet; bara miljövariabel eller nyckelring).",
+                ),
+                secret=True,
+            ),
+            Option(
+                "certificate_thumbprint",
+                Str(),
+                Text(
+                    "oauth2: the certificate's thumbprint as Entra ID shows it.",
+                    "oauth2: certifikatets tumavtryck som Entra ID visar det.",
+                ),
+            ),
+            Option(
                 "authority",
                 Str(
                     r"https?://\S+",
@@ -485,10 +504,12 @@ SECTIONS: tuple[Section, ...] = (
                 "access",
                 Choice({"delegate": "delegate", "impersonation": "impersonation"}),
                 Text(
-                    "How the account reaches the mailbox; default: impersonation with oauth2, "
-                    "delegate otherwise.",
-                    "Hur kontot når brevlådan; standard: impersonation "
-                    "med oauth2, annars delegate.",
+                    "How the account reaches the mailbox; default: impersonation (on premises: "
+                    "the ApplicationImpersonation role scoped to the mailbox); delegate: the "
+                    "mailbox's owner grants Editor rights to its calendar.",
+                    "Hur kontot når brevlådan; standard: impersonation (lokalt: rollen "
+                    "ApplicationImpersonation begränsad till brevlådan); delegate: brevlådans "
+                    "ägare ger redigeringsrätt till kalendern.",
                 ),
             ),
             Option(
@@ -528,6 +549,30 @@ SECTIONS: tuple[Section, ...] = (
                     "Objekt per anrop (Exchange tillåter högst 100).",
                 ),
                 default=100,
+            ),
+            Option(
+                "messages_per_minute",
+                Int(0, 100_000),
+                Text(
+                    "Meeting messages the mailbox may send a minute; the push paces itself. "
+                    "Empty: 30 for Exchange Online, none on premises; 0: none.",
+                    "Mötesmeddelanden brevlådan får skicka per minut; pushen håller takten. "
+                    "Tomt: 30 för Exchange Online, ingen gräns lokalt; 0: ingen gräns.",
+                ),
+                default=None,
+            ),
+            Option(
+                "recipients_per_day",
+                Int(0, 10_000_000),
+                Text(
+                    "Recipients the mailbox may reach in 24 hours; the push stops before the "
+                    "limit and continues on the next run. Empty: 10000 for Exchange Online, "
+                    "none on premises; 0: none.",
+                    "Mottagare brevlådan får nå på 24 timmar; pushen stannar före gränsen och "
+                    "fortsätter vid nästa körning. Tomt: 10000 för Exchange Online, ingen gräns "
+                    "lokalt; 0: ingen gräns.",
+                ),
+                default=None,
             ),
         ),
     ),

@@ -571,7 +571,8 @@ class _ActivityCompiler:
         c = self.a.cadence
         a = self.a
         if isinstance(c, cad.Weekly):
-            return self.rule_series(Rule("WEEKLY", c.interval, c.weekdays))
+            # "varje vecka" names no weekday: the activity's (else the plan's), as N a year
+            return self.rule_series(Rule("WEEKLY", c.interval, c.weekdays or (a.weekday,)))
         if isinstance(c, cad.Monthly):
             return self.rule_series(Rule("MONTHLY", 1, (a.weekday,), a.week), pins=a.pinned)
         if isinstance(c, cad.PerYear):

@@ -577,6 +577,9 @@ class _Builder:
             ok = False
         for day in pinned:
             ok &= self._inside(day, rec.at("pinned"), span_start, span_end)
+        if isinstance(cadence, cad.Dates):  # a listed date, or one in words, lies in the plan
+            for day in cadence.items:
+                ok &= self._inside(day, rec.at("when"), span_start, span_end)
 
         exceptions = self._exceptions(rec, span_start, span_end)
         policies = self._break_policies(rec)
@@ -676,9 +679,36 @@ class _Builder:
     def _span(self, rec: Located, cadence: cad.Cadence) -> tuple[date | None, date | None]:
         start: date | None = rec.get("from") or self.start
         end: date | None = rec.get("until") or self.end
-        if isinstance(cadence, cad.AsNeeded) and cadence.year is not None:
-            start = max(start or date(cadence.year, 1, 1), date(cadence.year, 1, 1))
-            end = min(end or date(cadence.year, 12, 31), date(cadence.year, 12, 31))
+        # "Under 2022", "under våren 2023", "varannan vecka under hösten 2022": only then
+        within = cad.within(cadence)
+        if within is not None:
+            if self.start and self.end and not (within[0] <= self.end and self.start <= within[1]):
+                self.p.error(
+                    rec.at("when"),
+                    msg(
+                        Text(
+                            "{when!r} ({first} – {last}) lies outside the plan period "
+                            "({start} – {end})",
+                            "{when!r} ({first} – {last}) ligger utanför planperioden "
+                            "({start} – {end})",
+                        ),
+                        when=rec.get("when"),
+                        first=within[0],
+                        last=within[1],
+                        start=self.start,
+                        end=self.end,
+                    ),
+                    msg(
+                        Text(
+                            "write a period inside the plan, e.g. 'under våren {year}'",
+                            "skriv en period inom planen, t.ex. 'under våren {year}'",
+                        ),
+                        year=self.end.year,
+                    ),
+                )
+                return start, end
+            start = max(start or within[0], within[0])
+            end = min(end or within[1], within[1])
         for key, day in (("from", rec.get("from")), ("until", rec.get("until"))):
             if day is not None:
                 self._inside(day, rec.at(key), self.start, self.end)

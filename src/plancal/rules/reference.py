@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from plancal.rules.cadence import PHRASES
+from plancal.rules.cadence import FORMS
 from plancal.rules.format import PLAN
 from plancal.rules.schema import Either, Field, Kind, ListOf, MapOf, Record
 
@@ -226,9 +226,9 @@ def markdown() -> str:
         'stället; en felstavad veckodag läses aldrig som "vid behov".',
         "",
     ]
-    for what, phrases in PHRASES:
-        out += [f"### {what.sv}", ""]
-        out += [f"- `{p}`" for p in phrases]
+    for form in FORMS:
+        out += [f"### {form.title.sv}", "", form.meaning.sv, ""]
+        out += [f"- `{p}`" for p in form.examples]
         out.append("")
     out += [
         '<a id="due"></a>',

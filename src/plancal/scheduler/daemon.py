@@ -247,7 +247,7 @@ class Daemon:
         tables = self.timetables()
         if not tables:
             return None
-        owned = self.owned(tables)
+        owned = self.owned(tables)  # every plan without leases
         started = time.monotonic()
         with SmtpMailer(self.smtp) as mailer:
             self._mailer = mailer
@@ -258,7 +258,7 @@ class Daemon:
                     mailer,
                     now,
                     self.worker,
-                    owned=owned,
+                    owned=owned if self.leases is not None else None,
                     ahead=self.ahead,
                     stop=stop,
                 )
@@ -267,7 +267,16 @@ class Daemon:
                 while outcome.more and not outcome.stopped and not stop():
                     outcome.more = False
                     later = now + timedelta(seconds=time.monotonic() - started)
-                    deliver(tables, self.outbox, mailer, later, self.worker, outcome, stop=stop)
+                    deliver(
+                        tables,
+                        self.outbox,
+                        mailer,
+                        later,
+                        self.worker,
+                        outcome,
+                        stop=stop,
+                        owned=owned if self.leases is not None else None,
+                    )
             finally:
                 self._mailer = None
         if outcome.enqueued or outcome.sent or outcome.failed or outcome.stopped:

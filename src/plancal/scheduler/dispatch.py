@@ -113,7 +113,7 @@ def tick_region(
     if not outbox.due(tables.keys(), now):
         return outcome
     outcome.retired = outbox.sweep_plans(tables.keys(), now)
-    deliver(tables, outbox, mailer, now, worker, outcome, batch, probe, stop)
+    deliver(tables, outbox, mailer, now, worker, outcome, batch, probe, stop, owned)
     return outcome
 
 
@@ -127,26 +127,41 @@ def deliver(
     batch: int = BATCH,
     probe: Probe = no_probe,
     stop: Callable[[], bool] = lambda: False,
+    owned: Collection[str] | None = None,
 ) -> None:
-    """Up to ``batch`` letters: claim one person's rows, send one message, mark them all."""
+    """Up to ``batch`` letters: claim one person's rows, send one message, mark them all.
+
+    A row whose deadline this process cannot find is cancelled only if this process runs its
+    plan (``owned``; None: all): another host's copy of a plan it runs may be newer than ours,
+    so such a row goes back to the outbox for a process that knows it.
+    """
     deadlines = {p: by_deadline(t.schedule) for p, t in tables.items()}
+    unsure: set[str] = set()  # plans whose rows this tick leaves to others
     for _ in range(batch):
         if stop():
             return
-        letter = outbox.claim_letter(tables.keys(), now, worker, LEASE, probe)
+        letter = outbox.claim_letter(tables.keys() - unsure, now, worker, LEASE, probe)
         if letter is None:
             return
         items: list[Item] = []
+        back: list[Row] = []
         for row in letter.rows:
             r = row.reminder
             deadline = deadlines[r.plan_id].get((r.deadline, r.due))
             if deadline is None or r.recipient not in deadline.followup.responsible:
+                if owned is not None and r.plan_id not in owned:
+                    back.append(row)
+                    unsure.add(r.plan_id)
+                    continue
                 outbox.settle(row, "cancelled", "no longer in the plan")
                 outcome.cancelled += 1
                 log.info("reminder.cancelled", extra={"fields": _fields(row.key)})
                 continue
             schedule = tables[r.plan_id].schedule
             items.append(Item(schedule, deadline, r, is_late(r.owed_at, now, schedule.plan.tz)))
+        if back:
+            outbox.release_letter(back, "not in this process's copy of the plan")
+            log.info("reminder.left", extra={"fields": {"rows": len(back)}})
         kept = {i.reminder.key for i in items}
         rows = [row for row in letter.rows if row.key in kept]
         if not items:

@@ -185,8 +185,8 @@ def compose_letter(
     for n, each in enumerate(langs):
         if n:
             lines += ["", "=" * 40, ""]
-        elif len(langs) > 1:
-            lines += [M["other_language"].render(each), ""]
+        elif len(langs) > 1:  # told in the language that follows, to whoever reads that
+            lines += [M["other_language"].render(langs[1]), ""]
         lines += _letter_lines(ordered, each, now)
     lines += ["", "-- ", *(M["footer"].render(each) for each in langs)]
     role = first.schedule.plan.role_by_id[first.reminder.recipient]

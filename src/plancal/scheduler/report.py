@@ -34,7 +34,8 @@ def preview(
         or (r.status == "sending" and r.lease_until is not None and r.lease_until < now)
     ]
     newest: dict[tuple[str, date, str], int] = {}  # per deadline and recipient: fewest days
-    for _plan, deadline, due, recipient, days in known | {r.key for r in fresh}:
+    reached = {r.key for r in rows if r.reminder.owed_at <= now}  # not those enqueued ahead
+    for _plan, deadline, due, recipient, days in reached | {r.key for r in fresh}:
         group = (deadline, due, recipient)
         newest[group] = min(days, newest.get(group, days))
     chosen = [

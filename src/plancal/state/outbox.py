@@ -275,7 +275,7 @@ class Outbox:
     ) -> Letter | None:
         """Take one letter's rows for ``lease``: a dead worker's letter again, else everything
         owed to the address owed longest. None when nothing of these plans is owed."""
-        from sqlalchemy import and_, func, select
+        from sqlalchemy import and_
 
         from plancal.state.tables import outbox as t
 
@@ -284,40 +284,59 @@ class Outbox:
         mine = t.c.plan_id.in_(plans)
         stale = and_(t.c.status == "sending", t.c.lease_until < now)
         with self.store.writing() as conn:
-            # A letter whose sender died: the same rows under the same Message-ID.
-            for (mid,) in conn.execute(
-                select(t.c.message_id)
-                .where(mine, stale)
-                .group_by(t.c.message_id)
-                .order_by(func.min(t.c.owed_at), t.c.message_id)
-                .limit(10)
-            ):
-                if not self._lock(conn, mid):
-                    continue
-                found = conn.execute(
-                    select(t).where(mine, stale, t.c.message_id == mid).with_for_update()
-                ).all()
-                if found:
-                    return self._take(conn, found, mid, True, now, worker, lease, probe)
-            # Everything owed to one address, from every plan.
-            for (address,) in conn.execute(
-                select(t.c.address)
+            letter = self._claim_in(conn, mine, stale, now, worker, lease, probe)
+        if letter is not None:
+            probe("claimed")
+        return letter
+
+    def _claim_in(
+        self,
+        conn: Connection,
+        mine: ColumnElement[bool],
+        stale: ColumnElement[bool],
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        probe: Probe,
+    ) -> Letter | None:
+        from sqlalchemy import func, select
+
+        from plancal.state.tables import outbox as t
+
+        # A letter whose sender died: the same rows under the same Message-ID.
+        for (mid,) in conn.execute(
+            select(t.c.message_id)
+            .where(mine, stale)
+            .group_by(t.c.message_id)
+            .order_by(func.min(t.c.owed_at), t.c.message_id)
+            .limit(10)
+        ):
+            if not self._lock(conn, mid):
+                continue
+            found = conn.execute(
+                select(t).where(mine, stale, t.c.message_id == mid).with_for_update()
+            ).all()
+            if found:
+                return self._take(conn, found, mid, True, now, worker, lease, probe)
+        # Everything owed to one address, from every plan.
+        for (address,) in conn.execute(
+            select(t.c.address)
+            .where(mine, t.c.status == "pending", t.c.owed_at <= now)
+            .group_by(t.c.address)
+            .order_by(func.min(t.c.owed_at), t.c.address)
+            .limit(10)
+        ):
+            if not self._lock(conn, address):
+                continue
+            found = conn.execute(
+                select(t)
                 .where(mine, t.c.status == "pending", t.c.owed_at <= now)
-                .group_by(t.c.address)
-                .order_by(func.min(t.c.owed_at), t.c.address)
-                .limit(10)
-            ):
-                if not self._lock(conn, address):
-                    continue
-                found = conn.execute(
-                    select(t)
-                    .where(mine, t.c.status == "pending", t.c.owed_at <= now)
-                    .where(t.c.address == address)
-                    .with_for_update()
-                ).all()
-                if found:
-                    mid = letter_id(_row(r).key for r in found)
-                    return self._take(conn, found, mid, False, now, worker, lease, probe)
+                .where(t.c.address == address)
+                .with_for_update()
+            ).all()
+            if found:
+                mid = letter_id(_row(r).key for r in found)
+                return self._take(conn, found, mid, False, now, worker, lease, probe)
         return None
 
     def _lock(self, conn: Connection, name: str) -> bool:

@@ -89,6 +89,18 @@ served_versions = Table(
     PrimaryKeyConstraint("plan_id", "name"),
 )
 
+# The last good version of each plan file a region's server built, by file name: a host that
+# starts while a plan is broken serves this version, as the hosts that ran before it do.
+served_plans = Table(
+    "served_plans",
+    metadata,
+    Column("name", String(300), primary_key=True),  # the file's name in the region's folder
+    Column("plan_id", String(100), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("source", LargeBinary, nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False),
+)
+
 # What a push target holds (issue 3): one row per meeting or series plancal wrote there, as last
 # read. The target itself is the truth (its items carry plancal's tag); this record tells which
 # items vanished since (deleted by hand) and what plancal believes it owns.

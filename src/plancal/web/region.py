@@ -25,7 +25,7 @@ from plancal.state import versions
 from plancal.state.store import Store
 from plancal.state.tokens import REGION, Active, Grant
 from plancal.web import site
-from plancal.web.resources import Resource, etag_of
+from plancal.web.resources import Message, Resource, etag_of, fixed
 from plancal.web.server import Site
 
 STATUS = "status.txt"
@@ -128,16 +128,33 @@ def person_feed(address: str, plans: Mapping[str, Served]) -> bytes:
     return person.merge(PERSON_TITLE.render(lang, person=address), refresh, calendars)
 
 
-def status_text(plans: Mapping[str, Served], broken: Mapping[Path, tuple[Problem, ...]]) -> bytes:
+STATUS_TEXT = {
+    "served": Text("plans served: {n}", "planer som serveras: {n}"),
+    "broken": Text(
+        "broken: {file}: {n} problem(s){where}; {state}",
+        "trasig: {file}: {n} problem{where}; {state}",
+    ),
+    "lines": Text(" (line {lines})", " (rad {lines})"),
+    "kept": Text("serving its last good version", "den senaste fungerande versionen serveras"),
+    "absent": Text("not served", "serveras inte"),
+}
+
+
+def status_text(
+    plans: Mapping[str, Served], broken: Mapping[Path, tuple[Problem, ...]], lang: Lang
+) -> bytes:
     """What an operator needs to know, without a plan's contents: which files are broken."""
+    t = STATUS_TEXT
     served_paths = {s.path for s in plans.values()}
-    lines = [f"plans served: {len(plans)}"]
+    out = [t["served"].render(lang, n=len(plans))]
     for path in sorted(broken):
-        lines_of = sorted({p.where.line for p in broken[path] if p.where and p.where.line})
-        where = f" (line {', '.join(map(str, lines_of))})" if lines_of else ""
-        state = "serving its last good version" if path in served_paths else "not served"
-        lines.append(f"broken: {path.name}: {len(broken[path])} problem(s){where}; {state}")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+        numbers = sorted({p.where.line for p in broken[path] if p.where and p.where.line})
+        where = t["lines"].render(lang, lines=", ".join(map(str, numbers))) if numbers else ""
+        state = t["kept" if path in served_paths else "absent"].render(lang)
+        out.append(
+            t["broken"].render(lang, file=path.name, n=len(broken[path]), where=where, state=state)
+        )
+    return ("\n".join(out) + "\n").encode("utf-8")
 
 
 def region_resources(
@@ -148,6 +165,7 @@ def region_resources(
     now: datetime,
     max_age: int,
     with_index: bool,
+    lang: Lang = "en",
 ) -> tuple[dict[bytes, Resource], dict[str, Resource]]:
     """The index pages and status (public routes) and each person's feed, stamped together."""
     files: dict[str, bytes] = {}
@@ -155,7 +173,7 @@ def region_resources(
         entries = [p.entry for p in plans.values()]
         files["index.html"] = regionpage.render(entries, "sv")
         files["en/index.html"] = regionpage.render(entries, "en")
-        files[STATUS] = status_text(plans, broken)
+        files[STATUS] = status_text(plans, broken, lang)  # for the operator: the server's lang
     names = {address: person_name(address) for address in sorted(set(people))}
     for address, name in names.items():
         files[name] = person_feed(address, plans)
@@ -197,10 +215,22 @@ def combine(
     private: dict[bytes, Resource] = {}
     labels: dict[bytes, str] = {r: r.decode("ascii") for r in routes}
     every: set[bytes] = set()
+    moved: dict[bytes, tuple[Message, Message]] = {}
     for served in plans.values():
+        if not single:  # /<plan-id> and /<plan-id>/en lack the slash relative links need
+            plan = served.plan_id
+            moved[f"/{plan}".encode("ascii")] = _moved(f"{plan}/")
+            moved[f"/{plan}/en".encode("ascii")] = _moved("en/")
         public.update(served.site.public)
         private.update(served.site.private)
         labels.update(served.site.labels)
         every |= served.site.for_every_token
     root = next(iter(plans.values())).site.root_plan if single and plans else b""
-    return Site(public, private, labels, frozenset(every), people, root)
+    return Site(public, private, labels, frozenset(every), people, root, moved)
+
+
+def _moved(location: str) -> tuple[Message, Message]:
+    # relative, so it holds behind a proxy that serves the region under a path of its own
+    return fixed(
+        301, b"Moved. Flyttad.\n", {"location": location, "cache-control": "max-age=86400"}
+    )

@@ -17,6 +17,8 @@ answered 503 to everyone instead, and has no deadline for a head in progress).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
 import socket
 from collections.abc import Callable
@@ -25,9 +27,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from plancal.app.check import check
 from plancal.errors import PlanError, Problem
 from plancal.i18n import Lang
-from plancal.state import tokens
+from plancal.state import servedplans, tokens
 from plancal.state.store import Store
 from plancal.web import region as region_site
 from plancal.web.guard import Guard, Limits
@@ -100,6 +103,7 @@ class Reloader:
         self.served: dict[Path, region_site.Served] = {}  # each file's last good version
         self.broken: dict[Path, tuple[Problem, ...]] = {}
         self.actives: list[tokens.Active] | None = None
+        self.missing = False  # the folder is gone (reported once)
         self.builds = 0
 
     @property
@@ -114,14 +118,45 @@ class Reloader:
         """Compile now; PlanError if a plan served alone does not compile (used at start)."""
         from plancal.app import region
 
-        loaded = region.load(self.target)
-        if self.single and loaded.broken:
-            raise PlanError(loaded.problems)
-        if not self.single:
+        if self.single:
+            loaded = region.load(self.target)
+            if loaded.broken:
+                raise PlanError(loaded.problems)
+        else:
             self.base_url = base_url_for(self.options, None, self.port)
+            self._one_by_one()
+            loaded = region.load(self.target, self.region)  # every file as just checked
+            for p in loaded.duplicates:  # an id another file holds: not served after all
+                self.served.pop(Path(p.where.file) if p.where else Path(), None)
         self._follow(loaded, self.clock(), force=True)
         if self.single and not self.served:
             raise PlanError([p for ps in self.broken.values() for p in ps])
+
+    def _one_by_one(self) -> None:
+        """Check and build each plan of the folder in turn, so that one Schedule at a time is
+        in memory at start (all of them at once would be the server's peak), not hundreds."""
+        from plancal.app import region
+        from plancal.errors import UserError
+
+        try:
+            paths = region.plan_paths([self.target])
+        except UserError:  # an empty folder: a region waiting for its first plan
+            paths = []
+        now = self.clock()
+        members = []
+        ids: set[str | None] = set()
+        for path in paths:
+            (member,) = region.load(path).members
+            # the first file in name order keeps an id (app.region): never build a second one
+            schedule = member.schedule or self._last_good(path)
+            if schedule is not None and schedule.plan.id not in ids:
+                ids.add(schedule.plan.id)
+                with contextlib.suppress(PlanError):  # reported by _follow, which meets it again
+                    self.served[path] = self._build(
+                        schedule, path, now, fresh=bool(member.schedule)
+                    )
+            members.append(_slim(region.Region(path, (member,))).members[0])
+        self.region = region.Region(self.target, tuple(members))
 
     def refresh_tokens(self) -> None:
         actives = tokens.active_all(self.store)
@@ -139,30 +174,53 @@ class Reloader:
                 if before.get(m.path) is not m or force:
                     self._report(m.path, broken[m.path])
                 continue
-            assert m.schedule is not None
             old = self.served.get(m.path)
-            fresh = before.get(m.path) is not m or old is None or force
-            if fresh or now.astimezone(old.tz).date() != old.day:  # type: ignore[union-attr]
-                try:
-                    self.served[m.path] = self._build(m.schedule, m.path, now)
-                except PlanError as e:  # a logo that cannot be read: like a broken plan
-                    broken = {**broken, m.path: tuple(e.problems)}
-                    self._report(m.path, broken[m.path])
-                    continue
-                changed = True
-                if fresh:
-                    log.info("plan %s compiled (version %d)", m.path, self.builds)
+            fresh = before.get(m.path) is not m or old is None
+            if not fresh and old is not None and now.astimezone(old.tz).date() == old.day:
+                continue
+            # A member kept from the last step holds no Schedule (see _slim): compile it
+            # again, once a day per plan, rather than hold every plan's Schedule in memory.
+            schedule = m.schedule or check(m.path).schedule
+            if schedule is None:  # changed under us: the next step sees the new file
+                continue
+            try:
+                self.served[m.path] = self._build(schedule, m.path, now)
+            except PlanError as e:  # a logo that cannot be read: like a broken plan
+                broken = {**broken, m.path: tuple(e.problems)}
+                self._report(m.path, broken[m.path])
+                continue
+            changed = True
+            if fresh:
+                log.info("plan %s compiled (version %d)", m.path, self.builds)
         for gone in set(self.served) - {m.path for m in loaded.members}:
             del self.served[gone]
             log.info("plan %s removed: no longer served", gone)
             changed = True
-        changed = changed or broken.keys() != self.broken.keys()
-        self.region, self.broken = loaded, dict(broken)
+        changed = changed or force or broken.keys() != self.broken.keys()
+        self.region, self.broken = _slim(loaded), dict(broken)
         if changed:
             self._publish(now)
         return changed
 
-    def _build(self, schedule: Schedule, path: Path, now: datetime) -> region_site.Served:
+    def _last_good(self, path: Path) -> Schedule | None:
+        """A broken file's last good version, as another host built it (``served_plans``)."""
+        from plancal.rules.compile import compile_plan
+        from plancal.rules.plan import loads
+
+        source = servedplans.last_good(self.store, path.name)
+        if source is None:
+            return None
+        try:
+            schedule = compile_plan(loads(source, str(path)))
+        except PlanError:
+            return None
+        log.info("plan %s is broken; serving its last good version from the store", path)
+        return schedule
+
+    def _build(
+        self, schedule: Schedule, path: Path, now: datetime, fresh: bool = True
+    ) -> region_site.Served:
+        """One plan's site; a region remembers a ``fresh`` file's source as its last good."""
         plan = schedule.plan
         if self.single:
             self.base_url = base_url_for(self.options, plan.url, self.port)
@@ -172,6 +230,10 @@ class Reloader:
         served = region_site.serve_plan(
             schedule, path, self.store, now, base, self.options.max_age, prefix
         )
+        if fresh and not self.single:
+            from plancal.rules.plan import read_source
+
+            servedplans.remember(self.store, path.name, plan.id, read_source(path), now)
         self.builds += 1
         return served
 
@@ -198,15 +260,30 @@ class Reloader:
             now,
             self.options.max_age,
             with_index=not self.single,
+            lang=self.lang,
         )
         self.app.site = region_site.combine(plans, routes, feeds, self.single)
         self.app.grants = region_site.grants(self.actives, plans)
+        # What is served now lives until the next change: move it out of the cyclic
+        # collector's sight, so its full sweeps (which a request's garbage triggers) do not
+        # grow with the number of plans. What a later version drops is freed by refcount, and
+        # any cycle frozen with it is collected here at the next change (unfreeze first).
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     def step(self) -> None:
         """One check: the plan files, the day, the tokens. Never raises."""
         from plancal.app import region
 
         try:
+            if not self.single and not self.target.is_dir():
+                # a folder being replaced (or unmounted): not a region without plans
+                if not self.missing:
+                    log.warning("no folder %s; still serving the last version", self.target)
+                self.missing = True
+                return
+            self.missing = False
             loaded = region.load(self.target, self.region)
             self._follow(loaded, self.clock())
             self.refresh_tokens()
@@ -217,6 +294,26 @@ class Reloader:
         while True:
             await asyncio.sleep(interval)
             await asyncio.to_thread(self.step)
+
+
+def _slim(loaded: Region) -> Region:
+    """The region as the next ``region.load`` needs it: each good file's fingerprint and its
+    plan's id and line (for ids repeated across files) — not its Schedule, its activities or
+    its warnings, which the built sites replace (about 140 kB a plan, 40 MB for 290).
+    """
+    import dataclasses
+
+    from plancal.app.check import Checked
+    from plancal.app.region import Member, Region
+
+    def outline(m: Member) -> Member:
+        plan = m.checked.plan
+        assert plan is not None
+        bare = dataclasses.replace(plan, activities=(), roles=(), breaks=(), followups=())
+        return Member(m.path, m.fingerprint, Checked(bare, None, ()))
+
+    members = tuple(m if m.checked.schedule is None else outline(m) for m in loaded.members)
+    return Region(loaded.target, members, loaded.duplicates)
 
 
 def _safe_error(e: Exception) -> str:

@@ -59,6 +59,7 @@ class Site:
     for_every_token: frozenset[bytes] = frozenset()  # files any token of the plan opens
     people: Mapping[str, Resource] = field(default_factory=dict)  # address → person feed
     root_plan: bytes = b""  # the plan served at /, alone; b"" for a region
+    redirects: Mapping[bytes, tuple[Message, Message]] = field(default_factory=dict)
 
 
 class AccessLog:
@@ -155,7 +156,8 @@ class FeedServer:
         if resource is None:
             resource, grant = self._private(site, path)
         if resource is None:
-            await self._fixed(scope, send, NOT_FOUND, path, None)
+            moved = site.redirects.get(path) if grant is None else None
+            await self._fixed(scope, send, moved or NOT_FOUND, path, None)
             return
         method = scope["method"]
         if method != "GET" and method != "HEAD":

@@ -266,3 +266,69 @@ def test_a_delegate_with_only_reviewer_rights_is_stopped_before_anything_lands(
         assert len([e for e in sim.log if e.write]) == 1  # stopped at the first refusal
     finally:
         sim.stop()
+
+
+def test_impersonation_is_the_default_on_premises_and_needs_the_role_for_that_mailbox(
+    ews_schema: Any, seed_schedule: Any
+) -> None:
+    """On premises too, plancal impersonates the organizer unless told otherwise; Exchange
+    refuses without the ApplicationImpersonation role, or with it scoped to other mailboxes."""
+    from plancal.calendars.targets.exchange.target import Connection, ExchangeError
+    from plancal.config.settings import Settings
+    from tests.helpers.ews import PASSWORD, USER
+
+    values = {
+        "mailbox": ORGANIZER,
+        "url": "https://mail.example.se/EWS/Exchange.asmx",
+        "auth": "ntlm",
+        "username": USER,
+        "password": PASSWORD,
+    }
+    settings = Settings({"exchange": values}, "(no file at /x)")
+    assert Connection.from_settings(settings).access == "impersonation"
+
+    grants: list[Any] = [set(), {USER: {"annan@soderhamn.example"}}, {USER: {ORGANIZER}}]
+    for grant in grants:
+        # Delegate rights alone are not impersonation.
+        sim = Simulator(
+            ews_schema,
+            users={USER: PASSWORD},
+            delegates={USER: {ORGANIZER}},
+            impersonators=grant,
+        )
+        sim.start()
+        try:
+            if grant and ORGANIZER in grant[USER]:
+                run_push(seed_schedule, sim, access="impersonation")
+                assert len(sim.calendar(ORGANIZER)) == len(seed_schedule.series)
+                continue
+            with pytest.raises(ExchangeError) as caught:
+                run_push(seed_schedule, sim, access="impersonation")
+            en, sv = caught.value.render("en"), caught.value.render("sv")
+            assert "ErrorImpersonateUserDenied" in en and "ApplicationImpersonation role" in en
+            assert "rollen ApplicationImpersonation" in sv
+            assert sim.calendar(ORGANIZER) == [] and sim.sent == []
+        finally:
+            sim.stop()
+
+
+def test_a_certificate_needs_its_thumbprint_and_is_never_shown() -> None:
+    from plancal.calendars.targets.exchange.target import Connection
+    from plancal.config.settings import Settings
+
+    values = {
+        "mailbox": ORGANIZER,
+        "url": "https://outlook.office365.com/EWS/Exchange.asmx",
+        "auth": "oauth2",
+        "client_id": "app-id",
+        "tenant_id": "tenant",
+        "certificate": "-----BEGIN PRIVATE KEY-----\nhemligt\n-----END PRIVATE KEY-----",
+    }
+    with pytest.raises(PlanError) as caught:
+        Connection.from_settings(Settings({"exchange": values}, "(no file at /x)"))
+    assert "certificate_thumbprint" in caught.value.render("en")
+    assert "hemligt" not in caught.value.render("en") + caught.value.render("sv")
+    settings = Settings({"exchange": {**values, "certificate_thumbprint": "ab12"}}, "/p.toml")
+    c = Connection.from_settings(settings)
+    assert c.certificate and c.client_secret is None and "hemligt" not in repr(c)
+    assert settings.shown()["exchange"]["certificate"] == "***"

@@ -17,6 +17,7 @@ from plancal.calendars.sync import messages as sync_messages
 from plancal.state.store import Store
 from tests.helpers import SEED
 from tests.helpers.ews import (
+    BEREDNING,
     BEREDNING_KEY,
     BEREDNING_PEOPLE,
     ORGANIZER,
@@ -248,37 +249,98 @@ def test_added_occurrence_is_a_single_meeting_for_its_attendees(
     assert occurrences_in(sim, schedule.plan.tz) == agenda_of(schedule)
 
 
-def test_restored_occurrence_rewrites_the_series_and_tells_its_attendees_once(
+def test_a_restored_occurrence_is_one_invitation_beside_its_series_and_stays_so(
     sim: Simulator, tmp_path: Path
 ) -> None:
+    """Exchange cannot undelete an occurrence. Announcing the series anew would send its
+    master and its one moved occurrence (two messages each); a single meeting for the restored
+    occurrence is one invitation. Later pushes read it back as part of the series: nothing
+    flaps, a new place reaches it too, and cancelling it again is one cancellation."""
+    exceptions = "    exceptions:\n      moved: {2022-11-08: 2022-11-09 10:00}\n"
     cancelled = seed_variant(
         tmp_path,
         "a.yaml",
-        **beredning(
-            "    exceptions:\n      cancelled: [2023-03-14]\n      moved: {2022-11-08: 2022-11-09 "
-            "10:00}\n"
-        ),
+        **beredning(exceptions.replace("moved", "cancelled: [2023-03-14]\n      moved")),
     )
     run_push(cancelled, sim)
-    restored = seed_variant(
-        tmp_path,
-        "b.yaml",
-        **beredning("    exceptions:\n      moved: {2022-11-08: 2022-11-09 10:00}\n"),
-    )
-    sent = len(sim.sent)
+    restored = seed_variant(tmp_path, "b.yaml", **beredning(exceptions))
+    sent, mark = len(sim.sent), len(sim.log)
     dry = run_push(restored, sim, dry_run=True)
     result = run_push(restored, sim)
     assert [c.kind for c in result.changes] == ["restore-occurrence"]
-    # The series is announced again with its one exception in place: Exchange sends the
-    # master's update and one for the modified occurrence, and the dry run counts both.
-    moved = datetime(2022, 11, 8, 8, 0, tzinfo=UTC).isoformat()
-    assert messages(sim, sent) == sorted(
-        [("update", BEREDNING_KEY, a, None) for a in BEREDNING_PEOPLE]
-        + [("update", BEREDNING_KEY, a, moved) for a in BEREDNING_PEOPLE],
-        key=lambda m: (m[0], m[1], m[2], m[3] or ""),
-    )
-    assert sync_messages(dry.changes).updates == {a: 2 for a in BEREDNING_PEOPLE}
+    assert writes_since(sim, mark) == ["CreateItem"]  # the series itself is not touched
+    keys = key_of(sim)
+    heard = messages(sim, sent, keys)
+    assert heard == sorted(("invitation", BEREDNING_KEY, a, None) for a in BEREDNING_PEOPLE)
+    predicted = sync_messages(dry.changes, apart=dry.apart)
+    assert predicted.invitations == {a: 1 for a in BEREDNING_PEOPLE} and not predicted.updates
     assert occurrences_in(sim, restored.plan.tz) == agenda_of(restored)
+    # Read back, the single meeting is the series' occurrence: nothing left to do.
+    mark = len(sim.log)
+    assert run_push(restored, sim).changes == []
+    assert writes_since(sim, mark) == []
+    # A new place reaches the series (master and its exception) and the single meeting.
+    moved_place = seed_variant(
+        tmp_path, "c.yaml", **beredning(exceptions + "    place: Stadshuset, rum 2\n")
+    )
+    sent = len(sim.sent)
+    dry = run_push(moved_place, sim, dry_run=True)
+    run_push(moved_place, sim)
+    per = Counter(s.attendee for s in sim.sent[sent:])
+    assert dict(per) == {a: 3 for a in BEREDNING_PEOPLE}
+    assert sync_messages(dry.changes, apart=dry.apart).updates == dict(per)
+    assert {i.location for i in sim.calendar(ORGANIZER) if keys.get(i.uid) == BEREDNING_KEY} == {
+        "Stadshuset, rum 2"
+    }
+    assert run_push(moved_place, sim).changes == []
+    # Cancelled again: the single meeting goes, one cancellation each, and the series stays.
+    again = seed_variant(
+        tmp_path,
+        "d.yaml",
+        **beredning(
+            exceptions.replace("moved", "cancelled: [2023-03-14]\n      moved")
+            + "    place: Stadshuset, rum 2\n"
+        ),
+    )
+    sent = len(sim.sent)
+    dry = run_push(again, sim, dry_run=True)
+    run_push(again, sim)
+    assert messages(sim, sent, keys) == sorted(
+        ("cancellation", BEREDNING_KEY, a, None) for a in BEREDNING_PEOPLE
+    )
+    assert sync_messages(dry.changes, apart=dry.apart).cancellations == {
+        a: 1 for a in BEREDNING_PEOPLE
+    }
+    assert occurrences_in(sim, again.plan.tz) == agenda_of(again)
+    assert run_push(again, sim).changes == []
+
+
+def test_a_new_time_for_a_series_with_a_restored_occurrence_apart_takes_it_back_in(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """The series is written anew at its new time, occurrence included: the meeting that held
+    the restored occurrence is cancelled once, and the dry run counts that too."""
+    exceptions = "    exceptions:\n      moved: {2022-11-08: 2022-11-09 10:00}\n"
+    cancelled = exceptions.replace("moved", "cancelled: [2023-03-14]\n      moved")
+    run_push(seed_variant(tmp_path, "a.yaml", **beredning(cancelled)), sim)
+    run_push(seed_variant(tmp_path, "b.yaml", **beredning(exceptions)), sim)
+    singles = [i for i in sim.calendar(ORGANIZER) if i.recurrence is None]
+    later = seed_variant(
+        tmp_path,
+        "c.yaml",
+        beredning=BEREDNING.replace('"09.00"', '"11.00"') + exceptions,
+    )
+    sent = len(sim.sent)
+    dry = run_push(later, sim, dry_run=True)
+    run_push(later, sim)
+    assert len([i for i in sim.calendar(ORGANIZER) if i.recurrence is None]) == len(singles) - 1
+    per = Counter((s.attendee, s.kind) for s in sim.sent[sent:])
+    predicted = sync_messages(dry.changes, apart=dry.apart)
+    for a in BEREDNING_PEOPLE:
+        assert per[(a, "cancellation")] == predicted.cancellations[a] == 1
+        assert per[(a, "update")] == predicted.updates[a]
+    assert occurrences_in(sim, later.plan.tz) == agenda_of(later)
+    assert run_push(later, sim).changes == []
 
 
 def test_regression_single_meeting_on_a_new_day_reaches_exchange(
@@ -478,6 +540,61 @@ def test_oauth2_client_credentials_with_impersonation(
     finally:
         sim.stop()
     assert not sim.schema_errors
+
+
+def test_oauth2_with_a_certificate_signs_in_through_msal_and_keeps_the_key_secret(
+    ews_schema: Any,
+    seed_schedule: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """App-only OAuth for Exchange Online with a certificate: MSAL signs a client assertion
+    with the private key (a certificate made here), the stand-in for Entra ID checks it with
+    the certificate uploaded to the app, and EWS accepts the token it issued for EWS only."""
+    from plancal.calendars.targets.exchange.target import ExchangeError
+    from tests.helpers.ews import self_signed
+    from tests.helpers.graph import Loopback
+
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # EWS itself on http loopback
+    cert, pem, thumbprint = self_signed()
+    sim = Simulator(ews_schema, users={}, impersonators={"app:app-id": {ORGANIZER}}).start()
+    sim.certificates["app-id"] = cert
+    oauth: dict[str, Any] = {
+        "auth": "oauth2",
+        "username": None,
+        "password": None,
+        "client_id": "app-id",
+        "tenant_id": "tenant",
+        "authority": "https://login.microsoftonline.com",
+        "access": "impersonation",
+        "http_client": Loopback(sim.token_url_base),
+    }
+    try:
+        run_push(seed_schedule, sim, certificate=pem, thumbprint=thumbprint, **oauth)
+        assert len(sim.calendar(ORGANIZER)) == len(seed_schedule.series)
+        assert sim.sign_ins and set(sim.sign_ins) == {"certificate"}
+        # Another key with the same thumbprint is refused by the token endpoint, in words.
+        _, other, _ = self_signed()
+        with pytest.raises(ExchangeError) as caught:
+            run_push(seed_schedule, sim, certificate=other, thumbprint=thumbprint, **oauth)
+        assert "invalid_client" in caught.value.render("en")
+        assert "PLANCAL_EXCHANGE_CERTIFICATE" in caught.value.render("sv")
+        # A token issued for another resource (Graph) does not open EWS.
+        sim.tokens["graph-token"], sim.token_scopes["graph-token"] = (
+            "app-id",
+            "https://graph.microsoft.com/.default",
+        )
+        assert sim._authenticate(_Bearer("graph-token")) is None  # type: ignore[arg-type]
+    finally:
+        sim.stop()
+    out = capsys.readouterr()
+    assert "PRIVATE KEY" not in out.out + out.err
+    assert not sim.schema_errors
+
+
+class _Bearer:
+    def __init__(self, token: str):
+        self.headers = {"Authorization": f"Bearer {token}"}
 
 
 def test_regression_all_day_occurrence_keys_are_dates(

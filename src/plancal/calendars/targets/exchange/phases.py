@@ -5,12 +5,16 @@ calendar holds into the requests to send, in the order that makes every attendee
 change exactly once (the runner in ``target.py`` builds the items and sends them):
 
 1. **deletes** of cancelled meetings and series (announced ones with cancellations);
-2. **creates** (a series with exceptions, or one being rewritten, silently first) and
+2. **creates** (a series with exceptions, or one being rewritten, silently first),
    **resets** (a series whose timing changed, or with a restored occurrence, rewritten
-   silently: Exchange drops every exception when the pattern changes);
+   silently: Exchange drops every exception when the pattern changes) and **single meetings**
+   for restored occurrences where that sends fewer messages than a rewrite
+   (``sync.restores_apart``: Exchange cannot undelete an occurrence);
 3. the silent series' exceptions, then **occurrence deletes**;
-4. **updates** of content and attendees (before the moves: a master's update is sent once more
-   per modified occurrence, so an occurrence moved in this round would hear twice);
+4. **updates** of content and attendees, the single meetings beside a series before its
+   master (a push that dies in between leaves the master behind, which the next read sees),
+   all before the moves: a master's update is sent once more per modified occurrence, so an
+   occurrence moved in this round would hear twice;
 5. **occurrence moves** in *waves*: Exchange refuses an occurrence moved onto or past the day
    of a neighbour (ErrorOccurrenceCrossingBoundary), so moves that would pass a neighbour still
    at its old place wait for a later wave;
@@ -25,6 +29,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from plancal.calendars.sync import Change, Held, Meeting, When
+from plancal.calendars.sync import rewritten as sync_rewritten
 
 PENDING = "pending"  # the content hash of a series being rewritten before its announcement
 
@@ -35,6 +40,16 @@ class Occurrence:
     want: Meeting
     rid: When  # the original start
     start: When | None = None  # the new start, for a move
+
+
+@dataclass(frozen=True)
+class Single:
+    """A single meeting beside a series: one restored occurrence of it."""
+
+    key: str  # the series' key
+    rid: When  # the occurrence's original start
+    want: Meeting | None = None  # the series as the plan wants it (None: it goes)
+    start: When | None = None  # where the meeting takes place
 
 
 @dataclass
@@ -50,6 +65,12 @@ class Phases:
     updates_all: list[Meeting] = field(default_factory=list)  # content: everyone hears
     updates_changed: list[Meeting] = field(default_factory=list)  # attendees only
     announce: list[Meeting] = field(default_factory=list)  # the silent series, announced
+    # Single meetings beside a series (a restored occurrence), by original start:
+    singles_create: list[Single] = field(default_factory=list)  # invitations
+    singles_delete: list[Single] = field(default_factory=list)  # cancellations
+    singles_moves: list[Single] = field(default_factory=list)  # updates of their time
+    singles_all: list[Single] = field(default_factory=list)  # content: everyone hears
+    singles_changed: list[Single] = field(default_factory=list)  # attendees only
 
     def size(self) -> int:
         """Items to send, for progress: every exception of a silent series counts."""
@@ -65,6 +86,11 @@ class Phases:
             + len(self.updates_all)
             + len(self.updates_changed)
             + len(self.announce)
+            + len(self.singles_create)
+            + len(self.singles_delete)
+            + len(self.singles_moves)
+            + len(self.singles_all)
+            + len(self.singles_changed)
         )
 
 
@@ -78,6 +104,15 @@ def plan_phases(changes: list[Change], held: Mapping[str, Held]) -> Phases:
         kinds = {c.kind for c in group}
         h = held.get(key)
         want = next((c.want for c in group if c.want is not None), None)
+        if (
+            h is not None
+            and h.singles
+            and (
+                kinds & {"cancel-series", "cancel-meeting", "create-series"}
+                or (want is not None and want.recurring and rewritten(group))
+            )
+        ):  # the series goes or is announced anew, its occurrences with it
+            out.singles_delete += [Single(key, rid) for rid in sorted(h.singles, key=_order)]
         if kinds & {"cancel-series", "cancel-meeting"} and h is not None:
             (out.delete_announced if h.digest is not None else out.delete_silent).append(key)
             h = None
@@ -96,21 +131,37 @@ def plan_phases(changes: list[Change], held: Mapping[str, Held]) -> Phases:
             continue
         assert h is not None, f"{key}: a change to an item the calendar does not hold"
         update = next((c for c in group if c.kind in ("update-series", "update-meeting")), None)
-        if (update is not None and update.reschedules) or "restore-occurrence" in kinds:
+        if rewritten(group):
             out.resets.append((want, PENDING))
             out.silent.append(want)
             out.announce.append(want)
             continue
         if update is not None:
             (out.updates_all if update.update else out.updates_changed).append(want)
+            for rid in sorted(h.singles, key=_order):
+                single = Single(key, rid, want, h.singles[rid])
+                (out.singles_all if update.update else out.singles_changed).append(single)
         for c in group:
-            if c.kind == "cancel-occurrence" and c.occurrence is not None:
+            if c.occurrence is None:
+                continue
+            if c.kind == "restore-occurrence":
+                out.singles_create.append(Single(key, c.occurrence, want, c.start))
+            elif c.kind == "cancel-occurrence" and c.occurrence in h.singles:
+                out.singles_delete.append(Single(key, c.occurrence))
+            elif c.kind == "cancel-occurrence":
                 out.occurrence_deletes.append(Occurrence(key, want, c.occurrence))
-            elif c.kind == "move-occurrence" and c.occurrence is not None:
+            elif c.kind == "move-occurrence" and c.occurrence in h.singles:
+                out.singles_moves.append(Single(key, c.occurrence, want, c.start))
+            elif c.kind == "move-occurrence":
                 out.occurrence_moves.append(
                     Occurrence(key, want, c.occurrence, c.start or c.occurrence)
                 )
     return out
+
+
+def rewritten(group: list[Change]) -> bool:
+    """This key's series is written anew and announced (see ``sync.rewritten``)."""
+    return sync_rewritten(group, apart=True)
 
 
 def silent_exceptions(want: Meeting) -> tuple[list[Occurrence], list[Occurrence]]:
@@ -147,6 +198,9 @@ def waves(
                     days[rid] = _day(start, tz)
         for rid in want.cancelled:
             days.pop(rid, None)
+        if h is not None and not fresh:
+            for rid in h.singles:  # deleted from the series, held apart as single meetings
+                days.pop(rid, None)
         order = sorted(days, key=_order)
         n = 0
         while pending:

@@ -19,8 +19,13 @@ Sending exactly once. A series with exceptions is written *silently* first (no i
 its occurrences deleted and moved silently, and only then announced by one update that also
 writes its content hash: every attendee hears of it once, with the exceptions in place. If the
 push dies in between, the item is found again by its tag, still unannounced, and finished. A
-change to a series' timing (or a restored occurrence, which Exchange cannot undelete) rewrites
-the series the same way, because Exchange drops every exception when the pattern changes.
+change to a series' timing rewrites the series the same way, because Exchange drops every
+exception when the pattern changes. A restored occurrence cannot be undeleted: it either
+rewrites the series so, or — where that sends fewer messages (``sync.restores_apart``) — goes
+out as one meeting of its own beside the series, tagged with the series' key and the
+occurrence's original start; a read folds it back into the series (``Held.singles``), so the
+next push finds the occurrence where the plan has it, and a later update, move or cancellation
+of the series or the occurrence reaches that meeting too.
 Occurrence changes on an announced series go to its attendees at once; an attendee-only change
 is sent to the added and removed attendees only (SendToChanged).
 
@@ -38,14 +43,15 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from plancal.calendars.push import Progress, Pushed, PushLedger
-from plancal.calendars.sync import Change, Held, Meeting, When, snapshot
+from plancal.calendars.sync import Change, Held, Meeting, When, messages, snapshot
+from plancal.calendars.targets.exchange.limits import LEDGER_KEY, Limits, Sending
 from plancal.calendars.targets.exchange.phases import (
     Occurrence,
     Phases,
@@ -86,12 +92,16 @@ class Connection:
     client_id: str | None = None
     tenant_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
+    certificate: str | None = field(default=None, repr=False)  # PEM: private key (+ cert)
+    thumbprint: str | None = None  # SHA-1 of the certificate uploaded to the app
     authority: str = "https://login.microsoftonline.com"
-    access: str = "delegate"
+    access: str = "impersonation"
     timeout: int = 120
     max_wait: int = 900
     batch: int = 100
     settle: float | None = None  # seconds between two reads after an unsettled write
+    messages_per_minute: int = 0  # sending limits the push keeps (0: none)
+    recipients_per_day: int = 0
     source: str | None = None  # the settings file read (None: none was found)
     looked: str | None = None  # where plancal looked for one
 
@@ -154,8 +164,23 @@ class Connection:
             need("username", Text("auth = " + auth, "auth = " + auth))
             need("password", Text("auth = " + auth, "auth = " + auth))
         else:
-            for key in ("client_id", "tenant_id", "client_secret"):
+            for key in ("client_id", "tenant_id"):
                 need(key, Text("auth = oauth2", "auth = oauth2"))
+            if get("certificate"):
+                need(
+                    "certificate_thumbprint",
+                    Text("the certificate needs it", "certifikatet behöver det"),
+                )
+            else:
+                need(
+                    "client_secret",
+                    Text(
+                        "auth = oauth2 without a certificate; "
+                        f"${env_name('exchange', 'certificate')} (PEM) is preferred",
+                        "auth = oauth2 utan certifikat; "
+                        f"${env_name('exchange', 'certificate')} (PEM) är att föredra",
+                    ),
+                )
             if not get("url"):
                 problems.error(
                     where,
@@ -175,7 +200,17 @@ class Connection:
                     ),
                 )
         problems.raise_if_errors()
-        access = get("access") or ("impersonation" if auth == "oauth2" else "delegate")
+        # Impersonation by default, on premises too: one role (ApplicationImpersonation) scoped
+        # to the organizer's mailbox, rather than rights the mailbox's owner grants and can
+        # take back in Outlook (README, Exchange access).
+        access = get("access") or "impersonation"
+        # Exchange Online's sending limits hold unless the settings say otherwise; on premises
+        # the administrator's throttling policy decides, and the settings may state it.
+        online = auth == "oauth2" or urlparse(get("url") or "").netloc.endswith(
+            ("office365.com", "outlook.com")
+        )
+        per_minute = get("messages_per_minute")
+        per_day = get("recipients_per_day")
         return cls(
             mailbox=get("mailbox"),
             url=get("url"),
@@ -185,12 +220,16 @@ class Connection:
             client_id=get("client_id"),
             tenant_id=get("tenant_id"),
             client_secret=get("client_secret"),
+            certificate=get("certificate"),
+            thumbprint=get("certificate_thumbprint"),
             authority=(get("authority") or cls.authority).rstrip("/"),
             access=access,
             timeout=get("timeout") or 120,
             max_wait=get("max_wait") if get("max_wait") is not None else 900,
             batch=get("batch") or 100,
             settle=get("settle"),
+            messages_per_minute=per_minute if per_minute is not None else (30 if online else 0),
+            recipients_per_day=per_day if per_day is not None else (10_000 if online else 0),
             source=None if settings.source.startswith("(no file") else settings.source,
             looked=settings.source.removeprefix("(no file at ").removesuffix(")"),
         )
@@ -214,6 +253,7 @@ def _register() -> None:
         ("plancal_activity", "plancal-activity"),
         ("plancal_digest", "plancal-digest"),
         ("plancal_timing", "plancal-timing"),
+        ("plancal_occurrence", "plancal-occurrence"),  # on a single meeting beside a series
     ):
         prop = type(
             f"_{attr}",
@@ -244,7 +284,92 @@ def _policy() -> Any:
     return CarryRetryAfter()
 
 
-def _credentials(c: Connection) -> Any:
+EWS_SCOPE = "https://outlook.office365.com/.default"  # app-only: the app's own grants to EWS
+
+
+def _msal_token(c: Connection, http_client: Any = None) -> Callable[[], str]:
+    """An access token for EWS from Entra ID, signed for with the app's certificate (MSAL
+    builds the client assertion from the private key and thumbprint; it keeps the token until
+    it nearly expires). The Graph target signs in the same way."""
+    import msal
+
+    credential = {"private_key": c.certificate, "thumbprint": c.thumbprint}
+    app: Any = None
+
+    def refused(why: Text) -> ExchangeError:
+        return ExchangeError(
+            msg(
+                Text(
+                    "Entra ID at {authority} refused plancal's sign-in ({why})",
+                    "Entra ID på {authority} nekade plancals inloggning ({why})",
+                ),
+                authority=c.authority,
+                why=why,
+            ),
+            msg(
+                Text(
+                    "check client_id, tenant_id, certificate_thumbprint and "
+                    "PLANCAL_EXCHANGE_CERTIFICATE in {where}",
+                    "kontrollera client_id, tenant_id, certificate_thumbprint och "
+                    "PLANCAL_EXCHANGE_CERTIFICATE i {where}",
+                ),
+                where=c.where,
+            ),
+        )
+
+    def token() -> str:
+        nonlocal app
+        try:
+            if app is None:
+                app = msal.ConfidentialClientApplication(
+                    c.client_id,
+                    authority=f"{c.authority}/{c.tenant_id}",
+                    client_credential=credential,
+                    http_client=http_client,
+                    instance_discovery=False,
+                )
+            result = app.acquire_token_for_client(scopes=[EWS_SCOPE])
+        except ValueError:  # MSAL: a malformed authority or certificate
+            raise refused(
+                Text("the certificate cannot be read", "certifikatet går inte att läsa")
+            ) from None
+        except Exception:  # the token host could not be reached
+            raise refused(Text("no answer", "inget svar")) from None
+        if "access_token" not in result:
+            # ``error`` names the cause (invalid_client, …) and holds no secret.
+            code = str(result.get("error", "unknown"))
+            raise refused(Text(code, code))
+        return str(result["access_token"])
+
+    return token
+
+
+def _credentials(c: Connection, http_client: Any = None) -> Any:
+    if c.auth == "oauth2" and c.certificate:
+        from exchangelib import Identity, OAuth2Credentials
+
+        fetch = _msal_token(c, http_client)
+
+        class CertificateCredentials(OAuth2Credentials):  # type: ignore[misc]
+            """An app-only token from MSAL (certificate), handed to exchangelib; fetched again
+            when exchangelib drops it (a new session)."""
+
+            @property
+            def access_token(self) -> Any:
+                if getattr(self, "_access_token", None) is None:
+                    self._access_token = {"access_token": fetch(), "token_type": "Bearer"}
+                return self._access_token
+
+            @access_token.setter
+            def access_token(self, value: Any) -> None:
+                self._access_token = value
+
+        return CertificateCredentials(
+            client_id=c.client_id,
+            client_secret=None,
+            tenant_id=c.tenant_id,
+            identity=Identity(primary_smtp_address=c.mailbox),
+        )
     if c.auth == "oauth2":
         from exchangelib import Identity, OAuth2Credentials
 
@@ -291,7 +416,20 @@ class _Batch:
         self.entries.append((key, item, list(fields)))
 
 
+def single_key(key: str, rid: When) -> str:
+    """How a single meeting beside a series is named in the journal: series key # occurrence."""
+    return f"{key}#{rid.isoformat()}"
+
+
+def _occurrence_of(text: str) -> When:
+    return datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+
+
 class ExchangeTarget:
+    # Exchange cannot undelete an occurrence: a restored one goes out as a single meeting
+    # beside its series when that sends fewer messages than announcing the series anew.
+    restores_apart = True
+
     def __init__(
         self,
         connection: Connection,
@@ -301,8 +439,10 @@ class ExchangeTarget:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] | None = None,
         record: bool = True,
+        http_client: Any = None,
     ):
         self.c = connection
+        self.http_client = http_client  # MSAL's, for the sign-in (tests: loopback only)
         self.record = record  # False on a dry run: not even the state store is written
         self.plan_id = plan_id
         self.tz = tz
@@ -310,6 +450,8 @@ class ExchangeTarget:
         self.sleep = sleep
         self.clock = clock or (lambda: datetime.now(UTC))
         self.handles: dict[str, _Handle] = {}
+        self.single_handles: dict[str, _Handle] = {}  # single_key → a single meeting
+        self.orphans: dict[str, list[str]] = {}  # key → single meetings whose series is gone
         self.vanished: list[str] = []  # pushed before, deleted outside plancal since
         self.waited = 0.0  # seconds spent honouring back-offs
         self.requests = 0
@@ -319,6 +461,9 @@ class ExchangeTarget:
         self._resolved: set[str] = set()
         self._account: Account | None = None
         self._calendar: Calendar | None = None
+        self.limits = Limits(connection.messages_per_minute, connection.recipients_per_day)
+        self._sending: Sending | None = None
+        self.quota_reached = False  # Exchange refused to send more for now (someone else sent)
 
     @property
     def organizer(self) -> str:
@@ -344,7 +489,7 @@ class ExchangeTarget:
         c = self.c
         auth = {"ntlm": NTLM, "basic": BASIC, "oauth2": OAUTH2}[c.auth]
         access = IMPERSONATION if c.access == "impersonation" else DELEGATE
-        credentials = _credentials(c)
+        credentials = _credentials(c, self.http_client)
         tz = EWSTimeZone(self.tz.key)
         try:
             if c.url:
@@ -557,8 +702,18 @@ class ExchangeTarget:
 
         A write that timed out (or that an earlier, interrupted push left in flight) may still
         be carried out on the server after the client gave up. Until two reads, ``settle``
-        seconds apart, agree on every such key, the calendar is read again: a key is never
-        created anew while its first creation may still land.
+        seconds apart, agree on every such key, the calendar is read again.
+
+        What this rests on, precisely: EWS offers no way to ask whether a request is still
+        running, and no idempotency key, so "settled" is an assumption, not a proof — that a
+        write still running on the server changes what the probe sees (the item appears, or
+        its change key moves) within ``settle`` seconds. ``settle`` defaults to the client's
+        ``timeout``, so a write is given at least twice as long as the client waited for it.
+        A write held up on the server for longer than that after the last agreeing probe
+        would land after plancal decided; a *create* of that key in the same round would then
+        make a second item. That second item is not lost: it carries the tag, and the next
+        read stops with "the calendar holds two items tagged …", naming the key, before
+        anything else is written (never a silent duplicate invitation beyond that one).
         """
         uncertain = self.uncertain | set(self.interrupted())
         if not uncertain:
@@ -595,14 +750,16 @@ class ExchangeTarget:
         folder = self.calendar()
 
         def find() -> list[Any]:
-            query = folder.filter(plancal_plan=self.plan_id).only("plancal_key")
+            query = folder.filter(plancal_plan=self.plan_id).only(
+                "plancal_key", "plancal_occurrence"
+            )
             query.page_size = 100
             return list(query)
 
         return {
-            i.plancal_key: (i.id, i.changekey)
+            name: (i.id, i.changekey)
             for i in self._call(find)
-            if getattr(i, "plancal_key", None) in keys
+            if (name := _identity(i)) in keys or getattr(i, "plancal_key", None) in keys
         }
 
     def _read_once(self) -> dict[str, Held]:
@@ -617,7 +774,9 @@ class ExchangeTarget:
             "plancal_activity",
             "plancal_digest",
             "plancal_timing",
+            "plancal_occurrence",
             "subject",
+            "start",
             "type",
             "is_all_day",
             "required_attendees",
@@ -634,16 +793,24 @@ class ExchangeTarget:
         self._learn_aliases(found)
         held: dict[str, Held] = {}
         handles: dict[str, _Handle] = {}
+        singles: dict[str, _Handle] = {}
         duplicates: list[str] = []
-        remembered: list[Pushed] = []
         for item in found:
+            if getattr(item, "plancal_occurrence", None):
+                name = _identity(item)
+                if name in singles:
+                    duplicates.append(name)
+                all_day = bool(item.is_all_day)
+                rid = _occurrence_of(item.plancal_occurrence)
+                h = replace(self._held(item), moved={rid: self._when(item.start, all_day)})
+                singles[name] = _Handle(item.id, item.changekey, h, all_day)
+                continue
             h = self._held(item)
             if h.key in held:  # plancal's pushes never make one; a copy made in Outlook may
                 duplicates.append(h.key)
                 continue
             held[h.key] = h
             handles[h.key] = _Handle(item.id, item.changekey, h, bool(item.is_all_day))
-            remembered.append(Pushed(h.key, item.id, item.changekey, h.digest or "", snapshot(h)))
         if duplicates:
             raise ExchangeError(
                 msg(
@@ -660,11 +827,34 @@ class ExchangeTarget:
                     )
                 ),
             )
+        self.orphans = {}
+        for name, single in sorted(singles.items()):
+            # A restored occurrence held apart: the series holds it, at the meeting's time.
+            [(rid, start)] = single.held.moved.items()
+            series = held.get(single.held.key)
+            if series is None:  # its series was deleted outside plancal: the meeting goes too
+                self.orphans.setdefault(single.held.key, []).append(name)
+                continue
+            moved = dict(series.moved)
+            if start != rid:
+                moved[rid] = start
+            held[series.key] = replace(
+                series,
+                cancelled=series.cancelled - {rid},
+                moved=moved,
+                singles={**series.singles, rid: start},
+            )
+            handles[series.key].held = held[series.key]
+        remembered = [
+            Pushed(k, x.item_id, x.change_key, x.held.digest or "", snapshot(x.held))
+            for k, x in handles.items()
+        ]
         self.handles = handles
+        self.single_handles = singles
         if self.state is not None and self.record:
             known = self.state.load()
             # Pushed before, gone now: someone deleted it outside plancal; it is made again.
-            self.vanished = sorted(set(known) - set(held))
+            self.vanished = sorted(set(known) - set(held) - {LEDGER_KEY})
             self.state.forget(self.vanished)
             self.state.remember(remembered, self.clock())
         return held
@@ -735,6 +925,8 @@ class ExchangeTarget:
         )
 
     def _when(self, value: Any, all_day: bool) -> When:
+        if not isinstance(value, datetime):  # exchangelib gives an all-day item's day
+            return date(value.year, value.month, value.day)
         moment = datetime.fromtimestamp(value.timestamp(), UTC)
         return moment.astimezone(self.tz).date() if all_day else moment
 
@@ -745,8 +937,99 @@ class ExchangeTarget:
         if not changes:
             return
         held = {k: h.held for k, h in self.handles.items()}
-        phases = plan_phases(changes, held)
-        self._run(phases, progress)
+        if self.quota_reached:  # the mailbox's quota was used up (by us or anyone): a minute
+            self.quota_reached = False
+            self._pause(60.0)
+        if not self.limits.active:
+            self._run(plan_phases(changes, held), progress)
+            return
+        # Within the sending limits: the changes go key by key, as many a minute as fit.
+        groups: dict[str, list[Change]] = {}
+        for c in changes:
+            groups.setdefault(c.key, []).append(c)
+        pending = list(groups.values())
+        sending = self.sending()
+        while pending:
+            now = self.clock()
+            part: list[Change] = []
+            sent = recipients = 0
+            while pending:
+                m = messages(pending[0], now, apart=True)
+                if not sending.fits_day(now, recipients + m.total()):
+                    if not part:
+                        raise self._day_limit(sending, now, m.total(), len(pending))
+                    break
+                if part and not sending.fits_minute(now, sent + m.sent):
+                    break
+                part += pending.pop(0)
+                sent, recipients = sent + m.sent, recipients + m.total()
+            wait = sending.wait(now, sent)
+            if wait > 0:
+                self.sleep(wait)
+                now = self.clock()
+            sending.spend(now, sent, recipients)  # counted before it goes: a crash still counts
+            self._remember_sending()
+            self._run(plan_phases(part, held), progress)
+
+    def _pause(self, wait: float) -> None:
+        if self.waited + wait > self.c.max_wait:
+            raise ExchangeError(
+                msg(
+                    Text(
+                        "Exchange at {url} refused to send more messages for more than {s} s "
+                        "(ErrorSubmissionQuotaExceeded; max_wait in {where})",
+                        "Exchange på {url} vägrade skicka fler meddelanden i mer än {s} s "
+                        "(ErrorSubmissionQuotaExceeded; max_wait i {where})",
+                    ),
+                    url=self.c.url or "autodiscover",
+                    s=self.c.max_wait,
+                    where=self.c.where,
+                )
+            )
+        self.waited += wait
+        self.sleep(wait)
+
+    def sending(self) -> Sending:
+        """What this mailbox sent over the last day, as the push ledger remembers it."""
+        if self._sending is None:
+            row = self.state.load().get(LEDGER_KEY) if self.state is not None else None
+            self._sending = Sending.from_snapshot(self.limits, row.snapshot if row else None)
+        return self._sending
+
+    def _remember_sending(self) -> None:
+        if self.state is not None and self.record and self._sending is not None:
+            row = Pushed(LEDGER_KEY, "", "", "", self._sending.snapshot())
+            self.state.remember([row], self.clock())
+
+    def _day_limit(self, sending: Sending, now: datetime, needed: int, left: int) -> ExchangeError:
+        when = sending.day_frees(now, needed)
+        return ExchangeError(
+            msg(
+                Text(
+                    "the push stopped before Exchange's limit of {limit} recipients a day for "
+                    "{mailbox}: {sent} were sent in the last 24 hours and {left} change(s) "
+                    "still need {n} more",
+                    "pushen stannade före Exchanges gräns på {limit} mottagare per dygn för "
+                    "{mailbox}: {sent} skickades de senaste 24 timmarna och {left} ändring(ar) "
+                    "behöver {n} till",
+                ),
+                limit=self.limits.per_day,
+                mailbox=self.c.mailbox,
+                sent=sending.recipients_since(now),
+                left=left,
+                n=needed,
+            ),
+            msg(
+                Text(
+                    "run the push again after {when} UTC: it continues where it stopped "
+                    "(recipients_per_day in {where} states the limit)",
+                    "kör pushen igen efter {when} UTC: den fortsätter där den slutade "
+                    "(recipients_per_day i {where} anger gränsen)",
+                ),
+                when=max(when, now).strftime("%Y-%m-%d %H:%M"),
+                where=self.c.where,
+            ),
+        )
 
     def _run(self, p: Phases, progress: Progress | None) -> None:
         """Send the planned phases; stop at the first phase that did not settle."""
@@ -776,7 +1059,18 @@ class ExchangeTarget:
             if failures:
                 raise Unsettled("; ".join(failures))
 
+        def single(name: str) -> Any:
+            h = self.single_handles[name]
+            return self._ref(h.item_id, h.change_key)
+
         deletes = [_Batch("delete", all_), _Batch("delete", none)]
+        for s in p.singles_delete:  # before their series: it may be written anew
+            name = single_key(s.key, s.rid)
+            if name in self.single_handles:
+                deletes[0].add(name, single(name))
+        for names in self.orphans.values():
+            for name in names:
+                deletes[0].add(name, single(name))
         for key in p.delete_announced:
             deletes[0].add(key, ref(key))
         for key in p.delete_silent:
@@ -789,6 +1083,11 @@ class ExchangeTarget:
         for want, digest in p.resets:
             item, names = self._rewrite(self.handles[want.key], want, digest)
             creates[2].add(want.key, item, names)
+        for s in p.singles_create:
+            assert s.want is not None
+            creates[0].add(
+                single_key(s.key, s.rid), self._single(folder, s.want, s.rid, s.start or s.rid)
+            )
         phase(*deletes)
         phase(*creates)
         # The exceptions: silent ones of the series just written (now that they have ids),
@@ -817,7 +1116,25 @@ class ExchangeTarget:
         for want in p.announce:
             if want.key in self.handles:
                 announce.add(want.key, *self._content(self.handles[want.key], want))
+        # A series' single meetings before its master: should the push stop in between, the
+        # master still holds the old content hash and the next round updates it again.
+        singles = [_Batch("update", all_), _Batch("update", changed)]
+        for batch, group in ((singles[0], p.singles_all), (singles[1], p.singles_changed)):
+            for s in group:
+                name = single_key(s.key, s.rid)
+                if s.want is not None and name in self.single_handles:
+                    batch.add(name, *self._single_content(self.single_handles[name], s.want))
+        phase(*singles)
         phase(*updates)
+        moves = _Batch("update", all_)
+        for s in p.singles_moves:
+            name = single_key(s.key, s.rid)
+            if s.want is not None and name in self.single_handles:
+                h = self.single_handles[name]
+                item = self._ref(h.item_id, h.change_key)
+                item.start, item.end = self._span(s.want, s.start or s.rid)
+                moves.add(name, item, ["start", "end"])
+        phase(moves)
         for wave in waves(p.occurrence_moves, held, self.tz):
             phase(self._occurrences("update", all_, wave))
         if announce is not updates[0]:
@@ -871,8 +1188,13 @@ class ExchangeTarget:
                         continue  # already gone: what a delete wanted
                     if name in REFUSED_FOR_GOOD:
                         raise ExchangeError(_explain(result, self.c))
+                    if name == "ErrorSubmissionQuotaExceeded":  # not sent: the next round waits
+                        self.quota_reached = True
                     failures.append(f"{key}: {name}")
                     self.uncertain.add(key)
+                elif batch.op == "create" and "#" in key:  # a single meeting beside a series
+                    h = Held(key, "", None, frozenset())
+                    self.single_handles[key] = _Handle(result.id, result.changekey, h, False)
                 elif batch.op == "create":
                     old = self.handles.get(key)
                     h = old.held if old else Held(key, "", None, frozenset())
@@ -928,6 +1250,37 @@ class ExchangeTarget:
             folder=folder,
             **{k: v for k, v in values.items() if v is not None},
         )
+
+    def _single(self, folder: Any, want: Meeting, rid: When, start: When) -> CalendarItem:
+        """One occurrence of a series as a meeting of its own, tagged with the series' key and
+        the occurrence (its original start), so a read folds it back into the series."""
+        from exchangelib import CalendarItem
+
+        values = self._fields(want)
+        values["recurrence"] = None
+        values["start"], values["end"] = self._span(want, start)
+        values["plancal_digest"] = want.digest
+        values["plancal_occurrence"] = rid.isoformat()
+        return CalendarItem(
+            account=self.account(),
+            folder=folder,
+            **{k: v for k, v in values.items() if v is not None},
+        )
+
+    def _single_content(self, handle: _Handle, want: Meeting) -> tuple[Any, list[str]]:
+        """A single meeting beside a series: the series' content, its own time kept."""
+        item = self._ref(handle.item_id, handle.change_key)
+        values = self._fields(want)
+        for k in ("start", "end", "is_all_day", "recurrence"):
+            values.pop(k)
+        values["plancal_digest"] = want.digest
+        names = []
+        for k, v in values.items():
+            if v is None and k not in ("location", "categories", "required_attendees"):
+                continue
+            setattr(item, k, v)
+            names.append(k)
+        return item, names
 
     def _rewrite(self, handle: _Handle, want: Meeting, digest: str) -> tuple[Any, list[str]]:
         """Every field but the attendees (they change when the series is announced)."""
@@ -1053,6 +1406,14 @@ def _services() -> dict[str, Any]:
         )
         for op, cls in (("create", CreateItem), ("update", UpdateItem), ("delete", DeleteItem))
     }
+
+
+def _identity(item: Any) -> str:
+    """The journal's name for an item: its key, or for a single meeting beside a series, the
+    key and the occurrence it holds."""
+    key = getattr(item, "plancal_key", None) or ""
+    occurrence = getattr(item, "plancal_occurrence", None)
+    return single_key(key, _occurrence_of(occurrence)) if occurrence else key
 
 
 def _resolve_names(account: Any, name: str) -> list[Any]:
