@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import re
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
 
+import click
 import icalendar
 import pytest
 
+import plancal.cli as cli
 from tests.helpers import FIXTURES, SEED
 from tests.helpers.cli import LAZY_CHECK, plancal
 from tests.helpers.ical import recurrence_id, value
@@ -195,6 +199,18 @@ def test_schema_is_valid_json_schema_and_accepts_the_seed() -> None:
         jsonschema.validate(json.loads(json.dumps(bad, default=str)), schema)
 
 
+# The command modules a plan-reading command never needs: running one command imports the
+# module that defines it (cli.COMMANDS), not the edit, push, reminder, web and wheel commands.
+OTHER_COMMAND_MODULES = [
+    "plancal.cli.edit",
+    "plancal.cli.importing",
+    "plancal.cli.push",
+    "plancal.cli.remind",
+    "plancal.cli.web",
+    "plancal.cli.wheel",
+]
+
+
 @pytest.mark.parametrize(
     ("args", "heavy"),
     [
@@ -214,6 +230,8 @@ def test_schema_is_valid_json_schema_and_accepts_the_seed() -> None:
                 "docx",
                 "pdfplumber",
                 "plancal.importing.readers",
+                "plancal.cli.plan",  # the list of commands comes without their modules
+                *OTHER_COMMAND_MODULES,
             ],
         ),
         (
@@ -230,8 +248,14 @@ def test_schema_is_valid_json_schema_and_accepts_the_seed() -> None:
                 "plancal.calendars.targets.graph",
                 "docx",
                 "pdfplumber",
+                *OTHER_COMMAND_MODULES,
             ],
         ),
+        (
+            ["agenda", str(SEED), "--lang", "en"],
+            ["holidays", "icalendar", "sqlalchemy", *OTHER_COMMAND_MODULES],
+        ),
+        (["validate", str(SEED)], ["holidays", "icalendar", "sqlalchemy", *OTHER_COMMAND_MODULES]),
     ],
 )
 def test_startup_imports_only_what_the_command_needs(args: list[str], heavy: list[str]) -> None:
@@ -243,3 +267,48 @@ def test_startup_imports_only_what_the_command_needs(args: list[str], heavy: lis
         timeout=60,
     )
     assert "HEAVY:\n" in run.stderr or run.stderr.rstrip().endswith("HEAVY:"), run.stderr
+
+
+def test_the_command_list_names_each_command_where_it_is_defined() -> None:
+    """``plancal --help`` lists the commands from ``cli.COMMANDS`` without importing them: each
+    must be defined in the module named there, with the summary written there, and no module
+    may define a command that is not listed."""
+    cli.load_commands()
+    for found in pkgutil.iter_modules(cli.__path__):
+        if found.name != "__main__":  # a new module counts too
+            importlib.import_module(f"plancal.cli.{found.name}")
+    assert set(cli.main.commands) == set(cli.COMMANDS)
+    for name, command in cli.main.commands.items():
+        module, summary = cli.COMMANDS[name]
+        assert command.callback is not None
+        assert command.callback.__module__ == f"plancal.cli.{module}", name
+        assert command.help is not None
+        assert command.help.split("\n\n")[0].replace("\n", " ").strip() == summary, name
+        for width in (40, 60, 80, 120):
+            listed = click.Command(name, help=summary).get_short_help_str(width)
+            assert command.get_short_help_str(width) == listed
+
+
+def test_help_lists_the_commands_as_when_all_are_loaded() -> None:
+    """The list ``--help`` prints from ``cli.COMMANDS`` is what click prints with every
+    command module loaded."""
+    lazy = plancal("--help")
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import plancal.cli as c; c.load_commands(); c.main(['--help'], prog_name='plancal')",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert lazy.returncode == loaded.returncode == 0, loaded.stderr
+    assert "agenda " in lazy.stdout and "wheel " in lazy.stdout
+    assert lazy.stdout == loaded.stdout
+
+
+def test_a_mistyped_command_is_refused_with_the_names_close_to_it() -> None:
+    run = plancal("agendaa", str(SEED), "--lang", "sv")
+    assert run.returncode == 2
+    assert "Det finns inget kommando 'agendaa'. Menade du 'agenda'" in run.stderr

@@ -278,3 +278,19 @@ def test_the_sweep_finds_exactly_what_comparing_every_pair_finds(text: str) -> N
 
 def test_the_seed_text_is_what_the_helper_varies() -> None:
     assert seed_as_shipped() != SEED_TEXT
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    generated_plan(),
+    st.dates(date(2022, 12, 25), date(2023, 7, 5)),
+    st.integers(0, 60),
+)
+def test_a_range_of_the_whole_plans_sweep_is_the_sweep_of_the_range(
+    text: str, start: date, days: int
+) -> None:
+    """The agenda marks the days it shows from the check's sweep over the whole plan."""
+    schedule = as_written(text)
+    end = date.fromordinal(start.toordinal() + days)
+    keys = [d.key for d in conflicts.within(conflicts.find(schedule), start, end)]
+    assert keys == [d.key for d in conflicts.find(schedule, start, end)]

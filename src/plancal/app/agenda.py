@@ -5,15 +5,17 @@ Pure: it turns a Schedule into rows and rows into text or JSON-ready dicts; the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from plancal.i18n import WEEKDAYS, Lang, Text
-from plancal.rules import conflicts
 from plancal.rules.compile import Schedule, day_of
-from plancal.rules.model import Activity, Plan
+from plancal.rules.model import Plan
+
+if TYPE_CHECKING:
+    from plancal.rules.conflicts import DoubleBooking
 
 Kind = Literal["meeting", "deadline", "as-needed"]
 
@@ -111,15 +113,22 @@ def rows(
     activities: Iterable[str] | None = None,
     kinds: Iterable[Kind] = ("meeting", "deadline", "as-needed"),
     cancelled: bool = False,
+    double_bookings: Sequence[DoubleBooking] | None = None,
 ) -> list[Row]:
+    """The agenda's rows from ``start`` to ``end``; meetings carry the others they overlap.
+
+    ``double_bookings``: the plan's, when the caller has them already (``check`` finds them
+    for its warnings); otherwise they are found here, over the days shown.
+    """
     plan = schedule.plan
     tz = plan.tz
     wanted = set(activities) if activities is not None else None
     kinds = set(kinds)
     out: list[Row] = []
 
-    def base(a: Activity) -> dict[str, Any]:
-        return {
+    # What every row of an activity shares: computed once per activity, not once per row.
+    shared: dict[str, dict[str, Any]] = {
+        a.id: {
             "activity": a.id,
             "title": a.title_in(lang),
             "attendees": _emails(plan, a.attendees),
@@ -128,9 +137,11 @@ def rows(
             "audience": a.audience,
             "areas": a.areas,
         }
+        for a in plan.activities
+    }
 
     if "meeting" in kinds:
-        overlapping = _overlaps(schedule, start, end)
+        overlapping = _overlaps(schedule, start, end, double_bookings)
         for o in schedule.occurrences(start, end, wanted):
             out.append(
                 Row(
@@ -143,7 +154,7 @@ def rows(
                     change=o.change,
                     reason=o.reason.render(lang) if o.reason else None,
                     overlaps=tuple(overlapping.get((o.uid, _rid(o.recurrence_id)), ())),
-                    **base(o.activity),
+                    **shared[o.activity.id],
                 )
             )
         if cancelled:
@@ -168,7 +179,7 @@ def rows(
                         end=aware + c.activity.duration,
                         status="cancelled",
                         reason=c.reason.render(lang),
-                        **base(c.activity),
+                        **shared[c.activity.id],
                     )
                 )
     if "deadline" in kinds:
@@ -210,7 +221,7 @@ def rows(
                     end=None,
                     status="confirmed",
                     when=a.when,
-                    **base(a),
+                    **shared[a.id],
                 )
             )
     out.sort(key=_sort_key)
@@ -218,11 +229,17 @@ def rows(
 
 
 def _overlaps(
-    schedule: Schedule, start: date | None, end: date | None
+    schedule: Schedule,
+    start: date | None,
+    end: date | None,
+    found: Sequence[DoubleBooking] | None,
 ) -> dict[tuple[str, str | None], list[Overlap]]:
     """Each meeting's overlaps with others that share people, by (UID, RECURRENCE-ID)."""
+    from plancal.rules import conflicts
+
+    found = conflicts.find(schedule, start, end) if found is None else found
     out: dict[tuple[str, str | None], list[Overlap]] = {}
-    for d in conflicts.find(schedule, start, end):
+    for d in conflicts.within(found, start, end):
         people = tuple(p.email for p in d.people)
         for this, other in ((d.first, d.second), (d.second, d.first)):
             o = this.occurrence
@@ -264,6 +281,11 @@ LABELS = {
 }
 
 
+def _span(start: datetime, end: datetime) -> str:
+    # Not strftime: on an aware time it costs ten times as much, once per line of the agenda.
+    return f"{start.hour:02d}:{start.minute:02d}–{end.hour:02d}:{end.minute:02d}"
+
+
 def _heading(day: date, lang: Lang) -> str:
     """ "Måndag 2023-04-10, v. 15": the ISO week, as Swedish planning counts weeks."""
     week = Text("week {n}", "v. {n}").render(lang, n=day.isocalendar().week)
@@ -292,7 +314,7 @@ def text_lines(items: list[Row], lang: Lang, ids: bool = False) -> Iterator[str]
             assert current is not None
             yield _heading(current, lang)
         if isinstance(r.start, datetime) and isinstance(r.end, datetime):
-            when = f"{r.start:%H:%M}–{r.end:%H:%M}"
+            when = _span(r.start, r.end)
         else:
             when = LABELS["all_day"].render(lang)
         line = f"  {when:<12} {r.title}"
@@ -310,7 +332,7 @@ def text_lines(items: list[Row], lang: Lang, ids: bool = False) -> Iterator[str]
             text = label.render(
                 lang,
                 title=o.title,
-                time=f"{o.start:%H:%M}–{o.end:%H:%M}",
+                time=_span(o.start, o.end),
                 people=", ".join(o.people),
             )
             yield f"  {'':<12} {'' if o.allowed else '!! '}{text}"

@@ -18,6 +18,7 @@ import click
 from plancal.i18n import LANGS, Lang, Text, default_lang
 
 if TYPE_CHECKING:
+    from plancal.app.check import Checked
     from plancal.config.settings import Settings
     from plancal.rules.compile import Schedule
     from plancal.state.store import Store
@@ -301,6 +302,13 @@ def say(text: Text, lang: Lang, err: bool = False, **values: Any) -> None:
 
 def compiled(plan: Path, lang: Lang, calendars: bool = True) -> Schedule:
     """The compiled plan, its warnings printed; or PlanError with every problem."""
+    schedule = checked_plan(plan, lang, calendars).schedule
+    assert schedule is not None
+    return schedule
+
+
+def checked_plan(plan: Path, lang: Lang, calendars: bool = True) -> Checked:
+    """As ``compiled``, with what the check found beside the schedule (its double bookings)."""
     from plancal.app.check import check
     from plancal.errors import PlanError
 
@@ -309,7 +317,7 @@ def compiled(plan: Path, lang: Lang, calendars: bool = True) -> Schedule:
         raise PlanError(checked.problems)
     for p in checked.warnings:
         click.echo(p.render(lang), err=True)
-    return checked.schedule
+    return checked
 
 
 def load_settings(config: Path | None) -> Settings:

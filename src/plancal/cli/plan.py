@@ -13,6 +13,7 @@ from plancal.cli import main
 from plancal.cli.options import (
     DATE,
     PLAN_ARG,
+    checked_plan,
     compiled,
     db_option,
     format_option,
@@ -164,7 +165,9 @@ def agenda(
     """List the plan's meetings and follow-up deadlines, in time order."""
     from plancal.app import agenda as ag
 
-    schedule = compiled(plan, lang, calendars=False)
+    checked = checked_plan(plan, lang, calendars=False)
+    schedule = checked.schedule
+    assert schedule is not None
     unknown = [a for a in activities if a not in schedule.plan.activity_by_id]
     if unknown:
         from plancal.rules.names import activity_hint
@@ -180,7 +183,16 @@ def agenda(
         "meetings": ("meeting", "as-needed"),
         "deadlines": ("deadline",),
     }[kind]  # type: ignore[assignment]
-    items = ag.rows(schedule, lang, start, end, activities or None, kinds, cancelled)
+    items = ag.rows(
+        schedule,
+        lang,
+        start,
+        end,
+        activities or None,
+        kinds,
+        cancelled,
+        double_bookings=checked.double_bookings,  # the check's sweep, not a second one
+    )
     if fmt == "json":
         from plancal import jsonlines
 

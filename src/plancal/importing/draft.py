@@ -13,13 +13,23 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 
 from plancal.i18n import MONTHS, WEEKDAYS, Message, Text, msg
 from plancal.importing import followups as fu
 from plancal.importing.layout import Layout, Row, years_of
 from plancal.importing.roles import KNOWN, Named, convener, is_sentence, named, slug
-from plancal.rules.cadence import AsNeeded, CadenceError, Monthly, PerYear, Weekly, parse
+from plancal.rules.cadence import (
+    AsNeeded,
+    CadenceError,
+    Dates,
+    Monthly,
+    PerYear,
+    Weekly,
+    Yearly,
+    parse,
+)
+from plancal.rules.compile import months_of
 
 ASSUME = "antagande"
 ADDRESS = f"# {ASSUME}: fyll i adress"
@@ -145,7 +155,7 @@ class _Composer:
         self.activities: list[_Activity] = []
         self.period_guess: str | None = None
         self.breaks: list[tuple[str, str, str, str]] = []  # id, name, from, to
-        self.slot_questions: list[tuple[int, _Activity]] = []
+        self.guess_questions: list[tuple[int, _Activity]] = []
         title = layout.title or ""
         self.municipality = layout.municipality
         town = (self.municipality or "").removesuffix(" kommun")
@@ -257,37 +267,44 @@ class _Composer:
                 a.slot = SLOTS[taken % len(SLOTS)]
             else:
                 a.slot = (c.start_time.strftime("%H.%M"), SLOTS[taken % len(SLOTS)][1])
-            # asked once the day is known: the steering group's may come from its report dates
-            self.slot_questions.append((len(self.checklist), a))
-            self.checklist.append(msg(Text("", "")))
-        elif isinstance(c, Weekly) and c.end_time is None and c.duration is None:
-            self.checklist.append(
-                msg(
-                    Text(
-                        "How long is {title!r} ({when})? The draft says {minutes} minutes.",
-                        "Hur länge varar {title!r} ({when})? Utkastet säger {minutes} minuter.",
-                    ),
-                    title=a.title,
-                    when=a.when_text,
-                    minutes=DEFAULT_DURATION,
-                )
-            )
+        # asked once the day is known: the steering group's may come from its report dates
+        self.guess_questions.append((len(self.checklist), a))
+        self.checklist.append(_PENDING)
 
-    def ask_slots(self) -> None:
-        for index, a in self.slot_questions:
-            assert a.slot is not None
-            weekday = a.weekday if a.weekday is not None else DEFAULT_WEEKDAY
+    def ask_guesses(self) -> None:
+        """One question per activity naming exactly what its *När* leaves to the draft."""
+        for index, a in self.guess_questions:
+            g = guesses(a)
+            asked: list[Text] = []
+            said: list[Text] = []
+            if g.weekday is not None:
+                asked.append(Text("weekday", "veckodag"))
+                said.append(_weekday(g.weekday))
+            if g.week is not None:
+                asked.append(Text("week of the month", "vecka i månaden"))
+                said.append(Text(f"week {g.week}", f"vecka {g.week}"))
+            if g.months:
+                asked.append(Text("months", "månader"))
+                said.append(_months(g.months))
+            if g.time is not None:
+                asked.append(Text("time", "tid"))
+                said.append(Text(f"at {g.time}", f"kl. {g.time}"))
+            if g.duration is not None:
+                asked.append(Text("length", "längd"))
+                said.append(Text(f"{g.duration} minutes", f"{g.duration} minuter"))
+            if not asked:
+                continue
             self.checklist[index] = msg(
                 Text(
-                    "Which day and time does {title!r} ({when}) meet? The draft says {weekday} of week {week} of the month at {time}.",
-                    "Vilken dag och tid har {title!r} ({when})? Utkastet säger {weekday} i vecka {week} av månaden kl. {time}.",
+                    "When does {title!r} ({when}) meet? The document does not give the {asked}; the draft says {said}.",
+                    "När möts {title!r} ({when})? Dokumentet anger inte {asked}; utkastet säger {said}.",
                 ),
                 title=a.title,
                 when=a.when_text,
-                week=a.slot[1],
-                weekday=_weekday(weekday),
-                time=a.slot[0],
+                asked=Text(_and([t.en for t in asked], "or"), _and([t.sv for t in asked], "eller")),
+                said=Text(", ".join(t.en for t in said), ", ".join(t.sv for t in said)),
             )
+        self.checklist = [m for m in self.checklist if m is not _PENDING]
 
     def _who(self, a: _Activity, who: str) -> None:
         roles = named(who)
@@ -611,26 +628,25 @@ class _Composer:
             comment = ""
             if a.rows == [] and a.all_day:
                 comment = f"  # {ASSUME}: ur texten om kommunikation"
+            elif months := guesses(a).months:
+                comment = f"  # {ASSUME}: {_months(months).sv}"
             out.append(f"    when: {q(a.when_text)}{comment}")
-        c = a.cadence
-        if a.slot is not None and not a.all_day:
-            time, week = a.slot
-            if time != DEFAULT_TIME:
-                out.append(f'    time: "{time}"  # {ASSUME}')
-            if week != DEFAULT_WEEK:
-                out.append(f"    week: {week}  # {ASSUME}")
-        if a.weekday is not None:
-            out.append(
-                f"    weekday: {WEEKDAYS['sv'][a.weekday]}  # {ASSUME}: rapportdatumen till styrgruppen"
-            )
+        g = guesses(a)
+        if g.weekday is not None:
+            why = "rapportdatumen till styrgruppen" if a.weekday is not None else "ingen veckodag"
+            out.append(f"    weekday: {WEEKDAYS['sv'][g.weekday]}  # {ASSUME}: {why}")
+        if g.week is not None:
+            out.append(f"    week: {g.week}  # {ASSUME}")
+        if g.time is not None:
+            out.append(f'    time: "{g.time}"  # {ASSUME}: ingen tid')
         if a.pinned:
             at = (a.slot[0] if a.slot else DEFAULT_TIME).replace(".", ":")
             pins = ", ".join(f"{d.isoformat()} {at}" for d in a.pinned)
             out.append(
                 f"    pinned: [{pins}]  # {ASSUME}: styrgruppen möts de dagar rapporterna lämnas"
             )
-        if isinstance(c, Weekly) and c.end_time is None and c.duration is None:
-            out.append(f"    duration: {DEFAULT_DURATION}  # {ASSUME}: minuter")
+        if g.duration is not None:
+            out.append(f"    duration: {g.duration}  # {ASSUME}: minuter")
         if a.all_day:
             out.append(f"    all_day: true  # {ASSUME}: en publicering, inget möte")
         organizer = f"    organizer: {a.organizer}"
@@ -688,6 +704,82 @@ _PUBLIC = re.compile(r"medborgardialog|trygghetsvandring|öppet möte|informatio
 SLOTS = tuple((time, week) for week in (2, 3, 4, 1) for time in ("09.00", "10.30"))
 
 
+@dataclass(frozen=True, slots=True)
+class Guesses:
+    """What an activity's *När* leaves to the draft (None or empty: the words give it)."""
+
+    weekday: int | None = None
+    week: int | None = None
+    months: tuple[int, ...] = ()
+    time: str | None = None  # "09.00"
+    duration: int | None = None  # minutes
+
+
+def guesses(a: _Activity) -> Guesses:
+    c = a.cadence
+    if (
+        a.unread is not None
+        or a.all_day
+        or not isinstance(c, (Weekly, Monthly, Yearly, PerYear, Dates))
+    ):
+        return Guesses()  # as needed and seasons have no time; an RRULE says what it means
+    weekday = week = None
+    months: tuple[int, ...] = ()
+    if isinstance(c, Weekly) and not c.weekdays:
+        weekday = DEFAULT_WEEKDAY
+    if a.slot is not None:  # N a year, once a month: the day is the draft's
+        weekday, week = DEFAULT_WEEKDAY, a.slot[1]
+        if isinstance(c, PerYear):
+            months = _months_of(c)
+    if weekday is not None and a.weekday is not None:
+        weekday = a.weekday
+    start = c.start_time
+    if isinstance(c, Dates) and any(isinstance(d, datetime) for d in c.items):
+        start = start or time()  # the items carry their time
+    timed = c.end_time is not None or getattr(c, "duration", None) is not None
+    return Guesses(
+        weekday=weekday,
+        week=week,
+        months=months,
+        time=None if start is not None else (a.slot[0] if a.slot else DEFAULT_TIME),
+        duration=None if timed else DEFAULT_DURATION,
+    )
+
+
+def _months_of(c: PerYear) -> tuple[int, ...]:
+    """The months plancal gives N a year (as the compiler spreads them): a fixed pattern in a
+    whole year, a share of N spread over a part of one."""
+    if c.within is None:
+        return months_of(c.count)
+    first, last = c.within
+    if first.year != last.year or (first.month, last.month) == (1, 12):
+        return months_of(c.count)
+    span = list(range(first.month, last.month + 1))
+    k = min(round(c.count * len(span) / 12), len(span))
+    return tuple(span[int((i + 0.5) * len(span) / k)] for i in range(k)) if k else ()
+
+
+def _months(months: tuple[int, ...]) -> Text:
+    """ "mars och oktober"; from seven a year, the months left out."""
+    if len(months) > 6:
+        left = tuple(m for m in range(1, 13) if m not in months)
+        return Text(
+            f"every month but {_and([MONTHS['en'][m - 1] for m in left], 'and')} (in a whole year)",
+            f"alla månader utom {_and([MONTHS['sv'][m - 1] for m in left], 'och')} (ett helt år)",
+        )
+    return Text(
+        f"{_and([MONTHS['en'][m - 1] for m in months], 'and')} (in a whole year)",
+        f"{_and([MONTHS['sv'][m - 1] for m in months], 'och')} (ett helt år)",
+    )
+
+
+def _and(items: list[str], word: str) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+_PENDING = msg(Text("", ""))  # a checklist place kept until the question is known
+
+
 def _weekday(day: int) -> Text:
     return Text(WEEKDAYS["en"][day], WEEKDAYS["sv"][day])
 
@@ -727,7 +819,7 @@ def compose(layout: Layout, options: Options) -> Draft:
     c = _Composer(layout, options)
     c.activities_from_rows()
     c.resolve_steering()
-    c.ask_slots()
+    c.ask_guesses()
     c.communication()
     text = c.render()
     c.address_checklist()

@@ -2,10 +2,13 @@
 
 Tables with the columns *Aktivitet*, *När*, *Vem*, *Uppföljning* (or their English names) are
 the activity tables; the area of one is the heading above it (the nearest short line, passing
-"Mål" and its goals), or the entry of the "Prioriterade områden" list it is placed under. A
-table without a header row right after an activity table on the next page continues it. The
-prose gives the title (and from it the period), the municipality, the evaluation of the whole
-plan with its date and who is responsible, dated reports, and the communication section.
+"Mål" and its goals), or the entry of the "Prioriterade områden" list it is placed under. The
+text of some PDFs puts each heading right after its table instead: when every table is followed
+by a heading and that reading leaves fewer tables without an area and headings without a table,
+the heading below names the table. A table without a header row right after an activity table
+on the next page continues it. The prose gives the title (and from it the period), the
+municipality, the evaluation of the whole plan with its date and who is responsible, dated
+reports, and the communication section.
 Anything a person must fix is a ``UserError`` naming the file, the line or page, and what to
 write instead.
 """
@@ -13,7 +16,7 @@ write instead.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from plancal.errors import Problem, UserError, Where
@@ -137,18 +140,30 @@ def layout(doc: Document) -> Layout:
     last_heading: str | None = None
     columns: list[str] | None = None  # of the activity table just read, for its continuation
     table_number = 0
+    # The area headings between one activity table and the next, and each row's table (tables
+    # with nothing between them are one), to tell afterwards which side a heading stands on.
+    between: list[list[str]] = [[]]
+    group_of: list[int] = []
+    text_since = True
+    leads: list[bool] = [False]  # the first line after each table is an area heading
     for block in doc.blocks:
         if isinstance(block, Paragraph):
             text = clean(block.text)
             if not text:
                 continue
             columns = None
+            headings = len(between[-1])
             if areas and text.lower() in {a.lower() for a in areas}:
                 area = next(a for a in areas if a.lower() == text.lower())
+                between[-1].append(area)
             elif _headingish(block) and text.lower() not in _NOT_AREAS:
                 last_heading = text
                 if not areas:
                     area = text
+                    between[-1].append(text)
+            if not text_since:
+                leads[-1] = len(between[-1]) > headings
+            text_since = True
             continue
         table_number += 1
         numbered = [
@@ -175,6 +190,10 @@ def layout(doc: Document) -> Layout:
             body = rows  # the same table, on from the page before
         else:
             continue
+        if text_since or not group_of:
+            between.append([])
+            leads.append(False)
+        text_since = False
         offset = len(rows) - len(body)
         for index, cells in enumerate(body):
             line = numbered[offset + index][1]
@@ -207,6 +226,7 @@ def layout(doc: Document) -> Layout:
                     table_number,
                 )
             )
+            group_of.append(len(between) - 2)
     if problems:
         raise UserError(problems)
     if not result.rows:
@@ -239,8 +259,34 @@ def layout(doc: Document) -> Layout:
                 )
             ]
         )
+    if all(leads[1:]) and _headings_follow(result.rows, group_of, between, bool(areas)):
+        result.rows = [
+            replace(r, area=between[g + 1][0]) for r, g in zip(result.rows, group_of, strict=True)
+        ]
     _prose(doc, paragraphs, result)
     return result
+
+
+def _headings_follow(
+    rows: list[Row], group_of: list[int], between: list[list[str]], listed: bool
+) -> bool:
+    """Whether each table's area heading stands after it (as the text of some PDFs has it)
+    rather than before; asked only when the line right after each table is a heading.
+    ``between[i]`` holds the headings before table ``i`` (the last, those after the last
+    table). The layout that leaves no table without an area and no heading
+    without a table wins; a tie is the usual one, the heading before. Without a list of areas
+    any short line is a heading, so only a table with no heading before it at all tells."""
+    tables = len(between) - 1
+    if tables == 0:
+        return False
+    area_before = {g: r.area for r, g in zip(rows, group_of, strict=True)}
+    missing_before = sum(1 for g in range(tables) if area_before.get(g) is None)
+    missing_after = sum(1 for seg in between[1:] if not seg)
+    if not listed:
+        return missing_before > 0 and missing_after == 0
+    orphans_before = sum(max(len(seg) - 1, 0) for seg in between[1:-1]) + len(between[-1])
+    orphans_after = sum(max(len(seg) - 1, 0) for seg in between[1:])
+    return (missing_after, orphans_after) < (missing_before, orphans_before)
 
 
 def _bad_columns(

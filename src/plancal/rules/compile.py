@@ -246,6 +246,10 @@ class Schedule:
     cancelled_singles: tuple[Cancelled, ...] = ()
     warnings: tuple[Problem, ...] = ()
     _occurrences: list[Occurrence] = field(default_factory=list, compare=False, repr=False)
+    # Series the compiler expanded already (placement does), by UID: used once, then dropped.
+    _expanded: dict[str, list[Occurrence]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def occurrences(
         self,
@@ -256,7 +260,7 @@ class Schedule:
         """Occurrences starting on days start..end (inclusive), in time order."""
         if not self._occurrences:
             tz = self.plan.tz
-            per_series = [s.expand(tz) for s in self.series]
+            per_series = [self._expanded.pop(s.uid, []) or s.expand(tz) for s in self.series]
             self._occurrences.extend(heapq.merge(*per_series, key=_start_key))
         wanted = set(activities) if activities is not None else None
         return [
@@ -403,9 +407,12 @@ def compile_with_problems(
         problems.problems.extend(c.problems)
     series.sort(key=lambda s: s.uid)
     deadlines = _deadlines(plan, series, problems)
-    return Schedule(
+    schedule = Schedule(
         plan, tuple(series), tuple(deadlines), tuple(cancelled), tuple(problems.warnings)
     )
+    for c in compiled:
+        schedule._expanded.update(c.expanded)  # placement's expansions serve the occurrences
+    return schedule
 
 
 # --- placing where people are free ------------------------------------------------------------
@@ -422,6 +429,7 @@ class _Compiled:
     cancelled: list[Cancelled]
     problems: list[Problem]
     asked: set[Slot]
+    expanded: dict[str, list[Occurrence]] = field(default_factory=dict)  # by series UID
 
     def meetings(self, tz: ZoneInfo) -> tuple[list[_Meeting], list[_Meeting]]:
         """Its timed meetings (naive local): those the plan fixed, and those plancal placed."""
@@ -431,7 +439,8 @@ class _Compiled:
             if s.all_day:
                 continue
             duration = s.duration
-            for o in s.expand(tz):
+            self.expanded[s.uid] = occurrences = s.expand(tz)
+            for o in occurrences:
                 start = o.start.replace(tzinfo=None)  # type: ignore[call-arg]
                 (placed if start in self.asked else fixed).append(
                     (self.activity, start, start + duration)

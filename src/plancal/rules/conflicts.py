@@ -226,6 +226,15 @@ def _inside(first: Meeting, second: Meeting, start: date | None, end: date | Non
     return (start is None or day >= start) and (end is None or day <= end)
 
 
+def within(
+    found: Iterable[DoubleBooking], start: date | None, end: date | None
+) -> list[DoubleBooking]:
+    """Those of ``found`` whose overlap begins on a day start..end: from a sweep made over
+    more days (the agenda reuses the check's), what ``find`` with that range gives (the same
+    for meetings shorter than a day, the margin ``find`` looks past the range)."""
+    return [d for d in found if _inside(d.first, d.second, start, end)]
+
+
 # --- as warnings -----------------------------------------------------------------------------
 
 WARNING = Text(
