@@ -13,8 +13,8 @@ Scenarios:
    1 + ⌈k/100⌉; also k series with one occurrence moved, and k series with a new time
    (the series is rewritten: silent rewrite, its exceptions, one announcement).
 
-Run: ``python bench/bench_exchange.py [--series 300]`` (needs ``../shared/ews-schema`` or
-PLANCAL_EWS_SCHEMA).
+Run: ``python bench/bench_exchange.py [--series 300]`` (the simulator validates against the
+schema vendored in ``tests/fixtures/ews-schema``).
 """
 
 from __future__ import annotations

@@ -52,3 +52,11 @@ def test_hidden_files_and_other_suffixes_are_not_plans(tmp_path: Path) -> None:
     (tmp_path / ".kommun000.yaml.swp").write_text("x")
     (tmp_path / "notes.txt").write_text("x")
     assert [m.path.name for m in region.load(tmp_path).members] == [f"{municipality(0)[0]}.yaml"]
+
+
+def test_a_removed_file_leaves_the_region(tmp_path: Path) -> None:
+    write_region(tmp_path, 2)
+    before = region.load(tmp_path)
+    (tmp_path / f"{municipality(0)[0]}.yaml").unlink()
+    after = region.load(tmp_path, before)
+    assert list(after.schedules) == [municipality(1)[0]]

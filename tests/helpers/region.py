@@ -4,8 +4,10 @@ Each municipality's plan is the seed with its own id, name and addresses. Some p
 several municipalities, as in a Swedish police region: the community police officer and the
 local police area's chief serve a police area of ``AREA`` municipalities, the regional drug
 coordinator a region of ``REGION`` municipalities. The weekly Monday meetings move to another
-weekday per municipality (a police officer cannot sit in eleven Monday meetings at 14.00), so a
-region has the few cross-plan double bookings a real one has, not hundreds.
+weekday per municipality (a police officer cannot sit in eleven Monday meetings at 14.00); the
+meetings held N times a year keep the seed's months and times, so plans of one police area
+still double-book their shared officer (dozens of times between two plans): a region in need
+of `plancal validate PLANS_DIR`, which is what the cross-plan check is for.
 
 The tests (30 plans) and ``bench/bench_region.py`` (up to 290) use the same plans.
 """
