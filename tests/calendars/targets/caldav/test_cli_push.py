@@ -62,3 +62,11 @@ def test_a_server_that_does_not_answer_is_a_clear_error(tmp_path: Path) -> None:
     run = plancal(tmp_path, str(SEED), "--url", "http://127.0.0.1:1/cal/", "--lang", "en")
     assert run.returncode == 1 and "does not answer" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_regression_a_password_written_into_the_url_is_never_shown(tmp_path: Path) -> None:
+    url = "http://planner:hemligt-lösen@127.0.0.1:1/cal/"
+    run = plancal(tmp_path, str(SEED), "--url", url, "--lang", "en")
+    assert run.returncode == 1 and "does not answer" in run.stderr
+    assert "planner:***@127.0.0.1:1" in run.stderr
+    assert "hemligt" not in run.stderr + run.stdout

@@ -177,3 +177,11 @@ def test_wrong_password_is_a_clear_error(radicale: CalDavServer, seed_schedule: 
     with pytest.raises(CalDavError, match="PLANCAL_CALDAV_PASSWORD") as caught:
         run_push(seed_schedule, radicale)
     assert PASSWORD not in caught.value.render("en") + caught.value.render("sv")
+
+
+def test_regression_the_push_ledger_is_not_keyed_by_a_password_in_the_url() -> None:
+    from plancal.calendars.targets.caldav.target import Connection
+
+    conn = Connection("https://planner:hemligt@dav.example/cal/")
+    assert conn.target == "caldav:https://planner:***@dav.example/cal/"
+    assert Connection("https://dav.example/cal/").target == "caldav:https://dav.example/cal/"

@@ -58,6 +58,16 @@ def no_probe(_point: str) -> None:
     pass
 
 
+def shown_url(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
 class CalDavError(UserError):
     """The server refused or could not be reached; the message is safe to show (no secret)."""
 
@@ -76,7 +86,12 @@ class Connection:
 
     @property
     def target(self) -> str:
-        return f"caldav:{self.url}"
+        return f"caldav:{self.shown_url}"
+
+    @property
+    def shown_url(self) -> str:
+        """The URL as messages and logs show it: a password written into it is masked."""
+        return shown_url(self.url)
 
     @classmethod
     def from_settings(cls, settings: Any, url: str) -> Connection:
@@ -165,7 +180,7 @@ class CalDavTarget:
                                 "the CalDAV server at {url} does not answer ({error})",
                                 "CalDAV-servern på {url} svarar inte ({error})",
                             ),
-                            url=self.c.url,
+                            url=self.c.shown_url,
                             error=type(e).__name__,
                         )
                     ) from None
@@ -200,7 +215,7 @@ class CalDavTarget:
                         "CalDAV-servern på {url} nekade inloggningen eller åtkomsten ({status}); "
                         "kontrollera [caldav] username och PLANCAL_CALDAV_PASSWORD",
                     ),
-                    url=self.c.url,
+                    url=self.c.shown_url,
                     status=response.status_code,
                 )
             )
@@ -210,7 +225,7 @@ class CalDavTarget:
                     "the CalDAV server at {url} answered {status} to {what}",
                     "CalDAV-servern på {url} svarade {status} på {what}",
                 ),
-                url=self.c.url,
+                url=self.c.shown_url,
                 status=response.status_code,
                 what=what,
             )
