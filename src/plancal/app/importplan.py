@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from plancal.app.output import write_output
 from plancal.errors import PlanError, Problem, UserError, Where
-from plancal.files import atomic_write
 from plancal.i18n import Text, msg
 from plancal.importing.draft import Draft, Options, compose
 from plancal.importing.layout import layout
@@ -66,22 +66,10 @@ def import_document(source: Path, out: Path, options: Options, force: bool = Fal
         unusable |= {o for o in owners if o is not None}
     if problems.errors:
         raise PlanError(problems.problems)
-    try:
-        atomic_write(out, draft.text.encode("utf-8"), mode=0o644)
-    except OSError as e:
-        raise UserError(
-            msg(
-                Text("cannot write {file}: {error}", "kan inte skriva {file}: {error}"),
-                file=str(out),
-                error=e.strerror or str(e),
-            ),
-            msg(
-                Text(
-                    "check the folder exists and may be written",
-                    "kontrollera att mappen finns och får skrivas",
-                )
-            ),
-        ) from None
+    hint = Text(
+        "check the folder exists and may be written", "kontrollera att mappen finns och får skrivas"
+    )
+    write_output(out, draft.text.encode("utf-8"), mode=0o644, hint=msg(hint))
     return Imported(draft, out, len(problems.warnings))
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from plancal.app.output import write_output
 from plancal.calendars import wheel
 from plancal.calendars.feeds import Feed, feeds_for
 from plancal.errors import UserError
-from plancal.files import atomic_write
 from plancal.i18n import Lang, Text, msg
 from plancal.rules.compile import Schedule
 
@@ -36,16 +36,7 @@ def write(
         )
     svg = wheel.render(schedule, feed_named(schedule, feed), lang, year).encode("utf-8")
     data = svg if suffix == ".svg" else _convert(svg, suffix)
-    try:
-        atomic_write(out, data)
-    except OSError as e:
-        raise UserError(
-            msg(
-                Text("cannot write {file}: {error}", "kan inte skriva {file}: {error}"),
-                file=str(out),
-                error=e.strerror or str(e),
-            )
-        ) from None
+    write_output(out, data)
     return len(data)
 
 

@@ -6,9 +6,9 @@ import io
 from datetime import date
 from pathlib import Path
 
+from plancal.app.output import write_output
 from plancal.calendars import yearplan
 from plancal.errors import UserError
-from plancal.files import atomic_write
 from plancal.i18n import Lang, Text, msg
 from plancal.rules.compile import Schedule
 
@@ -60,14 +60,5 @@ def write(
     writer.add_metadata({"/Title": plan.name, "/Creator": "plancal"})
     buffer = io.BytesIO()
     writer.write(buffer)
-    try:
-        atomic_write(out, buffer.getvalue())
-    except OSError as e:
-        raise UserError(
-            msg(
-                Text("cannot write {file}: {error}", "kan inte skriva {file}: {error}"),
-                file=str(out),
-                error=e.strerror or str(e),
-            )
-        ) from None
+    write_output(out, buffer.getvalue())
     return len(pages)
