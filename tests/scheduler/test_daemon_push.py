@@ -246,7 +246,7 @@ def test_plancal_run_follows_an_edit_retries_a_calendar_down_and_restarts_quietl
     plan_file: Path, tmp_path: Path, xandikos: CalDavServer, smtp_server: SmtpServer
 ) -> None:
     """Whole ``plancal run`` processes; their time is the test's clock file."""
-    from tests.scheduler.test_region_run import Service, start, wait_for
+    from tests.helpers.daemons import Service, start, wait_for
 
     clock = tmp_path / "clock"
     clock.write_text(NOW.isoformat())
@@ -320,7 +320,7 @@ def test_plancal_run_follows_an_edit_retries_a_calendar_down_and_restarts_quietl
 def test_plancal_run_killed_mid_push_is_finished_by_the_next_start_without_doubles(
     plan_file: Path, tmp_path: Path, xandikos: CalDavServer, smtp_server: SmtpServer
 ) -> None:
-    from tests.scheduler.test_region_run import Service, start, wait_for
+    from tests.helpers.daemons import Service, start, wait_for
 
     env = {
         **os.environ,

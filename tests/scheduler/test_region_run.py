@@ -8,19 +8,13 @@ reminder morning, past a claim lease, and on to the next morning. The test waits
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
 import sys
-import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -30,6 +24,7 @@ from plancal.rules.compile import Schedule
 from plancal.scheduler.dispatch import LEASE
 from plancal.state.outbox import Outbox, Row
 from plancal.state.store import Store
+from tests.helpers.daemons import start, wait_for
 from tests.helpers.region import municipality, write_region
 from tests.helpers.smtp import Gate, SmtpServer, body
 from tests.helpers.stores import clean
@@ -41,47 +36,6 @@ M1 = datetime(2023, 1, 23, 8, 0, tzinfo=UTC)  # 09:00 in Sweden: reminders in ev
 M2 = datetime(2023, 2, 4, 8, 0, tzinfo=UTC)  # the next such morning
 TITLE = "title: Avstämning polis och IFO – ungdomar i kriminalitet"
 EDITED = "title: Avstämning polis och IFO (ny tid)"
-
-
-@dataclass
-class Service:
-    """One ``plancal run`` process and the JSON lines it logged."""
-
-    process: subprocess.Popen[str]
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def owned(self) -> set[str]:
-        changes = [e for e in list(self.events) if e["event"] == "plans.owned"]
-        return set(changes[-1]["owned"]) if changes else set()
-
-
-def start(command: list[str], env: dict[str, str]) -> Service:
-    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    service = Service(process)
-
-    def read() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            try:
-                service.events.append(json.loads(line))
-            except ValueError:
-                service.events.append({"event": "not-json", "line": line})
-
-    threading.Thread(target=read, daemon=True).start()
-    return service
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 240) -> None:
-    """Wait for a state, not for a time: the timeout only ends a test that would hang."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"waited in vain for {what}")
-        time.sleep(0.1)
 
 
 def rows(store: Store, plan_ids: list[str]) -> list[Row]:
