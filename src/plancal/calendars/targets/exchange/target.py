@@ -288,15 +288,17 @@ EWS_SCOPE = "https://outlook.office365.com/.default"  # app-only: the app's own 
 
 
 def _msal_token(c: Connection, http_client: Any = None) -> Callable[[], str]:
-    """An access token for EWS from Entra ID, signed for with the app's certificate (MSAL
-    builds the client assertion from the private key and thumbprint; it keeps the token until
-    it nearly expires). The Graph target signs in the same way."""
-    import msal
+    """An access token for EWS from Entra ID, signed for with the app's certificate
+    (``targets.entra``, as the Graph target signs in)."""
+    from plancal.calendars.targets.entra import Failure, token_source
 
-    credential = {"private_key": c.certificate, "thumbprint": c.thumbprint}
-    app: Any = None
-
-    def refused(why: Text) -> ExchangeError:
+    def failed(kind: Failure, cause: str, _description: str) -> ExchangeError:
+        why = {
+            "unreadable": Text("the certificate cannot be read", "certifikatet går inte att läsa"),
+            "unreachable": Text("no answer", "inget svar"),
+            # Entra ID's ``error`` (invalid_client, …) names the cause and holds no secret.
+            "refused": Text(cause, cause),
+        }[kind]
         return ExchangeError(
             msg(
                 Text(
@@ -317,31 +319,10 @@ def _msal_token(c: Connection, http_client: Any = None) -> Callable[[], str]:
             ),
         )
 
-    def token() -> str:
-        nonlocal app
-        try:
-            if app is None:
-                app = msal.ConfidentialClientApplication(
-                    c.client_id,
-                    authority=f"{c.authority}/{c.tenant_id}",
-                    client_credential=credential,
-                    http_client=http_client,
-                    instance_discovery=False,
-                )
-            result = app.acquire_token_for_client(scopes=[EWS_SCOPE])
-        except ValueError:  # MSAL: a malformed authority or certificate
-            raise refused(
-                Text("the certificate cannot be read", "certifikatet går inte att läsa")
-            ) from None
-        except Exception:  # the token host could not be reached
-            raise refused(Text("no answer", "inget svar")) from None
-        if "access_token" not in result:
-            # ``error`` names the cause (invalid_client, …) and holds no secret.
-            code = str(result.get("error", "unknown"))
-            raise refused(Text(code, code))
-        return str(result["access_token"])
-
-    return token
+    credential = {"private_key": c.certificate, "thumbprint": c.thumbprint}
+    return token_source(
+        c.client_id, c.tenant_id, c.authority, credential, EWS_SCOPE, failed, http_client
+    )
 
 
 def _credentials(c: Connection, http_client: Any = None) -> Any:

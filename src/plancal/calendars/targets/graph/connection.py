@@ -126,41 +126,21 @@ class GraphConnection:
 
 
 def token_source(c: GraphConnection, http_client: Any = None) -> Callable[[], str]:
-    """An access token on demand (MSAL keeps it until it nearly expires)."""
-    import msal
+    """An access token on demand (``targets.entra``; MSAL keeps it until it nearly expires)."""
+    from plancal.calendars.targets import entra
+
+    def failed(kind: entra.Failure, cause: str, description: str) -> GraphError:
+        if kind == "unreadable":
+            return GraphError(f"sign-in to Entra ID failed: {cause}")
+        if kind == "unreachable":
+            return GraphError(f"sign-in to Entra ID at {c.authority} failed: {cause}")
+        return GraphError(f"Entra ID refused the sign-in: {cause}: {description}")
 
     credential: Any
     if c.certificate:
         credential = {"private_key": c.certificate, "thumbprint": c.thumbprint}
     else:
         credential = c.client_secret
-    app: Any = None
-
-    def token() -> str:
-        nonlocal app
-        try:
-            if app is None:
-                app = msal.ConfidentialClientApplication(
-                    c.client_id,
-                    authority=f"{c.authority}/{c.tenant_id}",
-                    client_credential=credential,
-                    http_client=http_client,
-                    instance_discovery=False,
-                )
-            result = app.acquire_token_for_client(scopes=[SCOPE])
-        except ValueError as e:  # MSAL: a malformed authority or certificate
-            raise GraphError(f"sign-in to Entra ID failed: {type(e).__name__}") from None
-        except Exception as e:  # the token host could not be reached
-            raise GraphError(
-                f"sign-in to Entra ID at {c.authority} failed: {type(e).__name__}"
-            ) from None
-        if "access_token" not in result:
-            # error and error_description name the cause (AADSTS codes); they hold no secret.
-            raise GraphError(
-                "Entra ID refused the sign-in: "
-                f"{result.get('error', 'unknown')}: "
-                f"{next(iter(str(result.get('error_description', '')).splitlines()), '')}"
-            )
-        return str(result["access_token"])
-
-    return token
+    return entra.token_source(
+        c.client_id, c.tenant_id, c.authority, credential, SCOPE, failed, http_client
+    )
