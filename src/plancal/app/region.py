@@ -57,13 +57,18 @@ class Region:
     duplicates: tuple[Problem, ...] = ()  # a file refused because another holds its id
 
     @property
+    def refused(self) -> set[Path]:
+        """The files refused because an earlier file holds their id."""
+        return {Path(p.where.file) for p in self.duplicates if p.where is not None}
+
+    @property
     def schedules(self) -> dict[str, Schedule]:
         """The plans that compile, by id (a refused duplicate is not among them)."""
-        refused = {p.where.file for p in self.duplicates if p.where is not None}
+        refused = self.refused
         return {
             m.checked.plan.id: m.schedule
             for m in self.members
-            if m.schedule is not None and m.checked.plan is not None and str(m.path) not in refused
+            if m.schedule is not None and m.checked.plan is not None and m.path not in refused
         }
 
     @property

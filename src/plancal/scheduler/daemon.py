@@ -149,7 +149,7 @@ class Daemon:
             now = region.load(self.plan_path, before)
             self._region = now
             old = {m.path: m for m in before.members} if before is not None else {}
-            refused = {Path(p.where.file) for p in now.duplicates if p.where is not None}
+            refused = now.refused
             good: dict[Path, Schedule] = {}
             for m in now.members:
                 fresh = old.get(m.path) is not m

@@ -126,8 +126,8 @@ class Reloader:
             self.base_url = base_url_for(self.options, None, self.port)
             self._one_by_one()
             loaded = region.load(self.target, self.region)  # every file as just checked
-            for p in loaded.duplicates:  # an id another file holds: not served after all
-                self.served.pop(Path(p.where.file) if p.where else Path(), None)
+            for path in loaded.refused:  # an id another file holds: not served after all
+                self.served.pop(path, None)
         self._follow(loaded, self.clock(), force=True)
         if self.single and not self.served:
             raise PlanError([p for ps in self.broken.values() for p in ps])
